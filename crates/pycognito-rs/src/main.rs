@@ -1,0 +1,5 @@
+//! The `pycognito` command-line tool.
+
+fn main() {
+    println!("pycognito: work in progress");
+}

@@ -1,0 +1,1 @@
+//! Cognito's SRP-6a dialect (work in progress).

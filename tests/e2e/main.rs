@@ -1,0 +1,1 @@
+//! One end-to-end test binary; each module covers one capability.
