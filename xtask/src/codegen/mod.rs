@@ -1,0 +1,151 @@
+//! `cargo xtask codegen [--check]`: generates `cognito-wire`'s models from the botocore model
+//! in `../shared/cognito-idp/service-2.json`.
+//!
+//! Outputs (all checked in): `crates/cognito-wire/src/model/{shapes,enums,operations,errors}.rs`
+//! and `crates/cognito-wire/tests/fixtures/samples.json`. `--check` regenerates in memory and
+//! fails on any difference; the unit test below does the same on `cargo test --workspace`.
+
+mod docs;
+mod emit;
+mod model;
+mod names;
+mod samples;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use model::Model;
+
+/// The workspace root (the parent of `xtask/`).
+pub fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// Where the service model lives: `../shared/cognito-idp/service-2.json` next to the repo.
+pub fn model_path(root: &Path) -> PathBuf {
+    root.join("..")
+        .join("shared")
+        .join("cognito-idp")
+        .join("service-2.json")
+}
+
+/// Runs rustfmt (with the workspace's rustfmt.toml) over `source`.
+fn rustfmt(root: &Path, source: &str) -> Result<String, String> {
+    let rustfmt = std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".to_string());
+    let mut child = Command::new(rustfmt)
+        .arg("--edition")
+        .arg("2024")
+        .arg("--config-path")
+        .arg(root.join("rustfmt.toml"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run rustfmt: {e}"))?;
+    let mut stdin = child.stdin.take().ok_or("rustfmt: no stdin")?;
+    let input = source.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("rustfmt: {e}"))?;
+    writer
+        .join()
+        .map_err(|_| "rustfmt writer thread panicked".to_string())?
+        .map_err(|e| format!("rustfmt stdin: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "rustfmt failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    String::from_utf8(output.stdout).map_err(|e| format!("rustfmt output: {e}"))
+}
+
+/// Generates every output file: `(path relative to the workspace root, contents)`.
+pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
+    let path = model_path(root);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let model = Model::parse(&text)?;
+    let dir = Path::new("crates/cognito-wire/src/model");
+    let mut files = Vec::new();
+    for (name, source) in [
+        ("shapes.rs", emit::shapes(&model)?),
+        ("enums.rs", emit::enums(&model)?),
+        ("operations.rs", emit::operations(&model)?),
+        ("errors.rs", emit::errors(&model)?),
+    ] {
+        files.push((dir.join(name), rustfmt(root, &source)?));
+    }
+    files.push((
+        PathBuf::from("crates/cognito-wire/tests/fixtures/samples.json"),
+        samples::fixture(&model)?,
+    ));
+    Ok(files)
+}
+
+/// Files whose checked-in contents differ from what the generator produces now.
+pub fn stale_files(root: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut stale = Vec::new();
+    for (rel, contents) in generate(root)? {
+        let current = std::fs::read_to_string(root.join(&rel)).unwrap_or_default();
+        if current != contents {
+            stale.push(rel);
+        }
+    }
+    Ok(stale)
+}
+
+/// The `codegen` subcommand.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let root = workspace_root();
+    let check = args.iter().any(|a| a == "--check");
+    if check {
+        let stale = stale_files(&root)?;
+        if stale.is_empty() {
+            println!("codegen: generated files are up to date");
+            return Ok(());
+        }
+        let list: Vec<String> = stale.iter().map(|p| p.display().to_string()).collect();
+        return Err(format!(
+            "codegen: stale generated files (run `cargo xtask codegen`): {}",
+            list.join(", ")
+        ));
+    }
+    for (rel, contents) in generate(&root)? {
+        let path = root.join(&rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, contents).map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("wrote {}", rel.display());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The checked-in generated code matches what the generator produces from the model.
+    #[test]
+    fn generated_code_is_up_to_date() {
+        let root = workspace_root();
+        let stale = stale_files(&root).unwrap();
+        assert!(
+            stale.is_empty(),
+            "stale generated files, run `cargo xtask codegen`: {stale:?}"
+        );
+    }
+
+    #[test]
+    fn model_counts() {
+        let root = workspace_root();
+        let text = std::fs::read_to_string(model_path(&root)).unwrap();
+        let model = Model::parse(&text).unwrap();
+        assert_eq!(model.ops.len(), 141);
+        assert_eq!(model.ops.values().filter(|o| o.unsigned).count(), 34);
+    }
+}
