@@ -33,12 +33,24 @@
 //! assert!(!format!("{req:?}").contains("alice"));
 //! ```
 
+pub mod challenge;
+pub mod client;
+pub mod endpoint;
 pub mod error;
+pub mod hyper_transport;
 pub mod model;
 pub mod operation;
 pub mod protocol;
+pub mod retry;
 pub mod sensitive;
+pub mod transport;
 pub mod types;
+
+pub use client::{BuildError, CallOptions, Client, ClientBuilder};
+pub use endpoint::{Endpoint, EndpointError, EndpointParams};
+pub use hyper_transport::{HyperConfig, HyperTransport, RootCerts};
+pub use retry::{RetryDecision, RetryPolicy};
+pub use transport::{BoxFuture, Signer, SigningContext, Sleep, TokioSleep, Transport};
 
 pub use error::{
     BoxError, ConstructionError, Error, ErrorClass, ReachedServer, ResponseError,

@@ -6,4 +6,11 @@
     clippy::indexing_slicing
 )]
 
+mod challenges;
+mod client;
+mod endpoints;
+mod errors;
+mod fuzzish;
 mod models;
+mod retry;
+mod server;
