@@ -432,3 +432,82 @@ async fn signed_operations_need_a_signer() {
     );
     assert!(seen[1].headers.get("authorization").is_none());
 }
+
+/// A raw HTTP/1.1 server that answers every connection with `response` and closes.
+async fn raw_server(response: Vec<u8>) -> std::net::SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let response = response.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                let _ = s.read(&mut buf).await;
+                let _ = s.write_all(&response).await;
+                let _ = s.shutdown().await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn chunked_huge_bodies_are_capped_while_streaming() {
+    let mut resp = b"HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\ntransfer-encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..64 {
+        resp.extend_from_slice(b"400\r\n");
+        resp.extend_from_slice(&[b' '; 0x400]);
+        resp.extend_from_slice(b"\r\n");
+    }
+    resp.extend_from_slice(b"0\r\n\r\n");
+    let addr = raw_server(resp).await;
+    let t = HyperTransport::with_config(HyperConfig {
+        max_body_bytes: 4096,
+        ..config()
+    })
+    .unwrap();
+    let req = http::Request::post(format!("http://{addr}/"))
+        .body(Bytes::new())
+        .unwrap();
+    let err = t.send(req).await.unwrap_err();
+    assert!(
+        matches!(err, TransportError::BodyTooLarge { limit: 4096, .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn truncated_bodies_on_the_wire_are_io_errors() {
+    let addr =
+        raw_server(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"Username\":".to_vec()).await;
+    let sends = Arc::new(AtomicUsize::new(0));
+    let c = Client::builder()
+        .endpoint_url(format!("http://{addr}"))
+        .env(|_| None)
+        .transport(Counting {
+            inner: HyperTransport::with_config(config()).unwrap(),
+            sends: sends.clone(),
+        })
+        .sleep(NoSleep::default())
+        .build()
+        .unwrap();
+    let req = InitiateAuthRequest::new(AuthFlowType::UserSrpAuth, "client");
+    let err = c.call::<op::InitiateAuth>(&req).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Dispatch {
+                source: TransportError::Io(_),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.reached_server(), ReachedServer::Maybe);
+    assert_eq!(
+        sends.load(Ordering::SeqCst),
+        1,
+        "one-shot call not replayed"
+    );
+}
