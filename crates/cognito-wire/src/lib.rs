@@ -33,6 +33,8 @@
 //! assert!(!format!("{req:?}").contains("alice"));
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod challenge;
 pub mod client;
 pub mod endpoint;

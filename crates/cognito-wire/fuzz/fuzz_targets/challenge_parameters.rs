@@ -8,7 +8,9 @@ use cognito_wire::challenge::Challenge;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(map) = serde_json::from_slice::<BTreeMap<String, String>>(data) else { return };
+    let Ok(map) = serde_json::from_slice::<BTreeMap<String, String>>(data) else {
+        return;
+    };
     for name in ChallengeNameType::VALUES {
         let _ = Challenge::parse(&ChallengeNameType::from(*name), &map);
     }
