@@ -1,13 +1,13 @@
 //! The client role: the ephemeral (a, A) and the claims of `PASSWORD_VERIFIER` and
 //! `DEVICE_PASSWORD_VERIFIER`.
 
+use crate::RandomSource;
 use crate::exchange::{self, KeyDerivation, PasswordExponent};
 use crate::group::{self, Element};
 use crate::inputs::{PublicValue, Salt, SecretBlock};
 use crate::secret::SecretBytes;
 use crate::{DevicePassword, Password, SrpError, claim, fixed_base};
 use crypto_bigint::Uint;
-use ring::rand::SecureRandom;
 use zeroize::Zeroize;
 
 /// Bytes of the private ephemeral a: 128, like the reference clients.
@@ -38,14 +38,16 @@ pub struct ClientEphemeral {
 
 impl ClientEphemeral {
     /// Draws a from `rng` (128 bytes) and computes A.
-    pub fn generate(rng: &dyn SecureRandom) -> Result<Self, SrpError> {
+    pub fn generate(rng: &dyn RandomSource) -> Result<Self, SrpError> {
         let mut a = SecretBytes([0u8; PRIVATE_EPHEMERAL_BYTES]);
-        loop {
-            rng.fill(&mut a.0).map_err(|_| SrpError::Rng)?;
+        // A zero draw is redrawn; a source that keeps returning zeros is broken.
+        for _ in 0..4 {
+            rng.fill_random(&mut a.0)?;
             if a.0.iter().any(|b| *b != 0) {
                 return Self::from_private(a);
             }
         }
+        Err(SrpError::Rng)
     }
 
     /// Uses a given private value (big-endian, at most 128 bytes): for known-answer tests and

@@ -1,10 +1,10 @@
 //! Remembered devices: the `DeviceSecretVerifierConfig` a client sends with `ConfirmDevice`.
 
+use crate::RandomSource;
 use crate::exchange::PasswordExponent;
 use crate::inputs::Salt;
 use crate::{DevicePassword, SrpError, pad};
 use base64::Engine;
-use ring::rand::SecureRandom;
 use zeroize::Zeroize;
 
 /// Random bytes behind a device password (base64-encoded, as the reference clients do).
@@ -58,14 +58,14 @@ pub fn device_verifier_config(
 pub fn generate_device_secret(
     device_group_key: &str,
     device_key: &str,
-    rng: &dyn SecureRandom,
+    rng: &dyn RandomSource,
 ) -> Result<NewDeviceSecret, SrpError> {
     let mut raw = [0u8; DEVICE_PASSWORD_BYTES];
-    rng.fill(&mut raw).map_err(|_| SrpError::Rng)?;
+    rng.fill_random(&mut raw)?;
     let password = DevicePassword::new(base64::engine::general_purpose::STANDARD.encode(raw));
     raw.zeroize();
     let mut salt = [0u8; crate::server::SALT_BYTES];
-    rng.fill(&mut salt).map_err(|_| SrpError::Rng)?;
+    rng.fill_random(&mut salt)?;
     let config = device_verifier_config(
         device_group_key,
         device_key,

@@ -1,6 +1,7 @@
 //! The server role, as Cognito plays it (used by the emulator): verifiers, B, and the check of a
 //! client's claim.
 
+use crate::RandomSource;
 use crate::exchange::{self, KeyDerivation, PasswordExponent};
 use crate::group::{self, Element};
 use crate::inputs::{PublicValue, Salt, SecretBlock};
@@ -8,7 +9,6 @@ use crate::secret::SecretBytes;
 use crate::{DeviceVerifierConfig, Password, SrpError, claim, fixed_base, pad};
 use base64::Engine;
 use crypto_bigint::U256;
-use ring::rand::SecureRandom;
 
 /// Bytes of the server's private ephemeral b (256 bits: a 128-bit security level).
 pub const SERVER_PRIVATE_BYTES: usize = 32;
@@ -51,10 +51,10 @@ impl Verifier {
         pool_id: &str,
         username: &str,
         password: &Password,
-        rng: &dyn SecureRandom,
+        rng: &dyn RandomSource,
     ) -> Result<Self, SrpError> {
         let mut salt = [0u8; SALT_BYTES];
-        rng.fill(&mut salt).map_err(|_| SrpError::Rng)?;
+        rng.fill_random(&mut salt)?;
         Self::for_user(
             pool_id,
             username,
@@ -130,14 +130,17 @@ pub struct ServerEphemeral {
 
 impl ServerEphemeral {
     /// Draws b from `rng` and computes B for this verifier.
-    pub fn generate(verifier: &Verifier, rng: &dyn SecureRandom) -> Result<Self, SrpError> {
+    pub fn generate(verifier: &Verifier, rng: &dyn RandomSource) -> Result<Self, SrpError> {
         let mut b = SecretBytes([0u8; SERVER_PRIVATE_BYTES]);
-        loop {
-            rng.fill(&mut b.0).map_err(|_| SrpError::Rng)?;
+        // A zero draw (or the astronomically unlikely B = 0) is redrawn; a source that keeps
+        // producing them is broken.
+        for _ in 0..4 {
+            rng.fill_random(&mut b.0)?;
             if let Ok(eph) = Self::from_private(verifier, b.clone()) {
                 return Ok(eph);
             }
         }
+        Err(SrpError::Rng)
     }
 
     /// Uses a given b (big-endian, at most 32 bytes, not zero): for deterministic tests.
