@@ -1,6 +1,21 @@
-//! Sign-in to Cognito User Pools.
+//! Sign-in to Amazon Cognito User Pools, correct where other clients are not.
 //!
-//! This crate will own: the sans-IO sign-in state machine (USER_SRP_AUTH, USER_PASSWORD_AUTH,
-//! CUSTOM_AUTH, USER_AUTH, device SRP), its async driver over `cognito-wire`'s transport, token
-//! sets and refresh, remembered devices, MFA, JWT verification with JWKS caching, and the
-//! self-service operations a signed-in user performs.
+//! - [`SignIn`]: the sans-IO sign-in state machine (`USER_SRP_AUTH`, `USER_PASSWORD_AUTH`,
+//!   `CUSTOM_AUTH`, `USER_AUTH`, the `Admin*` forms, every challenge including device SRP), fed
+//!   with responses and the current time, returning [`Step`]s;
+//! - [`TokenSet`]: tokens with their expiry.
+//!
+//! The state machine never does IO and never reads the clock: a caller (or this crate's async
+//! driver) moves the bytes.
+#![forbid(unsafe_code)]
+
+mod error;
+mod signin;
+mod tokens;
+
+pub use error::AuthError;
+pub use signin::{
+    Answer, CodeKind, DeviceCredentials, FirstFactor, Flow, NewDevice, Question, Request, Response,
+    SignIn, SignInConfig, SignedIn, Step,
+};
+pub use tokens::{TokenSet, unverified_claims};
