@@ -1,5 +1,288 @@
-//! A local Cognito User Pools server.
+//! A local Amazon Cognito User Pools server that verifies what Cognito verifies.
 //!
-//! This crate will own: an HTTP server on loopback speaking the Cognito JSON 1.1 protocol that
-//! verifies SRP and device proofs, TOTP codes, SigV4 signatures, secret hashes and sessions like
-//! Cognito does; JWKS and OpenID configuration endpoints; an outbox for codes; durable state.
+//! It speaks the Cognito wire protocol (`POST /` with `X-Amz-Target:
+//! AWSCognitoIdentityProviderService.<Op>`, JSON 1.1 bodies, AWS error bodies) on 127.0.0.1 and
+//! checks, like Cognito: real SRP proofs (`USER_SRP_AUTH` → `PASSWORD_VERIFIER`, with the server
+//! role of `srp-core`; only salts and verifiers are stored, never passwords), device SRP proofs
+//! (`DEVICE_SRP_AUTH` → `DEVICE_PASSWORD_VERIFIER` against the verifier from `ConfirmDevice`),
+//! `SECRET_HASH` on every step of clients with a secret, the `TIMESTAMP` format and window,
+//! single-use challenge sessions bound to user, client and challenge that expire (3 minutes),
+//! RFC 6238 TOTP codes (±1 step, not reusable), and SigV4 signatures on admin operations
+//! (re-signed with the `aws-sigv4` crate against the configured credentials, by default
+//! `test`/`test`). Tokens are RS256 JWTs signed with a per-pool RSA-2048 key whose JWKS is
+//! served at `/<pool id>/.well-known/jwks.json`; codes "sent" by SMS or email land in an outbox
+//! (`GET /_emulator/outbox`, [`Emulator::outbox`], and an optional JSON-lines log file).
+//!
+//! It runs embedded ([`Emulator::start`], used by tests) or standalone ([`serve_standalone`],
+//! hosted by the `pycognito emulator` command), in memory or persisted to a state file that is
+//! rewritten atomically after every change.
+//!
+//! ```
+//! use cognito_emulator::{ClientSpec, Emulator, EmulatorConfig, PoolSpec, UserSpec};
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let emu = Emulator::start(EmulatorConfig::default()).await?;
+//! assert!(emu.url().starts_with("http://127.0.0.1:"));
+//! let pool_id = emu.create_pool(PoolSpec::named("demo"))?;
+//! assert!(pool_id.starts_with("us-east-1_"));
+//! let client = emu.create_client(&pool_id, ClientSpec::confidential("web"))?;
+//! assert!(client.client_secret.is_some());
+//! emu.create_user(&pool_id, UserSpec::new("alice", "Passw0rd!").attribute("email", "alice@example.com"))?;
+//! emu.add_to_group(&pool_id, "alice", "admins")?;
+//! emu.shutdown().await;
+//! # Ok::<(), cognito_emulator::EmulatorError>(())
+//! # }).unwrap();
+//! ```
+//!
+//! # Choices where Cognito is not documented
+//!
+//! - `TIMESTAMP` must be within ±5 minutes of the emulator clock
+//!   ([`EmulatorConfig::timestamp_window`]); outside, or a well-formed but non-canonical date
+//!   (zero-padded day, wrong weekday), the proof fails with `NotAuthorizedException`
+//!   "Incorrect username or password."; an unparseable one is `InvalidParameterException`
+//!   "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english.".
+//! - Sessions are single use. A wrong MFA / OTP code may be retried twice more with the same
+//!   session (Cognito allows a few retries); every other answer consumes the session.
+//! - A challenge answer without `Session` (other than `PASSWORD_VERIFIER`, whose session is its
+//!   `SECRET_BLOCK`) is `InvalidParameterException` "Missing required parameter Session".
+//! - With device tracking on, every refresh token issued with a device key is bound to it:
+//!   `REFRESH_TOKEN_AUTH` without the right `DEVICE_KEY` is `NotAuthorizedException` "Invalid
+//!   Refresh Token".
+//! - Users provisioned through the embedded API or a seed file have their `email` /
+//!   `phone_number` verified unless `email_verified` / `phone_number_verified` say otherwise.
+
+#![warn(missing_docs)]
+
+mod admin;
+mod auth;
+mod config;
+mod dispatch;
+mod error;
+mod inner;
+mod ops;
+mod persist;
+mod pools;
+mod rng;
+mod server;
+mod sigv4;
+mod spec;
+mod standalone;
+mod state;
+mod tokens;
+mod totp;
+
+pub use config::{Clock, EmulatorConfig, IssuerMode, ManualClock, SystemClock};
+pub use dispatch::IMPLEMENTED;
+pub use error::{ApiError, EmulatorError};
+pub use spec::{
+    AppClient, ClientSpec, DEFAULT_AUTH_FLOWS, DeviceTracking, GroupSpec, Medium, MfaConfig,
+    OutboxKind, OutboxMessage, PoolSpec, Seed, SeedPool, UserMfaSpec, UserSpec,
+};
+pub use standalone::{StandaloneOptions, serve_standalone};
+
+use inner::Inner;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// A running emulator. Dropping it without [`Emulator::shutdown`] leaves the server running until
+/// the runtime stops.
+#[derive(Debug)]
+pub struct Emulator {
+    inner: Arc<Inner>,
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Emulator {
+    /// Loads the state file (if any), binds 127.0.0.1:`port` and starts serving.
+    pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
+        let state = match &config.state_file {
+            Some(path) => persist::load(path).map_err(EmulatorError::State)?,
+            None => state::State::default(),
+        };
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
+        let addr = listener.local_addr()?;
+        let inner = Arc::new(Inner::new(config, state));
+        if let Ok(mut url) = inner.base_url.lock() {
+            *url = format!("http://{addr}");
+        }
+        let (stop, rx) = watch::channel(false);
+        let task = tokio::spawn(server::serve(listener, inner.clone(), rx));
+        Ok(Emulator {
+            inner,
+            addr,
+            stop,
+            task,
+        })
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT` (the endpoint to give clients).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    fn with_state<T>(
+        &self,
+        f: impl FnOnce(&Inner, &mut state::State) -> Result<T, ApiError>,
+    ) -> Result<T, EmulatorError> {
+        let mut st = self.inner.lock();
+        let out = f(&self.inner, &mut st)?;
+        self.inner.persist(&st)?;
+        Ok(out)
+    }
+
+    /// Creates a user pool; returns its id (`us-east-1_XXXXXXXXX`, or `spec.id`).
+    pub fn create_pool(&self, spec: PoolSpec) -> Result<String, EmulatorError> {
+        self.with_state(|inner, st| {
+            inner::create_pool(inner, st, spec, serde_json::Value::Null)
+        })
+    }
+
+    /// Creates an app client in a pool.
+    pub fn create_client(
+        &self,
+        pool_id: &str,
+        spec: ClientSpec,
+    ) -> Result<AppClient, EmulatorError> {
+        self.with_state(|inner, st| {
+            let c = inner::create_client(inner, st, pool_id, spec, serde_json::Value::Null)?;
+            Ok(AppClient {
+                client_id: c.id,
+                client_secret: c.secret,
+            })
+        })
+    }
+
+    /// Creates a user (no password policy check: tests may use any password). Its `email` /
+    /// `phone_number` count as verified unless the spec says otherwise.
+    pub fn create_user(&self, pool_id: &str, spec: UserSpec) -> Result<(), EmulatorError> {
+        self.with_state(|inner, st| provision_user(inner, st, pool_id, spec).map(|_| ()))
+    }
+
+    /// Adds a user to a group, creating the group if needed.
+    pub fn add_to_group(
+        &self,
+        pool_id: &str,
+        username: &str,
+        group: &str,
+    ) -> Result<(), EmulatorError> {
+        self.with_state(|inner, st| inner::add_to_group(inner, st, pool_id, username, group, true))
+    }
+
+    /// Provisions every pool, client, user and group of a seed (see [`Seed`]).
+    pub fn seed(&self, seed: &Seed) -> Result<Vec<String>, EmulatorError> {
+        self.with_state(|inner, st| apply_seed(inner, st, seed))
+    }
+
+    /// Every message "sent" so far.
+    pub fn outbox(&self) -> Vec<OutboxMessage> {
+        self.inner.lock().outbox.clone()
+    }
+
+    /// The code of the latest message sent to a user (by username, alias or sub).
+    pub fn latest_code(&self, pool_id: &str, username: &str) -> Option<String> {
+        let st = self.inner.lock();
+        let name = st
+            .pools
+            .get(pool_id)
+            .and_then(|p| p.find_user(username))
+            .unwrap_or_else(|| username.to_owned());
+        st.outbox
+            .iter()
+            .rev()
+            .find(|m| m.pool_id == pool_id && m.username == name)
+            .map(|m| m.code.clone())
+    }
+
+    /// The current TOTP code of a user with a verified software token.
+    pub fn totp_code(&self, pool_id: &str, username: &str) -> Option<String> {
+        let st = self.inner.lock();
+        let user = st.pools.get(pool_id)?.user(username)?;
+        let secret = totp::base32_decode(user.mfa.totp_secret.as_deref()?)?;
+        Some(totp::code_at(&secret, totp::step(self.inner.now())))
+    }
+
+    /// Moves a manual clock forward (no effect with the system clock; returns whether it moved).
+    pub fn advance_clock(&self, by: std::time::Duration) -> bool {
+        self.inner.clock.advance(by)
+    }
+
+    /// The emulator's notion of now.
+    pub fn now(&self) -> std::time::SystemTime {
+        self.inner.now_system()
+    }
+
+    /// Stops accepting connections and closes the open ones.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// A user from the embedded API or a seed: verified contact attributes unless stated.
+fn provision_user(
+    inner: &Inner,
+    st: &mut state::State,
+    pool_id: &str,
+    mut spec: UserSpec,
+) -> Result<String, ApiError> {
+    for a in ["email", "phone_number"] {
+        if spec.attributes.contains_key(a) {
+            spec.attributes
+                .entry(format!("{a}_verified"))
+                .or_insert_with(|| "true".to_owned());
+        }
+    }
+    if let Some(pool) = st.pools.get(pool_id)
+        && !pool.spec.username_attributes.is_empty()
+    {
+        let a = if spec.username.contains('@') {
+            "email_verified"
+        } else {
+            "phone_number_verified"
+        };
+        spec.attributes
+            .entry(a.to_owned())
+            .or_insert_with(|| "true".to_owned());
+    }
+    inner::create_user(inner, st, pool_id, &spec, false)
+}
+
+pub(crate) fn apply_seed(
+    inner: &Inner,
+    st: &mut state::State,
+    seed: &Seed,
+) -> Result<Vec<String>, ApiError> {
+    let mut ids = Vec::new();
+    for sp in &seed.pools {
+        let id = inner::create_pool(inner, st, sp.pool.clone(), serde_json::Value::Null)?;
+        for c in &sp.clients {
+            inner::create_client(inner, st, &id, c.clone(), serde_json::Value::Null)?;
+        }
+        for g in &sp.groups {
+            let now = inner.now();
+            st.pool_mut(&id)?.groups.insert(
+                g.name.clone(),
+                state::Group {
+                    name: g.name.clone(),
+                    description: g.description.clone(),
+                    precedence: g.precedence,
+                    role_arn: None,
+                    created: now,
+                    modified: now,
+                },
+            );
+        }
+        for u in &sp.users {
+            provision_user(inner, st, &id, u.clone())?;
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}

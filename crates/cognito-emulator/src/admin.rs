@@ -1,0 +1,664 @@
+//! Admin (SigV4-signed) operations on users, groups and devices.
+
+use crate::auth;
+use crate::error::{ApiError, invalid, not_authorized, not_found, user_not_found};
+use crate::inner::Inner;
+use crate::ops::{self, attr_map, attributes_of, outcome_response};
+use crate::spec::{OutboxKind, UserSpec};
+use crate::state::{Group, Pool, State, User};
+use base64::Engine;
+use cognito_wire::*;
+
+const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+pub(crate) fn admin_initiate_auth(
+    inner: &Inner,
+    r: AdminInitiateAuthRequest,
+) -> Result<AdminInitiateAuthResponse, ApiError> {
+    inner.lock().pool(&r.user_pool_id)?;
+    let params = r.auth_parameters.unwrap_or_default();
+    let out = auth::initiate(
+        inner,
+        Some(&r.user_pool_id),
+        r.client_id.expose(),
+        r.auth_flow.as_str(),
+        &params,
+    )?;
+    Ok(outcome_response!(AdminInitiateAuthResponse, out))
+}
+
+pub(crate) fn admin_respond_to_auth_challenge(
+    inner: &Inner,
+    r: AdminRespondToAuthChallengeRequest,
+) -> Result<AdminRespondToAuthChallengeResponse, ApiError> {
+    inner.lock().pool(&r.user_pool_id)?;
+    let responses = r.challenge_responses.unwrap_or_default();
+    let out = auth::respond(
+        inner,
+        Some(&r.user_pool_id),
+        r.client_id.expose(),
+        r.challenge_name.as_str(),
+        &responses,
+        r.session.as_ref().map(SensitiveString::expose),
+    )?;
+    Ok(outcome_response!(AdminRespondToAuthChallengeResponse, out))
+}
+
+fn status_type(s: &str) -> UserStatusType {
+    UserStatusType::from(s)
+}
+
+pub(crate) fn user_type(u: &User) -> UserType {
+    let mfa_options = u.mfa.sms.then(|| {
+        vec![MFAOptionType {
+            attribute_name: Some("phone_number".to_owned()),
+            delivery_medium: Some(DeliveryMediumType::Sms),
+        }]
+    });
+    UserType {
+        attributes: Some(attributes_of(u)),
+        enabled: Some(u.enabled),
+        mfa_options,
+        user_create_date: Some(EpochSeconds::from_secs(u.created)),
+        user_last_modified_date: Some(EpochSeconds::from_secs(u.modified)),
+        user_status: Some(status_type(&u.status)),
+        username: Some(u.username.clone().into()),
+    }
+}
+
+fn user_of<'a>(st: &'a mut State, pool_id: &str, name: &SensitiveString) -> Result<&'a mut User, ApiError> {
+    st.pool_mut(pool_id)?
+        .user_mut(name.expose())
+        .ok_or_else(user_not_found)
+}
+
+fn temporary_password(inner: &Inner) -> String {
+    format!("Tmp{}a1!", inner.rng.alnum(8))
+}
+
+pub(crate) fn admin_create_user(
+    inner: &Inner,
+    r: AdminCreateUserRequest,
+) -> Result<AdminCreateUserResponse, ApiError> {
+    let mut st = inner.lock();
+    let pool_id = r.user_pool_id.clone();
+    let resend = matches!(r.message_action, Some(MessageActionType::Resend));
+    let suppress = matches!(r.message_action, Some(MessageActionType::Suppress));
+    let temp = r
+        .temporary_password
+        .as_ref()
+        .map(|p| p.expose().to_owned())
+        .unwrap_or_else(|| temporary_password(inner));
+    let username = if resend {
+        let pool = st.pool(&pool_id)?;
+        let name = pool.find_user(r.username.expose()).ok_or_else(user_not_found)?;
+        if pool.users.get(&name).is_some_and(|u| u.status != "FORCE_CHANGE_PASSWORD") {
+            return Err(ApiError::new(
+                "UnsupportedUserStateException",
+                "Resend not possible. User status is not FORCE_CHANGE_PASSWORD",
+            ));
+        }
+        let v = inner.make_verifier(&pool_id, &name, &temp)?;
+        if let Some(u) = st.pool_mut(&pool_id)?.users.get_mut(&name) {
+            u.verifier = Some(v);
+        }
+        name
+    } else {
+        let pool = st.pool(&pool_id)?;
+        pool.check_policy(&temp)?;
+        let attributes = attr_map(r.user_attributes.as_deref().unwrap_or_default());
+        let spec = UserSpec {
+            username: r.username.expose().to_owned(),
+            temporary_password: Some(temp.clone()),
+            attributes,
+            ..UserSpec::default()
+        };
+        crate::inner::create_user(inner, &mut st, &pool_id, &spec, true)?
+    };
+    if !suppress {
+        let user = st
+            .pool(&pool_id)?
+            .users
+            .get(&username)
+            .ok_or_else(user_not_found)?
+            .clone();
+        let wants_sms = r
+            .desired_delivery_mediums
+            .as_ref()
+            .is_some_and(|m| m.contains(&DeliveryMediumType::Sms));
+        let wants_email = r
+            .desired_delivery_mediums
+            .as_ref()
+            .is_none_or(|m| m.contains(&DeliveryMediumType::Email));
+        if wants_email && let Some(e) = user.attr("email") {
+            inner.send(&mut st, &pool_id, &username, e, crate::spec::Medium::Email, OutboxKind::Invite, &temp);
+        }
+        if wants_sms && let Some(p) = user.attr("phone_number") {
+            inner.send(&mut st, &pool_id, &username, p, crate::spec::Medium::Sms, OutboxKind::Invite, &temp);
+        }
+    }
+    let user = st
+        .pool(&pool_id)?
+        .users
+        .get(&username)
+        .ok_or_else(user_not_found)?;
+    Ok(AdminCreateUserResponse {
+        user: Some(user_type(user)),
+    })
+}
+
+pub(crate) fn admin_get_user(
+    inner: &Inner,
+    r: AdminGetUserRequest,
+) -> Result<AdminGetUserResponse, ApiError> {
+    let mut st = inner.lock();
+    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    let t = user_type(u);
+    let (list, preferred) = ops::mfa_settings(u);
+    Ok(AdminGetUserResponse {
+        enabled: t.enabled,
+        mfa_options: t.mfa_options,
+        preferred_mfa_setting: preferred,
+        user_attributes: t.attributes,
+        user_create_date: t.user_create_date,
+        user_last_modified_date: t.user_last_modified_date,
+        user_mfa_setting_list: list,
+        user_status: t.user_status,
+        username: u.username.clone().into(),
+    })
+}
+
+pub(crate) fn admin_delete_user(inner: &Inner, r: AdminDeleteUserRequest) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let name = user_of(&mut st, &r.user_pool_id, &r.username)?.username.clone();
+    ops::delete_user_everywhere(&mut st, &r.user_pool_id, &name)?;
+    Ok(Empty {})
+}
+
+pub(crate) fn admin_enable_user(inner: &Inner, r: AdminEnableUserRequest) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let now = inner.now();
+    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    u.enabled = true;
+    u.modified = now;
+    Ok(Empty {})
+}
+
+pub(crate) fn admin_disable_user(inner: &Inner, r: AdminDisableUserRequest) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let now = inner.now();
+    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    u.enabled = false;
+    u.modified = now;
+    let name = u.username.clone();
+    ops::sign_out_everywhere(&mut st, &r.user_pool_id, &name)?;
+    Ok(Empty {})
+}
+
+pub(crate) fn admin_set_user_password(
+    inner: &Inner,
+    r: AdminSetUserPasswordRequest,
+) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let pool = st.pool(&r.user_pool_id)?;
+    pool.check_policy(r.password.expose())?;
+    let name = pool.find_user(r.username.expose()).ok_or_else(user_not_found)?;
+    let v = inner.make_verifier(&r.user_pool_id, &name, r.password.expose())?;
+    let now = inner.now();
+    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    u.verifier = Some(v);
+    u.status = if r.permanent == Some(true) {
+        "CONFIRMED"
+    } else {
+        "FORCE_CHANGE_PASSWORD"
+    }
+    .to_owned();
+    u.modified = now;
+    Ok(Empty {})
+}
+
+pub(crate) fn admin_reset_user_password(
+    inner: &Inner,
+    r: AdminResetUserPasswordRequest,
+) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let name = user_of(&mut st, &r.user_pool_id, &r.username)?.username.clone();
+    ops::send_code(
+        inner,
+        &mut st,
+        &r.user_pool_id,
+        &name,
+        "forgot",
+        None,
+        OutboxKind::ForgotPassword,
+        true,
+    )?;
+    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    u.status = "RESET_REQUIRED".to_owned();
+    Ok(Empty {})
+}
+
+pub(crate) fn admin_confirm_sign_up(
+    inner: &Inner,
+    r: AdminConfirmSignUpRequest,
+) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let now = inner.now();
+    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    if u.status != "UNCONFIRMED" {
+        return Err(not_authorized(format!(
+            "User cannot be confirmed. Current status is {}",
+            u.status
+        )));
+    }
+    u.status = "CONFIRMED".to_owned();
+    u.codes.remove("signup");
+    u.modified = now;
+    Ok(Empty {})
+}
+
+pub(crate) fn admin_update_user_attributes(
+    inner: &Inner,
+    r: AdminUpdateUserAttributesRequest,
+) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let name = user_of(&mut st, &r.user_pool_id, &r.username)?.username.clone();
+    ops::apply_attributes(
+        inner,
+        &mut st,
+        &r.user_pool_id,
+        &name,
+        attr_map(&r.user_attributes),
+        true,
+    )?;
+    Ok(Empty {})
+}
+
+pub(crate) fn admin_delete_user_attributes(
+    inner: &Inner,
+    r: AdminDeleteUserAttributesRequest,
+) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let name = user_of(&mut st, &r.user_pool_id, &r.username)?.username.clone();
+    ops::remove_attributes(&mut st, &r.user_pool_id, &name, &r.user_attribute_names)?;
+    Ok(Empty {})
+}
+
+pub(crate) fn admin_user_global_sign_out(
+    inner: &Inner,
+    r: AdminUserGlobalSignOutRequest,
+) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let name = user_of(&mut st, &r.user_pool_id, &r.username)?.username.clone();
+    ops::sign_out_everywhere(&mut st, &r.user_pool_id, &name)?;
+    Ok(Empty {})
+}
+
+pub(crate) fn admin_set_user_mfa_preference(
+    inner: &Inner,
+    r: AdminSetUserMFAPreferenceRequest,
+) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    ops::set_mfa(
+        u,
+        r.sms_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
+        r.software_token_mfa_settings
+            .map(|s| (s.enabled, s.preferred_mfa)),
+        r.email_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
+    )?;
+    Ok(Empty {})
+}
+
+// ---- ListUsers ----
+
+/// A parsed `Filter`: `attribute = "value"` or `attribute ^= "value"`.
+struct Filter {
+    attr: String,
+    prefix: bool,
+    value: String,
+}
+
+const FILTERABLE: &[&str] = &[
+    "username",
+    "email",
+    "phone_number",
+    "name",
+    "given_name",
+    "family_name",
+    "preferred_username",
+    "cognito:user_status",
+    "status",
+    "sub",
+];
+
+fn parse_filter(text: &str) -> Result<Option<Filter>, ApiError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let bad = || invalid("Error while parsing filter.");
+    let (attr, rest, prefix) = if let Some((a, r)) = text.split_once("^=") {
+        (a, r, true)
+    } else if let Some((a, r)) = text.split_once('=') {
+        (a, r, false)
+    } else {
+        return Err(bad());
+    };
+    let attr = attr.trim().trim_matches('"').to_owned();
+    let value = rest
+        .trim()
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .ok_or_else(bad)?
+        .to_owned();
+    if !FILTERABLE.contains(&attr.as_str()) {
+        return Err(invalid(format!(
+            "Invalid search attribute: {attr}"
+        )));
+    }
+    Ok(Some(Filter {
+        attr,
+        prefix,
+        value,
+    }))
+}
+
+fn matches(f: &Filter, u: &User) -> bool {
+    let v: Option<String> = match f.attr.as_str() {
+        "username" => Some(u.username.clone()),
+        "cognito:user_status" => Some(u.status.clone()),
+        "status" => Some(if u.enabled { "Enabled" } else { "Disabled" }.to_owned()),
+        a => u.attr(a).map(str::to_owned),
+    };
+    match v {
+        Some(v) if f.prefix => v.to_lowercase().starts_with(&f.value.to_lowercase()),
+        Some(v) => v.eq_ignore_ascii_case(&f.value),
+        None => false,
+    }
+}
+
+fn limit_of(limit: Option<i32>, max: i32) -> Result<usize, ApiError> {
+    let l = limit.unwrap_or(max);
+    if !(0..=max).contains(&l) {
+        return Err(invalid(format!(
+            "1 validation error detected: Value '{l}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to {max}"
+        )));
+    }
+    Ok(usize::try_from(if l == 0 { max } else { l }).unwrap_or(60))
+}
+
+fn decode_token(t: Option<&str>) -> Result<Option<String>, ApiError> {
+    match t {
+        None | Some("") => Ok(None),
+        Some(t) => B64URL
+            .decode(t)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .map(Some)
+            .ok_or_else(|| invalid("Invalid pagination token")),
+    }
+}
+
+/// One page of a sorted list keyed by name.
+fn page<'a, T: 'a>(
+    items: impl Iterator<Item = (&'a String, T)>,
+    after: Option<&str>,
+    limit: usize,
+) -> (Vec<T>, Option<String>) {
+    let mut out = Vec::new();
+    let mut last: Option<&String> = None;
+    let mut more = false;
+    for (k, v) in items {
+        if after.is_some_and(|a| k.as_str() <= a) {
+            continue;
+        }
+        if out.len() == limit {
+            more = true;
+            break;
+        }
+        last = Some(k);
+        out.push(v);
+    }
+    let next = if more {
+        last.map(|k| B64URL.encode(k.as_bytes()))
+    } else {
+        None
+    };
+    (out, next)
+}
+
+fn project(mut t: UserType, attrs: &Option<Vec<String>>) -> UserType {
+    if let Some(keep) = attrs {
+        t.attributes = t
+            .attributes
+            .map(|list| list.into_iter().filter(|a| keep.contains(&a.name)).collect());
+    }
+    t
+}
+
+pub(crate) fn list_users(inner: &Inner, r: ListUsersRequest) -> Result<ListUsersResponse, ApiError> {
+    let st = inner.lock();
+    let pool = st.pool(&r.user_pool_id)?;
+    let filter = parse_filter(r.filter.as_deref().unwrap_or(""))?;
+    let limit = limit_of(r.limit, 60)?;
+    let after = decode_token(r.pagination_token.as_deref())?;
+    let items = pool
+        .users
+        .iter()
+        .filter(|(_, u)| filter.as_ref().is_none_or(|f| matches(f, u)));
+    let (users, next) = page(items, after.as_deref(), limit);
+    Ok(ListUsersResponse {
+        pagination_token: next,
+        users: Some(
+            users
+                .into_iter()
+                .map(|u| project(user_type(u), &r.attributes_to_get))
+                .collect(),
+        ),
+    })
+}
+
+// ---- groups ----
+
+fn group_type(pool_id: &str, g: &Group) -> GroupType {
+    GroupType {
+        creation_date: Some(EpochSeconds::from_secs(g.created)),
+        description: g.description.clone(),
+        group_name: Some(g.name.clone()),
+        last_modified_date: Some(EpochSeconds::from_secs(g.modified)),
+        precedence: g.precedence,
+        role_arn: g.role_arn.clone(),
+        user_pool_id: Some(pool_id.to_owned()),
+    }
+}
+
+fn group_not_found() -> ApiError {
+    not_found("Group not found.")
+}
+
+fn group<'a>(pool: &'a Pool, name: &str) -> Result<&'a Group, ApiError> {
+    pool.groups.get(name).ok_or_else(group_not_found)
+}
+
+pub(crate) fn create_group(inner: &Inner, r: CreateGroupRequest) -> Result<CreateGroupResponse, ApiError> {
+    let mut st = inner.lock();
+    let now = inner.now();
+    let pool = st.pool_mut(&r.user_pool_id)?;
+    if r.group_name.is_empty() || r.group_name.len() > 128 {
+        return Err(invalid("Group name must be 1 to 128 characters"));
+    }
+    if pool.groups.contains_key(&r.group_name) {
+        return Err(ApiError::new(
+            "GroupExistsException",
+            format!("A group with the name {} already exists.", r.group_name),
+        ));
+    }
+    let g = Group {
+        name: r.group_name.clone(),
+        description: r.description,
+        precedence: r.precedence,
+        role_arn: r.role_arn,
+        created: now,
+        modified: now,
+    };
+    let out = group_type(&r.user_pool_id, &g);
+    pool.groups.insert(r.group_name, g);
+    Ok(CreateGroupResponse { group: Some(out) })
+}
+
+pub(crate) fn get_group(inner: &Inner, r: GetGroupRequest) -> Result<GetGroupResponse, ApiError> {
+    let st = inner.lock();
+    let pool = st.pool(&r.user_pool_id)?;
+    Ok(GetGroupResponse {
+        group: Some(group_type(&r.user_pool_id, group(pool, &r.group_name)?)),
+    })
+}
+
+pub(crate) fn update_group(inner: &Inner, r: UpdateGroupRequest) -> Result<UpdateGroupResponse, ApiError> {
+    let mut st = inner.lock();
+    let now = inner.now();
+    let pool = st.pool_mut(&r.user_pool_id)?;
+    let g = pool.groups.get_mut(&r.group_name).ok_or_else(group_not_found)?;
+    if r.description.is_some() {
+        g.description = r.description;
+    }
+    if r.precedence.is_some() {
+        g.precedence = r.precedence;
+    }
+    if r.role_arn.is_some() {
+        g.role_arn = r.role_arn;
+    }
+    g.modified = now;
+    Ok(UpdateGroupResponse {
+        group: Some(group_type(&r.user_pool_id, g)),
+    })
+}
+
+pub(crate) fn delete_group(inner: &Inner, r: DeleteGroupRequest) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let pool = st.pool_mut(&r.user_pool_id)?;
+    pool.groups.remove(&r.group_name).ok_or_else(group_not_found)?;
+    for u in pool.users.values_mut() {
+        u.groups.remove(&r.group_name);
+    }
+    Ok(Empty {})
+}
+
+pub(crate) fn list_groups(inner: &Inner, r: ListGroupsRequest) -> Result<ListGroupsResponse, ApiError> {
+    let st = inner.lock();
+    let pool = st.pool(&r.user_pool_id)?;
+    let limit = limit_of(r.limit, 60)?;
+    let after = decode_token(r.next_token.as_deref())?;
+    let (groups, next) = page(pool.groups.iter(), after.as_deref(), limit);
+    Ok(ListGroupsResponse {
+        groups: Some(groups.into_iter().map(|g| group_type(&r.user_pool_id, g)).collect()),
+        next_token: next,
+    })
+}
+
+pub(crate) fn admin_add_user_to_group(
+    inner: &Inner,
+    r: AdminAddUserToGroupRequest,
+) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    group(st.pool(&r.user_pool_id)?, &r.group_name)?;
+    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    u.groups.insert(r.group_name);
+    Ok(Empty {})
+}
+
+pub(crate) fn admin_remove_user_from_group(
+    inner: &Inner,
+    r: AdminRemoveUserFromGroupRequest,
+) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    group(st.pool(&r.user_pool_id)?, &r.group_name)?;
+    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    u.groups.remove(&r.group_name);
+    Ok(Empty {})
+}
+
+pub(crate) fn admin_list_groups_for_user(
+    inner: &Inner,
+    r: AdminListGroupsForUserRequest,
+) -> Result<AdminListGroupsForUserResponse, ApiError> {
+    let st = inner.lock();
+    let pool = st.pool(&r.user_pool_id)?;
+    let u = pool.user(r.username.expose()).ok_or_else(user_not_found)?;
+    let limit = limit_of(r.limit, 60)?;
+    let after = decode_token(r.next_token.as_deref())?;
+    let items = pool.groups.iter().filter(|(k, _)| u.groups.contains(*k));
+    let (groups, next) = page(items, after.as_deref(), limit);
+    Ok(AdminListGroupsForUserResponse {
+        groups: Some(groups.into_iter().map(|g| group_type(&r.user_pool_id, g)).collect()),
+        next_token: next,
+    })
+}
+
+pub(crate) fn list_users_in_group(
+    inner: &Inner,
+    r: ListUsersInGroupRequest,
+) -> Result<ListUsersInGroupResponse, ApiError> {
+    let st = inner.lock();
+    let pool = st.pool(&r.user_pool_id)?;
+    group(pool, &r.group_name)?;
+    let limit = limit_of(r.limit, 60)?;
+    let after = decode_token(r.next_token.as_deref())?;
+    let items = pool
+        .users
+        .iter()
+        .filter(|(_, u)| u.groups.contains(&r.group_name));
+    let (users, next) = page(items, after.as_deref(), limit);
+    Ok(ListUsersInGroupResponse {
+        next_token: next,
+        users: Some(users.into_iter().map(user_type).collect()),
+    })
+}
+
+// ---- devices ----
+
+pub(crate) fn admin_get_device(inner: &Inner, r: AdminGetDeviceRequest) -> Result<AdminGetDeviceResponse, ApiError> {
+    let mut st = inner.lock();
+    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    let d = u
+        .devices
+        .get(&r.device_key)
+        .filter(|d| d.verifier.is_some())
+        .ok_or_else(|| not_found("Device does not exist."))?;
+    Ok(AdminGetDeviceResponse {
+        device: ops::device_type(d),
+    })
+}
+
+pub(crate) fn admin_list_devices(
+    inner: &Inner,
+    r: AdminListDevicesRequest,
+) -> Result<AdminListDevicesResponse, ApiError> {
+    let mut st = inner.lock();
+    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    let (devices, next) = ops::list_device_types(u, r.limit, r.pagination_token.as_deref());
+    Ok(AdminListDevicesResponse {
+        devices: Some(devices),
+        pagination_token: next,
+    })
+}
+
+pub(crate) fn admin_update_device_status(
+    inner: &Inner,
+    r: AdminUpdateDeviceStatusRequest,
+) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    ops::set_device_status(inner, u, &r.device_key, r.device_remembered_status.as_ref())?;
+    Ok(Empty {})
+}
+
+pub(crate) fn admin_forget_device(inner: &Inner, r: AdminForgetDeviceRequest) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    u.devices
+        .remove(&r.device_key)
+        .ok_or_else(|| not_found("Device does not exist."))?;
+    Ok(Empty {})
+}

@@ -1,0 +1,1188 @@
+//! Sign-in: InitiateAuth / AdminInitiateAuth, RespondToAuthChallenge /
+//! AdminRespondToAuthChallenge, refresh, sessions, and the next-challenge logic.
+//!
+//! Sessions are single use: any answer consumes them, except a wrong MFA / OTP code, which may be
+//! retried up to three times within the session's lifetime (as Cognito allows).
+
+use crate::error::{
+    ApiError, bad_credentials, expired_session, internal, invalid, invalid_session, missing,
+    not_authorized,
+};
+use crate::inner::{Inner, load_verifier, mask, password_matches};
+use crate::spec::{DeviceTracking, Medium, MfaConfig, OutboxKind};
+use crate::state::{Client, Device, Flow, Pool, Session, SrpPending, State};
+use crate::tokens::{self, Issue};
+use cognito_wire::{
+    AuthenticationResultType, ChallengeNameType, NewDeviceMetadataType, SensitiveString,
+};
+use srp_core::{PublicValue, SecretBlock, ServerEphemeral, Verifier};
+use std::collections::BTreeMap;
+
+pub(crate) type Params = BTreeMap<String, SensitiveString>;
+
+/// What a sign-in step yields.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    Challenge {
+        name: String,
+        params: BTreeMap<String, String>,
+        session: Option<String>,
+        available: Option<Vec<String>>,
+    },
+    Tokens(AuthenticationResultType),
+}
+
+pub(crate) fn p<'a>(params: &'a Params, key: &str) -> Option<&'a str> {
+    params
+        .get(key)
+        .map(SensitiveString::expose)
+        .filter(|s| !s.is_empty())
+}
+
+fn req<'a>(params: &'a Params, key: &str) -> Result<&'a str, ApiError> {
+    p(params, key).ok_or_else(|| missing(key))
+}
+
+/// Checks `SECRET_HASH` for a client with a secret against any of the accepted usernames.
+pub(crate) fn check_secret_hash(
+    client: &Client,
+    given: Option<&str>,
+    names: &[&str],
+) -> Result<(), ApiError> {
+    let Some(secret) = &client.secret else {
+        return Ok(());
+    };
+    let Some(given) = given else {
+        return Err(not_authorized(format!(
+            "Client {} is configured with secret but SECRET_HASH was not received",
+            client.id
+        )));
+    };
+    let given = srp_core::SecretHash::new(given);
+    if names
+        .iter()
+        .any(|n| srp_core::secret_hash(n, &client.id, secret) == given)
+    {
+        Ok(())
+    } else {
+        Err(not_authorized(format!(
+            "Unable to verify secret hash for client {}",
+            client.id
+        )))
+    }
+}
+
+fn check_timestamp(inner: &Inner, ts: &str) -> Result<(), ApiError> {
+    match srp_core::parse_timestamp(ts) {
+        Ok(t) => {
+            let skew = (t.unix_timestamp() - inner.now()).unsigned_abs();
+            if skew > inner.config.timestamp_window.as_secs() {
+                Err(bad_credentials())
+            } else {
+                Ok(())
+            }
+        }
+        // A date Cognito's lenient parser reads (zero-padded day, wrong weekday) still fails the
+        // proof; anything else is a format error.
+        Err(_) if ts.split_whitespace().count() == 6 && ts.len() < 64 => Err(bad_credentials()),
+        Err(_) => Err(invalid(
+            "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english.",
+        )),
+    }
+}
+
+fn user_missing(client: &Client) -> ApiError {
+    if client.spec.prevent_user_existence_errors {
+        bad_credentials()
+    } else {
+        crate::error::user_not_found()
+    }
+}
+
+fn require_flow(client: &Client, flow: &str) -> Result<(), ApiError> {
+    if client.allows(flow) {
+        Ok(())
+    } else {
+        Err(invalid(format!("{flow} flow not enabled for this client")))
+    }
+}
+
+/// Status checks once the password is proven.
+fn check_status(pool: &Pool, username: &str) -> Result<(), ApiError> {
+    let user = pool
+        .users
+        .get(username)
+        .ok_or_else(crate::error::user_not_found)?;
+    if !user.enabled {
+        return Err(not_authorized("User is disabled."));
+    }
+    match user.status.as_str() {
+        "UNCONFIRMED" => Err(ApiError::new(
+            "UserNotConfirmedException",
+            "User is not confirmed.",
+        )),
+        "RESET_REQUIRED" => Err(ApiError::new(
+            "PasswordResetRequiredException",
+            "Password reset required for the user",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn new_session(
+    inner: &Inner,
+    st: &mut State,
+    pool_id: &str,
+    client_id: &str,
+    username: &str,
+    challenge: &str,
+    flow: Flow,
+) -> String {
+    let id = inner.rng.token(192);
+    let ttl = i64::try_from(inner.config.session_ttl.as_secs()).unwrap_or(180);
+    let now = inner.now();
+    // Drop expired sessions now and then so the table stays small.
+    if st.sessions.len() > 10_000 {
+        st.sessions.retain(|_, s| s.expires > now);
+    }
+    st.sessions.insert(
+        id.clone(),
+        Session {
+            pool_id: pool_id.to_owned(),
+            client_id: client_id.to_owned(),
+            username: username.to_owned(),
+            challenge: challenge.to_owned(),
+            expires: now.saturating_add(ttl),
+            flow,
+            srp: None,
+            code: None,
+            attempts: 0,
+            pending_totp: None,
+            totp_verified: false,
+            choices: Vec::new(),
+        },
+    );
+    id
+}
+
+fn server_ephemeral(inner: &Inner, v: &Verifier) -> Result<ServerEphemeral, ApiError> {
+    for _ in 0..8 {
+        let b = inner.rng.bytes(srp_core::SERVER_PRIVATE_BYTES);
+        if let Ok(e) = ServerEphemeral::from_private_bytes(v, &b) {
+            return Ok(e);
+        }
+    }
+    Err(internal("could not draw b"))
+}
+
+/// Starts `PASSWORD_VERIFIER` for a user (USER_SRP_AUTH, PASSWORD_SRP, CUSTOM_AUTH with SRP_A).
+fn start_password_verifier(
+    inner: &Inner,
+    st: &mut State,
+    pool_id: &str,
+    client: &Client,
+    username: &str,
+    srp_a: &str,
+    flow: Flow,
+) -> Result<Outcome, ApiError> {
+    let a = PublicValue::client_a(srp_a).map_err(|_| invalid("SRP_A is invalid"))?;
+    let pool = st.pool(pool_id)?;
+    let user = pool.users.get(username).ok_or_else(|| user_missing(client))?;
+    let stored = user.verifier.clone().ok_or_else(bad_credentials)?;
+    let v = load_verifier(&stored)?;
+    let server = server_ephemeral(inner, &v)?;
+    let block = SecretBlock::from_bytes(inner.rng.bytes(64));
+    let key = block.as_base64().to_owned();
+    let mut params = BTreeMap::new();
+    params.insert("SALT".to_owned(), v.salt().to_hex());
+    params.insert("SECRET_BLOCK".to_owned(), key.clone());
+    params.insert("SRP_B".to_owned(), server.public().to_hex());
+    params.insert("USERNAME".to_owned(), username.to_owned());
+    params.insert("USER_ID_FOR_SRP".to_owned(), username.to_owned());
+    // The secret block is the session of PASSWORD_VERIFIER (Cognito returns no Session here).
+    let id = new_session(
+        inner,
+        st,
+        pool_id,
+        &client.id,
+        username,
+        "PASSWORD_VERIFIER",
+        flow,
+    );
+    if let Some(mut s) = st.sessions.remove(&id) {
+        s.srp = Some(SrpPending {
+            server,
+            a,
+            secret_block: block,
+            device_key: None,
+        });
+        st.sessions.insert(key, s);
+    }
+    Ok(Outcome::Challenge {
+        name: "PASSWORD_VERIFIER".to_owned(),
+        params,
+        session: None,
+        available: None,
+    })
+}
+
+fn enabled_mfa(pool: &Pool, username: &str) -> Vec<&'static str> {
+    let Some(u) = pool.users.get(username) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if pool.spec.sms_mfa && u.mfa.sms && u.attr("phone_number").is_some() {
+        out.push("SMS_MFA");
+    }
+    if pool.spec.software_token_mfa && u.mfa.totp && u.mfa.totp_secret.is_some() {
+        out.push("SOFTWARE_TOKEN_MFA");
+    }
+    if pool.spec.email_mfa && u.mfa.email && u.attr("email").is_some() {
+        out.push("EMAIL_OTP");
+    }
+    out
+}
+
+/// Sends a code for an MFA or OTP challenge and opens its session.
+#[allow(clippy::too_many_arguments)]
+fn code_challenge(
+    inner: &Inner,
+    st: &mut State,
+    pool_id: &str,
+    client_id: &str,
+    username: &str,
+    challenge: &str,
+    kind: OutboxKind,
+    flow: Flow,
+) -> Result<Outcome, ApiError> {
+    let mut params = BTreeMap::new();
+    params.insert("USER_ID_FOR_SRP".to_owned(), username.to_owned());
+    params.insert("USERNAME".to_owned(), username.to_owned());
+    let mut code = None;
+    if challenge != "SOFTWARE_TOKEN_MFA" {
+        let (attr, medium, medium_name) = if challenge.starts_with("SMS") {
+            ("phone_number", Medium::Sms, "SMS")
+        } else {
+            ("email", Medium::Email, "EMAIL")
+        };
+        let user = st
+            .pool(pool_id)?
+            .users
+            .get(username)
+            .ok_or_else(crate::error::user_not_found)?;
+        let dest = user
+            .attr(attr)
+            .ok_or_else(|| invalid(format!("User has no {attr}")))?
+            .to_owned();
+        let c = inner.rng.digits(if challenge == "EMAIL_OTP" || kind == OutboxKind::Otp {
+            8
+        } else {
+            6
+        });
+        inner.send(st, pool_id, username, &dest, medium, kind, &c);
+        params.insert(
+            "CODE_DELIVERY_DELIVERY_MEDIUM".to_owned(),
+            medium_name.to_owned(),
+        );
+        params.insert("CODE_DELIVERY_DESTINATION".to_owned(), mask(&dest));
+        code = Some(c);
+    }
+    let id = new_session(inner, st, pool_id, client_id, username, challenge, flow);
+    if let Some(s) = st.sessions.get_mut(&id) {
+        s.code = code;
+    }
+    Ok(Outcome::Challenge {
+        name: challenge.to_owned(),
+        params,
+        session: Some(id),
+        available: None,
+    })
+}
+
+fn challenge_with_session(
+    name: &str,
+    params: BTreeMap<String, String>,
+    session: String,
+) -> Outcome {
+    Outcome::Challenge {
+        name: name.to_owned(),
+        params,
+        session: Some(session),
+        available: None,
+    }
+}
+
+/// The next step once a factor is done: new password, device SRP, MFA, or tokens.
+pub(crate) fn next_step(
+    inner: &Inner,
+    st: &mut State,
+    pool_id: &str,
+    client_id: &str,
+    username: &str,
+    mut flow: Flow,
+) -> Result<Outcome, ApiError> {
+    let pool = st.pool(pool_id)?;
+    let user = pool
+        .users
+        .get(username)
+        .ok_or_else(crate::error::user_not_found)?;
+    let mut base = BTreeMap::new();
+    base.insert("USER_ID_FOR_SRP".to_owned(), username.to_owned());
+
+    if user.status == "FORCE_CHANGE_PASSWORD" {
+        let required: Vec<String> = pool
+            .spec
+            .required_attributes
+            .iter()
+            .filter(|a| !user.attributes.contains_key(*a))
+            .map(|a| format!("userAttributes.{a}"))
+            .collect();
+        let attrs: BTreeMap<&String, &String> = user
+            .attributes
+            .iter()
+            .filter(|(k, _)| k.as_str() != "sub")
+            .collect();
+        let mut params = base;
+        params.insert(
+            "requiredAttributes".to_owned(),
+            serde_json::to_string(&required).unwrap_or_else(|_| "[]".into()),
+        );
+        params.insert(
+            "userAttributes".to_owned(),
+            serde_json::to_string(&attrs).unwrap_or_else(|_| "{}".into()),
+        );
+        let id = new_session(
+            inner,
+            st,
+            pool_id,
+            client_id,
+            username,
+            "NEW_PASSWORD_REQUIRED",
+            flow,
+        );
+        return Ok(challenge_with_session("NEW_PASSWORD_REQUIRED", params, id));
+    }
+
+    if let Some(dk) = flow.device_key.clone()
+        && !flow.device_verified
+    {
+        let known = user
+            .devices
+            .get(&dk)
+            .is_some_and(|d| d.verifier.is_some());
+        if known && pool.spec.device_tracking != DeviceTracking::Off {
+            let mut params = base;
+            params.insert("USERNAME".to_owned(), username.to_owned());
+            let id = new_session(
+                inner,
+                st,
+                pool_id,
+                client_id,
+                username,
+                "DEVICE_SRP_AUTH",
+                flow,
+            );
+            return Ok(challenge_with_session("DEVICE_SRP_AUTH", params, id));
+        }
+        // An unknown device key is ignored; the sign-in goes on as from a new device.
+        flow.device_key = None;
+    }
+
+    let methods = enabled_mfa(pool, username);
+    let needed = match pool.spec.mfa {
+        MfaConfig::Off => false,
+        MfaConfig::Optional => !methods.is_empty(),
+        MfaConfig::On => true,
+    };
+    if needed && !flow.mfa_done && !flow.device_remembered {
+        if methods.is_empty() {
+            let mut can = Vec::new();
+            if pool.spec.software_token_mfa {
+                can.push("SOFTWARE_TOKEN_MFA");
+            }
+            let mut params = base;
+            params.insert(
+                "MFAS_CAN_SETUP".to_owned(),
+                serde_json::to_string(&can).unwrap_or_else(|_| "[]".into()),
+            );
+            let id = new_session(inner, st, pool_id, client_id, username, "MFA_SETUP", flow);
+            return Ok(challenge_with_session("MFA_SETUP", params, id));
+        }
+        let preferred = user.mfa.preferred.clone();
+        let choice = match preferred {
+            Some(p) if methods.contains(&p.as_str()) => Some(p),
+            _ if methods.len() == 1 => methods.first().map(|m| (*m).to_owned()),
+            _ => None,
+        };
+        return match choice {
+            Some(m) => code_challenge(
+                inner,
+                st,
+                pool_id,
+                client_id,
+                username,
+                &m,
+                OutboxKind::Mfa,
+                flow,
+            ),
+            None => {
+                let mut params = base;
+                params.insert(
+                    "MFAS_CAN_CHOOSE".to_owned(),
+                    serde_json::to_string(&methods).unwrap_or_else(|_| "[]".into()),
+                );
+                let id = new_session(
+                    inner,
+                    st,
+                    pool_id,
+                    client_id,
+                    username,
+                    "SELECT_MFA_TYPE",
+                    flow,
+                );
+                if let Some(s) = st.sessions.get_mut(&id) {
+                    s.choices = methods.iter().map(|m| (*m).to_owned()).collect();
+                }
+                Ok(challenge_with_session("SELECT_MFA_TYPE", params, id))
+            }
+        };
+    }
+
+    // Tokens.
+    let now = inner.now();
+    let tracking = pool.spec.device_tracking;
+    let mut new_device = None;
+    let device_key = if flow.device_verified {
+        let dk = flow.device_key.clone();
+        if let Some(dk) = &dk
+            && let Some(d) = st
+                .pool_mut(pool_id)?
+                .users
+                .get_mut(username)
+                .and_then(|u| u.devices.get_mut(dk))
+        {
+            d.last_auth = now;
+        }
+        dk
+    } else if tracking != DeviceTracking::Off {
+        let pool = st.pool_mut(pool_id)?;
+        let region = pool.spec.region.clone();
+        let user = pool
+            .users
+            .get_mut(username)
+            .ok_or_else(crate::error::user_not_found)?;
+        let key = format!("{region}_{}", inner.rng.uuid());
+        user.devices.insert(
+            key.clone(),
+            Device {
+                key: key.clone(),
+                group_key: user.device_group_key.clone(),
+                name: None,
+                verifier: None,
+                remembered: false,
+                created: now,
+                modified: now,
+                last_auth: now,
+            },
+        );
+        new_device = Some(NewDeviceMetadataType {
+            device_group_key: Some(user.device_group_key.clone()),
+            device_key: Some(key.clone()),
+        });
+        Some(key)
+    } else {
+        None
+    };
+    let result = tokens::issue(
+        inner,
+        st,
+        Issue {
+            pool_id: pool_id.to_owned(),
+            client_id: client_id.to_owned(),
+            username: username.to_owned(),
+            device_key,
+            auth_time: if flow.auth_time > 0 {
+                flow.auth_time
+            } else {
+                now
+            },
+            origin_jti: None,
+            new_refresh: true,
+            new_device,
+        },
+    )?;
+    Ok(Outcome::Tokens(result))
+}
+
+/// InitiateAuth and AdminInitiateAuth.
+pub(crate) fn initiate(
+    inner: &Inner,
+    admin_pool: Option<&str>,
+    client_id: &str,
+    flow_name: &str,
+    params: &Params,
+) -> Result<Outcome, ApiError> {
+    let mut guard = inner.lock();
+    let st = &mut *guard;
+    let pool_id = st.pool_of_client(client_id)?;
+    if let Some(p) = admin_pool
+        && p != pool_id
+    {
+        return Err(crate::state::client_not_found(client_id));
+    }
+    let admin = admin_pool.is_some();
+    let client = st
+        .pool(&pool_id)?
+        .clients
+        .get(client_id)
+        .cloned()
+        .ok_or_else(|| crate::state::client_not_found(client_id))?;
+    let now = inner.now();
+    let flow = Flow {
+        admin,
+        device_key: p(params, "DEVICE_KEY").map(str::to_owned),
+        auth_time: now,
+        ..Flow::default()
+    };
+    match flow_name {
+        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
+            require_flow(&client, "REFRESH_TOKEN_AUTH")?;
+            let token = req(params, "REFRESH_TOKEN")?;
+            let result = refresh(
+                inner,
+                st,
+                &pool_id,
+                &client,
+                token,
+                p(params, "DEVICE_KEY"),
+                p(params, "SECRET_HASH"),
+                p(params, "USERNAME"),
+            )?;
+            return Ok(Outcome::Tokens(result));
+        }
+        "USER_SRP_AUTH" | "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH"
+        | "CUSTOM_AUTH" | "USER_AUTH" => {}
+        other => {
+            return Err(invalid(format!(
+                "1 validation error detected: Value '{other}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set"
+            )));
+        }
+    }
+    let given = req(params, "USERNAME")?;
+    let flow_key = if flow_name == "ADMIN_NO_SRP_AUTH" {
+        "ADMIN_USER_PASSWORD_AUTH"
+    } else {
+        flow_name
+    };
+    let admin_only = flow_key == "ADMIN_USER_PASSWORD_AUTH";
+    if admin_only != admin && (admin_only || flow_key == "USER_PASSWORD_AUTH") {
+        return Err(invalid("Initiate Auth method not supported."));
+    }
+    require_flow(&client, flow_key)?;
+    check_secret_hash(&client, p(params, "SECRET_HASH"), &[given])?;
+    let pool = st.pool(&pool_id)?;
+    let username = pool.find_user(given).ok_or_else(|| user_missing(&client))?;
+
+    match flow_key {
+        "USER_SRP_AUTH" => {
+            let srp_a = req(params, "SRP_A")?;
+            start_password_verifier(inner, st, &pool_id, &client, &username, srp_a, flow)
+        }
+        "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" => {
+            let password = req(params, "PASSWORD")?;
+            password_step(inner, st, &pool_id, &client, &username, password, flow)
+        }
+        "CUSTOM_AUTH" => {
+            if let (Some("SRP_A"), Some(srp_a)) =
+                (p(params, "CHALLENGE_NAME"), p(params, "SRP_A"))
+            {
+                let mut flow = flow;
+                flow.mfa_done = true;
+                let out =
+                    start_password_verifier(inner, st, &pool_id, &client, &username, srp_a, flow)?;
+                mark_custom(st, &out);
+                return Ok(out);
+            }
+            custom_challenge(inner, st, &pool_id, &client.id, &username, flow)
+        }
+        _ => user_auth(inner, st, &pool_id, &client, &username, params, flow),
+    }
+}
+
+fn mark_custom(st: &mut State, out: &Outcome) {
+    if let Outcome::Challenge { params, .. } = out
+        && let Some(block) = params.get("SECRET_BLOCK")
+        && let Some(s) = st.sessions.get_mut(block)
+    {
+        s.choices = vec!["CUSTOM".to_owned()];
+    }
+}
+
+/// The built-in custom challenge: a code sent to the user's email (or phone).
+fn custom_challenge(
+    inner: &Inner,
+    st: &mut State,
+    pool_id: &str,
+    client_id: &str,
+    username: &str,
+    mut flow: Flow,
+) -> Result<Outcome, ApiError> {
+    flow.mfa_done = true;
+    let user = st
+        .pool(pool_id)?
+        .users
+        .get(username)
+        .ok_or_else(crate::error::user_not_found)?;
+    let (dest, medium, name) = match (user.attr("email"), user.attr("phone_number")) {
+        (Some(e), _) => (e.to_owned(), Medium::Email, "EMAIL"),
+        (None, Some(ph)) => (ph.to_owned(), Medium::Sms, "SMS"),
+        _ => (String::new(), Medium::Email, "EMAIL"),
+    };
+    let code = inner.rng.digits(6);
+    if !dest.is_empty() {
+        inner.send(st, pool_id, username, &dest, medium, OutboxKind::Otp, &code);
+    }
+    let mut params = BTreeMap::new();
+    params.insert("USERNAME".to_owned(), username.to_owned());
+    params.insert("CODE_DELIVERY_DELIVERY_MEDIUM".to_owned(), name.to_owned());
+    params.insert("CODE_DELIVERY_DESTINATION".to_owned(), mask(&dest));
+    let id = new_session(
+        inner,
+        st,
+        pool_id,
+        client_id,
+        username,
+        "CUSTOM_CHALLENGE",
+        flow,
+    );
+    if let Some(s) = st.sessions.get_mut(&id) {
+        s.code = Some(code);
+    }
+    Ok(challenge_with_session("CUSTOM_CHALLENGE", params, id))
+}
+
+fn available_first_factors(pool: &Pool, username: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(u) = pool.users.get(username) {
+        if u.verifier.is_some() {
+            out.push("PASSWORD".to_owned());
+            out.push("PASSWORD_SRP".to_owned());
+        }
+        if u.attr("email").is_some() {
+            out.push("EMAIL_OTP".to_owned());
+        }
+        if u.attr("phone_number").is_some() {
+            out.push("SMS_OTP".to_owned());
+        }
+    }
+    out
+}
+
+/// USER_AUTH: the preferred first factor, or SELECT_CHALLENGE.
+fn user_auth(
+    inner: &Inner,
+    st: &mut State,
+    pool_id: &str,
+    client: &Client,
+    username: &str,
+    params: &Params,
+    flow: Flow,
+) -> Result<Outcome, ApiError> {
+    let available = available_first_factors(st.pool(pool_id)?, username);
+    if let Some(pref) = p(params, "PREFERRED_CHALLENGE")
+        && available.iter().any(|a| a == pref)
+    {
+        return first_factor(inner, st, pool_id, client, username, pref, params, flow);
+    }
+    let id = new_session(
+        inner,
+        st,
+        pool_id,
+        &client.id,
+        username,
+        "SELECT_CHALLENGE",
+        flow,
+    );
+    if let Some(s) = st.sessions.get_mut(&id) {
+        s.choices = available.clone();
+    }
+    Ok(Outcome::Challenge {
+        name: "SELECT_CHALLENGE".to_owned(),
+        params: BTreeMap::new(),
+        session: Some(id),
+        available: Some(available),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn first_factor(
+    inner: &Inner,
+    st: &mut State,
+    pool_id: &str,
+    client: &Client,
+    username: &str,
+    factor: &str,
+    params: &Params,
+    flow: Flow,
+) -> Result<Outcome, ApiError> {
+    match factor {
+        "PASSWORD" => {
+            let password = req(params, "PASSWORD")?;
+            password_step(inner, st, pool_id, client, username, password, flow)
+        }
+        "PASSWORD_SRP" => {
+            let srp_a = req(params, "SRP_A")?;
+            start_password_verifier(inner, st, pool_id, client, username, srp_a, flow)
+        }
+        "EMAIL_OTP" | "SMS_OTP" => {
+            let mut flow = flow;
+            flow.mfa_done = true;
+            code_challenge(
+                inner,
+                st,
+                pool_id,
+                &client.id,
+                username,
+                factor,
+                OutboxKind::Otp,
+                flow,
+            )
+        }
+        other => Err(invalid(format!("Unsupported challenge {other}"))),
+    }
+}
+
+fn password_step(
+    inner: &Inner,
+    st: &mut State,
+    pool_id: &str,
+    client: &Client,
+    username: &str,
+    password: &str,
+    flow: Flow,
+) -> Result<Outcome, ApiError> {
+    let pool = st.pool(pool_id)?;
+    let user = pool.users.get(username).ok_or_else(|| user_missing(client))?;
+    if !user.enabled {
+        return Err(not_authorized("User is disabled."));
+    }
+    if !password_matches(pool_id, username, user.verifier.as_ref(), password) {
+        return Err(bad_credentials());
+    }
+    check_status(pool, username)?;
+    next_step(inner, st, pool_id, &client.id, username, flow)
+}
+
+/// REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn refresh(
+    inner: &Inner,
+    st: &mut State,
+    pool_id: &str,
+    client: &Client,
+    token: &str,
+    device_key: Option<&str>,
+    secret_hash: Option<&str>,
+    username_param: Option<&str>,
+) -> Result<AuthenticationResultType, ApiError> {
+    let now = inner.now();
+    let invalid_token = || not_authorized("Invalid Refresh Token");
+    let pool = st.pool(pool_id)?;
+    let rec = pool
+        .refresh_tokens
+        .get(token)
+        .cloned()
+        .ok_or_else(invalid_token)?;
+    if rec.client_id != client.id {
+        return Err(invalid_token());
+    }
+    let user = pool.users.get(&rec.username).ok_or_else(invalid_token)?;
+    let mut names: Vec<&str> = vec![rec.username.as_str()];
+    if let Some(u) = username_param {
+        names.push(u);
+    }
+    for a in ["email", "phone_number", "preferred_username"] {
+        if let Some(v) = user.attr(a) {
+            names.push(v);
+        }
+    }
+    check_secret_hash(client, secret_hash, &names)?;
+    if rec.revoked || pool.revoked_origins.contains(&rec.origin_jti) {
+        return Err(not_authorized("Refresh Token has been revoked"));
+    }
+    if rec.expires <= now {
+        return Err(not_authorized("Refresh Token has expired"));
+    }
+    if let (Some(grace), Some(at)) = (client.spec.refresh_token_rotation, rec.rotated_at)
+        && now > at.saturating_add(i64::try_from(grace).unwrap_or(i64::MAX))
+    {
+        return Err(ApiError::new(
+            "RefreshTokenReuseException",
+            "Refresh token has already been used and the grace period has expired.",
+        ));
+    }
+    if let Some(bound) = &rec.device_key
+        && device_key != Some(bound.as_str())
+    {
+        return Err(invalid_token());
+    }
+    if !user.enabled {
+        return Err(not_authorized("User is disabled."));
+    }
+    let rotate = client.spec.refresh_token_rotation.is_some();
+    let result = tokens::issue(
+        inner,
+        st,
+        Issue {
+            pool_id: pool_id.to_owned(),
+            client_id: client.id.clone(),
+            username: rec.username.clone(),
+            device_key: rec.device_key.clone(),
+            auth_time: rec.auth_time,
+            origin_jti: Some(rec.origin_jti.clone()),
+            new_refresh: rotate,
+            new_device: None,
+        },
+    )?;
+    if rotate
+        && let Some(r) = st.pool_mut(pool_id)?.refresh_tokens.get_mut(token)
+        && r.rotated_at.is_none()
+    {
+        r.rotated_at = Some(now);
+    }
+    Ok(result)
+}
+
+/// RespondToAuthChallenge and AdminRespondToAuthChallenge.
+pub(crate) fn respond(
+    inner: &Inner,
+    admin_pool: Option<&str>,
+    client_id: &str,
+    challenge: &str,
+    responses: &Params,
+    session: Option<&str>,
+) -> Result<Outcome, ApiError> {
+    let mut guard = inner.lock();
+    let st = &mut *guard;
+    let pool_id = st.pool_of_client(client_id)?;
+    if let Some(p) = admin_pool
+        && p != pool_id
+    {
+        return Err(crate::state::client_not_found(client_id));
+    }
+    let client = st
+        .pool(&pool_id)?
+        .clients
+        .get(client_id)
+        .cloned()
+        .ok_or_else(|| crate::state::client_not_found(client_id))?;
+    let key = if challenge == "PASSWORD_VERIFIER" {
+        req(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?.to_owned()
+    } else {
+        session.ok_or_else(|| missing("Session"))?.to_owned()
+    };
+    let sess = st.sessions.remove(&key).ok_or_else(invalid_session)?;
+    let now = inner.now();
+    if sess.expires <= now {
+        return Err(expired_session());
+    }
+    if sess.client_id != client.id || sess.pool_id != pool_id {
+        return Err(invalid_session());
+    }
+    let select_answer = sess.challenge == "SELECT_CHALLENGE"
+        && ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP", "SMS_OTP"].contains(&challenge);
+    if sess.challenge != challenge && !select_answer {
+        return Err(invalid_session());
+    }
+    let given = req(responses, "USERNAME")?;
+    let pool = st.pool(&pool_id)?;
+    if pool.find_user(given).as_deref() != Some(sess.username.as_str()) {
+        return Err(bad_credentials());
+    }
+    check_secret_hash(&client, p(responses, "SECRET_HASH"), &[given])?;
+    let username = sess.username.clone();
+    let mut flow = sess.flow.clone();
+
+    if select_answer {
+        let mut params = responses.clone();
+        params.insert("ANSWER".to_owned(), challenge.into());
+        return select_challenge(inner, st, &pool_id, &client, sess, &params);
+    }
+
+    match challenge {
+        "PASSWORD_VERIFIER" => {
+            let srp = sess.srp.as_ref().ok_or_else(invalid_session)?;
+            let ts = req(responses, "TIMESTAMP")?;
+            let sig = req(responses, "PASSWORD_CLAIM_SIGNATURE")?;
+            check_timestamp(inner, ts)?;
+            let ok = srp
+                .server
+                .verify_password_claim(
+                    &srp.a,
+                    &pool_id,
+                    &username,
+                    &srp.secret_block,
+                    ts,
+                    sig,
+                )
+                .unwrap_or(false);
+            if !ok {
+                return Err(bad_credentials());
+            }
+            check_status(st.pool(&pool_id)?, &username)?;
+            if sess.choices.first().is_some_and(|c| c == "CUSTOM") {
+                return custom_challenge(inner, st, &pool_id, &client.id, &username, flow);
+            }
+            next_step(inner, st, &pool_id, &client.id, &username, flow)
+        }
+        "DEVICE_SRP_AUTH" => {
+            let device_key = req(responses, "DEVICE_KEY")?;
+            let srp_a = req(responses, "SRP_A")?;
+            let a = PublicValue::client_a(srp_a).map_err(|_| invalid("SRP_A is invalid"))?;
+            if flow.device_key.as_deref() != Some(device_key) {
+                return Err(bad_credentials());
+            }
+            let device = st
+                .pool(&pool_id)?
+                .users
+                .get(&username)
+                .and_then(|u| u.devices.get(device_key))
+                .cloned()
+                .ok_or_else(|| crate::error::not_found("Device does not exist."))?;
+            let stored = device.verifier.clone().ok_or_else(bad_credentials)?;
+            let v = load_verifier(&stored)?;
+            let server = server_ephemeral(inner, &v)?;
+            let block = SecretBlock::from_bytes(inner.rng.bytes(64));
+            let mut params = BTreeMap::new();
+            params.insert("DEVICE_KEY".to_owned(), device_key.to_owned());
+            params.insert("SALT".to_owned(), v.salt().to_hex());
+            params.insert("SECRET_BLOCK".to_owned(), block.as_base64().to_owned());
+            params.insert("SRP_B".to_owned(), server.public().to_hex());
+            params.insert("USERNAME".to_owned(), username.clone());
+            let id = new_session(
+                inner,
+                st,
+                &pool_id,
+                &client.id,
+                &username,
+                "DEVICE_PASSWORD_VERIFIER",
+                flow,
+            );
+            if let Some(s) = st.sessions.get_mut(&id) {
+                s.srp = Some(SrpPending {
+                    server,
+                    a,
+                    secret_block: block,
+                    device_key: Some(device_key.to_owned()),
+                });
+            }
+            Ok(challenge_with_session("DEVICE_PASSWORD_VERIFIER", params, id))
+        }
+        "DEVICE_PASSWORD_VERIFIER" => {
+            let srp = sess.srp.as_ref().ok_or_else(invalid_session)?;
+            let device_key = req(responses, "DEVICE_KEY")?;
+            let ts = req(responses, "TIMESTAMP")?;
+            let sig = req(responses, "PASSWORD_CLAIM_SIGNATURE")?;
+            let block = req(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
+            if srp.device_key.as_deref() != Some(device_key)
+                || block != srp.secret_block.as_base64()
+            {
+                return Err(bad_credentials());
+            }
+            check_timestamp(inner, ts)?;
+            let device = st
+                .pool(&pool_id)?
+                .users
+                .get(&username)
+                .and_then(|u| u.devices.get(device_key))
+                .cloned()
+                .ok_or_else(|| crate::error::not_found("Device does not exist."))?;
+            let ok = srp
+                .server
+                .verify_device_claim(
+                    &srp.a,
+                    &device.group_key,
+                    device_key,
+                    &srp.secret_block,
+                    ts,
+                    sig,
+                )
+                .unwrap_or(false);
+            if !ok {
+                return Err(bad_credentials());
+            }
+            flow.device_verified = true;
+            flow.device_remembered = device.remembered;
+            next_step(inner, st, &pool_id, &client.id, &username, flow)
+        }
+        "NEW_PASSWORD_REQUIRED" => {
+            let new_password = req(responses, "NEW_PASSWORD")?;
+            let pool = st.pool(&pool_id)?;
+            pool.check_policy(new_password)?;
+            let mut updates = BTreeMap::new();
+            for (k, v) in responses {
+                if let Some(attr) = k.strip_prefix("userAttributes.") {
+                    updates.insert(attr.to_owned(), v.expose().to_owned());
+                }
+            }
+            crate::inner::check_attributes(pool, &updates)?;
+            let user = pool
+                .users
+                .get(&username)
+                .ok_or_else(crate::error::user_not_found)?;
+            for r in &pool.spec.required_attributes {
+                if !user.attributes.contains_key(r) && !updates.contains_key(r) {
+                    return Err(invalid(format!(
+                        "Invalid attributes given, {r} is missing"
+                    )));
+                }
+            }
+            let verifier = inner.make_verifier(&pool_id, &username, new_password)?;
+            let user = st
+                .pool_mut(&pool_id)?
+                .users
+                .get_mut(&username)
+                .ok_or_else(crate::error::user_not_found)?;
+            user.attributes.extend(updates);
+            user.verifier = Some(verifier);
+            user.status = "CONFIRMED".to_owned();
+            user.modified = now;
+            next_step(inner, st, &pool_id, &client.id, &username, flow)
+        }
+        "SMS_MFA" | "EMAIL_OTP" | "SMS_OTP" | "SOFTWARE_TOKEN_MFA" => {
+            let param = match challenge {
+                "SMS_MFA" => "SMS_MFA_CODE",
+                "EMAIL_OTP" => "EMAIL_OTP_CODE",
+                "SMS_OTP" => "SMS_OTP_CODE",
+                _ => "SOFTWARE_TOKEN_MFA_CODE",
+            };
+            let code = req(responses, param)?;
+            let ok = if challenge == "SOFTWARE_TOKEN_MFA" {
+                let user = st
+                    .pool_mut(&pool_id)?
+                    .users
+                    .get_mut(&username)
+                    .ok_or_else(crate::error::user_not_found)?;
+                let secret = user.mfa.totp_secret.clone().unwrap_or_default();
+                match crate::totp::verify(&secret, code, now) {
+                    Some(step) if user.mfa.last_totp_step.is_some_and(|l| l >= step) => {
+                        return Err(ApiError::new(
+                            "ExpiredCodeException",
+                            "Your software token has already been used once.",
+                        ));
+                    }
+                    Some(step) => {
+                        user.mfa.last_totp_step = Some(step);
+                        true
+                    }
+                    None => false,
+                }
+            } else {
+                sess.code.as_deref().is_some_and(|c| {
+                    crate::inner::ct_eq(c.as_bytes(), code.as_bytes())
+                })
+            };
+            if !ok {
+                if sess.attempts < 2 {
+                    let mut sess = sess;
+                    sess.attempts += 1;
+                    st.sessions.insert(key, sess);
+                }
+                return Err(ApiError::new(
+                    "CodeMismatchException",
+                    "Invalid code or auth state for the user.",
+                ));
+            }
+            flow.mfa_done = true;
+            next_step(inner, st, &pool_id, &client.id, &username, flow)
+        }
+        "SELECT_MFA_TYPE" => {
+            let answer = req(responses, "ANSWER")?;
+            if !sess.choices.iter().any(|c| c == answer) {
+                return Err(invalid("Invalid ANSWER for SELECT_MFA_TYPE"));
+            }
+            code_challenge(
+                inner,
+                st,
+                &pool_id,
+                &client.id,
+                &username,
+                answer,
+                OutboxKind::Mfa,
+                flow,
+            )
+        }
+        "MFA_SETUP" => {
+            if !sess.totp_verified {
+                return Err(invalid_session());
+            }
+            flow.mfa_done = true;
+            next_step(inner, st, &pool_id, &client.id, &username, flow)
+        }
+        "CUSTOM_CHALLENGE" => {
+            let answer = req(responses, "ANSWER")?;
+            let ok = sess.code.as_deref().is_some_and(|c| {
+                crate::inner::ct_eq(c.as_bytes(), answer.as_bytes())
+            });
+            if !ok {
+                return Err(bad_credentials());
+            }
+            flow.mfa_done = true;
+            next_step(inner, st, &pool_id, &client.id, &username, flow)
+        }
+        "SELECT_CHALLENGE" => select_challenge(inner, st, &pool_id, &client, sess, responses),
+        other => Err(invalid(format!(
+            "Challenge {other} is not supported by the emulator"
+        ))),
+    }
+}
+
+fn select_challenge(
+    inner: &Inner,
+    st: &mut State,
+    pool_id: &str,
+    client: &Client,
+    sess: Session,
+    responses: &Params,
+) -> Result<Outcome, ApiError> {
+    let answer = req(responses, "ANSWER")?;
+    if !sess.choices.iter().any(|c| c == answer) {
+        return Err(invalid(format!("Invalid ANSWER {answer}")));
+    }
+    first_factor(
+        inner,
+        st,
+        pool_id,
+        client,
+        &sess.username,
+        answer,
+        responses,
+        sess.flow,
+    )
+}
+
+/// The session of an MFA_SETUP challenge, for AssociateSoftwareToken / VerifySoftwareToken:
+/// consumed and replaced by a new one (returned).
+pub(crate) fn take_setup_session(inner: &Inner, st: &mut State, id: &str) -> Result<Session, ApiError> {
+    let sess = st.sessions.remove(id).ok_or_else(invalid_session)?;
+    if sess.expires <= inner.now() {
+        return Err(expired_session());
+    }
+    if sess.challenge != "MFA_SETUP" {
+        return Err(invalid_session());
+    }
+    Ok(sess)
+}
+
+/// Puts a setup session back under a fresh id (with a fresh expiry).
+pub(crate) fn reissue_session(inner: &Inner, st: &mut State, mut sess: Session) -> String {
+    let id = inner.rng.token(192);
+    let ttl = i64::try_from(inner.config.session_ttl.as_secs()).unwrap_or(180);
+    sess.expires = inner.now().saturating_add(ttl);
+    st.sessions.insert(id.clone(), sess);
+    id
+}
+
+pub(crate) fn challenge_type(name: &str) -> ChallengeNameType {
+    ChallengeNameType::from(name)
+}

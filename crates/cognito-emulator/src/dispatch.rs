@@ -1,0 +1,131 @@
+//! `X-Amz-Target` → operation handler, with typed (cognito-wire) requests and responses.
+
+use crate::admin;
+use crate::error::ApiError;
+use crate::inner::Inner;
+use crate::ops;
+use crate::pools;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+fn parse<I: DeserializeOwned>(body: &[u8]) -> Result<I, ApiError> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            ApiError::new("SerializationException", format!("Malformed request body: {e}"))
+        } else {
+            ApiError::new(
+                "InvalidParameterException",
+                format!("1 validation error detected: {e}"),
+            )
+        }
+    })
+}
+
+fn run<I: DeserializeOwned, O: Serialize>(
+    inner: &Inner,
+    body: &[u8],
+    f: fn(&Inner, I) -> Result<O, ApiError>,
+) -> Result<Vec<u8>, ApiError> {
+    let input = parse::<I>(body)?;
+    let out = f(inner, input)?;
+    serde_json::to_vec(&out).map_err(crate::error::internal)
+}
+
+/// The error for a Cognito operation the emulator does not implement.
+pub(crate) fn not_implemented(op: &str) -> ApiError {
+    ApiError::new(
+        "UnsupportedOperationException",
+        format!("Operation {op} is not implemented by the emulator"),
+    )
+}
+
+macro_rules! ops_table {
+    ($($name:literal => $f:path),* $(,)?) => {
+        /// Names of the operations the emulator implements.
+        pub const IMPLEMENTED: &[&str] = &[$($name),*];
+
+        pub(crate) fn call(inner: &Inner, op: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+            match op {
+                $($name => run(inner, body, $f),)*
+                _ => Err(not_implemented(op)),
+            }
+        }
+    };
+}
+
+ops_table! {
+    "InitiateAuth" => ops::initiate_auth,
+    "RespondToAuthChallenge" => ops::respond_to_auth_challenge,
+    "SignUp" => ops::sign_up,
+    "ConfirmSignUp" => ops::confirm_sign_up,
+    "ResendConfirmationCode" => ops::resend_confirmation_code,
+    "ForgotPassword" => ops::forgot_password,
+    "ConfirmForgotPassword" => ops::confirm_forgot_password,
+    "ChangePassword" => ops::change_password,
+    "GetUser" => ops::get_user,
+    "DeleteUser" => ops::delete_user,
+    "UpdateUserAttributes" => ops::update_user_attributes,
+    "DeleteUserAttributes" => ops::delete_user_attributes,
+    "GetUserAttributeVerificationCode" => ops::get_user_attribute_verification_code,
+    "VerifyUserAttribute" => ops::verify_user_attribute,
+    "AssociateSoftwareToken" => ops::associate_software_token,
+    "VerifySoftwareToken" => ops::verify_software_token,
+    "SetUserMFAPreference" => ops::set_user_mfa_preference,
+    "ConfirmDevice" => ops::confirm_device,
+    "GetDevice" => ops::get_device,
+    "ListDevices" => ops::list_devices,
+    "UpdateDeviceStatus" => ops::update_device_status,
+    "ForgetDevice" => ops::forget_device,
+    "GlobalSignOut" => ops::global_sign_out,
+    "RevokeToken" => ops::revoke_token,
+    "GetTokensFromRefreshToken" => ops::get_tokens_from_refresh_token,
+    "AdminInitiateAuth" => admin::admin_initiate_auth,
+    "AdminRespondToAuthChallenge" => admin::admin_respond_to_auth_challenge,
+    "AdminCreateUser" => admin::admin_create_user,
+    "AdminGetUser" => admin::admin_get_user,
+    "AdminDeleteUser" => admin::admin_delete_user,
+    "AdminEnableUser" => admin::admin_enable_user,
+    "AdminDisableUser" => admin::admin_disable_user,
+    "AdminSetUserPassword" => admin::admin_set_user_password,
+    "AdminResetUserPassword" => admin::admin_reset_user_password,
+    "AdminConfirmSignUp" => admin::admin_confirm_sign_up,
+    "AdminUpdateUserAttributes" => admin::admin_update_user_attributes,
+    "AdminDeleteUserAttributes" => admin::admin_delete_user_attributes,
+    "AdminUserGlobalSignOut" => admin::admin_user_global_sign_out,
+    "AdminSetUserMFAPreference" => admin::admin_set_user_mfa_preference,
+    "ListUsers" => admin::list_users,
+    "CreateGroup" => admin::create_group,
+    "GetGroup" => admin::get_group,
+    "UpdateGroup" => admin::update_group,
+    "DeleteGroup" => admin::delete_group,
+    "ListGroups" => admin::list_groups,
+    "AdminAddUserToGroup" => admin::admin_add_user_to_group,
+    "AdminRemoveUserFromGroup" => admin::admin_remove_user_from_group,
+    "AdminListGroupsForUser" => admin::admin_list_groups_for_user,
+    "ListUsersInGroup" => admin::list_users_in_group,
+    "AdminGetDevice" => admin::admin_get_device,
+    "AdminListDevices" => admin::admin_list_devices,
+    "AdminUpdateDeviceStatus" => admin::admin_update_device_status,
+    "AdminForgetDevice" => admin::admin_forget_device,
+    "CreateUserPool" => pools::create_user_pool,
+    "DescribeUserPool" => pools::describe_user_pool,
+    "UpdateUserPool" => pools::update_user_pool,
+    "DeleteUserPool" => pools::delete_user_pool,
+    "ListUserPools" => pools::list_user_pools,
+    "CreateUserPoolClient" => pools::create_user_pool_client,
+    "DescribeUserPoolClient" => pools::describe_user_pool_client,
+    "UpdateUserPoolClient" => pools::update_user_pool_client,
+    "DeleteUserPoolClient" => pools::delete_user_pool_client,
+    "ListUserPoolClients" => pools::list_user_pool_clients,
+    "CreateIdentityProvider" => pools::create_identity_provider,
+    "DescribeIdentityProvider" => pools::describe_identity_provider,
+    "UpdateIdentityProvider" => pools::update_identity_provider,
+    "DeleteIdentityProvider" => pools::delete_identity_provider,
+    "ListIdentityProviders" => pools::list_identity_providers,
+    "GetSigningCertificate" => pools::get_signing_certificate,
+}

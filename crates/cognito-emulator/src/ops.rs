@@ -1,0 +1,1028 @@
+//! Public (token- or client-authorized) operations: sign-in wrappers, sign-up, passwords,
+//! attributes, MFA, devices, sign-out and revocation.
+
+use crate::auth::{self, check_secret_hash};
+use crate::error::{
+    ApiError, bad_credentials, code_mismatch, expired_code, invalid, missing, not_authorized,
+    not_found,
+};
+use crate::inner::{Inner, mask, password_matches};
+use crate::spec::{Medium, OutboxKind};
+use crate::state::{Client, Device, PendingCode, Pool, State, User};
+use crate::tokens::{Caller, verify_access};
+use cognito_wire::*;
+use std::collections::BTreeMap;
+
+macro_rules! outcome_response {
+    ($ty:ident, $out:expr) => {{
+        match $out {
+            $crate::auth::Outcome::Tokens(t) => $ty {
+                authentication_result: Some(t),
+                ..Default::default()
+            },
+            $crate::auth::Outcome::Challenge {
+                name,
+                params,
+                session,
+                available,
+            } => $ty {
+                challenge_name: Some(auth::challenge_type(&name)),
+                challenge_parameters: Some(params),
+                session: session.map(SensitiveString::from),
+                available_challenges: available
+                    .map(|v| v.iter().map(|c| auth::challenge_type(c)).collect()),
+                ..Default::default()
+            },
+        }
+    }};
+}
+pub(crate) use outcome_response;
+
+pub(crate) fn initiate_auth(
+    inner: &Inner,
+    r: InitiateAuthRequest,
+) -> Result<InitiateAuthResponse, ApiError> {
+    let params = r.auth_parameters.unwrap_or_default();
+    let out = auth::initiate(inner, None, r.client_id.expose(), r.auth_flow.as_str(), &params)?;
+    Ok(outcome_response!(InitiateAuthResponse, out))
+}
+
+pub(crate) fn respond_to_auth_challenge(
+    inner: &Inner,
+    r: RespondToAuthChallengeRequest,
+) -> Result<RespondToAuthChallengeResponse, ApiError> {
+    let responses = r.challenge_responses.unwrap_or_default();
+    let out = auth::respond(
+        inner,
+        None,
+        r.client_id.expose(),
+        r.challenge_name.as_str(),
+        &responses,
+        r.session.as_ref().map(SensitiveString::expose),
+    )?;
+    Ok(outcome_response!(RespondToAuthChallengeResponse, out))
+}
+
+pub(crate) fn client_of(st: &State, client_id: &str) -> Result<(String, Client), ApiError> {
+    let pool_id = st.pool_of_client(client_id)?;
+    let client = st
+        .pool(&pool_id)?
+        .clients
+        .get(client_id)
+        .cloned()
+        .ok_or_else(|| crate::state::client_not_found(client_id))?;
+    Ok((pool_id, client))
+}
+
+pub(crate) fn attributes_of(u: &User) -> Vec<AttributeType> {
+    u.attributes
+        .iter()
+        .map(|(k, v)| AttributeType {
+            name: k.clone(),
+            value: Some(v.clone().into()),
+        })
+        .collect()
+}
+
+pub(crate) fn attr_map(list: &[AttributeType]) -> BTreeMap<String, String> {
+    list.iter()
+        .map(|a| {
+            (
+                a.name.clone(),
+                a.value
+                    .as_ref()
+                    .map(|v| v.expose().to_owned())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+pub(crate) fn mfa_settings(u: &User) -> (Option<Vec<String>>, Option<String>) {
+    let mut list = Vec::new();
+    if u.mfa.sms {
+        list.push("SMS_MFA".to_owned());
+    }
+    if u.mfa.totp {
+        list.push("SOFTWARE_TOKEN_MFA".to_owned());
+    }
+    if u.mfa.email {
+        list.push("EMAIL_OTP".to_owned());
+    }
+    let preferred = u.mfa.preferred.clone().filter(|p| list.contains(p));
+    ((!list.is_empty()).then_some(list), preferred)
+}
+
+/// Sends a code for `purpose` to the user's email or phone (preferring `attr` when given).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn send_code(
+    inner: &Inner,
+    st: &mut State,
+    pool_id: &str,
+    username: &str,
+    purpose: &str,
+    attr: Option<&str>,
+    kind: OutboxKind,
+    require_verified: bool,
+) -> Result<CodeDeliveryDetailsType, ApiError> {
+    let pool = st.pool(pool_id)?;
+    let ttl = i64::try_from(pool.spec.code_validity_secs).unwrap_or(86_400);
+    let user = pool.users.get(username).ok_or_else(crate::error::user_not_found)?;
+    let candidates: Vec<&str> = match attr {
+        Some(a) => vec![a],
+        None => {
+            let mut c = Vec::new();
+            for a in ["email", "phone_number"] {
+                if kind != OutboxKind::SignUp
+                    || pool.spec.auto_verified_attributes.iter().any(|x| x == a)
+                {
+                    c.push(a);
+                }
+            }
+            c
+        }
+    };
+    let chosen = candidates.into_iter().find(|a| {
+        user.attr(a).is_some()
+            && (!require_verified || user.attr(&format!("{a}_verified")) == Some("true"))
+    });
+    let Some(a) = chosen else {
+        return Err(invalid(
+            "Cannot reset password for the user as there is no registered/verified email or phone_number",
+        ));
+    };
+    let dest = user.attr(a).unwrap_or_default().to_owned();
+    let (medium, wire) = if a == "phone_number" {
+        (Medium::Sms, DeliveryMediumType::Sms)
+    } else {
+        (Medium::Email, DeliveryMediumType::Email)
+    };
+    let code = inner.rng.digits(6);
+    let now = inner.now();
+    inner.send(st, pool_id, username, &dest, medium, kind, &code);
+    if let Some(u) = st.pool_mut(pool_id)?.users.get_mut(username) {
+        u.codes.insert(
+            purpose.to_owned(),
+            PendingCode {
+                code,
+                expires: now.saturating_add(ttl),
+            },
+        );
+    }
+    Ok(CodeDeliveryDetailsType {
+        attribute_name: Some(a.to_owned()),
+        delivery_medium: Some(wire),
+        destination: Some(mask(&dest)),
+    })
+}
+
+/// Checks and consumes a code.
+pub(crate) fn take_code(
+    inner: &Inner,
+    user: &mut User,
+    purpose: &str,
+    code: &str,
+) -> Result<(), ApiError> {
+    let Some(pending) = user.codes.get(purpose) else {
+        return Err(code_mismatch());
+    };
+    if !crate::inner::ct_eq(pending.code.as_bytes(), code.as_bytes())
+    {
+        return Err(code_mismatch());
+    }
+    if pending.expires <= inner.now() {
+        user.codes.remove(purpose);
+        return Err(expired_code());
+    }
+    user.codes.remove(purpose);
+    Ok(())
+}
+
+fn hash_of(h: &Option<SensitiveString>) -> Option<&str> {
+    h.as_ref().map(SensitiveString::expose)
+}
+
+pub(crate) fn sign_up(inner: &Inner, r: SignUpRequest) -> Result<SignUpResponse, ApiError> {
+    let mut st = inner.lock();
+    let (pool_id, client) = client_of(&st, r.client_id.expose())?;
+    check_secret_hash(&client, hash_of(&r.secret_hash), &[r.username.expose()])?;
+    let pool = st.pool(&pool_id)?;
+    if pool.spec.admin_create_user_only {
+        return Err(not_authorized("SignUp is not permitted for this user pool"));
+    }
+    let password = r.password.as_ref().ok_or_else(|| missing("Password"))?;
+    pool.check_policy(password.expose())?;
+    let attributes = attr_map(r.user_attributes.as_deref().unwrap_or_default());
+    let mut all = attributes.clone();
+    if !pool.spec.username_attributes.is_empty() {
+        let a = if r.username.expose().contains('@') {
+            "email"
+        } else {
+            "phone_number"
+        };
+        all.insert(a.to_owned(), r.username.expose().to_owned());
+    }
+    crate::inner::check_required(pool, &all)?;
+    let spec = crate::spec::UserSpec {
+        username: r.username.expose().to_owned(),
+        password: Some(password.expose().to_owned()),
+        status: Some("UNCONFIRMED".to_owned()),
+        attributes,
+        ..Default::default()
+    };
+    let username = crate::inner::create_user(inner, &mut st, &pool_id, &spec, true)?;
+    let sub = st
+        .pool(&pool_id)?
+        .users
+        .get(&username)
+        .map(|u| u.sub.clone())
+        .unwrap_or_default();
+    let delivery = send_code(
+        inner,
+        &mut st,
+        &pool_id,
+        &username,
+        "signup",
+        None,
+        OutboxKind::SignUp,
+        false,
+    )
+    .ok();
+    Ok(SignUpResponse {
+        code_delivery_details: delivery,
+        session: None,
+        user_confirmed: false,
+        user_sub: sub,
+    })
+}
+
+fn lookup(pool: &Pool, name: &str) -> Result<String, ApiError> {
+    pool.find_user(name).ok_or_else(crate::error::user_not_found)
+}
+
+pub(crate) fn confirm_sign_up(
+    inner: &Inner,
+    r: ConfirmSignUpRequest,
+) -> Result<ConfirmSignUpResponse, ApiError> {
+    let mut st = inner.lock();
+    let (pool_id, client) = client_of(&st, r.client_id.expose())?;
+    check_secret_hash(&client, hash_of(&r.secret_hash), &[r.username.expose()])?;
+    let pool = st.pool_mut(&pool_id)?;
+    let username = lookup(pool, r.username.expose())?;
+    let user = pool
+        .users
+        .get_mut(&username)
+        .ok_or_else(crate::error::user_not_found)?;
+    if user.status != "UNCONFIRMED" {
+        return Err(not_authorized(format!(
+            "User cannot be confirmed. Current status is {}",
+            user.status
+        )));
+    }
+    take_code(inner, user, "signup", &r.confirmation_code)?;
+    user.status = "CONFIRMED".to_owned();
+    if user.attr("email").is_some() {
+        user.attributes
+            .insert("email_verified".to_owned(), "true".to_owned());
+    } else if user.attr("phone_number").is_some() {
+        user.attributes
+            .insert("phone_number_verified".to_owned(), "true".to_owned());
+    }
+    user.modified = inner.now();
+    Ok(ConfirmSignUpResponse::default())
+}
+
+pub(crate) fn resend_confirmation_code(
+    inner: &Inner,
+    r: ResendConfirmationCodeRequest,
+) -> Result<ResendConfirmationCodeResponse, ApiError> {
+    let mut st = inner.lock();
+    let (pool_id, client) = client_of(&st, r.client_id.expose())?;
+    check_secret_hash(&client, hash_of(&r.secret_hash), &[r.username.expose()])?;
+    let username = lookup(st.pool(&pool_id)?, r.username.expose())?;
+    let status = st
+        .pool(&pool_id)?
+        .users
+        .get(&username)
+        .map(|u| u.status.clone())
+        .unwrap_or_default();
+    if status != "UNCONFIRMED" {
+        return Err(invalid("User is already confirmed."));
+    }
+    let d = send_code(
+        inner,
+        &mut st,
+        &pool_id,
+        &username,
+        "signup",
+        None,
+        OutboxKind::SignUp,
+        false,
+    )?;
+    Ok(ResendConfirmationCodeResponse {
+        code_delivery_details: Some(d),
+    })
+}
+
+pub(crate) fn forgot_password(
+    inner: &Inner,
+    r: ForgotPasswordRequest,
+) -> Result<ForgotPasswordResponse, ApiError> {
+    let mut st = inner.lock();
+    let (pool_id, client) = client_of(&st, r.client_id.expose())?;
+    check_secret_hash(&client, hash_of(&r.secret_hash), &[r.username.expose()])?;
+    let username = lookup(st.pool(&pool_id)?, r.username.expose())?;
+    let enabled = st
+        .pool(&pool_id)?
+        .users
+        .get(&username)
+        .is_some_and(|u| u.enabled);
+    if !enabled {
+        return Err(not_authorized("User is disabled."));
+    }
+    let d = send_code(
+        inner,
+        &mut st,
+        &pool_id,
+        &username,
+        "forgot",
+        None,
+        OutboxKind::ForgotPassword,
+        true,
+    )?;
+    Ok(ForgotPasswordResponse {
+        code_delivery_details: Some(d),
+    })
+}
+
+pub(crate) fn confirm_forgot_password(
+    inner: &Inner,
+    r: ConfirmForgotPasswordRequest,
+) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let (pool_id, client) = client_of(&st, r.client_id.expose())?;
+    check_secret_hash(&client, hash_of(&r.secret_hash), &[r.username.expose()])?;
+    let pool = st.pool(&pool_id)?;
+    let username = lookup(pool, r.username.expose())?;
+    pool.check_policy(r.password.expose())?;
+    let verifier = inner.make_verifier(&pool_id, &username, r.password.expose())?;
+    let user = st
+        .pool_mut(&pool_id)?
+        .users
+        .get_mut(&username)
+        .ok_or_else(crate::error::user_not_found)?;
+    take_code(inner, user, "forgot", &r.confirmation_code)?;
+    user.verifier = Some(verifier);
+    if user.status == "RESET_REQUIRED" || user.status == "FORCE_CHANGE_PASSWORD" {
+        user.status = "CONFIRMED".to_owned();
+    }
+    user.modified = inner.now();
+    Ok(Empty {})
+}
+
+/// Locks the state and authenticates an access token.
+fn caller(inner: &Inner, st: &mut State, token: &SensitiveString) -> Result<Caller, ApiError> {
+    verify_access(inner, st, token.expose())
+}
+
+fn user_mut<'a>(st: &'a mut State, c: &Caller) -> Result<&'a mut User, ApiError> {
+    st.pool_mut(&c.pool_id)?
+        .users
+        .get_mut(&c.username)
+        .ok_or_else(crate::error::user_not_found)
+}
+
+pub(crate) fn change_password(
+    inner: &Inner,
+    r: ChangePasswordRequest,
+) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let c = caller(inner, &mut st, &r.access_token)?;
+    let pool = st.pool(&c.pool_id)?;
+    let user = pool
+        .users
+        .get(&c.username)
+        .ok_or_else(crate::error::user_not_found)?;
+    let previous = r
+        .previous_password
+        .as_ref()
+        .ok_or_else(|| missing("PreviousPassword"))?;
+    if !password_matches(
+        &c.pool_id,
+        &c.username,
+        user.verifier.as_ref(),
+        previous.expose(),
+    ) {
+        return Err(bad_credentials());
+    }
+    pool.check_policy(r.proposed_password.expose())?;
+    let v = inner.make_verifier(&c.pool_id, &c.username, r.proposed_password.expose())?;
+    let now = inner.now();
+    let user = user_mut(&mut st, &c)?;
+    user.verifier = Some(v);
+    user.modified = now;
+    Ok(Empty {})
+}
+
+pub(crate) fn get_user(inner: &Inner, r: GetUserRequest) -> Result<GetUserResponse, ApiError> {
+    let mut st = inner.lock();
+    let c = caller(inner, &mut st, &r.access_token)?;
+    let user = user_mut(&mut st, &c)?;
+    let (list, preferred) = mfa_settings(user);
+    Ok(GetUserResponse {
+        mfa_options: None,
+        preferred_mfa_setting: preferred,
+        user_attributes: attributes_of(user),
+        user_mfa_setting_list: list,
+        username: user.username.clone().into(),
+    })
+}
+
+pub(crate) fn delete_user_everywhere(st: &mut State, pool_id: &str, username: &str) -> Result<(), ApiError> {
+    let pool = st.pool_mut(pool_id)?;
+    pool.users
+        .remove(username)
+        .ok_or_else(crate::error::user_not_found)?;
+    let mut origins = Vec::new();
+    for rec in pool.refresh_tokens.values_mut() {
+        if rec.username == username {
+            rec.revoked = true;
+            origins.push(rec.origin_jti.clone());
+        }
+    }
+    pool.revoked_origins.extend(origins);
+    Ok(())
+}
+
+pub(crate) fn delete_user(inner: &Inner, r: DeleteUserRequest) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let c = caller(inner, &mut st, &r.access_token)?;
+    delete_user_everywhere(&mut st, &c.pool_id, &c.username)?;
+    Ok(Empty {})
+}
+
+/// Applies attribute updates; returns the attributes that need verification.
+pub(crate) fn apply_attributes(
+    inner: &Inner,
+    st: &mut State,
+    pool_id: &str,
+    username: &str,
+    updates: BTreeMap<String, String>,
+    admin: bool,
+) -> Result<Vec<String>, ApiError> {
+    let pool = st.pool(pool_id)?;
+    crate::inner::check_attributes(pool, &updates)?;
+    for attr in pool
+        .spec
+        .username_attributes
+        .iter()
+        .chain(pool.spec.alias_attributes.iter())
+    {
+        if let Some(v) = updates.get(attr)
+            && pool.users.values().any(|u| {
+                u.username != username && u.attr(attr).is_some_and(|x| x.eq_ignore_ascii_case(v))
+            })
+        {
+            return Err(ApiError::new(
+                "AliasExistsException",
+                format!("An account with the given {attr} already exists."),
+            ));
+        }
+    }
+    let auto = pool.spec.auto_verified_attributes.clone();
+    let now = inner.now();
+    let user = st
+        .pool_mut(pool_id)?
+        .users
+        .get_mut(username)
+        .ok_or_else(crate::error::user_not_found)?;
+    let mut to_verify = Vec::new();
+    for (k, v) in updates {
+        let changed = user.attr(&k) != Some(v.as_str());
+        if (k == "email" || k == "phone_number") && changed {
+            let flag = format!("{k}_verified");
+            if !admin && auto.contains(&k) {
+                user.attributes.insert(flag, "false".to_owned());
+                to_verify.push(k.clone());
+            } else if admin {
+                user.attributes.entry(flag).or_insert_with(|| "false".to_owned());
+            }
+        }
+        user.attributes.insert(k, v);
+    }
+    user.modified = now;
+    Ok(to_verify)
+}
+
+pub(crate) fn update_user_attributes(
+    inner: &Inner,
+    r: UpdateUserAttributesRequest,
+) -> Result<UpdateUserAttributesResponse, ApiError> {
+    let mut st = inner.lock();
+    let c = caller(inner, &mut st, &r.access_token)?;
+    let updates = attr_map(&r.user_attributes);
+    let to_verify = apply_attributes(inner, &mut st, &c.pool_id, &c.username, updates, false)?;
+    let mut list = Vec::new();
+    for a in to_verify {
+        list.push(send_code(
+            inner,
+            &mut st,
+            &c.pool_id,
+            &c.username,
+            &format!("verify:{a}"),
+            Some(&a),
+            OutboxKind::Verify,
+            false,
+        )?);
+    }
+    Ok(UpdateUserAttributesResponse {
+        code_delivery_details_list: (!list.is_empty()).then_some(list),
+    })
+}
+
+pub(crate) fn remove_attributes(
+    st: &mut State,
+    pool_id: &str,
+    username: &str,
+    names: &[String],
+) -> Result<(), ApiError> {
+    let pool = st.pool_mut(pool_id)?;
+    let required = pool.spec.required_attributes.clone();
+    let user = pool
+        .users
+        .get_mut(username)
+        .ok_or_else(crate::error::user_not_found)?;
+    for n in names {
+        if n == "sub" || required.contains(n) {
+            return Err(invalid(format!("Cannot delete the required attribute {n}")));
+        }
+    }
+    for n in names {
+        user.attributes.remove(n);
+    }
+    Ok(())
+}
+
+pub(crate) fn delete_user_attributes(
+    inner: &Inner,
+    r: DeleteUserAttributesRequest,
+) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let c = caller(inner, &mut st, &r.access_token)?;
+    remove_attributes(&mut st, &c.pool_id, &c.username, &r.user_attribute_names)?;
+    Ok(Empty {})
+}
+
+pub(crate) fn get_user_attribute_verification_code(
+    inner: &Inner,
+    r: GetUserAttributeVerificationCodeRequest,
+) -> Result<GetUserAttributeVerificationCodeResponse, ApiError> {
+    let mut st = inner.lock();
+    let c = caller(inner, &mut st, &r.access_token)?;
+    if r.attribute_name != "email" && r.attribute_name != "phone_number" {
+        return Err(invalid("Invalid attribute name"));
+    }
+    let d = send_code(
+        inner,
+        &mut st,
+        &c.pool_id,
+        &c.username,
+        &format!("verify:{}", r.attribute_name),
+        Some(&r.attribute_name),
+        OutboxKind::Verify,
+        false,
+    )?;
+    Ok(GetUserAttributeVerificationCodeResponse {
+        code_delivery_details: Some(d),
+    })
+}
+
+pub(crate) fn verify_user_attribute(
+    inner: &Inner,
+    r: VerifyUserAttributeRequest,
+) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let c = caller(inner, &mut st, &r.access_token)?;
+    let user = user_mut(&mut st, &c)?;
+    take_code(inner, user, &format!("verify:{}", r.attribute_name), &r.code)?;
+    user.attributes
+        .insert(format!("{}_verified", r.attribute_name), "true".to_owned());
+    Ok(Empty {})
+}
+
+pub(crate) fn new_totp_secret(inner: &Inner) -> String {
+    crate::totp::base32_encode(&inner.rng.bytes(20))
+}
+
+pub(crate) fn associate_software_token(
+    inner: &Inner,
+    r: AssociateSoftwareTokenRequest,
+) -> Result<AssociateSoftwareTokenResponse, ApiError> {
+    let mut st = inner.lock();
+    let secret = new_totp_secret(inner);
+    if let Some(token) = &r.access_token {
+        let c = caller(inner, &mut st, token)?;
+        user_mut(&mut st, &c)?.mfa.pending_totp_secret = Some(secret.clone());
+        return Ok(AssociateSoftwareTokenResponse {
+            secret_code: Some(secret.into()),
+            session: None,
+        });
+    }
+    let session = r.session.as_ref().ok_or_else(|| missing("AccessToken"))?;
+    let mut sess = auth::take_setup_session(inner, &mut st, session.expose())?;
+    sess.pending_totp = Some(secret.clone());
+    let id = auth::reissue_session(inner, &mut st, sess);
+    Ok(AssociateSoftwareTokenResponse {
+        secret_code: Some(secret.into()),
+        session: Some(id.into()),
+    })
+}
+
+pub(crate) fn verify_software_token(
+    inner: &Inner,
+    r: VerifySoftwareTokenRequest,
+) -> Result<VerifySoftwareTokenResponse, ApiError> {
+    let mut st = inner.lock();
+    let now = inner.now();
+    let mismatch = || ApiError::new("EnableSoftwareTokenMFAException", "Code mismatch");
+    if let Some(token) = &r.access_token {
+        let c = caller(inner, &mut st, token)?;
+        let user = user_mut(&mut st, &c)?;
+        let secret = user
+            .mfa
+            .pending_totp_secret
+            .clone()
+            .ok_or_else(|| invalid("User has not associated a software token"))?;
+        let step = crate::totp::verify(&secret, r.user_code.expose(), now).ok_or_else(mismatch)?;
+        user.mfa.totp_secret = Some(secret);
+        user.mfa.pending_totp_secret = None;
+        user.mfa.last_totp_step = Some(step);
+        return Ok(VerifySoftwareTokenResponse {
+            session: None,
+            status: Some(VerifySoftwareTokenResponseType::Success),
+        });
+    }
+    let session = r.session.as_ref().ok_or_else(|| missing("AccessToken"))?;
+    let mut sess = auth::take_setup_session(inner, &mut st, session.expose())?;
+    let secret = sess
+        .pending_totp
+        .clone()
+        .ok_or_else(crate::error::invalid_session)?;
+    let Some(step) = crate::totp::verify(&secret, r.user_code.expose(), now) else {
+        return Err(mismatch());
+    };
+    let user = st
+        .pool_mut(&sess.pool_id)?
+        .users
+        .get_mut(&sess.username)
+        .ok_or_else(crate::error::user_not_found)?;
+    user.mfa.totp_secret = Some(secret);
+    user.mfa.totp = true;
+    user.mfa.preferred = Some("SOFTWARE_TOKEN_MFA".to_owned());
+    user.mfa.last_totp_step = Some(step);
+    sess.totp_verified = true;
+    let id = auth::reissue_session(inner, &mut st, sess);
+    Ok(VerifySoftwareTokenResponse {
+        session: Some(id.into()),
+        status: Some(VerifySoftwareTokenResponseType::Success),
+    })
+}
+
+/// Applies MFA preferences to a user.
+pub(crate) fn set_mfa(
+    user: &mut User,
+    sms: Option<(Option<bool>, Option<bool>)>,
+    totp: Option<(Option<bool>, Option<bool>)>,
+    email: Option<(Option<bool>, Option<bool>)>,
+) -> Result<(), ApiError> {
+    let mut apply = |name: &str, setting: Option<(Option<bool>, Option<bool>)>| -> Result<(), ApiError> {
+        let Some((enabled, preferred)) = setting else {
+            return Ok(());
+        };
+        if let Some(e) = enabled {
+            if e {
+                match name {
+                    "SMS_MFA" if user.attr("phone_number").is_none() => {
+                        return Err(invalid(
+                            "User does not have delivery config set to turn on SMS_MFA",
+                        ));
+                    }
+                    "SOFTWARE_TOKEN_MFA" if user.mfa.totp_secret.is_none() => {
+                        return Err(invalid("User has not verified software token mfa"));
+                    }
+                    "EMAIL_OTP" if user.attr("email").is_none() => {
+                        return Err(invalid(
+                            "User does not have delivery config set to turn on EMAIL_OTP",
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            match name {
+                "SMS_MFA" => user.mfa.sms = e,
+                "SOFTWARE_TOKEN_MFA" => user.mfa.totp = e,
+                _ => user.mfa.email = e,
+            }
+            if !e && user.mfa.preferred.as_deref() == Some(name) {
+                user.mfa.preferred = None;
+            }
+        }
+        if preferred == Some(true) {
+            user.mfa.preferred = Some(name.to_owned());
+        } else if preferred == Some(false) && user.mfa.preferred.as_deref() == Some(name) {
+            user.mfa.preferred = None;
+        }
+        Ok(())
+    };
+    apply("SMS_MFA", sms)?;
+    apply("SOFTWARE_TOKEN_MFA", totp)?;
+    apply("EMAIL_OTP", email)?;
+    Ok(())
+}
+
+pub(crate) fn set_user_mfa_preference(
+    inner: &Inner,
+    r: SetUserMFAPreferenceRequest,
+) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let c = caller(inner, &mut st, &r.access_token)?;
+    let user = user_mut(&mut st, &c)?;
+    set_mfa(
+        user,
+        r.sms_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
+        r.software_token_mfa_settings
+            .map(|s| (s.enabled, s.preferred_mfa)),
+        r.email_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
+    )?;
+    Ok(Empty {})
+}
+
+// ---- devices ----
+
+pub(crate) fn device_type(d: &Device) -> DeviceType {
+    let mut attrs = vec![AttributeType {
+        name: "device_status".to_owned(),
+        value: Some(
+            if d.remembered {
+                "remembered"
+            } else {
+                "not_remembered"
+            }
+            .into(),
+        ),
+    }];
+    if let Some(n) = &d.name {
+        attrs.push(AttributeType {
+            name: "device_name".to_owned(),
+            value: Some(n.clone().into()),
+        });
+    }
+    attrs.push(AttributeType {
+        name: "last_ip_used".to_owned(),
+        value: Some("127.0.0.1".into()),
+    });
+    DeviceType {
+        device_attributes: Some(attrs),
+        device_create_date: Some(EpochSeconds::from_secs(d.created)),
+        device_key: Some(d.key.clone()),
+        device_last_authenticated_date: Some(EpochSeconds::from_secs(d.last_auth)),
+        device_last_modified_date: Some(EpochSeconds::from_secs(d.modified)),
+    }
+}
+
+fn device_not_found() -> ApiError {
+    not_found("Device does not exist.")
+}
+
+pub(crate) fn confirm_device(
+    inner: &Inner,
+    r: ConfirmDeviceRequest,
+) -> Result<ConfirmDeviceResponse, ApiError> {
+    let mut st = inner.lock();
+    let c = caller(inner, &mut st, &r.access_token)?;
+    let tracking = st.pool(&c.pool_id)?.spec.device_tracking;
+    if tracking == crate::spec::DeviceTracking::Off {
+        return Err(invalid("Device tracking is not enabled for this user pool"));
+    }
+    let cfg = r
+        .device_secret_verifier_config
+        .as_ref()
+        .ok_or_else(|| missing("DeviceSecretVerifierConfig"))?;
+    let (Some(pv), Some(salt)) = (&cfg.password_verifier, &cfg.salt) else {
+        return Err(invalid("DeviceSecretVerifierConfig needs PasswordVerifier and Salt"));
+    };
+    srp_core::Verifier::from_device_config(&srp_core::DeviceVerifierConfig {
+        password_verifier: pv.clone(),
+        salt: salt.clone(),
+    })
+    .map_err(|e| invalid(format!("Invalid DeviceSecretVerifierConfig: {e}")))?;
+    let now = inner.now();
+    let user = user_mut(&mut st, &c)?;
+    let device = user
+        .devices
+        .get_mut(&r.device_key)
+        .ok_or_else(device_not_found)?;
+    if device.verifier.is_some() {
+        return Err(ApiError::new(
+            "DeviceKeyExistsException",
+            "Device key already exists.",
+        ));
+    }
+    device.verifier = Some(crate::state::StoredVerifier {
+        salt: salt.clone(),
+        verifier: pv.clone(),
+    });
+    device.name = r.device_name.clone();
+    device.modified = now;
+    let opt_in = tracking == crate::spec::DeviceTracking::UserOptIn;
+    device.remembered = !opt_in;
+    Ok(ConfirmDeviceResponse {
+        user_confirmation_necessary: Some(opt_in),
+    })
+}
+
+fn token_of(t: &Option<SensitiveString>) -> Result<&SensitiveString, ApiError> {
+    t.as_ref().ok_or_else(|| missing("AccessToken"))
+}
+
+pub(crate) fn get_device(inner: &Inner, r: GetDeviceRequest) -> Result<GetDeviceResponse, ApiError> {
+    let mut st = inner.lock();
+    let c = caller(inner, &mut st, token_of(&r.access_token)?)?;
+    let user = user_mut(&mut st, &c)?;
+    let d = user
+        .devices
+        .get(&r.device_key)
+        .filter(|d| d.verifier.is_some())
+        .ok_or_else(device_not_found)?;
+    Ok(GetDeviceResponse {
+        device: device_type(d),
+    })
+}
+
+pub(crate) fn list_device_types(
+    user: &User,
+    limit: Option<i32>,
+    token: Option<&str>,
+) -> (Vec<DeviceType>, Option<String>) {
+    let limit = usize::try_from(limit.unwrap_or(60).clamp(1, 60)).unwrap_or(60);
+    let mut out = Vec::new();
+    let mut next = None;
+    for d in user.devices.values().filter(|d| d.verifier.is_some()) {
+        if token.is_some_and(|t| d.key.as_str() <= t) {
+            continue;
+        }
+        if out.len() == limit {
+            next = out
+                .last()
+                .and_then(|l: &DeviceType| l.device_key.clone());
+            break;
+        }
+        out.push(device_type(d));
+    }
+    (out, next)
+}
+
+pub(crate) fn list_devices(
+    inner: &Inner,
+    r: ListDevicesRequest,
+) -> Result<ListDevicesResponse, ApiError> {
+    let mut st = inner.lock();
+    let c = caller(inner, &mut st, &r.access_token)?;
+    let user = user_mut(&mut st, &c)?;
+    let (devices, next) = list_device_types(user, r.limit, r.pagination_token.as_deref());
+    Ok(ListDevicesResponse {
+        devices: Some(devices),
+        pagination_token: next,
+    })
+}
+
+pub(crate) fn set_device_status(
+    inner: &Inner,
+    user: &mut User,
+    key: &str,
+    status: Option<&DeviceRememberedStatusType>,
+) -> Result<(), ApiError> {
+    let d = user
+        .devices
+        .get_mut(key)
+        .filter(|d| d.verifier.is_some())
+        .ok_or_else(device_not_found)?;
+    d.remembered = matches!(status, Some(DeviceRememberedStatusType::Remembered));
+    d.modified = inner.now();
+    Ok(())
+}
+
+pub(crate) fn update_device_status(
+    inner: &Inner,
+    r: UpdateDeviceStatusRequest,
+) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let c = caller(inner, &mut st, &r.access_token)?;
+    let user = user_mut(&mut st, &c)?;
+    set_device_status(inner, user, &r.device_key, r.device_remembered_status.as_ref())?;
+    Ok(Empty {})
+}
+
+pub(crate) fn forget_device(inner: &Inner, r: ForgetDeviceRequest) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let c = caller(inner, &mut st, token_of(&r.access_token)?)?;
+    let user = user_mut(&mut st, &c)?;
+    user.devices.remove(&r.device_key).ok_or_else(device_not_found)?;
+    Ok(Empty {})
+}
+
+// ---- sign-out, revocation, refresh ----
+
+pub(crate) fn sign_out_everywhere(st: &mut State, pool_id: &str, username: &str) -> Result<(), ApiError> {
+    let pool = st.pool_mut(pool_id)?;
+    let mut origins = Vec::new();
+    for rec in pool.refresh_tokens.values_mut() {
+        if rec.username == username {
+            rec.revoked = true;
+            origins.push(rec.origin_jti.clone());
+        }
+    }
+    pool.revoked_origins.extend(origins);
+    Ok(())
+}
+
+pub(crate) fn global_sign_out(inner: &Inner, r: GlobalSignOutRequest) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let c = caller(inner, &mut st, &r.access_token)?;
+    sign_out_everywhere(&mut st, &c.pool_id, &c.username)?;
+    Ok(Empty {})
+}
+
+fn check_client_secret(client: &Client, given: Option<&SensitiveString>) -> Result<(), ApiError> {
+    match (&client.secret, given) {
+        (None, _) => Ok(()),
+        (Some(s), Some(g)) if crate::inner::ct_eq(s.as_bytes(), g.expose().as_bytes()) =>
+        {
+            Ok(())
+        }
+        (Some(_), _) => Err(not_authorized(format!(
+            "Unable to verify secret hash for client {}",
+            client.id
+        ))),
+    }
+}
+
+pub(crate) fn revoke_token(inner: &Inner, r: RevokeTokenRequest) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let (pool_id, client) = client_of(&st, r.client_id.expose())?;
+    check_client_secret(&client, r.client_secret.as_ref())?;
+    if !client.spec.enable_token_revocation {
+        return Err(ApiError::new(
+            "UnsupportedOperationException",
+            "Token revocation is not enabled for this client.",
+        ));
+    }
+    if r.token.expose().starts_with("eyJraWQ") {
+        return Err(ApiError::new(
+            "UnsupportedTokenTypeException",
+            "The token type is not supported: only refresh tokens can be revoked.",
+        ));
+    }
+    let pool = st.pool_mut(&pool_id)?;
+    let Some(rec) = pool.refresh_tokens.get(r.token.expose()).cloned() else {
+        return Ok(Empty {});
+    };
+    if rec.client_id != client.id {
+        return Err(not_authorized("Invalid Refresh Token"));
+    }
+    for other in pool.refresh_tokens.values_mut() {
+        if other.origin_jti == rec.origin_jti {
+            other.revoked = true;
+        }
+    }
+    pool.revoked_origins.insert(rec.origin_jti);
+    Ok(Empty {})
+}
+
+pub(crate) fn get_tokens_from_refresh_token(
+    inner: &Inner,
+    r: GetTokensFromRefreshTokenRequest,
+) -> Result<GetTokensFromRefreshTokenResponse, ApiError> {
+    let mut st = inner.lock();
+    let (pool_id, client) = client_of(&st, r.client_id.expose())?;
+    check_client_secret(&client, r.client_secret.as_ref())?;
+    if !client.allows("REFRESH_TOKEN_AUTH") {
+        return Err(invalid("REFRESH_TOKEN_AUTH flow not enabled for this client"));
+    }
+    // The client secret stands in for SECRET_HASH here.
+    let mut unsecret = client.clone();
+    unsecret.secret = None;
+    let result = auth::refresh(
+        inner,
+        &mut st,
+        &pool_id,
+        &unsecret,
+        r.refresh_token.expose(),
+        r.device_key.as_deref(),
+        None,
+        None,
+    )?;
+    Ok(GetTokensFromRefreshTokenResponse {
+        authentication_result: Some(result),
+    })
+}

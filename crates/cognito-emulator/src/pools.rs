@@ -1,0 +1,642 @@
+//! Admin operations on user pools, app clients and identity providers.
+
+use crate::error::{ApiError, invalid, not_found};
+use crate::inner::{Inner, create_client, create_pool};
+use crate::spec::{ClientSpec, DeviceTracking, MfaConfig, PoolSpec};
+use crate::state::{Client, Pool, client_not_found};
+use base64::Engine;
+use cognito_wire::*;
+use std::collections::BTreeMap;
+
+const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+fn mfa_of(m: &Option<UserPoolMfaType>) -> MfaConfig {
+    match m {
+        Some(UserPoolMfaType::On) => MfaConfig::On,
+        Some(UserPoolMfaType::Optional) => MfaConfig::Optional,
+        _ => MfaConfig::Off,
+    }
+}
+
+fn tracking_of(d: &Option<DeviceConfigurationType>) -> DeviceTracking {
+    match d {
+        None => DeviceTracking::Off,
+        Some(c) if c.device_only_remembered_on_user_prompt == Some(true) => {
+            DeviceTracking::UserOptIn
+        }
+        Some(_) => DeviceTracking::Always,
+    }
+}
+
+fn apply_policy(spec: &mut PoolSpec, p: &Option<UserPoolPolicyType>) {
+    if let Some(pp) = p.as_ref().and_then(|p| p.password_policy.as_ref()) {
+        if let Some(l) = pp.minimum_length {
+            spec.password_min_length = usize::try_from(l).unwrap_or(8);
+        }
+        spec.password_require_lowercase = pp.require_lowercase.unwrap_or(false);
+        spec.password_require_uppercase = pp.require_uppercase.unwrap_or(false);
+        spec.password_require_numbers = pp.require_numbers.unwrap_or(false);
+        spec.password_require_symbols = pp.require_symbols.unwrap_or(false);
+    }
+}
+
+fn strs<T: AsRef<str>>(v: &[T]) -> Vec<String> {
+    v.iter().map(|x| x.as_ref().to_owned()).collect()
+}
+
+pub(crate) fn pool_type(inner: &Inner, pool: &Pool) -> UserPoolType {
+    let s = &pool.spec;
+    let mut t: UserPoolType = serde_json::from_value(pool.extra.clone()).unwrap_or_default();
+    t.id = Some(pool.id.clone());
+    t.name = Some(s.name.clone());
+    t.arn = Some(format!(
+        "arn:aws:cognito-idp:{}:000000000000:userpool/{}",
+        s.region, pool.id
+    ));
+    t.creation_date = Some(EpochSeconds::from_secs(pool.created));
+    t.last_modified_date = Some(EpochSeconds::from_secs(pool.modified));
+    t.estimated_number_of_users = Some(i32::try_from(pool.users.len()).unwrap_or(i32::MAX));
+    t.mfa_configuration = Some(match s.mfa {
+        MfaConfig::Off => UserPoolMfaType::Off,
+        MfaConfig::Optional => UserPoolMfaType::Optional,
+        MfaConfig::On => UserPoolMfaType::On,
+    });
+    t.username_attributes = (!s.username_attributes.is_empty()).then(|| {
+        s.username_attributes
+            .iter()
+            .map(|a| UsernameAttributeType::from(a.as_str()))
+            .collect()
+    });
+    t.alias_attributes = (!s.alias_attributes.is_empty()).then(|| {
+        s.alias_attributes
+            .iter()
+            .map(|a| AliasAttributeType::from(a.as_str()))
+            .collect()
+    });
+    t.auto_verified_attributes = Some(
+        s.auto_verified_attributes
+            .iter()
+            .map(|a| VerifiedAttributeType::from(a.as_str()))
+            .collect(),
+    );
+    t.device_configuration = match s.device_tracking {
+        DeviceTracking::Off => None,
+        DeviceTracking::Always => Some(DeviceConfigurationType {
+            challenge_required_on_new_device: Some(false),
+            device_only_remembered_on_user_prompt: Some(false),
+        }),
+        DeviceTracking::UserOptIn => Some(DeviceConfigurationType {
+            challenge_required_on_new_device: Some(false),
+            device_only_remembered_on_user_prompt: Some(true),
+        }),
+    };
+    t.policies = Some(UserPoolPolicyType {
+        password_policy: Some(PasswordPolicyType {
+            minimum_length: i32::try_from(s.password_min_length).ok(),
+            require_lowercase: Some(s.password_require_lowercase),
+            require_uppercase: Some(s.password_require_uppercase),
+            require_numbers: Some(s.password_require_numbers),
+            require_symbols: Some(s.password_require_symbols),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    t.admin_create_user_config = Some(AdminCreateUserConfigType {
+        allow_admin_create_user_only: Some(s.admin_create_user_only),
+        ..Default::default()
+    });
+    t.status = Some(StatusType::from("Enabled"));
+    let _ = inner;
+    t
+}
+
+pub(crate) fn create_user_pool(
+    inner: &Inner,
+    r: CreateUserPoolRequest,
+) -> Result<CreateUserPoolResponse, ApiError> {
+    let mut st = inner.lock();
+    let mut spec = PoolSpec::named(r.pool_name.clone());
+    spec.mfa = mfa_of(&r.mfa_configuration);
+    spec.username_attributes = strs(
+        &r.username_attributes
+            .iter()
+            .flatten()
+            .map(|a| a.as_str().to_owned())
+            .collect::<Vec<_>>(),
+    );
+    spec.alias_attributes = r
+        .alias_attributes
+        .iter()
+        .flatten()
+        .map(|a| a.as_str().to_owned())
+        .collect();
+    spec.auto_verified_attributes = r
+        .auto_verified_attributes
+        .iter()
+        .flatten()
+        .map(|a| a.as_str().to_owned())
+        .collect();
+    spec.device_tracking = tracking_of(&r.device_configuration);
+    spec.required_attributes = r
+        .schema
+        .iter()
+        .flatten()
+        .filter(|a| a.required == Some(true))
+        .filter_map(|a| a.name.clone())
+        .collect();
+    if r.policies.is_some() {
+        apply_policy(&mut spec, &r.policies);
+    }
+    if let Some(c) = &r.admin_create_user_config {
+        spec.admin_create_user_only = c.allow_admin_create_user_only.unwrap_or(false);
+    }
+    let mut extra = serde_json::to_value(&r).unwrap_or_default();
+    if let Some(o) = extra.as_object_mut() {
+        o.remove("PoolName");
+        if let Some(schema) = o.remove("Schema") {
+            o.insert("SchemaAttributes".to_owned(), schema);
+        }
+    }
+    let id = create_pool(inner, &mut st, spec, extra)?;
+    let pool = st.pool(&id)?;
+    Ok(CreateUserPoolResponse {
+        user_pool: Some(pool_type(inner, pool)),
+    })
+}
+
+pub(crate) fn describe_user_pool(
+    inner: &Inner,
+    r: DescribeUserPoolRequest,
+) -> Result<DescribeUserPoolResponse, ApiError> {
+    let st = inner.lock();
+    let pool = st.pool(&r.user_pool_id)?;
+    Ok(DescribeUserPoolResponse {
+        user_pool: Some(pool_type(inner, pool)),
+    })
+}
+
+pub(crate) fn update_user_pool(
+    inner: &Inner,
+    r: UpdateUserPoolRequest,
+) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let now = inner.now();
+    let pool = st.pool_mut(&r.user_pool_id)?;
+    let s = &mut pool.spec;
+    s.mfa = mfa_of(&r.mfa_configuration);
+    if let Some(n) = &r.pool_name {
+        s.name = n.clone();
+    }
+    if let Some(a) = &r.auto_verified_attributes {
+        s.auto_verified_attributes = a.iter().map(|x| x.as_str().to_owned()).collect();
+    }
+    s.device_tracking = tracking_of(&r.device_configuration);
+    if r.policies.is_some() {
+        apply_policy(s, &r.policies);
+    }
+    if let Some(c) = &r.admin_create_user_config {
+        s.admin_create_user_only = c.allow_admin_create_user_only.unwrap_or(false);
+    }
+    if let (Some(o), Ok(serde_json::Value::Object(new))) =
+        (pool.extra.as_object_mut(), serde_json::to_value(&r))
+    {
+        for (k, v) in new {
+            if k != "UserPoolId" && k != "PoolName" {
+                o.insert(k, v);
+            }
+        }
+    }
+    pool.modified = now;
+    Ok(Empty {})
+}
+
+pub(crate) fn delete_user_pool(inner: &Inner, r: DeleteUserPoolRequest) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    st.pool(&r.user_pool_id)?;
+    st.pools.remove(&r.user_pool_id);
+    let id = r.user_pool_id.clone();
+    st.sessions.retain(|_, s| s.pool_id != id);
+    Ok(Empty {})
+}
+
+fn decode_next(t: Option<&str>) -> Option<String> {
+    t.and_then(|t| B64URL.decode(t).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+}
+
+fn paginate<'a, T>(
+    items: impl Iterator<Item = (&'a String, T)>,
+    after: Option<String>,
+    max: Option<i32>,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let max = max.unwrap_or(60);
+    if !(1..=60).contains(&max) {
+        return Err(invalid(format!(
+            "1 validation error detected: Value '{max}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 60"
+        )));
+    }
+    let max = usize::try_from(max).unwrap_or(60);
+    let mut out = Vec::new();
+    let mut last = None;
+    let mut more = false;
+    for (k, v) in items {
+        if after.as_deref().is_some_and(|a| k.as_str() <= a) {
+            continue;
+        }
+        if out.len() == max {
+            more = true;
+            break;
+        }
+        last = Some(k.clone());
+        out.push(v);
+    }
+    Ok((out, if more { last.map(|l| B64URL.encode(l)) } else { None }))
+}
+
+pub(crate) fn list_user_pools(
+    inner: &Inner,
+    r: ListUserPoolsRequest,
+) -> Result<ListUserPoolsResponse, ApiError> {
+    let st = inner.lock();
+    let (pools, next) = paginate(
+        st.pools.iter(),
+        decode_next(r.next_token.as_deref()),
+        Some(r.max_results),
+    )?;
+    Ok(ListUserPoolsResponse {
+        next_token: next,
+        user_pools: Some(
+            pools
+                .into_iter()
+                .map(|p| UserPoolDescriptionType {
+                    creation_date: Some(EpochSeconds::from_secs(p.created)),
+                    id: Some(p.id.clone()),
+                    last_modified_date: Some(EpochSeconds::from_secs(p.modified)),
+                    name: Some(p.spec.name.clone()),
+                    status: Some(StatusType::from("Enabled")),
+                    ..Default::default()
+                })
+                .collect(),
+        ),
+    })
+}
+
+fn seconds(v: Option<i32>, unit: Option<&TimeUnitsType>, default_unit: &str) -> Option<u64> {
+    let v = u64::try_from(v?).ok()?;
+    let unit = unit.map(|u| u.as_str().to_owned()).unwrap_or_else(|| default_unit.to_owned());
+    Some(match unit.as_str() {
+        "seconds" => v,
+        "minutes" => v * 60,
+        "hours" => v * 3600,
+        _ => v * 86_400,
+    })
+}
+
+fn flows_of(f: &Option<Vec<ExplicitAuthFlowsType>>) -> Option<Vec<String>> {
+    f.as_ref().map(|v| {
+        v.iter()
+            .map(|x| {
+                let s = x.as_str();
+                match s {
+                    "ADMIN_NO_SRP_AUTH" => "ALLOW_ADMIN_USER_PASSWORD_AUTH".to_owned(),
+                    "CUSTOM_AUTH_FLOW_ONLY" => "ALLOW_CUSTOM_AUTH".to_owned(),
+                    "USER_PASSWORD_AUTH" => "ALLOW_USER_PASSWORD_AUTH".to_owned(),
+                    other => other.to_owned(),
+                }
+            })
+            .collect()
+    })
+}
+
+pub(crate) fn client_type(pool: &Pool, c: &Client) -> UserPoolClientType {
+    let mut t: UserPoolClientType = serde_json::from_value(c.extra.clone()).unwrap_or_default();
+    t.client_id = Some(c.id.clone().into());
+    t.client_name = Some(c.spec.name.clone());
+    t.client_secret = c.secret.clone().map(Into::into);
+    t.user_pool_id = Some(pool.id.clone());
+    t.creation_date = Some(EpochSeconds::from_secs(c.created));
+    t.last_modified_date = Some(EpochSeconds::from_secs(c.modified));
+    t.explicit_auth_flows = Some(
+        c.spec
+            .explicit_auth_flows
+            .iter()
+            .map(|f| ExplicitAuthFlowsType::from(f.as_str()))
+            .collect(),
+    );
+    t.enable_token_revocation = Some(c.spec.enable_token_revocation);
+    t.prevent_user_existence_errors = Some(PreventUserExistenceErrorTypes::from(
+        if c.spec.prevent_user_existence_errors {
+            "ENABLED"
+        } else {
+            "LEGACY"
+        },
+    ));
+    let secs = |v: Option<u64>, default: u64| i32::try_from(v.unwrap_or(default)).ok();
+    t.access_token_validity = secs(c.spec.access_token_validity_secs, pool.spec.access_token_validity_secs);
+    t.id_token_validity = secs(c.spec.id_token_validity_secs, pool.spec.id_token_validity_secs);
+    t.refresh_token_validity = secs(c.spec.refresh_token_validity_secs, pool.spec.refresh_token_validity_secs);
+    t.token_validity_units = Some(TokenValidityUnitsType {
+        access_token: Some(TimeUnitsType::from("seconds")),
+        id_token: Some(TimeUnitsType::from("seconds")),
+        refresh_token: Some(TimeUnitsType::from("seconds")),
+    });
+    t.refresh_token_rotation = c.spec.refresh_token_rotation.map(|g| RefreshTokenRotationType {
+        feature: FeatureType::from("ENABLED"),
+        retry_grace_period_seconds: i32::try_from(g).ok(),
+    });
+    t
+}
+
+fn rotation_of(r: &Option<RefreshTokenRotationType>) -> Option<Option<u64>> {
+    r.as_ref().map(|r| {
+        (r.feature.as_str() == "ENABLED")
+            .then(|| r.retry_grace_period_seconds.and_then(|g| u64::try_from(g).ok()).unwrap_or(0))
+    })
+}
+
+pub(crate) fn create_user_pool_client(
+    inner: &Inner,
+    r: CreateUserPoolClientRequest,
+) -> Result<CreateUserPoolClientResponse, ApiError> {
+    let mut st = inner.lock();
+    st.pool(&r.user_pool_id)?;
+    let units = r.token_validity_units.as_ref();
+    let mut spec = ClientSpec::public(r.client_name.clone());
+    spec.generate_secret = r.generate_secret.unwrap_or(false);
+    spec.client_secret = r.client_secret.as_ref().map(|s| s.expose().to_owned());
+    if let Some(f) = flows_of(&r.explicit_auth_flows) {
+        spec.explicit_auth_flows = f;
+    }
+    spec.access_token_validity_secs =
+        seconds(r.access_token_validity, units.and_then(|u| u.access_token.as_ref()), "hours");
+    spec.id_token_validity_secs =
+        seconds(r.id_token_validity, units.and_then(|u| u.id_token.as_ref()), "hours");
+    spec.refresh_token_validity_secs = seconds(
+        r.refresh_token_validity,
+        units.and_then(|u| u.refresh_token.as_ref()),
+        "days",
+    );
+    spec.prevent_user_existence_errors = r
+        .prevent_user_existence_errors
+        .as_ref()
+        .is_none_or(|p| p.as_str() == "ENABLED");
+    spec.enable_token_revocation = r.enable_token_revocation.unwrap_or(true);
+    spec.refresh_token_rotation = rotation_of(&r.refresh_token_rotation).flatten();
+    let mut extra = serde_json::to_value(&r).unwrap_or_default();
+    if let Some(o) = extra.as_object_mut() {
+        for k in ["ClientSecret", "UserPoolId", "GenerateSecret", "TokenValidityUnits"] {
+            o.remove(k);
+        }
+    }
+    let client = create_client(inner, &mut st, &r.user_pool_id, spec, extra)?;
+    let pool = st.pool(&r.user_pool_id)?;
+    Ok(CreateUserPoolClientResponse {
+        user_pool_client: Some(client_type(pool, &client)),
+    })
+}
+
+fn client_in<'a>(pool: &'a Pool, id: &str) -> Result<&'a Client, ApiError> {
+    pool.clients.get(id).ok_or_else(|| client_not_found(id))
+}
+
+pub(crate) fn describe_user_pool_client(
+    inner: &Inner,
+    r: DescribeUserPoolClientRequest,
+) -> Result<DescribeUserPoolClientResponse, ApiError> {
+    let st = inner.lock();
+    let pool = st.pool(&r.user_pool_id)?;
+    let c = client_in(pool, r.client_id.expose())?;
+    Ok(DescribeUserPoolClientResponse {
+        user_pool_client: Some(client_type(pool, c)),
+    })
+}
+
+pub(crate) fn update_user_pool_client(
+    inner: &Inner,
+    r: UpdateUserPoolClientRequest,
+) -> Result<UpdateUserPoolClientResponse, ApiError> {
+    let mut st = inner.lock();
+    let now = inner.now();
+    let pool = st.pool_mut(&r.user_pool_id)?;
+    let c = pool
+        .clients
+        .get_mut(r.client_id.expose())
+        .ok_or_else(|| client_not_found(r.client_id.expose()))?;
+    let units = r.token_validity_units.as_ref();
+    if let Some(n) = &r.client_name {
+        c.spec.name = n.clone();
+    }
+    if let Some(f) = flows_of(&r.explicit_auth_flows) {
+        c.spec.explicit_auth_flows = f;
+    }
+    if r.access_token_validity.is_some() {
+        c.spec.access_token_validity_secs =
+            seconds(r.access_token_validity, units.and_then(|u| u.access_token.as_ref()), "hours");
+    }
+    if r.id_token_validity.is_some() {
+        c.spec.id_token_validity_secs =
+            seconds(r.id_token_validity, units.and_then(|u| u.id_token.as_ref()), "hours");
+    }
+    if r.refresh_token_validity.is_some() {
+        c.spec.refresh_token_validity_secs = seconds(
+            r.refresh_token_validity,
+            units.and_then(|u| u.refresh_token.as_ref()),
+            "days",
+        );
+    }
+    if let Some(p) = &r.prevent_user_existence_errors {
+        c.spec.prevent_user_existence_errors = p.as_str() == "ENABLED";
+    }
+    if let Some(e) = r.enable_token_revocation {
+        c.spec.enable_token_revocation = e;
+    }
+    if let Some(rot) = rotation_of(&r.refresh_token_rotation) {
+        c.spec.refresh_token_rotation = rot;
+    }
+    c.modified = now;
+    let c = c.clone();
+    let pool = st.pool(&r.user_pool_id)?;
+    Ok(UpdateUserPoolClientResponse {
+        user_pool_client: Some(client_type(pool, &c)),
+    })
+}
+
+pub(crate) fn delete_user_pool_client(
+    inner: &Inner,
+    r: DeleteUserPoolClientRequest,
+) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let pool = st.pool_mut(&r.user_pool_id)?;
+    pool.clients
+        .remove(r.client_id.expose())
+        .ok_or_else(|| client_not_found(r.client_id.expose()))?;
+    Ok(Empty {})
+}
+
+pub(crate) fn list_user_pool_clients(
+    inner: &Inner,
+    r: ListUserPoolClientsRequest,
+) -> Result<ListUserPoolClientsResponse, ApiError> {
+    let st = inner.lock();
+    let pool = st.pool(&r.user_pool_id)?;
+    let (clients, next) = paginate(
+        pool.clients.iter(),
+        decode_next(r.next_token.as_deref()),
+        r.max_results,
+    )?;
+    Ok(ListUserPoolClientsResponse {
+        next_token: next,
+        user_pool_clients: Some(
+            clients
+                .into_iter()
+                .map(|c| UserPoolClientDescription {
+                    client_id: Some(c.id.clone().into()),
+                    client_name: Some(c.spec.name.clone()),
+                    user_pool_id: Some(pool.id.clone()),
+                })
+                .collect(),
+        ),
+    })
+}
+
+// ---- identity providers ----
+
+fn idp_not_found(name: &str) -> ApiError {
+    not_found(format!("Identity provider {name} does not exist."))
+}
+
+fn idp_of(v: &serde_json::Value) -> IdentityProviderType {
+    serde_json::from_value(v.clone()).unwrap_or_default()
+}
+
+pub(crate) fn create_identity_provider(
+    inner: &Inner,
+    r: CreateIdentityProviderRequest,
+) -> Result<CreateIdentityProviderResponse, ApiError> {
+    let mut st = inner.lock();
+    let now = inner.now();
+    let pool = st.pool_mut(&r.user_pool_id)?;
+    if pool.identity_providers.contains_key(&r.provider_name) {
+        return Err(ApiError::new(
+            "DuplicateProviderException",
+            "A provider with the name already exists in this user pool.",
+        ));
+    }
+    let idp = IdentityProviderType {
+        acr_mapping: r.acr_mapping,
+        attribute_mapping: r.attribute_mapping,
+        creation_date: Some(EpochSeconds::from_secs(now)),
+        idp_identifiers: r.idp_identifiers,
+        last_modified_date: Some(EpochSeconds::from_secs(now)),
+        provider_details: Some(r.provider_details),
+        provider_name: Some(r.provider_name.clone()),
+        provider_type: Some(r.provider_type),
+        user_pool_id: Some(r.user_pool_id.clone()),
+    };
+    pool.identity_providers.insert(
+        r.provider_name,
+        serde_json::to_value(&idp).map_err(crate::error::internal)?,
+    );
+    Ok(CreateIdentityProviderResponse {
+        identity_provider: idp,
+    })
+}
+
+pub(crate) fn describe_identity_provider(
+    inner: &Inner,
+    r: DescribeIdentityProviderRequest,
+) -> Result<DescribeIdentityProviderResponse, ApiError> {
+    let st = inner.lock();
+    let pool = st.pool(&r.user_pool_id)?;
+    let v = pool
+        .identity_providers
+        .get(&r.provider_name)
+        .ok_or_else(|| idp_not_found(&r.provider_name))?;
+    Ok(DescribeIdentityProviderResponse {
+        identity_provider: idp_of(v),
+    })
+}
+
+pub(crate) fn update_identity_provider(
+    inner: &Inner,
+    r: UpdateIdentityProviderRequest,
+) -> Result<UpdateIdentityProviderResponse, ApiError> {
+    let mut st = inner.lock();
+    let now = inner.now();
+    let pool = st.pool_mut(&r.user_pool_id)?;
+    let v = pool
+        .identity_providers
+        .get_mut(&r.provider_name)
+        .ok_or_else(|| idp_not_found(&r.provider_name))?;
+    let mut idp = idp_of(v);
+    if r.attribute_mapping.is_some() {
+        idp.attribute_mapping = r.attribute_mapping;
+    }
+    if r.provider_details.is_some() {
+        idp.provider_details = r.provider_details;
+    }
+    if r.idp_identifiers.is_some() {
+        idp.idp_identifiers = r.idp_identifiers;
+    }
+    idp.last_modified_date = Some(EpochSeconds::from_secs(now));
+    *v = serde_json::to_value(&idp).map_err(crate::error::internal)?;
+    Ok(UpdateIdentityProviderResponse {
+        identity_provider: idp,
+    })
+}
+
+pub(crate) fn delete_identity_provider(
+    inner: &Inner,
+    r: DeleteIdentityProviderRequest,
+) -> Result<Empty, ApiError> {
+    let mut st = inner.lock();
+    let pool = st.pool_mut(&r.user_pool_id)?;
+    pool.identity_providers
+        .remove(&r.provider_name)
+        .ok_or_else(|| idp_not_found(&r.provider_name))?;
+    Ok(Empty {})
+}
+
+pub(crate) fn list_identity_providers(
+    inner: &Inner,
+    r: ListIdentityProvidersRequest,
+) -> Result<ListIdentityProvidersResponse, ApiError> {
+    let st = inner.lock();
+    let pool = st.pool(&r.user_pool_id)?;
+    let (items, next) = paginate(
+        pool.identity_providers.iter(),
+        decode_next(r.next_token.as_deref()),
+        r.max_results,
+    )?;
+    Ok(ListIdentityProvidersResponse {
+        next_token: next,
+        providers: items
+            .into_iter()
+            .map(|v| {
+                let i = idp_of(v);
+                ProviderDescription {
+                    creation_date: i.creation_date,
+                    last_modified_date: i.last_modified_date,
+                    provider_name: i.provider_name,
+                    provider_type: i.provider_type,
+                }
+            })
+            .collect(),
+    })
+}
+
+pub(crate) fn get_signing_certificate(
+    inner: &Inner,
+    r: GetSigningCertificateRequest,
+) -> Result<GetSigningCertificateResponse, ApiError> {
+    let mut st = inner.lock();
+    let pool = st.pool_mut(&r.user_pool_id)?;
+    crate::tokens::key_pair(inner, pool)?;
+    let key = pool.key.as_ref().ok_or_else(|| not_found("no key"))?;
+    Ok(GetSigningCertificateResponse {
+        certificate: Some(key.n.clone()),
+    })
+}
+
+#[allow(dead_code)]
+fn _unused(_: BTreeMap<String, String>) {}

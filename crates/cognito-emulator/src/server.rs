@@ -1,0 +1,201 @@
+//! The HTTP server: hyper 1 on 127.0.0.1, keep-alive, one blocking task per request.
+
+use crate::error::ApiError;
+use crate::inner::Inner;
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use std::convert::Infallible;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+const MAX_BODY: usize = 1 << 20;
+
+fn json_response(status: u16, body: Vec<u8>, content_type: &str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        r.headers_mut().insert(http::header::CONTENT_TYPE, v);
+    }
+    r
+}
+
+fn error_response(e: &ApiError, request_id: &str) -> Response<Full<Bytes>> {
+    let mut r = json_response(e.status, e.body(), "application/x-amz-json-1.1");
+    if let Ok(v) = HeaderValue::from_str(&e.code) {
+        r.headers_mut().insert("x-amzn-errortype", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        r.headers_mut().insert("x-amzn-requestid", v);
+    }
+    r
+}
+
+/// Handles one request (blocking: runs on the blocking pool).
+pub(crate) fn route(
+    inner: &Inner,
+    parts: &http::request::Parts,
+    body: &[u8],
+) -> Response<Full<Bytes>> {
+    let path = parts.uri.path();
+    let request_id = inner.rng.uuid();
+    if parts.method == Method::GET {
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let result: Result<serde_json::Value, ApiError> = match segments.as_slice() {
+            ["_emulator", "outbox"] => {
+                let st = inner.lock();
+                let query = parts.uri.query().unwrap_or("");
+                let want = |k: &str| {
+                    query.split('&').find_map(|kv| {
+                        kv.split_once('=')
+                            .filter(|(a, _)| *a == k)
+                            .map(|(_, v)| v.to_owned())
+                    })
+                };
+                let (pool, user) = (want("pool_id"), want("username"));
+                let msgs: Vec<_> = st
+                    .outbox
+                    .iter()
+                    .filter(|m| pool.as_ref().is_none_or(|p| *p == m.pool_id))
+                    .filter(|m| user.as_ref().is_none_or(|u| *u == m.username))
+                    .collect();
+                serde_json::to_value(msgs).map_err(crate::error::internal)
+            }
+            ["_emulator", "health"] => Ok(serde_json::json!({"status": "ok"})),
+            [pool_id, ".well-known", "jwks.json"] => {
+                let mut st = inner.lock();
+                match st.pools.get_mut(*pool_id) {
+                    Some(pool) => {
+                        let r = crate::tokens::jwks(inner, pool);
+                        if r.is_ok() {
+                            let _ = inner.persist(&st);
+                        }
+                        r
+                    }
+                    None => Err(crate::state::pool_not_found(pool_id)),
+                }
+            }
+            [pool_id, ".well-known", "openid-configuration"] => {
+                let st = inner.lock();
+                st.pool(pool_id)
+                    .map(|p| crate::tokens::openid_configuration(inner, p))
+            }
+            _ => Err(ApiError::new("ResourceNotFoundException", format!("No route for GET {path}"))
+                .with_status(StatusCode::NOT_FOUND)),
+        };
+        return match result {
+            Ok(v) => json_response(200, serde_json::to_vec(&v).unwrap_or_default(), "application/json"),
+            Err(e) => error_response(&e, &request_id),
+        };
+    }
+    if parts.method != Method::POST {
+        return error_response(
+            &ApiError::new("UnknownOperationException", format!("{} is not supported", parts.method))
+                .with_status(StatusCode::METHOD_NOT_ALLOWED),
+            &request_id,
+        );
+    }
+    match api(inner, parts, body) {
+        Ok(out) => {
+            let mut r = json_response(200, out, "application/x-amz-json-1.1");
+            if let Ok(v) = HeaderValue::from_str(&request_id) {
+                r.headers_mut().insert("x-amzn-requestid", v);
+            }
+            r
+        }
+        Err(e) => {
+            tracing::debug!(code = %e.code, message = %e.message, "request failed");
+            error_response(&e, &request_id)
+        }
+    }
+}
+
+fn api(inner: &Inner, parts: &http::request::Parts, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| ApiError::new("UnknownOperationException", "Missing X-Amz-Target header"))?;
+    let op = target
+        .strip_prefix(cognito_wire::TARGET_PREFIX)
+        .and_then(|r| r.strip_prefix('.'))
+        .ok_or_else(|| {
+            ApiError::new(
+                "UnknownOperationException",
+                format!("Unknown target {target}"),
+            )
+        })?;
+    let info = cognito_wire::operation_info(op).ok_or_else(|| {
+        ApiError::new(
+            "UnknownOperationException",
+            format!("Operation {op} is not a Cognito User Pools operation"),
+        )
+    })?;
+    if info.signed && inner.config.require_sigv4 {
+        let pq = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        crate::sigv4::verify(inner, parts.method.as_str(), pq, &parts.headers, body)?;
+    }
+    let out = crate::dispatch::call(inner, info.name, body)?;
+    if !info.replay_safe {
+        let st = inner.lock();
+        inner.persist(&st)?;
+    }
+    Ok(out)
+}
+
+async fn handle(
+    inner: Arc<Inner>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return Ok(error_response(
+                &ApiError::new("SerializationException", "Request body too large or unreadable")
+                    .with_status(StatusCode::PAYLOAD_TOO_LARGE),
+                "",
+            ));
+        }
+    };
+    let resp = tokio::task::spawn_blocking(move || route(&inner, &parts, &body))
+        .await
+        .unwrap_or_else(|e| error_response(&crate::error::internal(e), ""));
+    Ok(resp)
+}
+
+/// Accepts connections until `shutdown` turns true.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    inner: Arc<Inner>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let inner = inner.clone();
+                conns.spawn(async move {
+                    let service = hyper::service::service_fn(move |req| handle(inner.clone(), req));
+                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+            _ = shutdown.changed() => break,
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    conns.abort_all();
+    while conns.join_next().await.is_some() {}
+}

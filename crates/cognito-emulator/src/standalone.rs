@@ -1,0 +1,45 @@
+//! Standalone mode: what `pycognito emulator --port --state FILE --seed seed.json` runs.
+
+use crate::{Emulator, EmulatorConfig, EmulatorError, Seed};
+use std::path::PathBuf;
+
+/// Options of the standalone server.
+#[derive(Debug, Clone, Default)]
+pub struct StandaloneOptions {
+    /// Port on 127.0.0.1 (0 picks one).
+    pub port: u16,
+    /// Persist to (and load from) this file.
+    pub state_file: Option<PathBuf>,
+    /// Provision this seed file at start (skipped for pools whose id already exists).
+    pub seed_file: Option<PathBuf>,
+    /// Append outbox messages to this file (JSON lines).
+    pub outbox_log: Option<PathBuf>,
+}
+
+/// Runs an emulator until Ctrl-C, printing its URL on stdout first.
+///
+/// With no configuration it accepts admin calls signed with access key `test` / secret `test`.
+pub async fn serve_standalone(opts: StandaloneOptions) -> Result<(), EmulatorError> {
+    let config = EmulatorConfig {
+        port: opts.port,
+        state_file: opts.state_file.clone(),
+        outbox_log: opts.outbox_log.clone(),
+        ..EmulatorConfig::default()
+    };
+    let emu = Emulator::start(config).await?;
+    if let Some(path) = &opts.seed_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| EmulatorError::State(format!("{}: {e}", path.display())))?;
+        let mut seed: Seed = serde_json::from_str(&text)
+            .map_err(|e| EmulatorError::State(format!("{}: {e}", path.display())))?;
+        // A restarted emulator with a state file keeps what the seed created the first time.
+        let existing: Vec<String> = emu.inner.lock().pools.keys().cloned().collect();
+        seed.pools
+            .retain(|p| p.pool.id.as_ref().is_none_or(|id| !existing.contains(id)));
+        emu.seed(&seed)?;
+    }
+    println!("{}", emu.url());
+    let _ = tokio::signal::ctrl_c().await;
+    emu.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,304 @@
+//! Tokens: per-pool RSA-2048 keys, RS256 JWTs shaped like Cognito's, JWKS and OpenID
+//! configuration, access-token verification, refresh tokens.
+
+use crate::error::{ApiError, internal, not_authorized};
+use crate::inner::{B64, Inner};
+use crate::state::{Pool, PoolKey, RefreshRecord, State};
+use base64::Engine;
+use cognito_wire::{AuthenticationResultType, NewDeviceMetadataType, SensitiveString};
+use rand_core::SeedableRng;
+use ring::signature::{self, RsaKeyPair};
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// The pool's signing key, generated on first use (RSA-2048) and kept in the state.
+pub(crate) fn key_pair(inner: &Inner, pool: &mut Pool) -> Result<Arc<RsaKeyPair>, ApiError> {
+    if pool.key.is_none() {
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed(inner.rng.seed32());
+        let key = rsa::RsaPrivateKey::new(&mut rng, 2048).map_err(internal)?;
+        let der = rsa::pkcs8::EncodePrivateKey::to_pkcs8_der(&key).map_err(internal)?;
+        use rsa::traits::PublicKeyParts;
+        let n = key.n().to_bytes_be();
+        let e = key.e().to_bytes_be();
+        let digest = ring::digest::digest(&ring::digest::SHA256, &n);
+        pool.key = Some(PoolKey {
+            kid: B64.encode(digest.as_ref()),
+            pkcs8: B64.encode(der.as_bytes()),
+            n: B64URL.encode(n),
+            e: B64URL.encode(e),
+            pair: None,
+        });
+    }
+    let key = pool.key.as_mut().ok_or_else(|| internal("no key"))?;
+    if let Some(p) = &key.pair {
+        return Ok(p.clone());
+    }
+    let der = B64.decode(&key.pkcs8).map_err(internal)?;
+    let pair = Arc::new(RsaKeyPair::from_pkcs8(&der).map_err(internal)?);
+    key.pair = Some(pair.clone());
+    Ok(pair)
+}
+
+/// `{"keys": [...]}` for a pool.
+pub(crate) fn jwks(inner: &Inner, pool: &mut Pool) -> Result<Value, ApiError> {
+    key_pair(inner, pool)?;
+    let key = pool.key.as_ref().ok_or_else(|| internal("no key"))?;
+    Ok(json!({"keys": [{
+        "alg": "RS256", "e": key.e, "kid": key.kid, "kty": "RSA", "n": key.n, "use": "sig"
+    }]}))
+}
+
+pub(crate) fn openid_configuration(inner: &Inner, pool: &Pool) -> Value {
+    let iss = inner.issuer(pool);
+    let base = inner.base_url();
+    json!({
+        "issuer": iss,
+        "jwks_uri": format!("{base}/{}/.well-known/jwks.json", pool.id),
+        "authorization_endpoint": format!("{base}/oauth2/authorize"),
+        "token_endpoint": format!("{base}/oauth2/token"),
+        "userinfo_endpoint": format!("{base}/oauth2/userInfo"),
+        "response_types_supported": ["code", "token"],
+        "scopes_supported": ["openid", "email", "phone", "profile"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"]
+    })
+}
+
+fn sign_jwt(pair: &RsaKeyPair, kid: &str, claims: &Value) -> Result<String, ApiError> {
+    let header = json!({"kid": kid, "alg": "RS256"});
+    let h = B64URL.encode(serde_json::to_vec(&header).map_err(internal)?);
+    let p = B64URL.encode(serde_json::to_vec(claims).map_err(internal)?);
+    let input = format!("{h}.{p}");
+    let mut sig = vec![0u8; pair.public().modulus_len()];
+    pair.sign(
+        &signature::RSA_PKCS1_SHA256,
+        &ring::rand::SystemRandom::new(),
+        input.as_bytes(),
+        &mut sig,
+    )
+    .map_err(internal)?;
+    Ok(format!("{input}.{}", B64URL.encode(sig)))
+}
+
+/// What a sign-in (or refresh) yields.
+#[derive(Debug, Default)]
+pub(crate) struct Issue {
+    pub pool_id: String,
+    pub client_id: String,
+    pub username: String,
+    pub device_key: Option<String>,
+    pub auth_time: i64,
+    /// Refresh: keep this origin and do not mint a refresh token unless rotating.
+    pub origin_jti: Option<String>,
+    pub new_refresh: bool,
+    pub new_device: Option<NewDeviceMetadataType>,
+}
+
+/// Signs the access and id tokens (and mints a refresh token when asked).
+pub(crate) fn issue(
+    inner: &Inner,
+    st: &mut State,
+    req: Issue,
+) -> Result<AuthenticationResultType, ApiError> {
+    let now = inner.now();
+    let pool = st.pool_mut(&req.pool_id)?;
+    let iss = inner.issuer(pool);
+    let pair = key_pair(inner, pool)?;
+    let kid = pool.key.as_ref().map(|k| k.kid.clone()).unwrap_or_default();
+    let client = pool
+        .clients
+        .get(&req.client_id)
+        .ok_or_else(|| crate::state::client_not_found(&req.client_id))?
+        .clone();
+    let user = pool
+        .users
+        .get(&req.username)
+        .ok_or_else(crate::error::user_not_found)?
+        .clone();
+    let access_ttl = client
+        .spec
+        .access_token_validity_secs
+        .unwrap_or(pool.spec.access_token_validity_secs);
+    let id_ttl = client
+        .spec
+        .id_token_validity_secs
+        .unwrap_or(pool.spec.id_token_validity_secs);
+    let refresh_ttl = client
+        .spec
+        .refresh_token_validity_secs
+        .unwrap_or(pool.spec.refresh_token_validity_secs);
+    let origin = req.origin_jti.clone().unwrap_or_else(|| inner.rng.uuid());
+    let event_id = inner.rng.uuid();
+    let groups: Vec<&String> = {
+        let mut g: Vec<(&Option<i32>, &String)> = user
+            .groups
+            .iter()
+            .filter_map(|name| pool.groups.get(name).map(|gr| (&gr.precedence, name)))
+            .collect();
+        g.sort_by_key(|(p, n)| (p.unwrap_or(i32::MAX), (*n).clone()));
+        g.into_iter().map(|(_, n)| n).collect()
+    };
+
+    let mut access = Map::new();
+    access.insert("sub".into(), json!(user.sub));
+    if !groups.is_empty() {
+        access.insert("cognito:groups".into(), json!(groups));
+    }
+    if let Some(d) = &req.device_key {
+        access.insert("device_key".into(), json!(d));
+    }
+    access.insert("iss".into(), json!(iss));
+    access.insert("client_id".into(), json!(client.id));
+    access.insert("origin_jti".into(), json!(origin));
+    access.insert("event_id".into(), json!(event_id));
+    access.insert("token_use".into(), json!("access"));
+    access.insert("scope".into(), json!("aws.cognito.signin.user.admin"));
+    access.insert("auth_time".into(), json!(req.auth_time));
+    access.insert("exp".into(), json!(now.saturating_add(access_ttl as i64)));
+    access.insert("iat".into(), json!(now));
+    access.insert("jti".into(), json!(inner.rng.uuid()));
+    access.insert("username".into(), json!(user.username));
+
+    let mut id = Map::new();
+    id.insert("sub".into(), json!(user.sub));
+    if !groups.is_empty() {
+        id.insert("cognito:groups".into(), json!(groups));
+    }
+    for (k, v) in &user.attributes {
+        if k == "sub" {
+            continue;
+        }
+        let value = if k.ends_with("_verified") {
+            json!(v == "true")
+        } else {
+            json!(v)
+        };
+        id.insert(k.clone(), value);
+    }
+    id.insert("iss".into(), json!(iss));
+    id.insert("cognito:username".into(), json!(user.username));
+    id.insert("origin_jti".into(), json!(origin));
+    id.insert("aud".into(), json!(client.id));
+    id.insert("event_id".into(), json!(event_id));
+    id.insert("token_use".into(), json!("id"));
+    id.insert("auth_time".into(), json!(req.auth_time));
+    id.insert("exp".into(), json!(now.saturating_add(id_ttl as i64)));
+    id.insert("iat".into(), json!(now));
+    id.insert("jti".into(), json!(inner.rng.uuid()));
+
+    let access_token = sign_jwt(&pair, &kid, &Value::Object(access))?;
+    let id_token = sign_jwt(&pair, &kid, &Value::Object(id))?;
+    let refresh_token = if req.new_refresh {
+        let token = format!("eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.{}", inner.rng.token(96));
+        pool.refresh_tokens.insert(
+            token.clone(),
+            RefreshRecord {
+                username: user.username.clone(),
+                client_id: client.id.clone(),
+                device_key: req.device_key.clone(),
+                origin_jti: origin,
+                auth_time: req.auth_time,
+                issued: now,
+                expires: now.saturating_add(refresh_ttl as i64),
+                revoked: false,
+                rotated_at: None,
+            },
+        );
+        Some(SensitiveString::from(token))
+    } else {
+        None
+    };
+    Ok(AuthenticationResultType {
+        access_token: Some(access_token.into()),
+        expires_in: Some(i32::try_from(access_ttl).unwrap_or(i32::MAX)),
+        id_token: Some(id_token.into()),
+        new_device_metadata: req.new_device,
+        refresh_token,
+        token_type: Some("Bearer".to_owned()),
+    })
+}
+
+/// The claims of a JWT after checking its signature against the pool key.
+fn verified_claims(
+    inner: &Inner,
+    st: &mut State,
+    token: &str,
+) -> Option<(String, Map<String, Value>)> {
+    let mut parts = token.split('.');
+    let (h, p, s) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let claims: Map<String, Value> = serde_json::from_slice(&B64URL.decode(p).ok()?).ok()?;
+    let iss = claims.get("iss")?.as_str()?;
+    let pool_id = iss.rsplit('/').next()?.to_owned();
+    let pool = st.pools.get_mut(&pool_id)?;
+    let pair = key_pair(inner, pool).ok()?;
+    let sig = B64URL.decode(s).ok()?;
+    let public = signature::UnparsedPublicKey::new(
+        &signature::RSA_PKCS1_2048_8192_SHA256,
+        pair.public().as_ref().to_vec(),
+    );
+    public
+        .verify(format!("{h}.{p}").as_bytes(), &sig)
+        .ok()?;
+    Some((pool_id, claims))
+}
+
+/// An authenticated caller: pool, internal username and the token's claims.
+#[derive(Debug)]
+pub(crate) struct Caller {
+    pub pool_id: String,
+    pub username: String,
+    #[allow(dead_code)]
+    pub claims: Map<String, Value>,
+}
+
+/// Checks an access token like Cognito does for the token-authorized operations.
+pub(crate) fn verify_access(
+    inner: &Inner,
+    st: &mut State,
+    token: &str,
+) -> Result<Caller, ApiError> {
+    let invalid = || not_authorized("Invalid Access Token");
+    let (pool_id, claims) = verified_claims(inner, st, token).ok_or_else(invalid)?;
+    if claims.get("token_use").and_then(Value::as_str) != Some("access") {
+        return Err(invalid());
+    }
+    let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
+    if exp <= inner.now() {
+        return Err(not_authorized("Access Token has expired"));
+    }
+    let pool = st.pool(&pool_id)?;
+    let origin = claims
+        .get("origin_jti")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if pool.revoked_origins.contains(origin) {
+        return Err(not_authorized("Access Token has been revoked"));
+    }
+    let username = claims
+        .get("username")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let user = pool
+        .users
+        .get(&username)
+        .ok_or_else(crate::error::user_not_found)?;
+    let sub = claims.get("sub").and_then(Value::as_str).unwrap_or_default();
+    if user.sub != sub {
+        return Err(crate::error::user_not_found());
+    }
+    if !user.enabled {
+        return Err(not_authorized("User is disabled."));
+    }
+    Ok(Caller {
+        pool_id,
+        username,
+        claims,
+    })
+}
