@@ -1,0 +1,10 @@
+//! The emulator over real HTTP on 127.0.0.1, with srp-core's client role for the SRP math.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+mod srp;
