@@ -7,4 +7,6 @@
 )]
 
 mod common;
+mod admin;
 mod srp;
+mod tokens;

@@ -1,0 +1,239 @@
+use crate::common::*;
+use serde_json::json;
+use std::time::Duration;
+
+#[tokio::test]
+async fn sigv4_signed_ok_wrong_secret_unsigned_and_stale() {
+    let env = env(false).await;
+    env.user("alice", "Passw0rd!");
+    let body = json!({"UserPoolId": env.pool, "Username": "alice"});
+    let u = env.admin("AdminGetUser", body.clone()).await.unwrap();
+    assert_eq!(u["Username"], "alice");
+    assert_eq!(u["UserStatus"], "CONFIRMED");
+    let e = env
+        .admin_as("AdminGetUser", body.clone(), "test", "wrong", env.emu.now())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidSignatureException");
+    let e = env
+        .admin_as("AdminGetUser", body.clone(), "AKIDUNKNOWN", "test", env.emu.now())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "UnrecognizedClientException");
+    assert_eq!(e.message, "The security token included in the request is invalid.");
+    let e = env.call("AdminGetUser", body.clone()).await.unwrap_err();
+    assert_eq!(e.code, "MissingAuthenticationTokenException");
+    let old = env.emu.now() - Duration::from_secs(20 * 60);
+    let e = env
+        .admin_as("AdminGetUser", body, "test", "test", old)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidSignatureException");
+    assert!(e.message.contains("Signature expired"));
+}
+
+#[tokio::test]
+async fn pools_clients_users_via_admin_api() {
+    let env = env(false).await;
+    let p = env
+        .admin(
+            "CreateUserPool",
+            json!({"PoolName": "made", "MfaConfiguration": "OFF", "AutoVerifiedAttributes": ["email"],
+                   "Policies": {"PasswordPolicy": {"MinimumLength": 6}}}),
+        )
+        .await
+        .unwrap();
+    let pool = p["UserPool"]["Id"].as_str().unwrap().to_owned();
+    assert!(pool.starts_with("us-east-1_"));
+    let c = env
+        .admin(
+            "CreateUserPoolClient",
+            json!({"UserPoolId": pool, "ClientName": "app", "GenerateSecret": true,
+                   "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}),
+        )
+        .await
+        .unwrap();
+    let client = &c["UserPoolClient"];
+    assert_eq!(client["ClientSecret"].as_str().unwrap().len(), 51);
+    let d = env
+        .admin(
+            "DescribeUserPoolClient",
+            json!({"UserPoolId": pool, "ClientId": client["ClientId"]}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(d["UserPoolClient"]["ClientName"], "app");
+    let list = env
+        .admin("ListUserPoolClients", json!({"UserPoolId": pool, "MaxResults": 10}))
+        .await
+        .unwrap();
+    assert_eq!(list["UserPoolClients"].as_array().unwrap().len(), 1);
+    let created = env
+        .admin(
+            "AdminCreateUser",
+            json!({"UserPoolId": pool, "Username": "bob", "TemporaryPassword": "temp12",
+                   "UserAttributes": [{"Name": "email", "Value": "bob@example.com"}]}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(created["User"]["UserStatus"], "FORCE_CHANGE_PASSWORD");
+    assert_eq!(env.emu.latest_code(&pool, "bob").unwrap(), "temp12");
+    let e = env
+        .admin("AdminCreateUser", json!({"UserPoolId": pool, "Username": "bob"}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "UsernameExistsException");
+    env.admin(
+        "AdminSetUserPassword",
+        json!({"UserPoolId": pool, "Username": "bob", "Password": "perm12", "Permanent": true}),
+    )
+    .await
+    .unwrap();
+    env.admin("AdminDisableUser", json!({"UserPoolId": pool, "Username": "bob"}))
+        .await
+        .unwrap();
+    let u = env
+        .admin("AdminGetUser", json!({"UserPoolId": pool, "Username": "bob"}))
+        .await
+        .unwrap();
+    assert_eq!(u["Enabled"], false);
+    assert_eq!(u["UserStatus"], "CONFIRMED");
+    env.admin("AdminDeleteUser", json!({"UserPoolId": pool, "Username": "bob"}))
+        .await
+        .unwrap();
+    let e = env
+        .admin("AdminGetUser", json!({"UserPoolId": pool, "Username": "bob"}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "UserNotFoundException");
+    let e = env
+        .admin("DescribeUserPool", json!({"UserPoolId": "us-east-1_nothere"}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "ResourceNotFoundException");
+    env.admin("DeleteUserPool", json!({"UserPoolId": pool})).await.unwrap();
+}
+
+#[tokio::test]
+async fn list_users_filter_and_pagination() {
+    let env = env(false).await;
+    for i in 0..7 {
+        env.emu
+            .create_user(
+                &env.pool,
+                cognito_emulator::UserSpec::new(format!("user{i}"), "Passw0rd!")
+                    .attribute("email", format!("u{i}@{}.com", if i % 2 == 0 { "even" } else { "odd" })),
+            )
+            .unwrap();
+    }
+    let mut names = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut body = json!({"UserPoolId": env.pool, "Limit": 3});
+        if let Some(t) = &token {
+            body["PaginationToken"] = json!(t);
+        }
+        let page = env.admin("ListUsers", body).await.unwrap();
+        let users = page["Users"].as_array().unwrap();
+        assert!(users.len() <= 3);
+        names.extend(users.iter().map(|u| u["Username"].as_str().unwrap().to_owned()));
+        match page["PaginationToken"].as_str() {
+            Some(t) => token = Some(t.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(names.len(), 7);
+    let odd = env
+        .admin("ListUsers", json!({"UserPoolId": env.pool, "Filter": "email ^= \"u1@odd\""}))
+        .await
+        .unwrap();
+    assert_eq!(odd["Users"].as_array().unwrap().len(), 1);
+    let exact = env
+        .admin("ListUsers", json!({"UserPoolId": env.pool, "Filter": "username = \"user4\""}))
+        .await
+        .unwrap();
+    assert_eq!(exact["Users"][0]["Username"], "user4");
+    let status = env
+        .admin(
+            "ListUsers",
+            json!({"UserPoolId": env.pool, "Filter": "cognito:user_status = \"CONFIRMED\""}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status["Users"].as_array().unwrap().len(), 7);
+    let e = env
+        .admin("ListUsers", json!({"UserPoolId": env.pool, "Filter": "bogus = \"x\""}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidParameterException");
+    let e = env
+        .admin("ListUsers", json!({"UserPoolId": env.pool, "Limit": 61}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidParameterException");
+}
+
+#[tokio::test]
+async fn groups() {
+    let env = env(false).await;
+    env.user("alice", "Passw0rd!");
+    env.admin("CreateGroup", json!({"UserPoolId": env.pool, "GroupName": "admins", "Precedence": 1}))
+        .await
+        .unwrap();
+    let e = env
+        .admin("CreateGroup", json!({"UserPoolId": env.pool, "GroupName": "admins"}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "GroupExistsException");
+    env.admin(
+        "AdminAddUserToGroup",
+        json!({"UserPoolId": env.pool, "GroupName": "admins", "Username": "alice"}),
+    )
+    .await
+    .unwrap();
+    let g = env
+        .admin("AdminListGroupsForUser", json!({"UserPoolId": env.pool, "Username": "alice"}))
+        .await
+        .unwrap();
+    assert_eq!(g["Groups"][0]["GroupName"], "admins");
+    let u = env
+        .admin("ListUsersInGroup", json!({"UserPoolId": env.pool, "GroupName": "admins"}))
+        .await
+        .unwrap();
+    assert_eq!(u["Users"][0]["Username"], "alice");
+    let t = env.password_login("alice", "Passw0rd!").await.unwrap();
+    let a = claims(tokens(&t)["AccessToken"].as_str().unwrap());
+    assert_eq!(a["cognito:groups"], json!(["admins"]));
+    env.admin("DeleteGroup", json!({"UserPoolId": env.pool, "GroupName": "admins"}))
+        .await
+        .unwrap();
+    let e = env
+        .admin("GetGroup", json!({"UserPoolId": env.pool, "GroupName": "admins"}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "ResourceNotFoundException");
+}
+
+#[tokio::test]
+async fn admin_initiate_auth_password() {
+    let env = env(true).await;
+    env.user("alice", "Passw0rd!");
+    let r = env
+        .admin(
+            "AdminInitiateAuth",
+            json!({"UserPoolId": env.pool, "ClientId": env.cid(), "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+                   "AuthParameters": {"USERNAME": "alice", "PASSWORD": "Passw0rd!", "SECRET_HASH": env.hash("alice")}}),
+        )
+        .await
+        .unwrap();
+    assert!(tokens(&r)["IdToken"].is_string());
+    let e = env
+        .call(
+            "InitiateAuth",
+            json!({"ClientId": env.cid(), "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+                   "AuthParameters": {"USERNAME": "alice", "PASSWORD": "Passw0rd!", "SECRET_HASH": env.hash("alice")}}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidParameterException");
+}
