@@ -8,5 +8,6 @@
 
 mod common;
 mod admin;
+mod mfa;
 mod srp;
 mod tokens;
