@@ -8,6 +8,7 @@
 
 mod common;
 mod admin;
+mod devices;
 mod mfa;
 mod srp;
 mod tokens;
