@@ -10,5 +10,6 @@ mod common;
 mod admin;
 mod devices;
 mod mfa;
+mod persist;
 mod srp;
 mod tokens;
