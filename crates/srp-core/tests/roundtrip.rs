@@ -356,7 +356,14 @@ fn secrets_are_redacted_in_debug() {
 
 #[test]
 fn a_broken_random_source_is_an_error_not_a_hang() {
-    let zeros = ring::test::rand::FixedByteRandom { byte: 0 };
+    struct Zeros;
+    impl RandomSource for Zeros {
+        fn fill_random(&self, dest: &mut [u8]) -> Result<(), SrpError> {
+            dest.fill(0);
+            Ok(())
+        }
+    }
+    let zeros = Zeros;
     assert_eq!(
         ClientEphemeral::generate(&zeros).unwrap_err(),
         SrpError::Rng
