@@ -66,7 +66,11 @@ pub(crate) fn user_type(u: &User) -> UserType {
     }
 }
 
-fn user_of<'a>(st: &'a mut State, pool_id: &str, name: &SensitiveString) -> Result<&'a mut User, ApiError> {
+fn user_of<'a>(
+    st: &'a mut State,
+    pool_id: &str,
+    name: &SensitiveString,
+) -> Result<&'a mut User, ApiError> {
     st.pool_mut(pool_id)?
         .user_mut(name.expose())
         .ok_or_else(user_not_found)
@@ -91,8 +95,14 @@ pub(crate) fn admin_create_user(
         .unwrap_or_else(|| temporary_password(inner));
     let username = if resend {
         let pool = st.pool(&pool_id)?;
-        let name = pool.find_user(r.username.expose()).ok_or_else(user_not_found)?;
-        if pool.users.get(&name).is_some_and(|u| u.status != "FORCE_CHANGE_PASSWORD") {
+        let name = pool
+            .find_user(r.username.expose())
+            .ok_or_else(user_not_found)?;
+        if pool
+            .users
+            .get(&name)
+            .is_some_and(|u| u.status != "FORCE_CHANGE_PASSWORD")
+        {
             return Err(ApiError::new(
                 "UnsupportedUserStateException",
                 "Resend not possible. User status is not FORCE_CHANGE_PASSWORD",
@@ -131,10 +141,26 @@ pub(crate) fn admin_create_user(
             .as_ref()
             .is_none_or(|m| m.contains(&DeliveryMediumType::Email));
         if wants_email && let Some(e) = user.attr("email") {
-            inner.send(&mut st, &pool_id, &username, e, crate::spec::Medium::Email, OutboxKind::Invite, &temp);
+            inner.send(
+                &mut st,
+                &pool_id,
+                &username,
+                e,
+                crate::spec::Medium::Email,
+                OutboxKind::Invite,
+                &temp,
+            );
         }
         if wants_sms && let Some(p) = user.attr("phone_number") {
-            inner.send(&mut st, &pool_id, &username, p, crate::spec::Medium::Sms, OutboxKind::Invite, &temp);
+            inner.send(
+                &mut st,
+                &pool_id,
+                &username,
+                p,
+                crate::spec::Medium::Sms,
+                OutboxKind::Invite,
+                &temp,
+            );
         }
     }
     let user = st
@@ -168,14 +194,22 @@ pub(crate) fn admin_get_user(
     })
 }
 
-pub(crate) fn admin_delete_user(inner: &Inner, r: AdminDeleteUserRequest) -> Result<Empty, ApiError> {
+pub(crate) fn admin_delete_user(
+    inner: &Inner,
+    r: AdminDeleteUserRequest,
+) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
-    let name = user_of(&mut st, &r.user_pool_id, &r.username)?.username.clone();
+    let name = user_of(&mut st, &r.user_pool_id, &r.username)?
+        .username
+        .clone();
     ops::delete_user_everywhere(&mut st, &r.user_pool_id, &name)?;
     Ok(Empty {})
 }
 
-pub(crate) fn admin_enable_user(inner: &Inner, r: AdminEnableUserRequest) -> Result<Empty, ApiError> {
+pub(crate) fn admin_enable_user(
+    inner: &Inner,
+    r: AdminEnableUserRequest,
+) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
     let now = inner.now();
     let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
@@ -184,7 +218,10 @@ pub(crate) fn admin_enable_user(inner: &Inner, r: AdminEnableUserRequest) -> Res
     Ok(Empty {})
 }
 
-pub(crate) fn admin_disable_user(inner: &Inner, r: AdminDisableUserRequest) -> Result<Empty, ApiError> {
+pub(crate) fn admin_disable_user(
+    inner: &Inner,
+    r: AdminDisableUserRequest,
+) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
     let now = inner.now();
     let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
@@ -202,7 +239,9 @@ pub(crate) fn admin_set_user_password(
     let mut st = inner.lock();
     let pool = st.pool(&r.user_pool_id)?;
     pool.check_policy(r.password.expose())?;
-    let name = pool.find_user(r.username.expose()).ok_or_else(user_not_found)?;
+    let name = pool
+        .find_user(r.username.expose())
+        .ok_or_else(user_not_found)?;
     let v = inner.make_verifier(&r.user_pool_id, &name, r.password.expose())?;
     let now = inner.now();
     let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
@@ -222,7 +261,9 @@ pub(crate) fn admin_reset_user_password(
     r: AdminResetUserPasswordRequest,
 ) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
-    let name = user_of(&mut st, &r.user_pool_id, &r.username)?.username.clone();
+    let name = user_of(&mut st, &r.user_pool_id, &r.username)?
+        .username
+        .clone();
     ops::send_code(
         inner,
         &mut st,
@@ -262,7 +303,9 @@ pub(crate) fn admin_update_user_attributes(
     r: AdminUpdateUserAttributesRequest,
 ) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
-    let name = user_of(&mut st, &r.user_pool_id, &r.username)?.username.clone();
+    let name = user_of(&mut st, &r.user_pool_id, &r.username)?
+        .username
+        .clone();
     ops::apply_attributes(
         inner,
         &mut st,
@@ -279,7 +322,9 @@ pub(crate) fn admin_delete_user_attributes(
     r: AdminDeleteUserAttributesRequest,
 ) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
-    let name = user_of(&mut st, &r.user_pool_id, &r.username)?.username.clone();
+    let name = user_of(&mut st, &r.user_pool_id, &r.username)?
+        .username
+        .clone();
     ops::remove_attributes(&mut st, &r.user_pool_id, &name, &r.user_attribute_names)?;
     Ok(Empty {})
 }
@@ -289,7 +334,9 @@ pub(crate) fn admin_user_global_sign_out(
     r: AdminUserGlobalSignOutRequest,
 ) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
-    let name = user_of(&mut st, &r.user_pool_id, &r.username)?.username.clone();
+    let name = user_of(&mut st, &r.user_pool_id, &r.username)?
+        .username
+        .clone();
     ops::sign_out_everywhere(&mut st, &r.user_pool_id, &name)?;
     Ok(Empty {})
 }
@@ -353,9 +400,7 @@ fn parse_filter(text: &str) -> Result<Option<Filter>, ApiError> {
         .ok_or_else(bad)?
         .to_owned();
     if !FILTERABLE.contains(&attr.as_str()) {
-        return Err(invalid(format!(
-            "Invalid search attribute: {attr}"
-        )));
+        return Err(invalid(format!("Invalid search attribute: {attr}")));
     }
     Ok(Some(Filter {
         attr,
@@ -430,14 +475,19 @@ fn page<'a, T: 'a>(
 
 fn project(mut t: UserType, attrs: &Option<Vec<String>>) -> UserType {
     if let Some(keep) = attrs {
-        t.attributes = t
-            .attributes
-            .map(|list| list.into_iter().filter(|a| keep.contains(&a.name)).collect());
+        t.attributes = t.attributes.map(|list| {
+            list.into_iter()
+                .filter(|a| keep.contains(&a.name))
+                .collect()
+        });
     }
     t
 }
 
-pub(crate) fn list_users(inner: &Inner, r: ListUsersRequest) -> Result<ListUsersResponse, ApiError> {
+pub(crate) fn list_users(
+    inner: &Inner,
+    r: ListUsersRequest,
+) -> Result<ListUsersResponse, ApiError> {
     let st = inner.lock();
     let pool = st.pool(&r.user_pool_id)?;
     let filter = parse_filter(r.filter.as_deref().unwrap_or(""))?;
@@ -481,7 +531,10 @@ fn group<'a>(pool: &'a Pool, name: &str) -> Result<&'a Group, ApiError> {
     pool.groups.get(name).ok_or_else(group_not_found)
 }
 
-pub(crate) fn create_group(inner: &Inner, r: CreateGroupRequest) -> Result<CreateGroupResponse, ApiError> {
+pub(crate) fn create_group(
+    inner: &Inner,
+    r: CreateGroupRequest,
+) -> Result<CreateGroupResponse, ApiError> {
     let mut st = inner.lock();
     let now = inner.now();
     let pool = st.pool_mut(&r.user_pool_id)?;
@@ -515,11 +568,17 @@ pub(crate) fn get_group(inner: &Inner, r: GetGroupRequest) -> Result<GetGroupRes
     })
 }
 
-pub(crate) fn update_group(inner: &Inner, r: UpdateGroupRequest) -> Result<UpdateGroupResponse, ApiError> {
+pub(crate) fn update_group(
+    inner: &Inner,
+    r: UpdateGroupRequest,
+) -> Result<UpdateGroupResponse, ApiError> {
     let mut st = inner.lock();
     let now = inner.now();
     let pool = st.pool_mut(&r.user_pool_id)?;
-    let g = pool.groups.get_mut(&r.group_name).ok_or_else(group_not_found)?;
+    let g = pool
+        .groups
+        .get_mut(&r.group_name)
+        .ok_or_else(group_not_found)?;
     if r.description.is_some() {
         g.description = r.description;
     }
@@ -538,21 +597,31 @@ pub(crate) fn update_group(inner: &Inner, r: UpdateGroupRequest) -> Result<Updat
 pub(crate) fn delete_group(inner: &Inner, r: DeleteGroupRequest) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
     let pool = st.pool_mut(&r.user_pool_id)?;
-    pool.groups.remove(&r.group_name).ok_or_else(group_not_found)?;
+    pool.groups
+        .remove(&r.group_name)
+        .ok_or_else(group_not_found)?;
     for u in pool.users.values_mut() {
         u.groups.remove(&r.group_name);
     }
     Ok(Empty {})
 }
 
-pub(crate) fn list_groups(inner: &Inner, r: ListGroupsRequest) -> Result<ListGroupsResponse, ApiError> {
+pub(crate) fn list_groups(
+    inner: &Inner,
+    r: ListGroupsRequest,
+) -> Result<ListGroupsResponse, ApiError> {
     let st = inner.lock();
     let pool = st.pool(&r.user_pool_id)?;
     let limit = limit_of(r.limit, 60)?;
     let after = decode_token(r.next_token.as_deref())?;
     let (groups, next) = page(pool.groups.iter(), after.as_deref(), limit);
     Ok(ListGroupsResponse {
-        groups: Some(groups.into_iter().map(|g| group_type(&r.user_pool_id, g)).collect()),
+        groups: Some(
+            groups
+                .into_iter()
+                .map(|g| group_type(&r.user_pool_id, g))
+                .collect(),
+        ),
         next_token: next,
     })
 }
@@ -591,7 +660,12 @@ pub(crate) fn admin_list_groups_for_user(
     let items = pool.groups.iter().filter(|(k, _)| u.groups.contains(*k));
     let (groups, next) = page(items, after.as_deref(), limit);
     Ok(AdminListGroupsForUserResponse {
-        groups: Some(groups.into_iter().map(|g| group_type(&r.user_pool_id, g)).collect()),
+        groups: Some(
+            groups
+                .into_iter()
+                .map(|g| group_type(&r.user_pool_id, g))
+                .collect(),
+        ),
         next_token: next,
     })
 }
@@ -618,7 +692,10 @@ pub(crate) fn list_users_in_group(
 
 // ---- devices ----
 
-pub(crate) fn admin_get_device(inner: &Inner, r: AdminGetDeviceRequest) -> Result<AdminGetDeviceResponse, ApiError> {
+pub(crate) fn admin_get_device(
+    inner: &Inner,
+    r: AdminGetDeviceRequest,
+) -> Result<AdminGetDeviceResponse, ApiError> {
     let mut st = inner.lock();
     let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
     let d = u
@@ -654,7 +731,10 @@ pub(crate) fn admin_update_device_status(
     Ok(Empty {})
 }
 
-pub(crate) fn admin_forget_device(inner: &Inner, r: AdminForgetDeviceRequest) -> Result<Empty, ApiError> {
+pub(crate) fn admin_forget_device(
+    inner: &Inner,
+    r: AdminForgetDeviceRequest,
+) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
     let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
     u.devices

@@ -187,7 +187,10 @@ fn start_password_verifier(
 ) -> Result<Outcome, ApiError> {
     let a = PublicValue::client_a(srp_a).map_err(|_| invalid("SRP_A is invalid"))?;
     let pool = st.pool(pool_id)?;
-    let user = pool.users.get(username).ok_or_else(|| user_missing(client))?;
+    let user = pool
+        .users
+        .get(username)
+        .ok_or_else(|| user_missing(client))?;
     let stored = user.verifier.clone().ok_or_else(bad_credentials)?;
     let v = load_verifier(&stored)?;
     let server = server_ephemeral(inner, &v)?;
@@ -274,11 +277,13 @@ fn code_challenge(
             .attr(attr)
             .ok_or_else(|| invalid(format!("User has no {attr}")))?
             .to_owned();
-        let c = inner.rng.digits(if challenge == "EMAIL_OTP" || kind == OutboxKind::Otp {
-            8
-        } else {
-            6
-        });
+        let c = inner
+            .rng
+            .digits(if challenge == "EMAIL_OTP" || kind == OutboxKind::Otp {
+                8
+            } else {
+                6
+            });
         inner.send(st, pool_id, username, &dest, medium, kind, &c);
         params.insert(
             "CODE_DELIVERY_DELIVERY_MEDIUM".to_owned(),
@@ -366,10 +371,7 @@ pub(crate) fn next_step(
     if let Some(dk) = flow.device_key.clone()
         && !flow.device_verified
     {
-        let known = user
-            .devices
-            .get(&dk)
-            .is_some_and(|d| d.verifier.is_some());
+        let known = user.devices.get(&dk).is_some_and(|d| d.verifier.is_some());
         if known && pool.spec.device_tracking != DeviceTracking::Off {
             let mut params = base;
             params.insert("USERNAME".to_owned(), username.to_owned());
@@ -560,8 +562,12 @@ pub(crate) fn initiate(
             )?;
             return Ok(Outcome::Tokens(result));
         }
-        "USER_SRP_AUTH" | "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH"
-        | "CUSTOM_AUTH" | "USER_AUTH" => {}
+        "USER_SRP_AUTH"
+        | "USER_PASSWORD_AUTH"
+        | "ADMIN_USER_PASSWORD_AUTH"
+        | "ADMIN_NO_SRP_AUTH"
+        | "CUSTOM_AUTH"
+        | "USER_AUTH" => {}
         other => {
             return Err(invalid(format!(
                 "1 validation error detected: Value '{other}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set"
@@ -593,8 +599,7 @@ pub(crate) fn initiate(
             password_step(inner, st, &pool_id, &client, &username, password, flow)
         }
         "CUSTOM_AUTH" => {
-            if let (Some("SRP_A"), Some(srp_a)) =
-                (p(params, "CHALLENGE_NAME"), p(params, "SRP_A"))
+            if let (Some("SRP_A"), Some(srp_a)) = (p(params, "CHALLENGE_NAME"), p(params, "SRP_A"))
             {
                 let mut flow = flow;
                 flow.mfa_done = true;
@@ -762,7 +767,10 @@ fn password_step(
     flow: Flow,
 ) -> Result<Outcome, ApiError> {
     let pool = st.pool(pool_id)?;
-    let user = pool.users.get(username).ok_or_else(|| user_missing(client))?;
+    let user = pool
+        .users
+        .get(username)
+        .ok_or_else(|| user_missing(client))?;
     if !user.enabled {
         return Err(not_authorized("User is disabled."));
     }
@@ -917,14 +925,7 @@ pub(crate) fn respond(
             check_timestamp(inner, ts)?;
             let ok = srp
                 .server
-                .verify_password_claim(
-                    &srp.a,
-                    &pool_id,
-                    &username,
-                    &srp.secret_block,
-                    ts,
-                    sig,
-                )
+                .verify_password_claim(&srp.a, &pool_id, &username, &srp.secret_block, ts, sig)
                 .unwrap_or(false);
             if !ok {
                 return Err(bad_credentials());
@@ -976,7 +977,11 @@ pub(crate) fn respond(
                     device_key: Some(device_key.to_owned()),
                 });
             }
-            Ok(challenge_with_session("DEVICE_PASSWORD_VERIFIER", params, id))
+            Ok(challenge_with_session(
+                "DEVICE_PASSWORD_VERIFIER",
+                params,
+                id,
+            ))
         }
         "DEVICE_PASSWORD_VERIFIER" => {
             let srp = sess.srp.as_ref().ok_or_else(invalid_session)?;
@@ -1032,9 +1037,7 @@ pub(crate) fn respond(
                 .ok_or_else(crate::error::user_not_found)?;
             for r in &pool.spec.required_attributes {
                 if !user.attributes.contains_key(r) && !updates.contains_key(r) {
-                    return Err(invalid(format!(
-                        "Invalid attributes given, {r} is missing"
-                    )));
+                    return Err(invalid(format!("Invalid attributes given, {r} is missing")));
                 }
             }
             let verifier = inner.make_verifier(&pool_id, &username, new_password)?;
@@ -1078,9 +1081,9 @@ pub(crate) fn respond(
                     None => false,
                 }
             } else {
-                sess.code.as_deref().is_some_and(|c| {
-                    crate::inner::ct_eq(c.as_bytes(), code.as_bytes())
-                })
+                sess.code
+                    .as_deref()
+                    .is_some_and(|c| crate::inner::ct_eq(c.as_bytes(), code.as_bytes()))
             };
             if !ok {
                 if sess.attempts < 2 {
@@ -1121,9 +1124,10 @@ pub(crate) fn respond(
         }
         "CUSTOM_CHALLENGE" => {
             let answer = req(responses, "ANSWER")?;
-            let ok = sess.code.as_deref().is_some_and(|c| {
-                crate::inner::ct_eq(c.as_bytes(), answer.as_bytes())
-            });
+            let ok = sess
+                .code
+                .as_deref()
+                .is_some_and(|c| crate::inner::ct_eq(c.as_bytes(), answer.as_bytes()));
             if !ok {
                 return Err(bad_credentials());
             }
@@ -1163,7 +1167,11 @@ fn select_challenge(
 
 /// The session of an MFA_SETUP challenge, for AssociateSoftwareToken / VerifySoftwareToken:
 /// consumed and replaced by a new one (returned).
-pub(crate) fn take_setup_session(inner: &Inner, st: &mut State, id: &str) -> Result<Session, ApiError> {
+pub(crate) fn take_setup_session(
+    inner: &Inner,
+    st: &mut State,
+    id: &str,
+) -> Result<Session, ApiError> {
     let sess = st.sessions.remove(id).ok_or_else(invalid_session)?;
     if sess.expires <= inner.now() {
         return Err(expired_session());

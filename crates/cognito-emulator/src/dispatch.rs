@@ -16,7 +16,10 @@ fn parse<I: DeserializeOwned>(body: &[u8]) -> Result<I, ApiError> {
     };
     serde_json::from_slice(body).map_err(|e| {
         if e.is_syntax() || e.is_eof() {
-            ApiError::new("SerializationException", format!("Malformed request body: {e}"))
+            ApiError::new(
+                "SerializationException",
+                format!("Malformed request body: {e}"),
+            )
         } else {
             ApiError::new(
                 "InvalidParameterException",

@@ -4,9 +4,7 @@
 use crate::config::{Clock, EmulatorConfig, IssuerMode, SystemClock};
 use crate::error::{ApiError, internal, invalid};
 use crate::rng::Rng;
-use crate::spec::{
-    ClientSpec, Medium, OutboxKind, OutboxMessage, PoolSpec, UserSpec,
-};
+use crate::spec::{ClientSpec, Medium, OutboxKind, OutboxMessage, PoolSpec, UserSpec};
 use crate::state::{Client, Group, Pool, State, StoredVerifier, User, UserMfa, check_pool_id};
 use base64::Engine;
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,7 +27,10 @@ impl Inner {
     pub fn new(config: EmulatorConfig, state: State) -> Self {
         Inner {
             state: Mutex::new(state),
-            clock: config.clock.clone().unwrap_or_else(|| Arc::new(SystemClock)),
+            clock: config
+                .clock
+                .clone()
+                .unwrap_or_else(|| Arc::new(SystemClock)),
             rng: Rng::new(config.rng_seed),
             config,
             base_url: Mutex::new(String::new()),
@@ -228,7 +229,9 @@ pub(crate) fn create_client(
         Some(id) => {
             if id.is_empty()
                 || id.len() > 128
-                || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             {
                 return Err(invalid(format!("Invalid client id {id}")));
             }
@@ -360,11 +363,6 @@ pub(crate) fn check_required(
     attributes: &BTreeMap<String, String>,
 ) -> Result<(), ApiError> {
     for r in &pool.spec.required_attributes {
-        if !attributes.contains_key(r) && !(r == "email" || r == "phone_number") {
-            return Err(invalid(format!(
-                "Attributes did not conform to the schema: {r}: The attribute is required"
-            )));
-        }
         if !attributes.contains_key(r) {
             return Err(invalid(format!(
                 "Attributes did not conform to the schema: {r}: The attribute is required"
@@ -387,7 +385,10 @@ pub(crate) fn create_user(
     check_attributes(pool, &spec.attributes)?;
     let (username, mut attributes) =
         user_identity(inner, pool, &spec.username, spec.attributes.clone())?;
-    let password = spec.password.as_deref().or(spec.temporary_password.as_deref());
+    let password = spec
+        .password
+        .as_deref()
+        .or(spec.temporary_password.as_deref());
     if enforce_policy && let Some(p) = password {
         pool.check_policy(p)?;
     }
@@ -487,7 +488,9 @@ pub(crate) fn add_to_group(
             },
         );
     }
-    let user = pool.user_mut(username).ok_or_else(crate::error::user_not_found)?;
+    let user = pool
+        .user_mut(username)
+        .ok_or_else(crate::error::user_not_found)?;
     user.groups.insert(group.to_owned());
     Ok(())
 }

@@ -139,9 +139,7 @@ impl Emulator {
 
     /// Creates a user pool; returns its id (`us-east-1_XXXXXXXXX`, or `spec.id`).
     pub fn create_pool(&self, spec: PoolSpec) -> Result<String, EmulatorError> {
-        self.with_state(|inner, st| {
-            inner::create_pool(inner, st, spec, serde_json::Value::Null)
-        })
+        self.with_state(|inner, st| inner::create_pool(inner, st, spec, serde_json::Value::Null))
     }
 
     /// Creates an app client in a pool.

@@ -43,7 +43,13 @@ pub(crate) fn initiate_auth(
     r: InitiateAuthRequest,
 ) -> Result<InitiateAuthResponse, ApiError> {
     let params = r.auth_parameters.unwrap_or_default();
-    let out = auth::initiate(inner, None, r.client_id.expose(), r.auth_flow.as_str(), &params)?;
+    let out = auth::initiate(
+        inner,
+        None,
+        r.client_id.expose(),
+        r.auth_flow.as_str(),
+        &params,
+    )?;
     Ok(outcome_response!(InitiateAuthResponse, out))
 }
 
@@ -127,7 +133,10 @@ pub(crate) fn send_code(
 ) -> Result<CodeDeliveryDetailsType, ApiError> {
     let pool = st.pool(pool_id)?;
     let ttl = i64::try_from(pool.spec.code_validity_secs).unwrap_or(86_400);
-    let user = pool.users.get(username).ok_or_else(crate::error::user_not_found)?;
+    let user = pool
+        .users
+        .get(username)
+        .ok_or_else(crate::error::user_not_found)?;
     let candidates: Vec<&str> = match attr {
         Some(a) => vec![a],
         None => {
@@ -186,8 +195,7 @@ pub(crate) fn take_code(
     let Some(pending) = user.codes.get(purpose) else {
         return Err(code_mismatch());
     };
-    if !crate::inner::ct_eq(pending.code.as_bytes(), code.as_bytes())
-    {
+    if !crate::inner::ct_eq(pending.code.as_bytes(), code.as_bytes()) {
         return Err(code_mismatch());
     }
     if pending.expires <= inner.now() {
@@ -257,7 +265,8 @@ pub(crate) fn sign_up(inner: &Inner, r: SignUpRequest) -> Result<SignUpResponse,
 }
 
 fn lookup(pool: &Pool, name: &str) -> Result<String, ApiError> {
-    pool.find_user(name).ok_or_else(crate::error::user_not_found)
+    pool.find_user(name)
+        .ok_or_else(crate::error::user_not_found)
 }
 
 pub(crate) fn confirm_sign_up(
@@ -392,10 +401,7 @@ fn user_mut<'a>(st: &'a mut State, c: &Caller) -> Result<&'a mut User, ApiError>
         .ok_or_else(crate::error::user_not_found)
 }
 
-pub(crate) fn change_password(
-    inner: &Inner,
-    r: ChangePasswordRequest,
-) -> Result<Empty, ApiError> {
+pub(crate) fn change_password(inner: &Inner, r: ChangePasswordRequest) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
     let pool = st.pool(&c.pool_id)?;
@@ -438,7 +444,11 @@ pub(crate) fn get_user(inner: &Inner, r: GetUserRequest) -> Result<GetUserRespon
     })
 }
 
-pub(crate) fn delete_user_everywhere(st: &mut State, pool_id: &str, username: &str) -> Result<(), ApiError> {
+pub(crate) fn delete_user_everywhere(
+    st: &mut State,
+    pool_id: &str,
+    username: &str,
+) -> Result<(), ApiError> {
     let pool = st.pool_mut(pool_id)?;
     pool.users
         .remove(username)
@@ -505,7 +515,9 @@ pub(crate) fn apply_attributes(
                 user.attributes.insert(flag, "false".to_owned());
                 to_verify.push(k.clone());
             } else if admin {
-                user.attributes.entry(flag).or_insert_with(|| "false".to_owned());
+                user.attributes
+                    .entry(flag)
+                    .or_insert_with(|| "false".to_owned());
             }
         }
         user.attributes.insert(k, v);
@@ -604,7 +616,12 @@ pub(crate) fn verify_user_attribute(
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
     let user = user_mut(&mut st, &c)?;
-    take_code(inner, user, &format!("verify:{}", r.attribute_name), &r.code)?;
+    take_code(
+        inner,
+        user,
+        &format!("verify:{}", r.attribute_name),
+        &r.code,
+    )?;
     user.attributes
         .insert(format!("{}_verified", r.attribute_name), "true".to_owned());
     Ok(Empty {})
@@ -695,45 +712,46 @@ pub(crate) fn set_mfa(
     totp: Option<(Option<bool>, Option<bool>)>,
     email: Option<(Option<bool>, Option<bool>)>,
 ) -> Result<(), ApiError> {
-    let mut apply = |name: &str, setting: Option<(Option<bool>, Option<bool>)>| -> Result<(), ApiError> {
-        let Some((enabled, preferred)) = setting else {
-            return Ok(());
-        };
-        if let Some(e) = enabled {
-            if e {
+    let mut apply =
+        |name: &str, setting: Option<(Option<bool>, Option<bool>)>| -> Result<(), ApiError> {
+            let Some((enabled, preferred)) = setting else {
+                return Ok(());
+            };
+            if let Some(e) = enabled {
+                if e {
+                    match name {
+                        "SMS_MFA" if user.attr("phone_number").is_none() => {
+                            return Err(invalid(
+                                "User does not have delivery config set to turn on SMS_MFA",
+                            ));
+                        }
+                        "SOFTWARE_TOKEN_MFA" if user.mfa.totp_secret.is_none() => {
+                            return Err(invalid("User has not verified software token mfa"));
+                        }
+                        "EMAIL_OTP" if user.attr("email").is_none() => {
+                            return Err(invalid(
+                                "User does not have delivery config set to turn on EMAIL_OTP",
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
                 match name {
-                    "SMS_MFA" if user.attr("phone_number").is_none() => {
-                        return Err(invalid(
-                            "User does not have delivery config set to turn on SMS_MFA",
-                        ));
-                    }
-                    "SOFTWARE_TOKEN_MFA" if user.mfa.totp_secret.is_none() => {
-                        return Err(invalid("User has not verified software token mfa"));
-                    }
-                    "EMAIL_OTP" if user.attr("email").is_none() => {
-                        return Err(invalid(
-                            "User does not have delivery config set to turn on EMAIL_OTP",
-                        ));
-                    }
-                    _ => {}
+                    "SMS_MFA" => user.mfa.sms = e,
+                    "SOFTWARE_TOKEN_MFA" => user.mfa.totp = e,
+                    _ => user.mfa.email = e,
+                }
+                if !e && user.mfa.preferred.as_deref() == Some(name) {
+                    user.mfa.preferred = None;
                 }
             }
-            match name {
-                "SMS_MFA" => user.mfa.sms = e,
-                "SOFTWARE_TOKEN_MFA" => user.mfa.totp = e,
-                _ => user.mfa.email = e,
-            }
-            if !e && user.mfa.preferred.as_deref() == Some(name) {
+            if preferred == Some(true) {
+                user.mfa.preferred = Some(name.to_owned());
+            } else if preferred == Some(false) && user.mfa.preferred.as_deref() == Some(name) {
                 user.mfa.preferred = None;
             }
-        }
-        if preferred == Some(true) {
-            user.mfa.preferred = Some(name.to_owned());
-        } else if preferred == Some(false) && user.mfa.preferred.as_deref() == Some(name) {
-            user.mfa.preferred = None;
-        }
-        Ok(())
-    };
+            Ok(())
+        };
     apply("SMS_MFA", sms)?;
     apply("SOFTWARE_TOKEN_MFA", totp)?;
     apply("EMAIL_OTP", email)?;
@@ -809,7 +827,9 @@ pub(crate) fn confirm_device(
         .as_ref()
         .ok_or_else(|| missing("DeviceSecretVerifierConfig"))?;
     let (Some(pv), Some(salt)) = (&cfg.password_verifier, &cfg.salt) else {
-        return Err(invalid("DeviceSecretVerifierConfig needs PasswordVerifier and Salt"));
+        return Err(invalid(
+            "DeviceSecretVerifierConfig needs PasswordVerifier and Salt",
+        ));
     };
     srp_core::Verifier::from_device_config(&srp_core::DeviceVerifierConfig {
         password_verifier: pv.clone(),
@@ -845,7 +865,10 @@ fn token_of(t: &Option<SensitiveString>) -> Result<&SensitiveString, ApiError> {
     t.as_ref().ok_or_else(|| missing("AccessToken"))
 }
 
-pub(crate) fn get_device(inner: &Inner, r: GetDeviceRequest) -> Result<GetDeviceResponse, ApiError> {
+pub(crate) fn get_device(
+    inner: &Inner,
+    r: GetDeviceRequest,
+) -> Result<GetDeviceResponse, ApiError> {
     let mut st = inner.lock();
     let c = caller(inner, &mut st, token_of(&r.access_token)?)?;
     let user = user_mut(&mut st, &c)?;
@@ -872,9 +895,7 @@ pub(crate) fn list_device_types(
             continue;
         }
         if out.len() == limit {
-            next = out
-                .last()
-                .and_then(|l: &DeviceType| l.device_key.clone());
+            next = out.last().and_then(|l: &DeviceType| l.device_key.clone());
             break;
         }
         out.push(device_type(d));
@@ -919,7 +940,12 @@ pub(crate) fn update_device_status(
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
     let user = user_mut(&mut st, &c)?;
-    set_device_status(inner, user, &r.device_key, r.device_remembered_status.as_ref())?;
+    set_device_status(
+        inner,
+        user,
+        &r.device_key,
+        r.device_remembered_status.as_ref(),
+    )?;
     Ok(Empty {})
 }
 
@@ -927,13 +953,19 @@ pub(crate) fn forget_device(inner: &Inner, r: ForgetDeviceRequest) -> Result<Emp
     let mut st = inner.lock();
     let c = caller(inner, &mut st, token_of(&r.access_token)?)?;
     let user = user_mut(&mut st, &c)?;
-    user.devices.remove(&r.device_key).ok_or_else(device_not_found)?;
+    user.devices
+        .remove(&r.device_key)
+        .ok_or_else(device_not_found)?;
     Ok(Empty {})
 }
 
 // ---- sign-out, revocation, refresh ----
 
-pub(crate) fn sign_out_everywhere(st: &mut State, pool_id: &str, username: &str) -> Result<(), ApiError> {
+pub(crate) fn sign_out_everywhere(
+    st: &mut State,
+    pool_id: &str,
+    username: &str,
+) -> Result<(), ApiError> {
     let pool = st.pool_mut(pool_id)?;
     let mut origins = Vec::new();
     for rec in pool.refresh_tokens.values_mut() {
@@ -956,10 +988,7 @@ pub(crate) fn global_sign_out(inner: &Inner, r: GlobalSignOutRequest) -> Result<
 fn check_client_secret(client: &Client, given: Option<&SensitiveString>) -> Result<(), ApiError> {
     match (&client.secret, given) {
         (None, _) => Ok(()),
-        (Some(s), Some(g)) if crate::inner::ct_eq(s.as_bytes(), g.expose().as_bytes()) =>
-        {
-            Ok(())
-        }
+        (Some(s), Some(g)) if crate::inner::ct_eq(s.as_bytes(), g.expose().as_bytes()) => Ok(()),
         (Some(_), _) => Err(not_authorized(format!(
             "Unable to verify secret hash for client {}",
             client.id
@@ -1007,7 +1036,9 @@ pub(crate) fn get_tokens_from_refresh_token(
     let (pool_id, client) = client_of(&st, r.client_id.expose())?;
     check_client_secret(&client, r.client_secret.as_ref())?;
     if !client.allows("REFRESH_TOKEN_AUTH") {
-        return Err(invalid("REFRESH_TOKEN_AUTH flow not enabled for this client"));
+        return Err(invalid(
+            "REFRESH_TOKEN_AUTH flow not enabled for this client",
+        ));
     }
     // The client secret stands in for SECRET_HASH here.
     let mut unsecret = client.clone();

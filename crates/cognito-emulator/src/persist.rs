@@ -33,8 +33,7 @@ pub(crate) fn save(path: &Path, st: &State) -> std::io::Result<()> {
 /// Loads a state file; a missing file is an empty state.
 pub(crate) fn load(path: &Path) -> Result<State, String> {
     match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|e| format!("{}: {e}", path.display())),
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
         Err(e) => Err(format!("{}: {e}", path.display())),
     }

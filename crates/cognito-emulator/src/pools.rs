@@ -175,10 +175,7 @@ pub(crate) fn describe_user_pool(
     })
 }
 
-pub(crate) fn update_user_pool(
-    inner: &Inner,
-    r: UpdateUserPoolRequest,
-) -> Result<Empty, ApiError> {
+pub(crate) fn update_user_pool(inner: &Inner, r: UpdateUserPoolRequest) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
     let now = inner.now();
     let pool = st.pool_mut(&r.user_pool_id)?;
@@ -250,7 +247,14 @@ fn paginate<'a, T>(
         last = Some(k.clone());
         out.push(v);
     }
-    Ok((out, if more { last.map(|l| B64URL.encode(l)) } else { None }))
+    Ok((
+        out,
+        if more {
+            last.map(|l| B64URL.encode(l))
+        } else {
+            None
+        },
+    ))
 }
 
 pub(crate) fn list_user_pools(
@@ -283,7 +287,9 @@ pub(crate) fn list_user_pools(
 
 fn seconds(v: Option<i32>, unit: Option<&TimeUnitsType>, default_unit: &str) -> Option<u64> {
     let v = u64::try_from(v?).ok()?;
-    let unit = unit.map(|u| u.as_str().to_owned()).unwrap_or_else(|| default_unit.to_owned());
+    let unit = unit
+        .map(|u| u.as_str().to_owned())
+        .unwrap_or_else(|| default_unit.to_owned());
     Some(match unit.as_str() {
         "seconds" => v,
         "minutes" => v * 60,
@@ -332,25 +338,40 @@ pub(crate) fn client_type(pool: &Pool, c: &Client) -> UserPoolClientType {
         },
     ));
     let secs = |v: Option<u64>, default: u64| i32::try_from(v.unwrap_or(default)).ok();
-    t.access_token_validity = secs(c.spec.access_token_validity_secs, pool.spec.access_token_validity_secs);
-    t.id_token_validity = secs(c.spec.id_token_validity_secs, pool.spec.id_token_validity_secs);
-    t.refresh_token_validity = secs(c.spec.refresh_token_validity_secs, pool.spec.refresh_token_validity_secs);
+    t.access_token_validity = secs(
+        c.spec.access_token_validity_secs,
+        pool.spec.access_token_validity_secs,
+    );
+    t.id_token_validity = secs(
+        c.spec.id_token_validity_secs,
+        pool.spec.id_token_validity_secs,
+    );
+    t.refresh_token_validity = secs(
+        c.spec.refresh_token_validity_secs,
+        pool.spec.refresh_token_validity_secs,
+    );
     t.token_validity_units = Some(TokenValidityUnitsType {
         access_token: Some(TimeUnitsType::from("seconds")),
         id_token: Some(TimeUnitsType::from("seconds")),
         refresh_token: Some(TimeUnitsType::from("seconds")),
     });
-    t.refresh_token_rotation = c.spec.refresh_token_rotation.map(|g| RefreshTokenRotationType {
-        feature: FeatureType::from("ENABLED"),
-        retry_grace_period_seconds: i32::try_from(g).ok(),
-    });
+    t.refresh_token_rotation = c
+        .spec
+        .refresh_token_rotation
+        .map(|g| RefreshTokenRotationType {
+            feature: FeatureType::from("ENABLED"),
+            retry_grace_period_seconds: i32::try_from(g).ok(),
+        });
     t
 }
 
 fn rotation_of(r: &Option<RefreshTokenRotationType>) -> Option<Option<u64>> {
     r.as_ref().map(|r| {
-        (r.feature.as_str() == "ENABLED")
-            .then(|| r.retry_grace_period_seconds.and_then(|g| u64::try_from(g).ok()).unwrap_or(0))
+        (r.feature.as_str() == "ENABLED").then(|| {
+            r.retry_grace_period_seconds
+                .and_then(|g| u64::try_from(g).ok())
+                .unwrap_or(0)
+        })
     })
 }
 
@@ -367,10 +388,16 @@ pub(crate) fn create_user_pool_client(
     if let Some(f) = flows_of(&r.explicit_auth_flows) {
         spec.explicit_auth_flows = f;
     }
-    spec.access_token_validity_secs =
-        seconds(r.access_token_validity, units.and_then(|u| u.access_token.as_ref()), "hours");
-    spec.id_token_validity_secs =
-        seconds(r.id_token_validity, units.and_then(|u| u.id_token.as_ref()), "hours");
+    spec.access_token_validity_secs = seconds(
+        r.access_token_validity,
+        units.and_then(|u| u.access_token.as_ref()),
+        "hours",
+    );
+    spec.id_token_validity_secs = seconds(
+        r.id_token_validity,
+        units.and_then(|u| u.id_token.as_ref()),
+        "hours",
+    );
     spec.refresh_token_validity_secs = seconds(
         r.refresh_token_validity,
         units.and_then(|u| u.refresh_token.as_ref()),
@@ -384,7 +411,12 @@ pub(crate) fn create_user_pool_client(
     spec.refresh_token_rotation = rotation_of(&r.refresh_token_rotation).flatten();
     let mut extra = serde_json::to_value(&r).unwrap_or_default();
     if let Some(o) = extra.as_object_mut() {
-        for k in ["ClientSecret", "UserPoolId", "GenerateSecret", "TokenValidityUnits"] {
+        for k in [
+            "ClientSecret",
+            "UserPoolId",
+            "GenerateSecret",
+            "TokenValidityUnits",
+        ] {
             o.remove(k);
         }
     }
@@ -430,12 +462,18 @@ pub(crate) fn update_user_pool_client(
         c.spec.explicit_auth_flows = f;
     }
     if r.access_token_validity.is_some() {
-        c.spec.access_token_validity_secs =
-            seconds(r.access_token_validity, units.and_then(|u| u.access_token.as_ref()), "hours");
+        c.spec.access_token_validity_secs = seconds(
+            r.access_token_validity,
+            units.and_then(|u| u.access_token.as_ref()),
+            "hours",
+        );
     }
     if r.id_token_validity.is_some() {
-        c.spec.id_token_validity_secs =
-            seconds(r.id_token_validity, units.and_then(|u| u.id_token.as_ref()), "hours");
+        c.spec.id_token_validity_secs = seconds(
+            r.id_token_validity,
+            units.and_then(|u| u.id_token.as_ref()),
+            "hours",
+        );
     }
     if r.refresh_token_validity.is_some() {
         c.spec.refresh_token_validity_secs = seconds(

@@ -52,7 +52,7 @@ impl Rng {
         s
     }
 
-    fn from_alphabet(&self, alphabet: &[u8], n: usize) -> String {
+    fn pick(&self, alphabet: &[u8], n: usize) -> String {
         self.bytes(n)
             .iter()
             .map(|b| {
@@ -63,15 +63,15 @@ impl Rng {
     }
 
     pub(crate) fn alnum(&self, n: usize) -> String {
-        self.from_alphabet(ALNUM, n)
+        self.pick(ALNUM, n)
     }
 
     pub(crate) fn lower_alnum(&self, n: usize) -> String {
-        self.from_alphabet(LOWER_ALNUM, n)
+        self.pick(LOWER_ALNUM, n)
     }
 
     pub(crate) fn digits(&self, n: usize) -> String {
-        self.from_alphabet(b"0123456789", n)
+        self.pick(b"0123456789", n)
     }
 
     /// A random (version 4) UUID.

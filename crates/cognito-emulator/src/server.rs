@@ -84,18 +84,28 @@ pub(crate) fn route(
                 st.pool(pool_id)
                     .map(|p| crate::tokens::openid_configuration(inner, p))
             }
-            _ => Err(ApiError::new("ResourceNotFoundException", format!("No route for GET {path}"))
-                .with_status(StatusCode::NOT_FOUND)),
+            _ => Err(ApiError::new(
+                "ResourceNotFoundException",
+                format!("No route for GET {path}"),
+            )
+            .with_status(StatusCode::NOT_FOUND)),
         };
         return match result {
-            Ok(v) => json_response(200, serde_json::to_vec(&v).unwrap_or_default(), "application/json"),
+            Ok(v) => json_response(
+                200,
+                serde_json::to_vec(&v).unwrap_or_default(),
+                "application/json",
+            ),
             Err(e) => error_response(&e, &request_id),
         };
     }
     if parts.method != Method::POST {
         return error_response(
-            &ApiError::new("UnknownOperationException", format!("{} is not supported", parts.method))
-                .with_status(StatusCode::METHOD_NOT_ALLOWED),
+            &ApiError::new(
+                "UnknownOperationException",
+                format!("{} is not supported", parts.method),
+            )
+            .with_status(StatusCode::METHOD_NOT_ALLOWED),
             &request_id,
         );
     }
@@ -160,8 +170,11 @@ async fn handle(
         Ok(b) => b.to_bytes(),
         Err(_) => {
             return Ok(error_response(
-                &ApiError::new("SerializationException", "Request body too large or unreadable")
-                    .with_status(StatusCode::PAYLOAD_TOO_LARGE),
+                &ApiError::new(
+                    "SerializationException",
+                    "Request body too large or unreadable",
+                )
+                .with_status(StatusCode::PAYLOAD_TOO_LARGE),
                 "",
             ));
         }

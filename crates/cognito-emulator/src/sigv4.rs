@@ -97,8 +97,11 @@ pub(crate) fn verify(
         )
     })?;
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let amz_date = header("x-amz-date")
-        .ok_or_else(|| incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."))?;
+    let amz_date = header("x-amz-date").ok_or_else(|| {
+        incomplete(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+        )
+    })?;
     let at = parse_amz_date(amz_date).ok_or_else(|| incomplete("Invalid X-Amz-Date"))?;
     if !amz_date.starts_with(parsed.date) {
         return Err(bad_signature());
@@ -126,7 +129,9 @@ pub(crate) fn verify(
     if skew > inner.config.sigv4_window {
         return Err(ApiError::new(
             "InvalidSignatureException",
-            format!("Signature expired: {amz_date} is now earlier or later than the allowed window (15 minutes)."),
+            format!(
+                "Signature expired: {amz_date} is now earlier or later than the allowed window (15 minutes)."
+            ),
         ));
     }
     let token = header("x-amz-security-token").map(str::to_owned);
@@ -174,8 +179,7 @@ pub(crate) fn verify(
     .map_err(|_| bad_signature())?;
     let out = sign(request, &params.into()).map_err(|_| bad_signature())?;
     let expected = out.signature();
-    if !crate::inner::ct_eq(expected.as_bytes(), parsed.signature.as_bytes())
-    {
+    if !crate::inner::ct_eq(expected.as_bytes(), parsed.signature.as_bytes()) {
         return Err(bad_signature());
     }
     Ok(())

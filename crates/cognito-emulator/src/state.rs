@@ -52,7 +52,9 @@ pub(crate) struct PoolKey {
 
 impl std::fmt::Debug for PoolKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PoolKey").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("PoolKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -231,10 +233,11 @@ impl Pool {
             .chain(self.spec.alias_attributes.iter())
             .collect();
         for attr in attrs {
-            if let Some(u) = self.users.values().find(|u| {
-                u.attr(attr)
-                    .is_some_and(|v| v.eq_ignore_ascii_case(name))
-            }) {
+            if let Some(u) = self
+                .users
+                .values()
+                .find(|u| u.attr(attr).is_some_and(|v| v.eq_ignore_ascii_case(name)))
+            {
                 return Some(u.username.clone());
             }
         }

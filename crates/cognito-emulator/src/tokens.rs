@@ -192,7 +192,10 @@ pub(crate) fn issue(
     let access_token = sign_jwt(&pair, &kid, &Value::Object(access))?;
     let id_token = sign_jwt(&pair, &kid, &Value::Object(id))?;
     let refresh_token = if req.new_refresh {
-        let token = format!("eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.{}", inner.rng.token(96));
+        let token = format!(
+            "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.{}",
+            inner.rng.token(96)
+        );
         pool.refresh_tokens.insert(
             token.clone(),
             RefreshRecord {
@@ -242,9 +245,7 @@ fn verified_claims(
         &signature::RSA_PKCS1_2048_8192_SHA256,
         pair.public().as_ref().to_vec(),
     );
-    public
-        .verify(format!("{h}.{p}").as_bytes(), &sig)
-        .ok()?;
+    public.verify(format!("{h}.{p}").as_bytes(), &sig).ok()?;
     Some((pool_id, claims))
 }
 
@@ -289,7 +290,10 @@ pub(crate) fn verify_access(
         .users
         .get(&username)
         .ok_or_else(crate::error::user_not_found)?;
-    let sub = claims.get("sub").and_then(Value::as_str).unwrap_or_default();
+    let sub = claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if user.sub != sub {
         return Err(crate::error::user_not_found());
     }

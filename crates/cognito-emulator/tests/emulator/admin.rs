@@ -16,11 +16,20 @@ async fn sigv4_signed_ok_wrong_secret_unsigned_and_stale() {
         .unwrap_err();
     assert_eq!(e.code, "InvalidSignatureException");
     let e = env
-        .admin_as("AdminGetUser", body.clone(), "AKIDUNKNOWN", "test", env.emu.now())
+        .admin_as(
+            "AdminGetUser",
+            body.clone(),
+            "AKIDUNKNOWN",
+            "test",
+            env.emu.now(),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.code, "UnrecognizedClientException");
-    assert_eq!(e.message, "The security token included in the request is invalid.");
+    assert_eq!(
+        e.message,
+        "The security token included in the request is invalid."
+    );
     let e = env.call("AdminGetUser", body.clone()).await.unwrap_err();
     assert_eq!(e.code, "MissingAuthenticationTokenException");
     let old = env.emu.now() - Duration::from_secs(20 * 60);
@@ -64,7 +73,10 @@ async fn pools_clients_users_via_admin_api() {
         .unwrap();
     assert_eq!(d["UserPoolClient"]["ClientName"], "app");
     let list = env
-        .admin("ListUserPoolClients", json!({"UserPoolId": pool, "MaxResults": 10}))
+        .admin(
+            "ListUserPoolClients",
+            json!({"UserPoolId": pool, "MaxResults": 10}),
+        )
         .await
         .unwrap();
     assert_eq!(list["UserPoolClients"].as_array().unwrap().len(), 1);
@@ -79,7 +91,10 @@ async fn pools_clients_users_via_admin_api() {
     assert_eq!(created["User"]["UserStatus"], "FORCE_CHANGE_PASSWORD");
     assert_eq!(env.emu.latest_code(&pool, "bob").unwrap(), "temp12");
     let e = env
-        .admin("AdminCreateUser", json!({"UserPoolId": pool, "Username": "bob"}))
+        .admin(
+            "AdminCreateUser",
+            json!({"UserPoolId": pool, "Username": "bob"}),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.code, "UsernameExistsException");
@@ -89,29 +104,46 @@ async fn pools_clients_users_via_admin_api() {
     )
     .await
     .unwrap();
-    env.admin("AdminDisableUser", json!({"UserPoolId": pool, "Username": "bob"}))
-        .await
-        .unwrap();
+    env.admin(
+        "AdminDisableUser",
+        json!({"UserPoolId": pool, "Username": "bob"}),
+    )
+    .await
+    .unwrap();
     let u = env
-        .admin("AdminGetUser", json!({"UserPoolId": pool, "Username": "bob"}))
+        .admin(
+            "AdminGetUser",
+            json!({"UserPoolId": pool, "Username": "bob"}),
+        )
         .await
         .unwrap();
     assert_eq!(u["Enabled"], false);
     assert_eq!(u["UserStatus"], "CONFIRMED");
-    env.admin("AdminDeleteUser", json!({"UserPoolId": pool, "Username": "bob"}))
-        .await
-        .unwrap();
+    env.admin(
+        "AdminDeleteUser",
+        json!({"UserPoolId": pool, "Username": "bob"}),
+    )
+    .await
+    .unwrap();
     let e = env
-        .admin("AdminGetUser", json!({"UserPoolId": pool, "Username": "bob"}))
+        .admin(
+            "AdminGetUser",
+            json!({"UserPoolId": pool, "Username": "bob"}),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.code, "UserNotFoundException");
     let e = env
-        .admin("DescribeUserPool", json!({"UserPoolId": "us-east-1_nothere"}))
+        .admin(
+            "DescribeUserPool",
+            json!({"UserPoolId": "us-east-1_nothere"}),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.code, "ResourceNotFoundException");
-    env.admin("DeleteUserPool", json!({"UserPoolId": pool})).await.unwrap();
+    env.admin("DeleteUserPool", json!({"UserPoolId": pool}))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -121,8 +153,10 @@ async fn list_users_filter_and_pagination() {
         env.emu
             .create_user(
                 &env.pool,
-                cognito_emulator::UserSpec::new(format!("user{i}"), "Passw0rd!")
-                    .attribute("email", format!("u{i}@{}.com", if i % 2 == 0 { "even" } else { "odd" })),
+                cognito_emulator::UserSpec::new(format!("user{i}"), "Passw0rd!").attribute(
+                    "email",
+                    format!("u{i}@{}.com", if i % 2 == 0 { "even" } else { "odd" }),
+                ),
             )
             .unwrap();
     }
@@ -136,7 +170,11 @@ async fn list_users_filter_and_pagination() {
         let page = env.admin("ListUsers", body).await.unwrap();
         let users = page["Users"].as_array().unwrap();
         assert!(users.len() <= 3);
-        names.extend(users.iter().map(|u| u["Username"].as_str().unwrap().to_owned()));
+        names.extend(
+            users
+                .iter()
+                .map(|u| u["Username"].as_str().unwrap().to_owned()),
+        );
         match page["PaginationToken"].as_str() {
             Some(t) => token = Some(t.to_owned()),
             None => break,
@@ -144,12 +182,18 @@ async fn list_users_filter_and_pagination() {
     }
     assert_eq!(names.len(), 7);
     let odd = env
-        .admin("ListUsers", json!({"UserPoolId": env.pool, "Filter": "email ^= \"u1@odd\""}))
+        .admin(
+            "ListUsers",
+            json!({"UserPoolId": env.pool, "Filter": "email ^= \"u1@odd\""}),
+        )
         .await
         .unwrap();
     assert_eq!(odd["Users"].as_array().unwrap().len(), 1);
     let exact = env
-        .admin("ListUsers", json!({"UserPoolId": env.pool, "Filter": "username = \"user4\""}))
+        .admin(
+            "ListUsers",
+            json!({"UserPoolId": env.pool, "Filter": "username = \"user4\""}),
+        )
         .await
         .unwrap();
     assert_eq!(exact["Users"][0]["Username"], "user4");
@@ -162,7 +206,10 @@ async fn list_users_filter_and_pagination() {
         .unwrap();
     assert_eq!(status["Users"].as_array().unwrap().len(), 7);
     let e = env
-        .admin("ListUsers", json!({"UserPoolId": env.pool, "Filter": "bogus = \"x\""}))
+        .admin(
+            "ListUsers",
+            json!({"UserPoolId": env.pool, "Filter": "bogus = \"x\""}),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.code, "InvalidParameterException");
@@ -177,11 +224,17 @@ async fn list_users_filter_and_pagination() {
 async fn groups() {
     let env = env(false).await;
     env.user("alice", "Passw0rd!");
-    env.admin("CreateGroup", json!({"UserPoolId": env.pool, "GroupName": "admins", "Precedence": 1}))
-        .await
-        .unwrap();
+    env.admin(
+        "CreateGroup",
+        json!({"UserPoolId": env.pool, "GroupName": "admins", "Precedence": 1}),
+    )
+    .await
+    .unwrap();
     let e = env
-        .admin("CreateGroup", json!({"UserPoolId": env.pool, "GroupName": "admins"}))
+        .admin(
+            "CreateGroup",
+            json!({"UserPoolId": env.pool, "GroupName": "admins"}),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.code, "GroupExistsException");
@@ -192,23 +245,35 @@ async fn groups() {
     .await
     .unwrap();
     let g = env
-        .admin("AdminListGroupsForUser", json!({"UserPoolId": env.pool, "Username": "alice"}))
+        .admin(
+            "AdminListGroupsForUser",
+            json!({"UserPoolId": env.pool, "Username": "alice"}),
+        )
         .await
         .unwrap();
     assert_eq!(g["Groups"][0]["GroupName"], "admins");
     let u = env
-        .admin("ListUsersInGroup", json!({"UserPoolId": env.pool, "GroupName": "admins"}))
+        .admin(
+            "ListUsersInGroup",
+            json!({"UserPoolId": env.pool, "GroupName": "admins"}),
+        )
         .await
         .unwrap();
     assert_eq!(u["Users"][0]["Username"], "alice");
     let t = env.password_login("alice", "Passw0rd!").await.unwrap();
     let a = claims(tokens(&t)["AccessToken"].as_str().unwrap());
     assert_eq!(a["cognito:groups"], json!(["admins"]));
-    env.admin("DeleteGroup", json!({"UserPoolId": env.pool, "GroupName": "admins"}))
-        .await
-        .unwrap();
+    env.admin(
+        "DeleteGroup",
+        json!({"UserPoolId": env.pool, "GroupName": "admins"}),
+    )
+    .await
+    .unwrap();
     let e = env
-        .admin("GetGroup", json!({"UserPoolId": env.pool, "GroupName": "admins"}))
+        .admin(
+            "GetGroup",
+            json!({"UserPoolId": env.pool, "GroupName": "admins"}),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.code, "ResourceNotFoundException");

@@ -101,7 +101,10 @@ impl Env {
         let body = serde_json::to_vec(body).unwrap();
         http::Request::post(format!("{}/", self.emu.url()))
             .header("content-type", "application/x-amz-json-1.1")
-            .header("x-amz-target", format!("AWSCognitoIdentityProviderService.{op}"))
+            .header(
+                "x-amz-target",
+                format!("AWSCognitoIdentityProviderService.{op}"),
+            )
             .body(Full::new(Bytes::from(body)))
             .unwrap()
     }
@@ -113,16 +116,27 @@ impl Env {
 
     /// A call signed with test/test at the emulator's time.
     pub async fn admin(&self, op: &str, body: Value) -> R {
-        self.admin_as(op, body, "test", "test", self.emu.now()).await
+        self.admin_as(op, body, "test", "test", self.emu.now())
+            .await
     }
 
-    pub async fn admin_as(&self, op: &str, body: Value, akid: &str, secret: &str, at: SystemTime) -> R {
+    pub async fn admin_as(
+        &self,
+        op: &str,
+        body: Value,
+        akid: &str,
+        secret: &str,
+        at: SystemTime,
+    ) -> R {
         let raw = serde_json::to_vec(&body).unwrap();
         let host = self.emu.url().trim_start_matches("http://").to_owned();
         let mut req = http::Request::post(format!("{}/", self.emu.url()))
             .header("host", host)
             .header("content-type", "application/x-amz-json-1.1")
-            .header("x-amz-target", format!("AWSCognitoIdentityProviderService.{op}"))
+            .header(
+                "x-amz-target",
+                format!("AWSCognitoIdentityProviderService.{op}"),
+            )
             .body(Full::new(Bytes::from(raw.clone())))
             .unwrap();
         let identity: Identity = Credentials::new(akid, secret, None, None, "test").into();
@@ -164,7 +178,11 @@ impl Env {
     }
 
     /// InitiateAuth(USER_SRP_AUTH); returns the ephemeral and the response.
-    pub async fn srp_start(&self, username: &str, device_key: Option<&str>) -> (ClientEphemeral, R) {
+    pub async fn srp_start(
+        &self,
+        username: &str,
+        device_key: Option<&str>,
+    ) -> (ClientEphemeral, R) {
         let rng = ring::rand::SystemRandom::new();
         let eph = ClientEphemeral::generate(&rng).unwrap();
         let mut params = json!({"USERNAME": username, "SRP_A": eph.public().to_hex()});
@@ -184,7 +202,13 @@ impl Env {
     }
 
     /// The PASSWORD_VERIFIER challenge responses for a password.
-    pub fn claim(&self, eph: &ClientEphemeral, challenge: &Value, password: &str, ts: &str) -> Value {
+    pub fn claim(
+        &self,
+        eph: &ClientEphemeral,
+        challenge: &Value,
+        password: &str,
+        ts: &str,
+    ) -> Value {
         let p = &challenge["ChallengeParameters"];
         let user_id = p["USER_ID_FOR_SRP"].as_str().unwrap();
         let vc = VerifierChallenge::parse(
@@ -209,7 +233,8 @@ impl Env {
     }
 
     pub async fn respond(&self, name: &str, responses: Value, session: Option<&Value>) -> R {
-        let mut body = json!({"ChallengeName": name, "ClientId": self.cid(), "ChallengeResponses": responses});
+        let mut body =
+            json!({"ChallengeName": name, "ClientId": self.cid(), "ChallengeResponses": responses});
         if let Some(s) = session.and_then(Value::as_str) {
             body["Session"] = json!(s);
         }
@@ -221,7 +246,12 @@ impl Env {
         self.srp_login_device(username, password, None).await
     }
 
-    pub async fn srp_login_device(&self, username: &str, password: &str, device: Option<&str>) -> R {
+    pub async fn srp_login_device(
+        &self,
+        username: &str,
+        password: &str,
+        device: Option<&str>,
+    ) -> R {
         let (eph, r) = self.srp_start(username, device).await;
         let challenge = r?;
         assert_eq!(challenge["ChallengeName"], "PASSWORD_VERIFIER");

@@ -14,7 +14,10 @@ async fn remember(env: &Env, login: &Value) -> Remembered {
     let meta = &t["NewDeviceMetadata"];
     let key = meta["DeviceKey"].as_str().unwrap().to_owned();
     let group = meta["DeviceGroupKey"].as_str().unwrap().to_owned();
-    assert_eq!(claims(t["AccessToken"].as_str().unwrap())["device_key"], key.as_str());
+    assert_eq!(
+        claims(t["AccessToken"].as_str().unwrap())["device_key"],
+        key.as_str()
+    );
     let secret =
         srp_core::generate_device_secret(&group, &key, &ring::rand::SystemRandom::new()).unwrap();
     let r = env
@@ -52,9 +55,16 @@ async fn to_device_challenge(env: &Env, user: &str, device: &Remembered) -> Valu
     r
 }
 
-async fn device_srp(env: &Env, user: &str, device: &Remembered, session: &Value, with_hash: bool) -> (ClientEphemeral, R) {
+async fn device_srp(
+    env: &Env,
+    user: &str,
+    device: &Remembered,
+    session: &Value,
+    with_hash: bool,
+) -> (ClientEphemeral, R) {
     let eph = ClientEphemeral::generate(&ring::rand::SystemRandom::new()).unwrap();
-    let mut resp = json!({"USERNAME": user, "SRP_A": eph.public().to_hex(), "DEVICE_KEY": device.key});
+    let mut resp =
+        json!({"USERNAME": user, "SRP_A": eph.public().to_hex(), "DEVICE_KEY": device.key});
     if with_hash && let Some(h) = env.hash(user) {
         resp["SECRET_HASH"] = json!(h);
     }
@@ -62,7 +72,14 @@ async fn device_srp(env: &Env, user: &str, device: &Remembered, session: &Value,
     (eph, r)
 }
 
-async fn device_verifier(env: &Env, user: &str, device: &Remembered, password: &DevicePassword, eph: &ClientEphemeral, ch: &Value) -> R {
+async fn device_verifier(
+    env: &Env,
+    user: &str,
+    device: &Remembered,
+    password: &DevicePassword,
+    eph: &ClientEphemeral,
+    ch: &Value,
+) -> R {
     let p = &ch["ChallengeParameters"];
     let vc = VerifierChallenge::parse(
         p["SALT"].as_str().unwrap(),
@@ -78,7 +95,8 @@ async fn device_verifier(env: &Env, user: &str, device: &Remembered, password: &
     if let Some(h) = env.hash(user) {
         resp["SECRET_HASH"] = json!(h);
     }
-    env.respond("DEVICE_PASSWORD_VERIFIER", resp, Some(&ch["Session"])).await
+    env.respond("DEVICE_PASSWORD_VERIFIER", resp, Some(&ch["Session"]))
+        .await
 }
 
 fn device_pool(tracking: DeviceTracking) -> PoolSpec {
@@ -91,12 +109,19 @@ fn device_pool(tracking: DeviceTracking) -> PoolSpec {
 
 #[tokio::test]
 async fn confirm_device_and_device_srp() {
-    let env = env_with(device_pool(DeviceTracking::Always), ClientSpec::confidential("c")).await;
+    let env = env_with(
+        device_pool(DeviceTracking::Always),
+        ClientSpec::confidential("c"),
+    )
+    .await;
     env.user("alice", "Passw0rd!");
     let login = env.srp_login("alice", "Passw0rd!").await.unwrap();
     let device = remember(&env, &login).await;
     let listed = env
-        .call("ListDevices", json!({"AccessToken": tokens(&login)["AccessToken"]}))
+        .call(
+            "ListDevices",
+            json!({"AccessToken": tokens(&login)["AccessToken"]}),
+        )
         .await
         .unwrap();
     assert_eq!(listed["Devices"][0]["DeviceKey"], device.key.as_str());
@@ -111,14 +136,24 @@ async fn confirm_device_and_device_srp() {
         .unwrap();
     let t = tokens(&done);
     assert!(t.get("NewDeviceMetadata").is_none());
-    assert_eq!(claims(t["AccessToken"].as_str().unwrap())["device_key"], device.key.as_str());
+    assert_eq!(
+        claims(t["AccessToken"].as_str().unwrap())["device_key"],
+        device.key.as_str()
+    );
 
     // Wrong device password.
     let ch = to_device_challenge(&env, "alice", &device).await;
     let (eph, r) = device_srp(&env, "alice", &device, &ch["Session"], true).await;
-    let e = device_verifier(&env, "alice", &device, &DevicePassword::new("wrong"), &eph, &r.unwrap())
-        .await
-        .unwrap_err();
+    let e = device_verifier(
+        &env,
+        "alice",
+        &device,
+        &DevicePassword::new("wrong"),
+        &eph,
+        &r.unwrap(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.code, "NotAuthorizedException");
 
     // pycognito's bugs: no Session, no SECRET_HASH on DEVICE_SRP_AUTH.
@@ -137,7 +172,11 @@ async fn confirm_device_and_device_srp() {
 
 #[tokio::test]
 async fn refresh_needs_the_device_key() {
-    let env = env_with(device_pool(DeviceTracking::Always), ClientSpec::confidential("c")).await;
+    let env = env_with(
+        device_pool(DeviceTracking::Always),
+        ClientSpec::confidential("c"),
+    )
+    .await;
     env.user("alice", "Passw0rd!");
     let login = env.srp_login("alice", "Passw0rd!").await.unwrap();
     let device = remember(&env, &login).await;
@@ -170,7 +209,11 @@ async fn refresh_needs_the_device_key() {
 
 #[tokio::test]
 async fn remembered_device_skips_mfa() {
-    let env = env_with(device_pool(DeviceTracking::UserOptIn), ClientSpec::public("c")).await;
+    let env = env_with(
+        device_pool(DeviceTracking::UserOptIn),
+        ClientSpec::public("c"),
+    )
+    .await;
     env.emu
         .create_user(
             &env.pool,
@@ -187,7 +230,11 @@ async fn remembered_device_skips_mfa() {
     assert_eq!(ch["ChallengeName"], "SMS_MFA");
     let code = env.emu.latest_code(&env.pool, "alice").unwrap();
     let login = env
-        .respond("SMS_MFA", json!({"USERNAME": "alice", "SMS_MFA_CODE": code}), Some(&ch["Session"]))
+        .respond(
+            "SMS_MFA",
+            json!({"USERNAME": "alice", "SMS_MFA_CODE": code}),
+            Some(&ch["Session"]),
+        )
         .await
         .unwrap();
     let device = remember(&env, &login).await;
@@ -198,7 +245,11 @@ async fn remembered_device_skips_mfa() {
         .await
         .unwrap();
     assert!(tokens(&done)["AccessToken"].is_string(), "{done}");
-    assert_eq!(env.emu.outbox().len(), sent_before, "no SMS for a remembered device");
+    assert_eq!(
+        env.emu.outbox().len(),
+        sent_before,
+        "no SMS for a remembered device"
+    );
 
     // Not remembered any more: MFA again after the device proof.
     env.call(

@@ -6,8 +6,8 @@
     clippy::indexing_slicing
 )]
 
-mod common;
 mod admin;
+mod common;
 mod devices;
 mod mfa;
 mod persist;

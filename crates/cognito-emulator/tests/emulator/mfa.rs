@@ -49,7 +49,10 @@ async fn totp_setup_and_software_token_mfa() {
     let secret = assoc["SecretCode"].as_str().unwrap().to_owned();
     assert_eq!(secret.len(), 32);
     let e = env
-        .call("VerifySoftwareToken", json!({"AccessToken": access, "UserCode": "000000"}))
+        .call(
+            "VerifySoftwareToken",
+            json!({"AccessToken": access, "UserCode": "000000"}),
+        )
         .await;
     if totp_now(&env, &secret) != "000000" {
         assert_eq!(e.unwrap_err().code, "EnableSoftwareTokenMFAException");
@@ -68,7 +71,10 @@ async fn totp_setup_and_software_token_mfa() {
     )
     .await
     .unwrap();
-    let u = env.call("GetUser", json!({"AccessToken": access})).await.unwrap();
+    let u = env
+        .call("GetUser", json!({"AccessToken": access}))
+        .await
+        .unwrap();
     assert_eq!(u["PreferredMfaSetting"], "SOFTWARE_TOKEN_MFA");
 
     env.advance(60);
@@ -148,13 +154,18 @@ async fn sms_mfa_via_outbox_and_select_mfa_type() {
         .unwrap();
     let ch = env.srp_login("alice", "Passw0rd!").await.unwrap();
     assert_eq!(ch["ChallengeName"], "SMS_MFA");
-    assert_eq!(ch["ChallengeParameters"]["CODE_DELIVERY_DESTINATION"], "+*******0100");
+    assert_eq!(
+        ch["ChallengeParameters"]["CODE_DELIVERY_DESTINATION"],
+        "+*******0100"
+    );
     let code = env.emu.latest_code(&env.pool, "alice").unwrap();
     let msg = env.emu.outbox().pop().unwrap();
     assert_eq!(msg.medium, Medium::Sms);
     assert_eq!(msg.kind, OutboxKind::Mfa);
     // The outbox endpoint shows the same message.
-    let http = env.get(&format!("/_emulator/outbox?pool_id={}", env.pool)).await;
+    let http = env
+        .get(&format!("/_emulator/outbox?pool_id={}", env.pool))
+        .await;
     assert_eq!(http.as_array().unwrap().last().unwrap()["code"], code);
     let ok = env
         .respond(
@@ -228,7 +239,11 @@ async fn mfa_setup_with_session() {
         .await
         .unwrap();
     let done = env
-        .respond("MFA_SETUP", json!({"USERNAME": "alice"}), Some(&v["Session"]))
+        .respond(
+            "MFA_SETUP",
+            json!({"USERNAME": "alice"}),
+            Some(&v["Session"]),
+        )
         .await
         .unwrap();
     assert!(tokens(&done)["AccessToken"].is_string());
@@ -255,7 +270,12 @@ async fn email_otp_user_auth_and_custom_auth() {
         .await
         .unwrap();
     assert_eq!(r["ChallengeName"], "SELECT_CHALLENGE");
-    assert!(r["AvailableChallenges"].as_array().unwrap().contains(&json!("EMAIL_OTP")));
+    assert!(
+        r["AvailableChallenges"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("EMAIL_OTP"))
+    );
     let otp = env
         .respond(
             "SELECT_CHALLENGE",
@@ -317,7 +337,10 @@ async fn sign_up_confirm_forgot_and_attributes() {
         .unwrap();
     assert_eq!(r["UserConfirmed"], false);
     assert_eq!(r["CodeDeliveryDetails"]["DeliveryMedium"], "EMAIL");
-    assert_eq!(code_of(&env.password_login("zoe", "Passw0rd!").await), "UserNotConfirmedException");
+    assert_eq!(
+        code_of(&env.password_login("zoe", "Passw0rd!").await),
+        "UserNotConfirmedException"
+    );
     let e = env
         .call(
             "ConfirmSignUp",
@@ -350,7 +373,10 @@ async fn sign_up_confirm_forgot_and_attributes() {
     )
     .await
     .unwrap();
-    assert_eq!(code_of(&env.password_login("zoe", "An0ther-pass").await), "OK");
+    assert_eq!(
+        code_of(&env.password_login("zoe", "An0ther-pass").await),
+        "OK"
+    );
     let e = env
         .call(
             "ChangePassword",
@@ -380,7 +406,10 @@ async fn sign_up_confirm_forgot_and_attributes() {
     )
     .await
     .unwrap();
-    let u = env.call("GetUser", json!({"AccessToken": access})).await.unwrap();
+    let u = env
+        .call("GetUser", json!({"AccessToken": access}))
+        .await
+        .unwrap();
     let attrs = u["UserAttributes"].as_array().unwrap();
     assert!(attrs.contains(&json!({"Name": "email", "Value": "z2@example.com"})));
     assert!(attrs.contains(&json!({"Name": "email_verified", "Value": "true"})));

@@ -37,7 +37,10 @@ async fn state_survives_restart_with_keys_and_verifiers() {
         pool,
         client,
     };
-    assert_eq!(crate::common::code(&env2.srp_login("alice", "Passw0rd!").await), "OK");
+    assert_eq!(
+        crate::common::code(&env2.srp_login("alice", "Passw0rd!").await),
+        "OK"
+    );
     // The same pool key: the old access token is still valid.
     let u = env2
         .call("GetUser", serde_json::json!({"AccessToken": access}))
@@ -86,7 +89,12 @@ async fn kill_9_at_any_moment_leaves_a_loadable_file() {
     let mut last_users = 0usize;
     for round in 0..6u64 {
         let mut child = Command::new(&exe)
-            .args(["--exact", "persist::child_writer", "--ignored", "--nocapture"])
+            .args([
+                "--exact",
+                "persist::child_writer",
+                "--ignored",
+                "--nocapture",
+            ])
             .env("COGNITO_EMULATOR_KILL_STATE", &file)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -102,10 +110,11 @@ async fn kill_9_at_any_moment_leaves_a_loadable_file() {
         })
         .await
         .expect("the state file loads after kill -9");
-        let users = emu
-            .outbox()
-            .len()
-            .max(std::fs::read_to_string(&file).map(|t| t.matches("\"username\":").count()).unwrap_or(0));
+        let users = emu.outbox().len().max(
+            std::fs::read_to_string(&file)
+                .map(|t| t.matches("\"username\":").count())
+                .unwrap_or(0),
+        );
         assert!(users >= last_users, "no data lost that was already durable");
         last_users = users;
         emu.shutdown().await;

@@ -47,13 +47,20 @@ async fn secret_hash_required_and_checked() {
         .await
         .unwrap_err();
     assert_eq!(e.code, "NotAuthorizedException");
-    assert!(e.message.contains("SECRET_HASH was not received"), "{}", e.message);
+    assert!(
+        e.message.contains("SECRET_HASH was not received"),
+        "{}",
+        e.message
+    );
     // Hash over the wrong username on the challenge step.
     let (eph, r) = env.srp_start("alice", None).await;
     let ch = r.unwrap();
     let mut resp = env.claim(&eph, &ch, "Passw0rd!", &timestamp(&env));
     resp["SECRET_HASH"] = json!(env.hash("mallory").unwrap());
-    let e = env.respond("PASSWORD_VERIFIER", resp, None).await.unwrap_err();
+    let e = env
+        .respond("PASSWORD_VERIFIER", resp, None)
+        .await
+        .unwrap_err();
     assert_eq!(e.code, "NotAuthorizedException");
     assert_eq!(
         e.message,
@@ -64,7 +71,10 @@ async fn secret_hash_required_and_checked() {
     let ch = r.unwrap();
     let mut resp = env.claim(&eph, &ch, "Passw0rd!", &timestamp(&env));
     resp.as_object_mut().unwrap().remove("SECRET_HASH");
-    let e = env.respond("PASSWORD_VERIFIER", resp, None).await.unwrap_err();
+    let e = env
+        .respond("PASSWORD_VERIFIER", resp, None)
+        .await
+        .unwrap_err();
     assert!(e.message.contains("SECRET_HASH was not received"));
 }
 
@@ -75,8 +85,14 @@ async fn session_is_single_use_and_expires() {
     let (eph, r) = env.srp_start("alice", None).await;
     let ch = r.unwrap();
     let resp = env.claim(&eph, &ch, "Passw0rd!", &timestamp(&env));
-    assert_eq!(code(&env.respond("PASSWORD_VERIFIER", resp.clone(), None).await), "OK");
-    let replay = env.respond("PASSWORD_VERIFIER", resp, None).await.unwrap_err();
+    assert_eq!(
+        code(&env.respond("PASSWORD_VERIFIER", resp.clone(), None).await),
+        "OK"
+    );
+    let replay = env
+        .respond("PASSWORD_VERIFIER", resp, None)
+        .await
+        .unwrap_err();
     assert_eq!(replay.code, "NotAuthorizedException");
     // A wrong answer consumes it too.
     let (eph, r) = env.srp_start("alice", None).await;
@@ -90,8 +106,14 @@ async fn session_is_single_use_and_expires() {
     let ch = r.unwrap();
     env.advance(181);
     let late = env.claim(&eph, &ch, "Passw0rd!", &timestamp(&env));
-    let e = env.respond("PASSWORD_VERIFIER", late, None).await.unwrap_err();
-    assert_eq!(e.message, "Invalid session for the user, session is expired.");
+    let e = env
+        .respond("PASSWORD_VERIFIER", late, None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.message,
+        "Invalid session for the user, session is expired."
+    );
 }
 
 #[tokio::test]
@@ -118,7 +140,10 @@ async fn user_password_auth_and_status_checks() {
     let env = env(false).await;
     env.user("alice", "Passw0rd!");
     assert_eq!(code(&env.password_login("alice", "Passw0rd!").await), "OK");
-    assert_eq!(code(&env.password_login("alice", "x").await), "NotAuthorizedException");
+    assert_eq!(
+        code(&env.password_login("alice", "x").await),
+        "NotAuthorizedException"
+    );
     env.emu
         .create_user(
             &env.pool,
@@ -162,7 +187,10 @@ async fn flows_can_be_disabled_per_client() {
     env.user("alice", "Passw0rd!");
     let e = env.password_login("alice", "Passw0rd!").await.unwrap_err();
     assert_eq!(e.code, "InvalidParameterException");
-    assert_eq!(e.message, "USER_PASSWORD_AUTH flow not enabled for this client");
+    assert_eq!(
+        e.message,
+        "USER_PASSWORD_AUTH flow not enabled for this client"
+    );
 }
 
 #[tokio::test]
@@ -187,8 +215,12 @@ async fn new_password_required() {
         .unwrap();
     let ch = env.srp_login("alice", "Temp0rary!").await.unwrap();
     assert_eq!(ch["ChallengeName"], "NEW_PASSWORD_REQUIRED");
-    let required: Vec<String> =
-        serde_json::from_str(ch["ChallengeParameters"]["requiredAttributes"].as_str().unwrap()).unwrap();
+    let required: Vec<String> = serde_json::from_str(
+        ch["ChallengeParameters"]["requiredAttributes"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(required, vec!["userAttributes.name".to_string()]);
     let session = ch["Session"].clone();
     // Policy is enforced.
@@ -214,13 +246,19 @@ async fn new_password_required() {
         .unwrap();
     assert!(tokens(&done)["AccessToken"].is_string());
     assert_eq!(code(&env.srp_login("alice", "N3w-Password").await), "OK");
-    assert_eq!(code(&env.srp_login("alice", "Temp0rary!").await), "NotAuthorizedException");
+    assert_eq!(
+        code(&env.srp_login("alice", "Temp0rary!").await),
+        "NotAuthorizedException"
+    );
 }
 
 #[tokio::test]
 async fn unimplemented_and_unknown_operations() {
     let env = env(false).await;
-    let e = env.call("StartWebAuthnRegistration", json!({})).await.unwrap_err();
+    let e = env
+        .call("StartWebAuthnRegistration", json!({}))
+        .await
+        .unwrap_err();
     assert_eq!(e.code, "UnsupportedOperationException");
     assert!(e.message.contains("StartWebAuthnRegistration"));
     let e = env.call("NoSuchThing", json!({})).await.unwrap_err();

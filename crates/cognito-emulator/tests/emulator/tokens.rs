@@ -6,7 +6,11 @@ use serde_json::json;
 fn verify_rs256(jwt: &str, jwks: &serde_json::Value) -> bool {
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let mut parts = jwt.split('.');
-    let (h, p, s) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+    let (h, p, s) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
     let header: serde_json::Value = serde_json::from_slice(&b64.decode(h).unwrap()).unwrap();
     let key = jwks["keys"]
         .as_array()
@@ -39,7 +43,9 @@ async fn jwks_verifies_tokens_and_claims_are_cognito_shaped() {
     env.emu.add_to_group(&env.pool, "alice", "admins").unwrap();
     let t = env.srp_login("alice", "Passw0rd!").await.unwrap();
     let t = tokens(&t);
-    let jwks = env.get(&format!("/{}/.well-known/jwks.json", env.pool)).await;
+    let jwks = env
+        .get(&format!("/{}/.well-known/jwks.json", env.pool))
+        .await;
     let access = t["AccessToken"].as_str().unwrap();
     let id = t["IdToken"].as_str().unwrap();
     assert!(verify_rs256(access, &jwks));
@@ -111,11 +117,17 @@ async fn refresh_get_user_sign_out_and_revoke() {
         .unwrap();
     assert!(tokens(&r)["AccessToken"].is_string());
     assert!(tokens(&r).get("RefreshToken").is_none());
-    let u = env.call("GetUser", json!({"AccessToken": access})).await.unwrap();
+    let u = env
+        .call("GetUser", json!({"AccessToken": access}))
+        .await
+        .unwrap();
     assert_eq!(u["Username"], "alice");
     // Expired access token.
     env.advance(3601);
-    let e = env.call("GetUser", json!({"AccessToken": access})).await.unwrap_err();
+    let e = env
+        .call("GetUser", json!({"AccessToken": access}))
+        .await
+        .unwrap_err();
     assert_eq!(e.message, "Access Token has expired");
     let new_access = env
         .call(
@@ -125,11 +137,17 @@ async fn refresh_get_user_sign_out_and_revoke() {
         )
         .await
         .unwrap();
-    let new_access = tokens(&new_access)["AccessToken"].as_str().unwrap().to_owned();
+    let new_access = tokens(&new_access)["AccessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     env.call("GlobalSignOut", json!({"AccessToken": new_access}))
         .await
         .unwrap();
-    let e = env.call("GetUser", json!({"AccessToken": new_access})).await.unwrap_err();
+    let e = env
+        .call("GetUser", json!({"AccessToken": new_access}))
+        .await
+        .unwrap_err();
     assert_eq!(e.message, "Access Token has been revoked");
     let e = env
         .call(
@@ -146,7 +164,10 @@ async fn refresh_get_user_sign_out_and_revoke() {
     let refresh = tokens(&t)["RefreshToken"].as_str().unwrap().to_owned();
     let access = tokens(&t)["AccessToken"].as_str().unwrap().to_owned();
     let e = env
-        .call("RevokeToken", json!({"ClientId": env.cid(), "Token": refresh}))
+        .call(
+            "RevokeToken",
+            json!({"ClientId": env.cid(), "Token": refresh}),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.code, "NotAuthorizedException");
@@ -156,7 +177,11 @@ async fn refresh_get_user_sign_out_and_revoke() {
     )
     .await
     .unwrap();
-    assert!(env.call("GetUser", json!({"AccessToken": access})).await.is_err());
+    assert!(
+        env.call("GetUser", json!({"AccessToken": access}))
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
@@ -173,7 +198,10 @@ async fn refresh_rotation_and_reuse() {
     let t = env.password_login("alice", "Passw0rd!").await.unwrap();
     let r1 = tokens(&t)["RefreshToken"].as_str().unwrap().to_owned();
     let g = env
-        .call("GetTokensFromRefreshToken", json!({"ClientId": env.cid(), "RefreshToken": r1}))
+        .call(
+            "GetTokensFromRefreshToken",
+            json!({"ClientId": env.cid(), "RefreshToken": r1}),
+        )
         .await
         .unwrap();
     let r2 = tokens(&g)["RefreshToken"].as_str().unwrap().to_owned();
@@ -181,19 +209,28 @@ async fn refresh_rotation_and_reuse() {
     // Within the grace period the old one still works.
     env.advance(5);
     assert!(
-        env.call("GetTokensFromRefreshToken", json!({"ClientId": env.cid(), "RefreshToken": r1}))
-            .await
-            .is_ok()
+        env.call(
+            "GetTokensFromRefreshToken",
+            json!({"ClientId": env.cid(), "RefreshToken": r1})
+        )
+        .await
+        .is_ok()
     );
     env.advance(10);
     let e = env
-        .call("GetTokensFromRefreshToken", json!({"ClientId": env.cid(), "RefreshToken": r1}))
+        .call(
+            "GetTokensFromRefreshToken",
+            json!({"ClientId": env.cid(), "RefreshToken": r1}),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.code, "RefreshTokenReuseException");
     assert!(
-        env.call("GetTokensFromRefreshToken", json!({"ClientId": env.cid(), "RefreshToken": r2}))
-            .await
-            .is_ok()
+        env.call(
+            "GetTokensFromRefreshToken",
+            json!({"ClientId": env.cid(), "RefreshToken": r2})
+        )
+        .await
+        .is_ok()
     );
 }
