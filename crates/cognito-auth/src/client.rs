@@ -534,8 +534,8 @@ impl CognitoAuth {
             }
             RefreshMode::Rotation => {
                 let mut req = cognito_wire::GetTokensFromRefreshTokenRequest::new(
-                    refresh_token,
                     self.inner.client_id.as_str(),
+                    refresh_token,
                 );
                 req.client_secret = self.inner.client_secret.clone();
                 req.device_key = device_key;
