@@ -119,7 +119,8 @@ enum Cursor<I> {
 }
 
 /// Every page of operation `O`, starting from `input` (whose token, if any, is where it starts).
-/// The stream ends after the page without a token, or at the first error.
+/// The stream ends after the page without a token, or at the first error. It is not `Unpin`:
+/// pin it (`std::pin::pin!`, or `StreamExt::boxed`) before calling `next`/`try_next`.
 pub fn pages<O: Paginated>(
     wire: cognito_wire::Client,
     input: O::Input,
