@@ -12,9 +12,9 @@ use crate::error::AdminError;
 use crate::signer::{ClockFn, DEFAULT_REFRESH_BUFFER, SigV4Signer};
 
 /// The Cognito administrative API for one user pool: one async method per operation, typed
-/// inputs and outputs, every call signed with SigV4. Cheap to clone; [`with_pool_id`]
-/// (Self::with_pool_id) makes a client for another pool sharing the same connection pool and
-/// signer.
+/// inputs and outputs, every call signed with SigV4. Cheap to clone;
+/// [`with_pool_id`](Self::with_pool_id) makes a client for another pool sharing the same
+/// connection pool and signer.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), cognito_admin::AdminError> {

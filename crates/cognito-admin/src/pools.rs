@@ -139,8 +139,9 @@ impl AdminClient {
     }
 
     /// `CreateIdentityProvider` in this client's pool (pycognito's
-    /// `admin_create_identity_provider`); see [`create_identity_provider_with`]
-    /// (Self::create_identity_provider_with) for attribute mapping and identifiers.
+    /// `admin_create_identity_provider`); see
+    /// [`create_identity_provider_with`](Self::create_identity_provider_with) for attribute
+    /// mapping and identifiers.
     pub async fn create_identity_provider(
         &self,
         name: impl Into<String>,
