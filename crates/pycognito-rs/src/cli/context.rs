@@ -1,0 +1,154 @@
+//! Building clients from the global options, and the kept session file.
+
+use super::{CliError, Global};
+use cognito_auth::{CognitoAuth, DeviceCredentials, FileDeviceStore, Session, TokenSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What `login` keeps for later commands (mode 0600, replaced atomically).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct StoredSession {
+    pub pool_id: String,
+    pub client_id: String,
+    pub username: String,
+    pub sign_in_name: String,
+    pub tokens: TokenSet,
+    pub device: Option<DeviceCredentials>,
+}
+
+impl StoredSession {
+    pub fn from_session(auth: &CognitoAuth, s: &Session) -> Self {
+        StoredSession {
+            pool_id: auth.pool_id().to_owned(),
+            client_id: auth.client_id().to_owned(),
+            username: s.username.clone(),
+            sign_in_name: s.sign_in_name.clone(),
+            tokens: s.tokens.clone(),
+            device: s.device.clone(),
+        }
+    }
+
+    pub fn session(&self) -> Session {
+        Session {
+            tokens: self.tokens.clone(),
+            username: self.username.clone(),
+            sign_in_name: self.sign_in_name.clone(),
+            device: self.device.clone(),
+            new_device: None,
+        }
+    }
+}
+
+pub fn session_path(g: &Global) -> PathBuf {
+    if let Some(p) = &g.session_file {
+        return p.clone();
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("pycognito").join("session.json")
+}
+
+pub fn load_session(g: &Global) -> Result<StoredSession, CliError> {
+    let path = session_path(g);
+    let bytes = std::fs::read(&path).map_err(|e| {
+        CliError(format!(
+            "no session at {} ({e}): run `pycognito login` first",
+            path.display()
+        ))
+    })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| CliError(format!("session file {} is corrupt: {e}", path.display())))
+}
+
+pub fn save_session(g: &Global, s: &StoredSession) -> Result<(), CliError> {
+    write_private(&session_path(g), &serde_json::to_vec_pretty(s)?)
+}
+
+pub fn forget_session(g: &Global) -> Result<(), CliError> {
+    match std::fs::remove_file(session_path(g)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Writes a file readable only by its owner, atomically.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    use std::io::Write;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+pub fn pool_id(g: &Global, stored: Option<&StoredSession>) -> Result<String, CliError> {
+    g.pool_id
+        .clone()
+        .or_else(|| stored.map(|s| s.pool_id.clone()))
+        .ok_or_else(|| CliError::usage("missing --pool-id (or PYCOGNITO_POOL_ID)"))
+}
+
+pub fn client_id(g: &Global, stored: Option<&StoredSession>) -> Result<String, CliError> {
+    g.client_id
+        .clone()
+        .or_else(|| stored.map(|s| s.client_id.clone()))
+        .ok_or_else(|| CliError::usage("missing --client-id (or PYCOGNITO_CLIENT_ID)"))
+}
+
+/// The user-side client (no AWS credentials).
+pub fn auth(
+    g: &Global,
+    stored: Option<&StoredSession>,
+    device_store: Option<&Path>,
+) -> Result<CognitoAuth, CliError> {
+    auth_with_policy(g, stored, device_store, cognito_auth::DevicePolicy::Never)
+}
+
+/// The user-side client with a device policy.
+pub fn auth_with_policy(
+    g: &Global,
+    stored: Option<&StoredSession>,
+    device_store: Option<&Path>,
+    policy: cognito_auth::DevicePolicy,
+) -> Result<CognitoAuth, CliError> {
+    let mut b = CognitoAuth::builder(pool_id(g, stored)?, client_id(g, stored)?)
+        .device_policy(policy)
+        .device_name("pycognito-cli");
+    if let Some(secret) = &g.client_secret {
+        b = b.client_secret(secret.as_str());
+    }
+    if let Some(url) = &g.endpoint_url {
+        b = b.endpoint_url(url.clone());
+    }
+    if let Some(path) = device_store {
+        b = b.device_store(Arc::new(FileDeviceStore::new(path)));
+    }
+    Ok(b.build()?)
+}
+
+/// The admin client (SigV4 with the standard AWS environment variables).
+pub fn admin(g: &Global) -> Result<cognito_admin::AdminClient, CliError> {
+    let mut b = cognito_admin::AdminClient::builder()
+        .pool_id(pool_id(g, None)?)
+        .env_credentials();
+    if let Some(region) = &g.region {
+        b = b.region(region.clone());
+    }
+    if let Some(url) = &g.endpoint_url {
+        b = b.endpoint_url(url.clone());
+    }
+    Ok(b.build()?)
+}

@@ -1,0 +1,144 @@
+//! The `pycognito` command line: arguments, the shared context, and one module per area.
+
+mod admin;
+mod context;
+mod error;
+mod prompt;
+mod user;
+
+pub use error::CliError;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Sign in to Amazon Cognito User Pools (SRP, MFA, devices), manage tokens, users and groups.
+#[derive(Debug, Parser)]
+#[command(name = "pycognito", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand accepts, before or after its name.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Global {
+    /// User pool id (`us-east-1_AbC`).
+    #[arg(long, global = true, env = "PYCOGNITO_POOL_ID")]
+    pub pool_id: Option<String>,
+    /// App client id.
+    #[arg(long, global = true, env = "PYCOGNITO_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// App client secret (prefer the environment variable to keep it out of `ps`).
+    #[arg(
+        long,
+        global = true,
+        env = "PYCOGNITO_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    pub client_secret: Option<String>,
+    /// AWS region (default: from the pool id).
+    #[arg(long, global = true, env = "AWS_REGION")]
+    pub region: Option<String>,
+    /// Endpoint URL (e.g. the local emulator); `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER` and
+    /// `AWS_ENDPOINT_URL` are honoured too.
+    #[arg(long, global = true)]
+    pub endpoint_url: Option<String>,
+    /// Where `login` keeps the session (tokens, device) for later commands.
+    #[arg(long, global = true, env = "PYCOGNITO_SESSION_FILE")]
+    pub session_file: Option<PathBuf>,
+    /// Print results as JSON (tokens included).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Show tokens in the human-readable output.
+    #[arg(long, global = true)]
+    pub show_tokens: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign in (SRP by default) and keep the session.
+    Login(user::LoginArgs),
+    /// Refresh the kept session's tokens.
+    Refresh,
+    /// Verify a token against the pool's JWKS.
+    Verify(user::VerifyArgs),
+    /// Show the signed-in user (GetUser).
+    Whoami,
+    /// Sign out everywhere (GlobalSignOut) and forget the kept session.
+    Logout,
+    /// Revoke the kept refresh token (RevokeToken) and forget the session.
+    Revoke,
+    /// Remembered devices of the signed-in user.
+    #[command(subcommand)]
+    Devices(user::DevicesCommand),
+    /// MFA settings of the signed-in user.
+    #[command(subcommand)]
+    Mfa(user::MfaCommand),
+    /// Register a new user (SignUp).
+    Signup(user::SignupArgs),
+    /// Confirm a registration with the code that was sent (ConfirmSignUp).
+    Confirm(user::ConfirmArgs),
+    /// Send a password-reset code, or set the new password with `--code`.
+    ForgotPassword(user::ForgotArgs),
+    /// Change the signed-in user's password.
+    ChangePassword(user::ChangePasswordArgs),
+    /// Administer users and groups (SigV4: needs AWS credentials).
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
+    /// Serve the local Cognito emulator.
+    Emulator(EmulatorArgs),
+    /// Run the whole journey against an embedded emulator and report each step.
+    Demo,
+}
+
+/// `pycognito emulator`.
+#[derive(Debug, clap::Args)]
+pub struct EmulatorArgs {
+    /// Port on 127.0.0.1 (0 picks one).
+    #[arg(long, default_value_t = 9229)]
+    pub port: u16,
+    /// Persist every change to this file (and load it at start).
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Provision pools, clients, users and groups from this JSON file.
+    #[arg(long)]
+    pub seed: Option<PathBuf>,
+    /// Append the outbox (codes "sent" by SMS/email) to this file as JSON lines.
+    #[arg(long)]
+    pub outbox_log: Option<PathBuf>,
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let g = cli.global;
+    match cli.command {
+        Command::Login(a) => user::login(&g, a).await,
+        Command::Refresh => user::refresh(&g).await,
+        Command::Verify(a) => user::verify(&g, a).await,
+        Command::Whoami => user::whoami(&g).await,
+        Command::Logout => user::logout(&g).await,
+        Command::Revoke => user::revoke(&g).await,
+        Command::Devices(c) => user::devices(&g, c).await,
+        Command::Mfa(c) => user::mfa(&g, c).await,
+        Command::Signup(a) => user::signup(&g, a).await,
+        Command::Confirm(a) => user::confirm(&g, a).await,
+        Command::ForgotPassword(a) => user::forgot_password(&g, a).await,
+        Command::ChangePassword(a) => user::change_password(&g, a).await,
+        Command::Admin(c) => admin::run(&g, c).await,
+        Command::Emulator(a) => {
+            let opts = cognito_emulator::StandaloneOptions {
+                port: a.port,
+                state_file: a.state,
+                seed_file: a.seed,
+                outbox_log: a.outbox_log,
+            };
+            cognito_emulator::serve_standalone(opts)
+                .await
+                .map_err(CliError::from_display)
+        }
+        Command::Demo => crate::demo::run().await.map_err(CliError::from_display),
+    }
+}

@@ -1,0 +1,558 @@
+//! The user's commands: login, tokens, profile, devices, MFA, registration, passwords.
+
+use super::context::{self, StoredSession};
+use super::{CliError, Global, prompt};
+use cognito_auth::{Answer, CodeKind, DevicePolicy, Flow, MfaPreference, Question, SignInOutcome};
+use cognito_wire::{ChallengeNameType, SensitiveString};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// `pycognito login`.
+#[derive(Debug, clap::Args)]
+pub struct LoginArgs {
+    /// The username (or email / phone alias).
+    #[arg(long, short)]
+    pub username: String,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// The MFA code, when one will be asked (SMS, TOTP or email).
+    #[arg(long)]
+    pub mfa_code: Option<String>,
+    /// Read a new password (NEW_PASSWORD_REQUIRED) from the next line of standard input.
+    #[arg(long)]
+    pub new_password_stdin: bool,
+    /// Use USER_PASSWORD_AUTH instead of SRP.
+    #[arg(long)]
+    pub plain_password: bool,
+    /// Keep remembered devices in this file (and use the stored one).
+    #[arg(long)]
+    pub device_store: Option<PathBuf>,
+    /// Confirm and remember a new device offered by Cognito (needs --device-store).
+    #[arg(long)]
+    pub remember_device: bool,
+}
+
+/// `pycognito login`: signs in, answering every question from options or prompts.
+pub async fn login(g: &Global, a: LoginArgs) -> Result<(), CliError> {
+    if a.remember_device && a.device_store.is_none() {
+        return Err(CliError::usage(
+            "--remember-device needs --device-store PATH",
+        ));
+    }
+    let policy = if a.remember_device {
+        DevicePolicy::Remember
+    } else {
+        DevicePolicy::Never
+    };
+    let auth = context::auth_with_policy(g, None, a.device_store.as_deref(), policy)?;
+    let password = prompt::secret("Password", a.password_stdin)?;
+    let flow = if a.plain_password {
+        Flow::UserPassword
+    } else {
+        Flow::UserSrp
+    };
+    let config = auth
+        .config(&a.username)
+        .password(password.as_str())
+        .flow(flow);
+    let mut outcome = auth.sign_in_with(config).await?;
+    let mut mfa_code = a.mfa_code.clone();
+    let session = loop {
+        let pending = match outcome {
+            SignInOutcome::SignedIn(s) => break *s,
+            SignInOutcome::NeedsInput(p) => p,
+        };
+        let answer = match pending.question() {
+            Question::Code {
+                kind, destination, ..
+            } => {
+                let code = match mfa_code.take() {
+                    Some(c) => c,
+                    None => {
+                        let label = match (kind, destination) {
+                            (CodeKind::SoftwareTokenMfa, _) => "Authenticator code".to_owned(),
+                            (_, Some(d)) => format!("Code sent to {d}"),
+                            _ => "Code".to_owned(),
+                        };
+                        prompt::ask(&label)?
+                    }
+                };
+                Answer::Code(code.into())
+            }
+            Question::NewPassword {
+                required_attributes,
+                ..
+            } => {
+                let new = prompt::secret("New password", a.new_password_stdin)?;
+                let mut attrs = BTreeMap::new();
+                for name in required_attributes {
+                    attrs.insert(
+                        name.clone(),
+                        prompt::ask(&format!("Value for required attribute {name}"))?,
+                    );
+                }
+                Answer::NewPassword {
+                    password: new.as_str().into(),
+                    attributes: attrs,
+                }
+            }
+            Question::SetUpMfa { options } => {
+                if options.contains(&ChallengeNameType::SoftwareTokenMfa) {
+                    Answer::SetUpTotp
+                } else if options.contains(&ChallengeNameType::EmailOtp) {
+                    Answer::SetUpEmail(prompt::ask("Email address for MFA codes")?)
+                } else {
+                    return Err(CliError(format!(
+                        "MFA set-up required with options {options:?}, none supported here"
+                    )));
+                }
+            }
+            q @ Question::TotpSecret { secret } => {
+                eprintln!(
+                    "Add this secret to your authenticator app: {}",
+                    secret.expose()
+                );
+                if let Some(uri) = q.otpauth_uri("pycognito", &a.username) {
+                    if let Some(code) = prompt::qr(&uri) {
+                        eprintln!("{code}");
+                    }
+                }
+                let code = match mfa_code.take() {
+                    Some(c) => c,
+                    None => prompt::ask("Code from the app")?,
+                };
+                Answer::TotpSetupCode {
+                    code: code.into(),
+                    friendly_device_name: Some("pycognito".into()),
+                }
+            }
+            Question::ChooseMfa { options } => {
+                let names: Vec<&str> = options.iter().map(ChallengeNameType::as_str).collect();
+                let pick = if mfa_code.is_some() || !prompt::interactive() {
+                    names.first().map(|s| (*s).to_owned()).unwrap_or_default()
+                } else {
+                    prompt::ask(&format!("MFA type ({})", names.join(", ")))?
+                };
+                Answer::Choose(ChallengeNameType::from(pick.as_str()))
+            }
+            Question::ChooseFirstFactor { .. } => {
+                Answer::FirstFactor(cognito_auth::FirstFactor::PasswordSrp)
+            }
+            Question::Custom { parameters } => {
+                Answer::Custom(prompt::ask(&format!("Custom challenge {parameters:?}"))?.into())
+            }
+            other => {
+                return Err(CliError(format!(
+                    "cannot answer {other:?} from the command line"
+                )));
+            }
+        };
+        outcome = pending.answer(answer).await?;
+    };
+    let stored = StoredSession::from_session(&auth, &session);
+    context::save_session(g, &stored)?;
+    print_session(g, &stored, "signed in")
+}
+
+fn print_session(g: &Global, s: &StoredSession, what: &str) -> Result<(), CliError> {
+    if g.json {
+        let out = serde_json::json!({
+            "username": s.username,
+            "expires_at": s.tokens.expires_at.unix_timestamp(),
+            "access_token": s.tokens.access_token.expose(),
+            "id_token": s.tokens.id_token.expose(),
+            "refresh_token": s.tokens.refresh_token.as_ref().map(SensitiveString::expose),
+            "device_key": s.device.as_ref().map(|d| d.device_key.as_str()),
+        });
+        println!("{out}");
+        return Ok(());
+    }
+    println!(
+        "{what} as {}; tokens valid until {}",
+        s.username, s.tokens.expires_at
+    );
+    if let Some(d) = &s.device {
+        println!("device: {}", d.device_key);
+    }
+    if g.show_tokens {
+        println!("access token: {}", s.tokens.access_token.expose());
+        println!("id token: {}", s.tokens.id_token.expose());
+        if let Some(r) = &s.tokens.refresh_token {
+            println!("refresh token: {}", r.expose());
+        }
+    }
+    Ok(())
+}
+
+/// `pycognito refresh`.
+pub async fn refresh(g: &Global) -> Result<(), CliError> {
+    let mut stored = context::load_session(g)?;
+    let auth = context::auth(g, Some(&stored), None)?;
+    stored.tokens = auth.refresh(&stored.session()).await?;
+    context::save_session(g, &stored)?;
+    print_session(g, &stored, "refreshed")
+}
+
+/// `pycognito verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The token (default: the kept session's access token).
+    pub token: Option<String>,
+    /// Which token use to require.
+    #[arg(long, value_parser = ["access", "id", "any"], default_value = "any")]
+    pub token_use: String,
+}
+
+/// `pycognito verify`: checks signature (JWKS), issuer, expiry, token use and client id.
+pub async fn verify(g: &Global, a: VerifyArgs) -> Result<(), CliError> {
+    use cognito_auth::jwt::{CognitoJwtVerifier, TokenUse};
+    let stored = context::load_session(g).ok();
+    let token = match a.token {
+        Some(t) => t,
+        None => stored
+            .as_ref()
+            .map(|s| s.tokens.access_token.expose().to_owned())
+            .ok_or_else(|| CliError::usage("give a token, or run `pycognito login` first"))?,
+    };
+    let pool = context::pool_id(g, stored.as_ref())?;
+    let mut b = CognitoJwtVerifier::builder(pool.clone());
+    b = match context::client_id(g, stored.as_ref()) {
+        Ok(c) => b.client_id(c),
+        Err(_) => b.any_client_id(),
+    };
+    b = b.token_use(match a.token_use.as_str() {
+        "access" => TokenUse::Access,
+        "id" => TokenUse::Id,
+        _ => TokenUse::Any,
+    });
+    if let Some(url) = &g.endpoint_url {
+        let issuer = format!("{}/{pool}", url.trim_end_matches('/'));
+        b = b
+            .issuer(issuer.clone())
+            .jwks_uri(format!("{issuer}/.well-known/jwks.json"));
+    }
+    let verifier = b.build().map_err(CliError::from_display)?;
+    let claims = verifier
+        .verify(&token, time::OffsetDateTime::now_utc())
+        .await?;
+    if g.json {
+        println!("{}", serde_json::to_string(claims.raw())?);
+    } else {
+        println!("valid {:?} token for {}", claims.token_use, claims.sub);
+    }
+    Ok(())
+}
+
+/// `pycognito whoami`.
+pub async fn whoami(g: &Global) -> Result<(), CliError> {
+    let stored = context::load_session(g)?;
+    let auth = context::auth(g, Some(&stored), None)?;
+    let user = auth.get_user(&stored.tokens.access_token).await?;
+    let attrs: BTreeMap<String, String> = user
+        .user_attributes
+        .iter()
+        .map(|a| {
+            (
+                a.name.clone(),
+                a.value
+                    .as_ref()
+                    .map(|v| v.expose().to_owned())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    if g.json {
+        println!(
+            "{}",
+            serde_json::json!({ "username": user.username.expose(), "attributes": attrs })
+        );
+    } else {
+        println!("{}", user.username.expose());
+        for (k, v) in attrs {
+            println!("  {k} = {v}");
+        }
+    }
+    Ok(())
+}
+
+/// `pycognito logout`.
+pub async fn logout(g: &Global) -> Result<(), CliError> {
+    let stored = context::load_session(g)?;
+    let auth = context::auth(g, Some(&stored), None)?;
+    auth.global_sign_out(&stored.tokens.access_token).await?;
+    context::forget_session(g)?;
+    println!("signed out");
+    Ok(())
+}
+
+/// `pycognito revoke`.
+pub async fn revoke(g: &Global) -> Result<(), CliError> {
+    let stored = context::load_session(g)?;
+    let auth = context::auth(g, Some(&stored), None)?;
+    let token = stored
+        .tokens
+        .refresh_token
+        .clone()
+        .ok_or_else(|| CliError::usage("the session has no refresh token"))?;
+    auth.revoke_token(&token).await?;
+    context::forget_session(g)?;
+    println!("refresh token revoked");
+    Ok(())
+}
+
+/// `pycognito devices ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum DevicesCommand {
+    /// List the user's devices.
+    List,
+    /// Forget a device.
+    Forget {
+        /// The device key.
+        device_key: String,
+    },
+    /// Mark a device remembered.
+    Remember {
+        /// The device key.
+        device_key: String,
+    },
+}
+
+/// `pycognito devices`.
+pub async fn devices(g: &Global, c: DevicesCommand) -> Result<(), CliError> {
+    let stored = context::load_session(g)?;
+    let auth = context::auth(g, Some(&stored), None)?;
+    let token = &stored.tokens.access_token;
+    match c {
+        DevicesCommand::List => {
+            for d in auth.list_devices(token).await? {
+                let name = d
+                    .device_attributes
+                    .unwrap_or_default()
+                    .into_iter()
+                    .find(|a| a.name == "device_name")
+                    .and_then(|a| a.value.map(|v| v.expose().to_owned()))
+                    .unwrap_or_default();
+                println!("{}\t{name}", d.device_key.unwrap_or_default());
+            }
+        }
+        DevicesCommand::Forget { device_key } => {
+            auth.forget_device(token, &device_key, Some(&stored.sign_in_name))
+                .await?;
+            println!("forgot {device_key}");
+        }
+        DevicesCommand::Remember { device_key } => {
+            auth.set_device_remembered(token, &device_key, true).await?;
+            println!("remembered {device_key}");
+        }
+    }
+    Ok(())
+}
+
+/// `pycognito mfa ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum MfaCommand {
+    /// Add a TOTP authenticator and make it the preferred MFA.
+    SetupTotp {
+        /// The first code from the app (prompted when absent).
+        #[arg(long)]
+        code: Option<String>,
+    },
+    /// Set MFA preferences.
+    Prefs {
+        /// Enable TOTP (`on`/`off`).
+        #[arg(long)]
+        totp: Option<Toggle>,
+        /// Enable SMS.
+        #[arg(long)]
+        sms: Option<Toggle>,
+        /// Enable email.
+        #[arg(long)]
+        email: Option<Toggle>,
+        /// The preferred method.
+        #[arg(long, value_parser = ["totp", "sms", "email"])]
+        preferred: Option<String>,
+    },
+}
+
+/// On or off.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Toggle {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}
+
+/// `pycognito mfa`.
+pub async fn mfa(g: &Global, c: MfaCommand) -> Result<(), CliError> {
+    let stored = context::load_session(g)?;
+    let auth = context::auth(g, Some(&stored), None)?;
+    let token = &stored.tokens.access_token;
+    match c {
+        MfaCommand::SetupTotp { code } => {
+            let secret = auth.associate_software_token(token).await?;
+            eprintln!(
+                "Add this secret to your authenticator app: {}",
+                secret.expose()
+            );
+            let uri = format!(
+                "otpauth://totp/pycognito:{}?secret={}&issuer=pycognito",
+                stored.username,
+                secret.expose()
+            );
+            if let Some(qr) = prompt::qr(&uri) {
+                eprintln!("{qr}");
+            }
+            let code = match code {
+                Some(c) => c,
+                None => prompt::ask("Code from the app")?,
+            };
+            if !auth
+                .verify_software_token(token, &code, Some("pycognito"))
+                .await?
+            {
+                return Err(CliError::usage("the code was not accepted"));
+            }
+            auth.set_mfa_preference(
+                token,
+                MfaPreference {
+                    totp: Some((true, true)),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            println!("TOTP MFA enabled and preferred");
+        }
+        MfaCommand::Prefs {
+            totp,
+            sms,
+            email,
+            preferred,
+        } => {
+            let pick = |t: Option<Toggle>, name: &str| {
+                t.map(|t| (matches!(t, Toggle::On), preferred.as_deref() == Some(name)))
+            };
+            let pref = MfaPreference {
+                totp: pick(totp, "totp"),
+                sms: pick(sms, "sms"),
+                email: pick(email, "email"),
+            };
+            auth.set_mfa_preference(token, pref).await?;
+            println!("MFA preferences updated");
+        }
+    }
+    Ok(())
+}
+
+/// `pycognito signup`.
+#[derive(Debug, clap::Args)]
+pub struct SignupArgs {
+    /// The username.
+    #[arg(long, short)]
+    pub username: String,
+    /// Read the password from standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// An attribute, `name=value` (repeatable).
+    #[arg(long = "attribute", short = 'a', value_parser = parse_kv)]
+    pub attributes: Vec<(String, String)>,
+}
+
+fn parse_kv(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("{s:?} is not name=value"))
+}
+
+/// `pycognito signup`.
+pub async fn signup(g: &Global, a: SignupArgs) -> Result<(), CliError> {
+    let auth = context::auth(g, None, None)?;
+    let password = prompt::secret("Password", a.password_stdin)?;
+    let attrs: BTreeMap<String, String> = a.attributes.into_iter().collect();
+    let resp = auth.sign_up(&a.username, &password, &attrs).await?;
+    if resp.user_confirmed {
+        println!("{} registered and confirmed", a.username);
+    } else {
+        let to = resp
+            .code_delivery_details
+            .and_then(|d| d.destination)
+            .unwrap_or_else(|| "the user".to_owned());
+        println!(
+            "{} registered; a confirmation code was sent to {to}",
+            a.username
+        );
+    }
+    Ok(())
+}
+
+/// `pycognito confirm`.
+#[derive(Debug, clap::Args)]
+pub struct ConfirmArgs {
+    /// The username.
+    #[arg(long, short)]
+    pub username: String,
+    /// The code that was sent.
+    #[arg(long)]
+    pub code: String,
+}
+
+/// `pycognito confirm`.
+pub async fn confirm(g: &Global, a: ConfirmArgs) -> Result<(), CliError> {
+    let auth = context::auth(g, None, None)?;
+    auth.confirm_sign_up(&a.username, &a.code).await?;
+    println!("{} confirmed", a.username);
+    Ok(())
+}
+
+/// `pycognito forgot-password`.
+#[derive(Debug, clap::Args)]
+pub struct ForgotArgs {
+    /// The username.
+    #[arg(long, short)]
+    pub username: String,
+    /// The code received: sets the new password (read from stdin with --new-password-stdin).
+    #[arg(long)]
+    pub code: Option<String>,
+    /// Read the new password from standard input.
+    #[arg(long)]
+    pub new_password_stdin: bool,
+}
+
+/// `pycognito forgot-password`.
+pub async fn forgot_password(g: &Global, a: ForgotArgs) -> Result<(), CliError> {
+    let auth = context::auth(g, None, None)?;
+    match a.code {
+        None => {
+            auth.forgot_password(&a.username).await?;
+            println!("a reset code was sent for {}", a.username);
+        }
+        Some(code) => {
+            let new = prompt::secret("New password", a.new_password_stdin)?;
+            auth.confirm_forgot_password(&a.username, &code, &new)
+                .await?;
+            println!("password reset for {}", a.username);
+        }
+    }
+    Ok(())
+}
+
+/// `pycognito change-password`.
+#[derive(Debug, clap::Args)]
+pub struct ChangePasswordArgs {
+    /// Read the current then the new password from standard input (two lines).
+    #[arg(long)]
+    pub passwords_stdin: bool,
+}
+
+/// `pycognito change-password`.
+pub async fn change_password(g: &Global, a: ChangePasswordArgs) -> Result<(), CliError> {
+    let stored = context::load_session(g)?;
+    let auth = context::auth(g, Some(&stored), None)?;
+    let old = prompt::secret("Current password", a.passwords_stdin)?;
+    let new = prompt::secret("New password", a.passwords_stdin)?;
+    auth.change_password(&stored.tokens.access_token, &old, &new)
+        .await?;
+    println!("password changed");
+    Ok(())
+}
