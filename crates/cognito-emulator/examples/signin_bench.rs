@@ -5,7 +5,12 @@
 //! Measures two flows: `USER_PASSWORD_AUTH` (one request; the server recomputes the verifier)
 //! and the full `USER_SRP_AUTH` → `PASSWORD_VERIFIER` exchange (two requests; the client's SRP
 //! math runs in the same process and shares the CPU with the server).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use bytes::Bytes;
 use cognito_emulator::{ClientSpec, Emulator, EmulatorConfig, PoolSpec, UserSpec};
@@ -22,7 +27,10 @@ type Http = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Byte
 async fn call(http: &Http, url: &str, op: &str, body: Value) -> Value {
     let req = http::Request::post(url)
         .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amz-target", format!("AWSCognitoIdentityProviderService.{op}"))
+        .header(
+            "x-amz-target",
+            format!("AWSCognitoIdentityProviderService.{op}"),
+        )
         .body(Full::new(Bytes::from(serde_json::to_vec(&body).unwrap())))
         .unwrap();
     let resp = http.request(req).await.unwrap();
@@ -76,13 +84,25 @@ async fn password(http: &Http, url: &str, client: &str, user: &str) {
     assert!(done["AuthenticationResult"]["AccessToken"].is_string());
 }
 
-async fn run(flow: &'static str, secs: u64, conc: usize, emu: &Emulator, pool: &str, client: &str) -> f64 {
+async fn run(
+    flow: &'static str,
+    secs: u64,
+    conc: usize,
+    emu: &Emulator,
+    pool: &str,
+    client: &str,
+) -> f64 {
     let url = format!("{}/", emu.url());
     let count = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(secs);
     let mut tasks = Vec::new();
     for i in 0..conc {
-        let (url, pool, client, count) = (url.clone(), pool.to_owned(), client.to_owned(), count.clone());
+        let (url, pool, client, count) = (
+            url.clone(),
+            pool.to_owned(),
+            client.to_owned(),
+            count.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let http: Http = Client::builder(TokioExecutor::new()).build_http();
             let user = format!("user{i}");
@@ -109,13 +129,18 @@ async fn main() {
     let conc: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(8);
     let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
     let pool = emu.create_pool(PoolSpec::named("bench")).unwrap();
-    let client = emu.create_client(&pool, ClientSpec::public("bench")).unwrap();
+    let client = emu
+        .create_client(&pool, ClientSpec::public("bench"))
+        .unwrap();
     for i in 0..conc {
-        emu.create_user(&pool, UserSpec::new(format!("user{i}"), "Passw0rd!")).unwrap();
+        emu.create_user(&pool, UserSpec::new(format!("user{i}"), "Passw0rd!"))
+            .unwrap();
     }
     // Warm up (generates the pool's RSA key).
     let _ = run("password", 1, 1, &emu, &pool, &client.client_id).await;
-    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     println!("cpus: {cpus}, concurrency: {conc}, {secs} s per flow");
     let p = run("password", secs, conc, &emu, &pool, &client.client_id).await;
     println!("USER_PASSWORD_AUTH sign-ins/s: {p:.0}");

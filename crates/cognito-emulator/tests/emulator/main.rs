@@ -9,6 +9,7 @@
 mod admin;
 mod common;
 mod devices;
+mod interop;
 mod mfa;
 mod persist;
 mod srp;
