@@ -567,3 +567,127 @@ async fn self_service_account_journey() {
         "{err}"
     );
 }
+
+async fn answer_custom_until_signed_in(
+    env: &Env,
+    mut outcome: SignInOutcome,
+    user: &str,
+) -> Session {
+    for _ in 0..4 {
+        let p = match outcome {
+            SignInOutcome::SignedIn(s) => return *s,
+            SignInOutcome::NeedsInput(p) => p,
+        };
+        let Question::Custom { parameters } = p.question() else {
+            panic!("{:?}", p.question())
+        };
+        assert!(
+            parameters.contains_key("CODE_DELIVERY_DESTINATION"),
+            "{parameters:?}"
+        );
+        let code = env
+            .emu
+            .latest_code(&env.pool_id, user)
+            .expect("the custom challenge's code");
+        outcome = p
+            .answer(Answer::Custom(code.as_str().into()))
+            .await
+            .unwrap();
+    }
+    panic!("too many custom challenges")
+}
+
+#[tokio::test]
+async fn custom_auth_with_and_without_srp() {
+    let env = Env::start(PoolSpec::default(), secret_client()).await;
+    env.emu.create_user(&env.pool_id, user("mona")).unwrap();
+    let auth = env.auth_builder().build().unwrap();
+    let cfg = auth.config("mona").flow(Flow::Custom { srp: false });
+    let outcome = auth.sign_in_with(cfg).await.unwrap();
+    answer_custom_until_signed_in(&env, outcome, "mona").await;
+
+    // With SRP_A first: the password is proven by SRP, then the custom challenge.
+    let cfg = auth
+        .config("mona")
+        .password(PW)
+        .flow(Flow::Custom { srp: true });
+    let outcome = auth.sign_in_with(cfg).await.unwrap();
+    answer_custom_until_signed_in(&env, outcome, "mona").await;
+
+    // A wrong answer is refused.
+    let cfg = auth.config("mona").flow(Flow::Custom { srp: false });
+    let p = pending(auth.sign_in_with(cfg).await.unwrap());
+    let err = p
+        .answer(Answer::Custom("not-the-code".into()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.service_code(), Some("NotAuthorizedException"), "{err}");
+}
+
+#[tokio::test]
+async fn user_auth_choice_based_sign_in() {
+    let env = Env::start(PoolSpec::default(), secret_client()).await;
+    env.emu.create_user(&env.pool_id, user("nina")).unwrap();
+    let auth = env.auth_builder().build().unwrap();
+    let with = |first: Option<FirstFactor>| {
+        auth.config("nina")
+            .password(PW)
+            .flow(Flow::UserAuth { preferred: first })
+    };
+
+    signed_in(
+        auth.sign_in_with(with(Some(FirstFactor::Password)))
+            .await
+            .unwrap(),
+    )
+    .await;
+    signed_in(
+        auth.sign_in_with(with(Some(FirstFactor::PasswordSrp)))
+            .await
+            .unwrap(),
+    )
+    .await;
+
+    // Passwordless: EMAIL_OTP with the code from the outbox.
+    let p = pending(
+        auth.sign_in_with(with(Some(FirstFactor::EmailOtp)))
+            .await
+            .unwrap(),
+    );
+    assert!(
+        matches!(
+            p.question(),
+            Question::Code {
+                kind: CodeKind::EmailOtp,
+                ..
+            }
+        ),
+        "{:?}",
+        p.question()
+    );
+    let code = env.emu.latest_code(&env.pool_id, "nina").unwrap();
+    signed_in(p.answer(Answer::Code(code.as_str().into())).await.unwrap()).await;
+
+    // No preference: SELECT_CHALLENGE, then the chosen factor.
+    let p = pending(auth.sign_in_with(with(None)).await.unwrap());
+    let Question::ChooseFirstFactor { options } = p.question() else {
+        panic!("{:?}", p.question())
+    };
+    assert!(
+        options.contains(&cognito_wire::ChallengeNameType::PasswordSrp),
+        "{options:?}"
+    );
+    signed_in(
+        p.answer(Answer::FirstFactor(FirstFactor::PasswordSrp))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let p = pending(auth.sign_in_with(with(None)).await.unwrap());
+    signed_in(
+        p.answer(Answer::FirstFactor(FirstFactor::Password))
+            .await
+            .unwrap(),
+    )
+    .await;
+}
