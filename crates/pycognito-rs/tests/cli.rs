@@ -1,0 +1,417 @@
+//! The `pycognito` binary driven in scriptable mode (stdin not a terminal) against the emulator
+//! on 127.0.0.1: every command's exit code, output, and that secrets stay out of it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use cognito_emulator::{
+    AppClient, ClientSpec, DeviceTracking, Emulator, EmulatorConfig, MfaConfig, PoolSpec,
+    UserMfaSpec, UserSpec,
+};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+const PW: &str = "Corr3ct-Horse!";
+const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+/// An emulator on its own runtime, a pool and a confidential client.
+struct Env {
+    rt: tokio::runtime::Runtime,
+    emu: Option<Emulator>,
+    url: String,
+    pool_id: String,
+    client: AppClient,
+    dir: PathBuf,
+}
+
+impl Env {
+    fn start(name: &str, pool: PoolSpec) -> Env {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let emu = rt
+            .block_on(Emulator::start(EmulatorConfig::default()))
+            .unwrap();
+        let pool_id = emu.create_pool(pool).unwrap();
+        let spec = ClientSpec {
+            name: "cli".into(),
+            generate_secret: true,
+            ..ClientSpec::default()
+        };
+        let client = emu.create_client(&pool_id, spec).unwrap();
+        let dir = std::env::temp_dir().join(format!("pycognito-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = emu.url();
+        Env {
+            rt,
+            emu: Some(emu),
+            url,
+            pool_id,
+            client,
+            dir,
+        }
+    }
+
+    fn emu(&self) -> &Emulator {
+        self.emu.as_ref().unwrap()
+    }
+
+    fn user(&self, name: &str, mfa: Option<&str>) {
+        let mut spec = UserSpec {
+            username: name.into(),
+            password: Some(PW.into()),
+            ..UserSpec::default()
+        };
+        spec.attributes
+            .insert("email".into(), format!("{name}@example.com"));
+        if let Some(secret) = mfa {
+            spec.mfa = UserMfaSpec {
+                totp_secret: Some(secret.into()),
+                preferred: Some("SOFTWARE_TOKEN_MFA".into()),
+                ..Default::default()
+            };
+        }
+        self.emu().create_user(&self.pool_id, spec).unwrap();
+    }
+
+    /// Runs `pycognito` with the global options after the subcommand's arguments (they are
+    /// global), the client secret in the environment, and `stdin` piped in.
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let session = self.dir.join("session.json");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pycognito"));
+        cmd.args(args)
+            .args([
+                "--endpoint-url",
+                &self.url,
+                "--pool-id",
+                &self.pool_id,
+                "--client-id",
+                &self.client.client_id,
+            ])
+            .arg("--session-file")
+            .arg(&session)
+            .env(
+                "PYCOGNITO_CLIENT_SECRET",
+                self.client.client_secret.as_deref().unwrap(),
+            )
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str], stdin: &str) -> String {
+        let out = self.run(args, stdin);
+        let (stdout, stderr) = texts(&out);
+        assert!(
+            out.status.success(),
+            "pycognito {args:?} failed: {stderr}\n{stdout}"
+        );
+        stdout
+    }
+
+    fn fails(&self, args: &[&str], stdin: &str) -> String {
+        let out = self.run(args, stdin);
+        let (stdout, stderr) = texts(&out);
+        assert!(
+            !out.status.success(),
+            "pycognito {args:?} should fail: {stdout}"
+        );
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "one line on stderr: {stderr}"
+        );
+        stderr
+    }
+
+    fn totp_now(&self) -> String {
+        let now = self
+            .emu()
+            .now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        pycognito_tests::totp(TOTP_SECRET, now)
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some(emu) = self.emu.take() {
+            self.rt.block_on(emu.shutdown());
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn texts(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn login_whoami_refresh_verify_logout() {
+    let env = Env::start("basic", PoolSpec::default());
+    env.user("alice", None);
+    let out = env.ok(
+        &["login", "-u", "alice", "--password-stdin"],
+        &format!("{PW}\n"),
+    );
+    assert!(out.contains("signed in as alice"), "{out}");
+    assert!(
+        !out.contains(PW) && !out.contains("eyJ"),
+        "no password or token without --json: {out}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(env.dir.join("session.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the session file is private");
+    }
+    assert!(env.ok(&["whoami"], "").starts_with("alice"));
+    assert!(env.ok(&["refresh"], "").contains("refreshed as alice"));
+    let out = env.ok(&["verify", "--token-use", "access"], "");
+    assert!(out.contains("valid"), "{out}");
+    let err = env.fails(&["verify", "not.a.token"], "");
+    assert!(err.starts_with("pycognito: "), "{err}");
+
+    let json = env.ok(
+        &["login", "-u", "alice", "--password-stdin", "--json"],
+        &format!("{PW}\n"),
+    );
+    let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(v["username"], "alice");
+    assert!(v["access_token"].as_str().unwrap().starts_with("eyJ"));
+
+    env.ok(&["logout"], "");
+    let err = env.fails(&["whoami"], "");
+    assert!(err.contains("pycognito login"), "{err}");
+}
+
+#[test]
+fn bad_input_is_one_clear_line() {
+    let env = Env::start("errors", PoolSpec::default());
+    env.user("bob", None);
+    let err = env.fails(
+        &["login", "-u", "bob", "--password-stdin"],
+        "wrong-password\n",
+    );
+    assert!(err.contains("Incorrect username or password"), "{err}");
+    assert!(!err.contains("wrong-password"));
+    let err = env.fails(&["login", "-u", "bob"], "");
+    assert!(
+        err.contains("not a terminal"),
+        "no prompt without a terminal: {err}"
+    );
+    let err = env.fails(&["login", "-u", "bob", "--password-stdin"], "");
+    assert!(err.contains("standard input"), "{err}");
+    let err = env.fails(
+        &[
+            "login",
+            "-u",
+            "bob",
+            "--remember-device",
+            "--password-stdin",
+        ],
+        "x\n",
+    );
+    assert!(err.contains("--device-store"), "{err}");
+}
+
+#[test]
+fn mfa_code_and_a_remembered_device() {
+    let pool = PoolSpec {
+        mfa: MfaConfig::Optional,
+        software_token_mfa: true,
+        device_tracking: DeviceTracking::Always,
+        ..PoolSpec::default()
+    };
+    let env = Env::start("mfa", pool);
+    env.user("carol", Some(TOTP_SECRET));
+    let store = env.dir.join("devices.json");
+    let store = store.to_str().unwrap();
+    // Without a code and without a terminal, the MFA question is a clear error.
+    let err = env.fails(
+        &["login", "-u", "carol", "--password-stdin"],
+        &format!("{PW}\n"),
+    );
+    assert!(err.contains("Authenticator code"), "{err}");
+    let code = env.totp_now();
+    let out = env.ok(
+        &[
+            "login",
+            "-u",
+            "carol",
+            "--password-stdin",
+            "--mfa-code",
+            &code,
+            "--device-store",
+            store,
+            "--remember-device",
+        ],
+        &format!("{PW}\n"),
+    );
+    assert!(out.contains("device: "), "a device was confirmed: {out}");
+    // The stored device skips MFA: no code needed.
+    let out = env.ok(
+        &[
+            "login",
+            "-u",
+            "carol",
+            "--password-stdin",
+            "--device-store",
+            store,
+        ],
+        &format!("{PW}\n"),
+    );
+    assert!(out.contains("signed in as carol"), "{out}");
+    let listed = env.ok(&["devices", "list"], "");
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+}
+
+#[test]
+fn signup_confirm_and_passwords() {
+    let env = Env::start("account", PoolSpec::default());
+    let out = env.ok(
+        &[
+            "signup",
+            "-u",
+            "dave",
+            "--password-stdin",
+            "-a",
+            "email=dave@example.com",
+        ],
+        &format!("{PW}\n"),
+    );
+    assert!(out.contains("confirmation code was sent"), "{out}");
+    let code = env.emu().latest_code(&env.pool_id, "dave").unwrap();
+    env.ok(&["confirm", "-u", "dave", "--code", &code], "");
+    env.ok(
+        &["login", "-u", "dave", "--password-stdin"],
+        &format!("{PW}\n"),
+    );
+    env.ok(
+        &["change-password", "--passwords-stdin"],
+        &format!("{PW}\nSecond-Passw0rd!\n"),
+    );
+    env.ok(&["forgot-password", "-u", "dave"], "");
+    let code = env.emu().latest_code(&env.pool_id, "dave").unwrap();
+    env.ok(
+        &[
+            "forgot-password",
+            "-u",
+            "dave",
+            "--code",
+            &code,
+            "--new-password-stdin",
+        ],
+        "Third-Passw0rd!\n",
+    );
+    env.ok(
+        &["login", "-u", "dave", "--password-stdin"],
+        "Third-Passw0rd!\n",
+    );
+    env.ok(&["revoke"], "");
+}
+
+#[test]
+fn admin_users_and_groups_with_sigv4() {
+    let env = Env::start("admin", PoolSpec::default());
+    env.user("erin", None);
+    let out = env.ok(
+        &[
+            "admin",
+            "users",
+            "create",
+            "frank",
+            "-a",
+            "email=frank@example.com",
+            "--suppress",
+        ],
+        "",
+    );
+    assert!(out.starts_with("frank"), "{out}");
+    let all = env.ok(&["admin", "users", "list"], "");
+    assert_eq!(all.lines().count(), 2, "{all}");
+    let some = env.ok(&["admin", "users", "list", "--filter", "email^=frank"], "");
+    assert!(
+        some.starts_with("frank") && some.lines().count() == 1,
+        "{some}"
+    );
+    env.ok(
+        &[
+            "admin",
+            "groups",
+            "create",
+            "ops",
+            "--description",
+            "operators",
+        ],
+        "",
+    );
+    env.ok(&["admin", "users", "add-group", "erin", "ops"], "");
+    assert_eq!(env.ok(&["admin", "groups", "list"], "").trim(), "ops");
+    env.ok(&["admin", "users", "remove-group", "erin", "ops"], "");
+    env.ok(&["admin", "groups", "delete", "ops"], "");
+    env.ok(&["admin", "users", "disable", "frank"], "");
+    env.ok(&["admin", "users", "enable", "frank"], "");
+    env.ok(
+        &["admin", "users", "set-password", "frank", "--permanent"],
+        "Fr4nk-Passw0rd!\n",
+    );
+    env.ok(
+        &["login", "-u", "frank", "--password-stdin"],
+        "Fr4nk-Passw0rd!\n",
+    );
+    env.ok(&["admin", "users", "delete", "frank"], "");
+
+    // A wrong secret key is refused by the emulator's SigV4 check.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pycognito"));
+    let out = cmd
+        .args([
+            "admin",
+            "users",
+            "list",
+            "--endpoint-url",
+            &env.url,
+            "--pool-id",
+            &env.pool_id,
+        ])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "wrong")
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("signature"),
+        "{:?}",
+        out
+    );
+}
