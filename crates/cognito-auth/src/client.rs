@@ -32,6 +32,9 @@ pub enum Error {
     /// The SRP math refused an input.
     #[error(transparent)]
     Srp(#[from] srp_core::SrpError),
+    /// The WebAuthn authenticator could not produce an assertion.
+    #[error("the passkey authenticator failed: {0}")]
+    WebAuthn(String),
 }
 
 impl Error {
@@ -47,6 +50,16 @@ impl Error {
     pub fn service_code(&self) -> Option<&str> {
         self.service_error().map(ServiceErrorKind::code)
     }
+}
+
+/// A passkey authenticator the caller supplies: it answers `WEB_AUTHN` challenges during
+/// sign-in (the driver hands it the `CREDENTIAL_REQUEST_OPTIONS` and sends back its assertion).
+pub trait WebAuthnAuthenticator: Send + Sync + std::fmt::Debug {
+    /// A `PublicKeyCredential` (assertion) JSON for these request options.
+    fn get_assertion<'a>(
+        &'a self,
+        credential_request_options: &'a serde_json::Value,
+    ) -> cognito_wire::BoxFuture<'a, Result<serde_json::Value, String>>;
 }
 
 /// What to do with a device Cognito offers to remember after a sign-in.
@@ -160,6 +173,7 @@ pub(crate) struct Inner {
     pub(crate) device_policy: DevicePolicy,
     pub(crate) device_name: Option<String>,
     pub(crate) refresh_mode: RefreshMode,
+    pub(crate) authenticator: Option<Arc<dyn WebAuthnAuthenticator>>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -190,6 +204,7 @@ pub struct CognitoAuthBuilder {
     device_policy: DevicePolicy,
     device_name: Option<String>,
     refresh_mode: RefreshMode,
+    authenticator: Option<Arc<dyn WebAuthnAuthenticator>>,
 }
 
 impl CognitoAuthBuilder {
@@ -242,6 +257,13 @@ impl CognitoAuthBuilder {
         self
     }
 
+    /// A passkey authenticator that answers `WEB_AUTHN` challenges without returning them to the
+    /// caller.
+    pub fn webauthn_authenticator(mut self, authenticator: Arc<dyn WebAuthnAuthenticator>) -> Self {
+        self.authenticator = Some(authenticator);
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<CognitoAuth, Error> {
         let wire = match self.wire {
@@ -266,6 +288,7 @@ impl CognitoAuthBuilder {
                 device_policy: self.device_policy,
                 device_name: self.device_name,
                 refresh_mode: self.refresh_mode,
+                authenticator: self.authenticator,
             }),
         })
     }
@@ -285,6 +308,7 @@ impl CognitoAuth {
             device_policy: DevicePolicy::Never,
             device_name: None,
             refresh_mode: RefreshMode::RefreshTokenAuth,
+            authenticator: None,
         }
     }
 
@@ -382,6 +406,23 @@ impl CognitoAuth {
                     }
                     Err(e) => return Err(e),
                 },
+                Step::NeedsInput(Question::WebAuthn {
+                    credential_request_options,
+                }) if self.inner.authenticator.is_some() => {
+                    let authenticator = self
+                        .inner
+                        .authenticator
+                        .clone()
+                        .ok_or_else(|| Error::Config("no passkey authenticator".into()))?;
+                    let assertion = authenticator
+                        .get_assertion(&credential_request_options)
+                        .await
+                        .map_err(Error::WebAuthn)?;
+                    machine.answer(
+                        Answer::WebAuthnCredential(assertion),
+                        self.inner.rng.as_ref(),
+                    )?
+                }
                 Step::NeedsInput(question) => {
                     return Ok(SignInOutcome::NeedsInput(Box::new(PendingSignIn {
                         auth: self.clone(),

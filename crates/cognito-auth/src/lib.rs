@@ -24,7 +24,7 @@ mod tokens;
 pub use account::MfaPreference;
 pub use client::{
     CognitoAuth, CognitoAuthBuilder, DevicePolicy, Error, PendingSignIn, RefreshMode, Session,
-    SignInOutcome,
+    SignInOutcome, WebAuthnAuthenticator,
 };
 pub use clock::{Clock, SystemClock};
 pub use device_store::{

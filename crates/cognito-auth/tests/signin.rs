@@ -911,3 +911,42 @@ mod fuzzish {
         }
     }
 }
+
+#[test]
+fn webauthn_question_and_credential_answer() {
+    let r = rng();
+    let mut s = SignIn::new(config().flow(Flow::UserAuth {
+        preferred: Some(FirstFactor::WebAuthn),
+    }));
+    let p = params(&send(s.start(&r).unwrap()));
+    assert_eq!(p["PREFERRED_CHALLENGE"], "WEB_AUTHN");
+    let options = r#"{"challenge":"abc","rpId":"example.com","allowCredentials":[]}"#;
+    let c = initiate_challenge(
+        ChallengeNameType::WebAuthn,
+        &[
+            ("CREDENTIAL_REQUEST_OPTIONS", options),
+            ("USERNAME", INTERNAL),
+        ],
+        Some("wa"),
+    );
+    let Question::WebAuthn {
+        credential_request_options,
+    } = question(s.handle_response(c, NOW, &r).unwrap())
+    else {
+        panic!()
+    };
+    assert_eq!(credential_request_options["rpId"], "example.com");
+    let assertion =
+        serde_json::json!({"id": "cred", "type": "public-key", "response": {"signature": "sig"}});
+    let req = send(
+        s.answer(Answer::WebAuthnCredential(assertion.clone()), &r)
+            .unwrap(),
+    );
+    let p = params(&req);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&p["CREDENTIAL"]).unwrap(),
+        assertion
+    );
+    assert_eq!(p["USERNAME"], INTERNAL);
+    assert_eq!(session_of(&req).as_deref(), Some("wa"));
+}
