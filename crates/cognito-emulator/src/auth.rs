@@ -931,6 +931,11 @@ pub(crate) fn respond(
                 return Err(bad_credentials());
             }
             check_status(st.pool(&pool_id)?, &username)?;
+            // A remembered device may be named here rather than in InitiateAuth (what
+            // amazon-cognito-identity-js does: it reads its cached key once it knows the user).
+            if let Some(dk) = p(responses, "DEVICE_KEY").filter(|d| !d.is_empty()) {
+                flow.device_key = Some(dk.to_owned());
+            }
             if sess.choices.first().is_some_and(|c| c == "CUSTOM") {
                 return custom_challenge(inner, st, &pool_id, &client.id, &username, flow);
             }

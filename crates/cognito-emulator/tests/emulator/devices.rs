@@ -266,3 +266,34 @@ async fn remembered_device_skips_mfa() {
         .unwrap();
     assert_eq!(next["ChallengeName"], "SMS_MFA");
 }
+
+/// amazon-cognito-identity-js names the device in the PASSWORD_VERIFIER answer, not in
+/// InitiateAuth (it reads its cached key once it knows USER_ID_FOR_SRP).
+#[tokio::test]
+async fn device_key_in_password_verifier_answer() {
+    let env = env_with(
+        device_pool(DeviceTracking::Always),
+        ClientSpec::confidential("c"),
+    )
+    .await;
+    env.user("alice", "Passw0rd!");
+    let login = env.srp_login("alice", "Passw0rd!").await.unwrap();
+    let device = remember(&env, &login).await;
+    let (eph, r) = env.srp_start("alice", None).await;
+    let challenge = r.unwrap();
+    let mut responses = env.claim(&eph, &challenge, "Passw0rd!", &timestamp(&env));
+    responses["DEVICE_KEY"] = json!(device.key);
+    let ch = env
+        .respond("PASSWORD_VERIFIER", responses, None)
+        .await
+        .unwrap();
+    assert_eq!(ch["ChallengeName"], "DEVICE_SRP_AUTH", "{ch}");
+    let (eph, r) = device_srp(&env, "alice", &device, &ch["Session"], true).await;
+    let done = device_verifier(&env, "alice", &device, &device.password, &eph, &r.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        claims(tokens(&done)["AccessToken"].as_str().unwrap())["device_key"],
+        device.key.as_str()
+    );
+}
