@@ -691,3 +691,23 @@ async fn user_auth_choice_based_sign_in() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn refresh_with_device_tracking_when_the_device_is_not_remembered() {
+    let pool = PoolSpec {
+        device_tracking: DeviceTracking::Always,
+        ..PoolSpec::default()
+    };
+    let env = Env::start(pool, secret_client()).await;
+    env.emu.create_user(&env.pool_id, user("olga")).unwrap();
+    let auth = env
+        .auth_builder()
+        .device_policy(DevicePolicy::Never)
+        .build()
+        .unwrap();
+    let session = signed_in(auth.sign_in("olga", PW).await.unwrap()).await;
+    assert!(session.device.is_none());
+    assert!(session.new_device.is_some(), "the offered device is kept");
+    // The refresh token is bound to the offered device: the refresh sends its key.
+    auth.refresh(&session).await.unwrap();
+}

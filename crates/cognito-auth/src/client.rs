@@ -97,7 +97,9 @@ pub struct Session {
     pub sign_in_name: String,
     /// The remembered device in use (used to sign in, or confirmed just now).
     pub device: Option<DeviceCredentials>,
-    /// A device confirmed but not yet marked remembered ([`DevicePolicy::Ask`]).
+    /// The device Cognito assigned at this sign-in when it is not (yet) remembered: confirmed but
+    /// not marked remembered ([`DevicePolicy::Ask`]), or not confirmed ([`DevicePolicy::Never`]).
+    /// With device tracking on, refresh tokens are bound to it, so refreshes send its key.
     pub new_device: Option<NewDevice>,
 }
 
@@ -474,10 +476,9 @@ impl CognitoAuth {
             device: done.device_used,
             new_device: None,
         };
-        if let (Some(new), false) = (
-            done.new_device,
-            self.inner.device_policy == DevicePolicy::Never,
-        ) {
+        if self.inner.device_policy == DevicePolicy::Never {
+            session.new_device = done.new_device;
+        } else if let Some(new) = done.new_device {
             let device = self
                 .confirm_device(&session.tokens.access_token, &new)
                 .await?;
@@ -552,7 +553,11 @@ impl CognitoAuth {
             .refresh_token
             .clone()
             .ok_or(Error::NoRefreshToken)?;
-        let device_key = session.device.as_ref().map(|d| d.device_key.clone());
+        let device_key = session
+            .device
+            .as_ref()
+            .map(|d| d.device_key.clone())
+            .or_else(|| session.new_device.as_ref().map(|d| d.device_key.clone()));
         let now;
         let result = match self.inner.refresh_mode {
             RefreshMode::RefreshTokenAuth => {

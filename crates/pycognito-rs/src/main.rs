@@ -9,6 +9,14 @@ mod demo;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
+    // Diagnostics on stderr when RUST_LOG asks for them (e.g. RUST_LOG=debug); secrets are never
+    // logged by any crate of the stack, whatever the level.
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -14,6 +14,10 @@ pub struct StoredSession {
     pub sign_in_name: String,
     pub tokens: TokenSet,
     pub device: Option<DeviceCredentials>,
+    /// A device Cognito assigned but that is not remembered: (key, group key). With device
+    /// tracking on, refreshes must send its key.
+    #[serde(default)]
+    pub offered_device: Option<(String, String)>,
 }
 
 impl StoredSession {
@@ -25,6 +29,10 @@ impl StoredSession {
             sign_in_name: s.sign_in_name.clone(),
             tokens: s.tokens.clone(),
             device: s.device.clone(),
+            offered_device: s
+                .new_device
+                .as_ref()
+                .map(|d| (d.device_key.clone(), d.device_group_key.clone())),
         }
     }
 
@@ -34,7 +42,13 @@ impl StoredSession {
             username: self.username.clone(),
             sign_in_name: self.sign_in_name.clone(),
             device: self.device.clone(),
-            new_device: None,
+            new_device: self
+                .offered_device
+                .as_ref()
+                .map(|(key, group)| cognito_auth::NewDevice {
+                    device_key: key.clone(),
+                    device_group_key: group.clone(),
+                }),
         }
     }
 }
