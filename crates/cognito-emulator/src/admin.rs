@@ -379,26 +379,59 @@ const FILTERABLE: &[&str] = &[
     "sub",
 ];
 
+/// Parses `attr = "value"` / `attr ^= "value"`. The attribute may be quoted; the value must be,
+/// with `\"` and `\\` escapes (unescaped here). The operator is looked for before the value
+/// only, so `=` or `^=` inside the quotes is text.
 fn parse_filter(text: &str) -> Result<Option<Filter>, ApiError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
     let bad = || invalid("Error while parsing filter.");
-    let (attr, rest, prefix) = if let Some((a, r)) = text.split_once("^=") {
-        (a, r, true)
-    } else if let Some((a, r)) = text.split_once('=') {
-        (a, r, false)
+    // Attribute name: quoted, or up to whitespace / the operator.
+    let (attr, rest) = if let Some(q) = text.strip_prefix('"') {
+        let end = q.find('"').ok_or_else(bad)?;
+        (q.get(..end).unwrap_or(""), q.get(end + 1..).unwrap_or(""))
+    } else {
+        let end = text
+            .find(|c: char| c.is_whitespace() || c == '=' || c == '^' || c == '"')
+            .unwrap_or(text.len());
+        (text.get(..end).unwrap_or(""), text.get(end..).unwrap_or(""))
+    };
+    let rest = rest.trim_start();
+    let (prefix, rest) = if let Some(r) = rest.strip_prefix("^=") {
+        (true, r)
+    } else if let Some(r) = rest.strip_prefix('=') {
+        (false, r)
     } else {
         return Err(bad());
     };
-    let attr = attr.trim().trim_matches('"').to_owned();
-    let value = rest
-        .trim()
-        .strip_prefix('"')
-        .and_then(|v| v.strip_suffix('"'))
-        .ok_or_else(bad)?
-        .to_owned();
+    let quoted = rest.trim().strip_prefix('"').ok_or_else(bad)?;
+    let mut value = String::with_capacity(quoted.len());
+    let mut chars = quoted.chars();
+    let mut closed = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(e @ ('"' | '\\')) => value.push(e),
+                Some(other) => {
+                    value.push('\\');
+                    value.push(other);
+                }
+                None => return Err(bad()),
+            },
+            '"' => {
+                closed = true;
+                break;
+            }
+            c => value.push(c),
+        }
+    }
+    // Nothing may follow the closing quote.
+    if !closed || chars.next().is_some() || attr.is_empty() {
+        return Err(bad());
+    }
+    let attr = attr.to_owned();
     if !FILTERABLE.contains(&attr.as_str()) {
         return Err(invalid(format!("Invalid search attribute: {attr}")));
     }
@@ -741,4 +774,47 @@ pub(crate) fn admin_forget_device(
         .remove(&r.device_key)
         .ok_or_else(|| not_found("Device does not exist."))?;
     Ok(Empty {})
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::parse_filter;
+
+    fn parsed(s: &str) -> Option<(String, bool, String)> {
+        parse_filter(s)
+            .ok()
+            .flatten()
+            .map(|f| (f.attr, f.prefix, f.value))
+    }
+
+    #[test]
+    fn values_are_unescaped_and_operators_in_quotes_are_text() {
+        assert_eq!(
+            parsed(r#"name = "Jo \"The Q\" \\ Smith""#),
+            Some(("name".into(), false, r#"Jo "The Q" \ Smith"#.into()))
+        );
+        assert_eq!(
+            parsed(r#"name ^= "a=b^=c""#),
+            Some(("name".into(), true, "a=b^=c".into()))
+        );
+        assert_eq!(
+            parsed(r#""email"="x@y""#),
+            Some(("email".into(), false, "x@y".into()))
+        );
+        assert_eq!(
+            parsed(r#"username = """#),
+            Some(("username".into(), false, String::new()))
+        );
+        for bad in [
+            r#"name = "open"#,
+            r#"name = "a" x"#,
+            r#"name "a""#,
+            r#"name = a"#,
+            r#"= "a""#,
+            r#"name = "a\""#,
+        ] {
+            assert!(parse_filter(bad).is_err(), "{bad}");
+        }
+        assert!(parse_filter(r#"locale = "en""#).is_err());
+    }
 }

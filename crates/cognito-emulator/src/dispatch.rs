@@ -118,6 +118,8 @@ ops_table! {
     "CreateUserPool" => pools::create_user_pool,
     "DescribeUserPool" => pools::describe_user_pool,
     "UpdateUserPool" => pools::update_user_pool,
+    "GetUserPoolMfaConfig" => pools::get_user_pool_mfa_config,
+    "SetUserPoolMfaConfig" => pools::set_user_pool_mfa_config,
     "DeleteUserPool" => pools::delete_user_pool,
     "ListUserPools" => pools::list_user_pools,
     "CreateUserPoolClient" => pools::create_user_pool_client,

@@ -47,6 +47,11 @@
 //! - With device tracking on, every refresh token issued with a device key is bound to it:
 //!   `REFRESH_TOKEN_AUTH` without the right `DEVICE_KEY` is `NotAuthorizedException` "Invalid
 //!   Refresh Token".
+//! - `SetUserPoolMfaConfig` states the whole configuration: SMS / email MFA are on when their
+//!   block is present, software tokens when `Enabled`; an absent `MfaConfiguration` keeps the
+//!   current one; `ON` / `OPTIONAL` with no method on is `InvalidParameterException`.
+//! - `DEVICE_KEY` may come with `InitiateAuth` or with the `PASSWORD_VERIFIER` answer (where
+//!   amazon-cognito-identity-js sends it); either way a confirmed device gets `DEVICE_SRP_AUTH`.
 //! - Users provisioned through the embedded API or a seed file have their `email` /
 //!   `phone_number` verified unless `email_verified` / `phone_number_verified` say otherwise.
 

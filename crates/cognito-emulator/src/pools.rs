@@ -56,11 +56,7 @@ pub(crate) fn pool_type(inner: &Inner, pool: &Pool) -> UserPoolType {
     t.creation_date = Some(EpochSeconds::from_secs(pool.created));
     t.last_modified_date = Some(EpochSeconds::from_secs(pool.modified));
     t.estimated_number_of_users = Some(i32::try_from(pool.users.len()).unwrap_or(i32::MAX));
-    t.mfa_configuration = Some(match s.mfa {
-        MfaConfig::Off => UserPoolMfaType::Off,
-        MfaConfig::Optional => UserPoolMfaType::Optional,
-        MfaConfig::On => UserPoolMfaType::On,
-    });
+    t.mfa_configuration = Some(mfa_type(s.mfa));
     t.username_attributes = (!s.username_attributes.is_empty()).then(|| {
         s.username_attributes
             .iter()
@@ -205,6 +201,128 @@ pub(crate) fn update_user_pool(inner: &Inner, r: UpdateUserPoolRequest) -> Resul
     }
     pool.modified = now;
     Ok(Empty {})
+}
+
+fn mfa_type(m: MfaConfig) -> UserPoolMfaType {
+    match m {
+        MfaConfig::Off => UserPoolMfaType::Off,
+        MfaConfig::Optional => UserPoolMfaType::Optional,
+        MfaConfig::On => UserPoolMfaType::On,
+    }
+}
+
+/// The pool's MFA configuration as GetUserPoolMfaConfig / SetUserPoolMfaConfig return it: the
+/// enabled methods from the spec, their message settings from what SetUserPoolMfaConfig stored.
+fn mfa_config_of(
+    pool: &Pool,
+) -> (
+    UserPoolMfaType,
+    Option<SmsMfaConfigType>,
+    Option<SoftwareTokenMfaConfigType>,
+    Option<EmailMfaConfigType>,
+) {
+    let s = &pool.spec;
+    let field = |k: &str| pool.extra.get(k).cloned();
+    let sms = s.sms_mfa.then(|| SmsMfaConfigType {
+        sms_authentication_message: field("SmsAuthenticationMessage")
+            .and_then(|v| v.as_str().map(str::to_owned)),
+        sms_configuration: field("SmsConfiguration").and_then(|v| serde_json::from_value(v).ok()),
+    });
+    let email = s.email_mfa.then(|| {
+        field("EmailMfaConfiguration")
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default()
+    });
+    let totp = Some(SoftwareTokenMfaConfigType {
+        enabled: Some(s.software_token_mfa),
+    });
+    (mfa_type(s.mfa), sms, totp, email)
+}
+
+pub(crate) fn get_user_pool_mfa_config(
+    inner: &Inner,
+    r: GetUserPoolMfaConfigRequest,
+) -> Result<GetUserPoolMfaConfigResponse, ApiError> {
+    let st = inner.lock();
+    let (mfa, sms, totp, email) = mfa_config_of(st.pool(&r.user_pool_id)?);
+    Ok(GetUserPoolMfaConfigResponse {
+        mfa_configuration: Some(mfa),
+        sms_mfa_configuration: sms,
+        software_token_mfa_configuration: totp,
+        email_mfa_configuration: email,
+        ..Default::default()
+    })
+}
+
+/// Like Cognito, the call states the whole configuration: a method whose block is absent (SMS,
+/// email) or not `Enabled` (software token) is turned off. `MfaConfiguration` absent keeps the
+/// current value; `ON` / `OPTIONAL` with no method enabled is refused.
+pub(crate) fn set_user_pool_mfa_config(
+    inner: &Inner,
+    r: SetUserPoolMfaConfigRequest,
+) -> Result<SetUserPoolMfaConfigResponse, ApiError> {
+    let mut st = inner.lock();
+    let now = inner.now();
+    let pool = st.pool_mut(&r.user_pool_id)?;
+    let mfa = match &r.mfa_configuration {
+        Some(_) => mfa_of(&r.mfa_configuration),
+        None => pool.spec.mfa,
+    };
+    let sms = r.sms_mfa_configuration.is_some();
+    let totp = r
+        .software_token_mfa_configuration
+        .as_ref()
+        .and_then(|c| c.enabled)
+        .unwrap_or(false);
+    let email = r.email_mfa_configuration.is_some();
+    if mfa != MfaConfig::Off && !(sms || totp || email) {
+        return Err(invalid(
+            "Invalid MFA configuration given, can't turn on MFA and have no enabled MFA method.",
+        ));
+    }
+    let s = &mut pool.spec;
+    s.mfa = mfa;
+    s.sms_mfa = sms;
+    s.software_token_mfa = totp;
+    s.email_mfa = email;
+    if !pool.extra.is_object() {
+        pool.extra = serde_json::Value::Object(serde_json::Map::new());
+    }
+    if let Some(o) = pool.extra.as_object_mut() {
+        let mut put = |k: &str, v: Option<serde_json::Value>| match v {
+            Some(v) if !v.is_null() => {
+                o.insert(k.to_owned(), v);
+            }
+            _ => {
+                o.remove(k);
+            }
+        };
+        let sms_cfg = r.sms_mfa_configuration.as_ref();
+        put(
+            "SmsAuthenticationMessage",
+            sms_cfg
+                .and_then(|c| c.sms_authentication_message.clone())
+                .map(serde_json::Value::from),
+        );
+        if let Some(c) = sms_cfg.and_then(|c| c.sms_configuration.as_ref()) {
+            put("SmsConfiguration", serde_json::to_value(c).ok());
+        }
+        put(
+            "EmailMfaConfiguration",
+            r.email_mfa_configuration
+                .as_ref()
+                .and_then(|c| serde_json::to_value(c).ok()),
+        );
+    }
+    pool.modified = now;
+    let (mfa, sms, totp, email) = mfa_config_of(pool);
+    Ok(SetUserPoolMfaConfigResponse {
+        mfa_configuration: Some(mfa),
+        sms_mfa_configuration: sms,
+        software_token_mfa_configuration: totp,
+        email_mfa_configuration: email,
+        ..Default::default()
+    })
 }
 
 pub(crate) fn delete_user_pool(inner: &Inner, r: DeleteUserPoolRequest) -> Result<Empty, ApiError> {

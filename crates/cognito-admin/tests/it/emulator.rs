@@ -581,7 +581,6 @@ async fn pools_and_clients() {
 }
 
 #[tokio::test]
-#[ignore = "needs emulator support for GetUserPoolMfaConfig and SetUserPoolMfaConfig (not in cognito_emulator::IMPLEMENTED)"]
 async fn pool_mfa_config() {
     let env = setup().await;
     let mut req = SetUserPoolMfaConfigRequest::new(&env.pool_id);
@@ -809,7 +808,6 @@ async fn filters_select_the_right_users() {
 }
 
 #[tokio::test]
-#[ignore = "needs emulator support for backslash escapes in ListUsers filter values: cognito-emulator's parse_filter (src/admin.rs) compares the value with its \\\" and \\\\ escapes still in, so an escaped exact match finds nothing"]
 async fn filter_values_with_quotes_and_backslashes() {
     let env = setup().await;
     let tricky = r#"Jo "The Q" \ Smith"#;

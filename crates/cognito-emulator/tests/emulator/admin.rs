@@ -302,3 +302,129 @@ async fn admin_initiate_auth_password() {
         .unwrap_err();
     assert_eq!(e.code, "InvalidParameterException");
 }
+
+#[tokio::test]
+async fn user_pool_mfa_config_get_set_and_effect_on_sign_in() {
+    let env = env(false).await;
+    env.user("alice", "Passw0rd!");
+    let got = env
+        .admin("GetUserPoolMfaConfig", json!({"UserPoolId": env.pool}))
+        .await
+        .unwrap();
+    assert_eq!(got["MfaConfiguration"], "OFF");
+
+    // ON with software tokens only: SMS and email MFA off, sign-in must set up a TOTP.
+    let set = env
+        .admin(
+            "SetUserPoolMfaConfig",
+            json!({"UserPoolId": env.pool, "MfaConfiguration": "ON",
+                   "SoftwareTokenMfaConfiguration": {"Enabled": true}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(set["MfaConfiguration"], "ON");
+    let got = env
+        .admin("GetUserPoolMfaConfig", json!({"UserPoolId": env.pool}))
+        .await
+        .unwrap();
+    assert_eq!(got["MfaConfiguration"], "ON");
+    assert_eq!(got["SoftwareTokenMfaConfiguration"]["Enabled"], true);
+    assert!(got.get("SmsMfaConfiguration").is_none(), "{got}");
+    assert!(got.get("EmailMfaConfiguration").is_none(), "{got}");
+    let pool = env
+        .admin("DescribeUserPool", json!({"UserPoolId": env.pool}))
+        .await
+        .unwrap();
+    assert_eq!(pool["UserPool"]["MfaConfiguration"], "ON");
+    let ch = env.srp_login("alice", "Passw0rd!").await.unwrap();
+    assert_eq!(ch["ChallengeName"], "MFA_SETUP");
+
+    // SMS with its message; MfaConfiguration left out keeps ON.
+    let set = env
+        .admin(
+            "SetUserPoolMfaConfig",
+            json!({"UserPoolId": env.pool,
+                   "SmsMfaConfiguration": {"SmsAuthenticationMessage": "Code {####}",
+                       "SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::000000000000:role/sns"}},
+                   "SoftwareTokenMfaConfiguration": {"Enabled": false}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(set["MfaConfiguration"], "ON");
+    assert_eq!(
+        set["SmsMfaConfiguration"]["SmsAuthenticationMessage"],
+        "Code {####}"
+    );
+    assert_eq!(
+        set["SmsMfaConfiguration"]["SmsConfiguration"]["SnsCallerArn"],
+        "arn:aws:iam::000000000000:role/sns"
+    );
+    assert_eq!(set["SoftwareTokenMfaConfiguration"]["Enabled"], false);
+
+    // ON / OPTIONAL need a method; OFF does not.
+    let e = env
+        .admin(
+            "SetUserPoolMfaConfig",
+            json!({"UserPoolId": env.pool, "MfaConfiguration": "OPTIONAL"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidParameterException");
+    env.admin(
+        "SetUserPoolMfaConfig",
+        json!({"UserPoolId": env.pool, "MfaConfiguration": "OFF"}),
+    )
+    .await
+    .unwrap();
+    let login = env.srp_login("alice", "Passw0rd!").await.unwrap();
+    assert!(tokens(&login)["AccessToken"].is_string(), "{login}");
+    let e = env
+        .admin(
+            "GetUserPoolMfaConfig",
+            json!({"UserPoolId": "us-east-1_missing"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "ResourceNotFoundException");
+}
+
+#[tokio::test]
+async fn list_users_filter_escapes() {
+    let env = env(false).await;
+    env.emu
+        .create_user(
+            &env.pool,
+            cognito_emulator::UserSpec::new("q1", "Passw0rd!").attribute("name", r#"a "b" \ c=d"#),
+        )
+        .unwrap();
+    env.user("q2", "Passw0rd!");
+    for (filter, want) in [
+        (r#"name = "a \"b\" \\ c=d""#, vec!["q1"]),
+        (r#"name ^= "a \"b""#, vec!["q1"]),
+        (r#"name ^= "a \"b\" \\ c=""#, vec!["q1"]),
+        (r#"username = "q2""#, vec!["q2"]),
+    ] {
+        let r = env
+            .admin(
+                "ListUsers",
+                json!({"UserPoolId": env.pool, "Filter": filter}),
+            )
+            .await
+            .unwrap();
+        let names: Vec<&str> = r["Users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["Username"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, want, "{filter}");
+    }
+    let e = env
+        .admin(
+            "ListUsers",
+            json!({"UserPoolId": env.pool, "Filter": r#"name = "unterminated"#}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidParameterException");
+}
