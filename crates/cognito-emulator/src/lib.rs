@@ -82,7 +82,7 @@ pub use spec::{
     AppClient, ClientSpec, DEFAULT_AUTH_FLOWS, DeviceTracking, GroupSpec, Medium, MfaConfig,
     OutboxKind, OutboxMessage, PoolSpec, Seed, SeedPool, UserMfaSpec, UserSpec,
 };
-pub use standalone::{StandaloneOptions, serve_standalone};
+pub use standalone::{StandaloneOptions, serve_standalone, start_standalone};
 
 use inner::Inner;
 use std::net::SocketAddr;

@@ -16,10 +16,11 @@ pub struct StandaloneOptions {
     pub outbox_log: Option<PathBuf>,
 }
 
-/// Runs an emulator until Ctrl-C, printing its URL on stdout first.
-///
-/// With no configuration it accepts admin calls signed with access key `test` / secret `test`.
-pub async fn serve_standalone(opts: StandaloneOptions) -> Result<(), EmulatorError> {
+/// Starts the standalone server without waiting: loads the state file, binds the port and
+/// provisions the seed (pools whose id is already in the state are skipped, so a restart keeps
+/// what the seed created the first time and everything changed since). [`serve_standalone`] is
+/// this, then printing the URL and serving until Ctrl-C.
+pub async fn start_standalone(opts: &StandaloneOptions) -> Result<Emulator, EmulatorError> {
     let config = EmulatorConfig {
         port: opts.port,
         state_file: opts.state_file.clone(),
@@ -28,16 +29,31 @@ pub async fn serve_standalone(opts: StandaloneOptions) -> Result<(), EmulatorErr
     };
     let emu = Emulator::start(config).await?;
     if let Some(path) = &opts.seed_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| EmulatorError::State(format!("{}: {e}", path.display())))?;
-        let mut seed: Seed = serde_json::from_str(&text)
-            .map_err(|e| EmulatorError::State(format!("{}: {e}", path.display())))?;
-        // A restarted emulator with a state file keeps what the seed created the first time.
-        let existing: Vec<String> = emu.inner.lock().pools.keys().cloned().collect();
-        seed.pools
-            .retain(|p| p.pool.id.as_ref().is_none_or(|id| !existing.contains(id)));
-        emu.seed(&seed)?;
+        let seeded = std::fs::read_to_string(path)
+            .map_err(|e| EmulatorError::State(format!("{}: {e}", path.display())))
+            .and_then(|text| {
+                serde_json::from_str::<Seed>(&text)
+                    .map_err(|e| EmulatorError::State(format!("{}: {e}", path.display())))
+            })
+            .and_then(|mut seed| {
+                let existing: Vec<String> = emu.inner.lock().pools.keys().cloned().collect();
+                seed.pools
+                    .retain(|p| p.pool.id.as_ref().is_none_or(|id| !existing.contains(id)));
+                emu.seed(&seed)
+            });
+        if let Err(e) = seeded {
+            emu.shutdown().await;
+            return Err(e);
+        }
     }
+    Ok(emu)
+}
+
+/// Runs an emulator until Ctrl-C, printing its URL on stdout first.
+///
+/// With no configuration it accepts admin calls signed with access key `test` / secret `test`.
+pub async fn serve_standalone(opts: StandaloneOptions) -> Result<(), EmulatorError> {
+    let emu = start_standalone(&opts).await?;
     println!("{}", emu.url());
     let _ = tokio::signal::ctrl_c().await;
     emu.shutdown().await;

@@ -13,4 +13,5 @@ mod interop;
 mod mfa;
 mod persist;
 mod srp;
+mod standalone;
 mod tokens;

@@ -1,0 +1,126 @@
+//! Standalone mode as `pycognito emulator --port 0 --state F --seed S --outbox-log L` runs it
+//! ([`start_standalone`] is what [`serve_standalone`] serves until Ctrl-C).
+use crate::common::*;
+use cognito_emulator::*;
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+const POOL: &str = "us-east-1_standalone";
+const CLIENT: &str = "standaloneclient";
+const SECRET: &str = "standalone-client-secret";
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("cognito-emulator-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn seed() -> Value {
+    json!({"pools": [{
+        "name": "standalone", "id": POOL,
+        "clients": [{"name": "web", "client_id": CLIENT, "client_secret": SECRET}],
+        "groups": [{"name": "admins", "description": "Administrators", "precedence": 1}],
+        "users": [{"username": "alice", "password": "Passw0rd!",
+                   "attributes": {"email": "alice@example.com"}, "groups": ["admins"]}]
+    }]})
+}
+
+async fn start(opts: &StandaloneOptions) -> Env {
+    let emu = start_standalone(opts).await.unwrap();
+    assert!(emu.url().starts_with("http://127.0.0.1:"));
+    Env {
+        emu,
+        http: HyperClient::builder(TokioExecutor::new()).build_http(),
+        pool: POOL.to_owned(),
+        client: AppClient {
+            client_id: CLIENT.to_owned(),
+            client_secret: Some(SECRET.to_owned()),
+        },
+    }
+}
+
+fn log_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn seed_state_file_outbox_log_and_restart() {
+    let dir = temp_dir("standalone");
+    let seed_file = dir.join("seed.json");
+    std::fs::write(&seed_file, serde_json::to_vec_pretty(&seed()).unwrap()).unwrap();
+    let opts = StandaloneOptions {
+        port: 0,
+        state_file: Some(dir.join("state.json")),
+        seed_file: Some(seed_file),
+        outbox_log: Some(dir.join("outbox.jsonl")),
+    };
+
+    // Seeded pool, confidential client, user and group: SRP sign-in (srp-core client role).
+    let env = start(&opts).await;
+    let login = env.srp_login("alice", "Passw0rd!").await.unwrap();
+    let id = claims(tokens(&login)["IdToken"].as_str().unwrap());
+    assert_eq!(id["email"], "alice@example.com");
+    assert_eq!(id["cognito:groups"], json!(["admins"]));
+    assert_eq!(id["aud"], CLIENT);
+    assert!(dir.join("state.json").exists(), "state file written");
+
+    // ForgotPassword: a line in the outbox log, whose code resets the password.
+    assert!(log_lines(&dir.join("outbox.jsonl")).is_empty());
+    env.call(
+        "ForgotPassword",
+        json!({"ClientId": CLIENT, "Username": "alice", "SecretHash": env.hash("alice")}),
+    )
+    .await
+    .unwrap();
+    let lines = log_lines(&dir.join("outbox.jsonl"));
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let line = &lines[0];
+    assert_eq!(line["kind"], "ForgotPassword");
+    assert_eq!(line["pool_id"], POOL);
+    assert_eq!(line["username"], "alice");
+    assert_eq!(line["destination"], "alice@example.com");
+    let code = line["code"].as_str().unwrap().to_owned();
+    env.call(
+        "ConfirmForgotPassword",
+        json!({"ClientId": CLIENT, "Username": "alice", "SecretHash": env.hash("alice"),
+               "ConfirmationCode": code, "Password": "N3wPassw0rd!"}),
+    )
+    .await
+    .unwrap();
+    env.emu.shutdown().await;
+
+    // Restart with the same state file (and seed): the user is kept with the password changed
+    // after seeding, not re-seeded.
+    let env = start(&opts).await;
+    assert_eq!(
+        crate::common::code(&env.srp_login("alice", "Passw0rd!").await),
+        "NotAuthorizedException"
+    );
+    let login = env.srp_login("alice", "N3wPassw0rd!").await.unwrap();
+    assert!(tokens(&login)["AccessToken"].is_string(), "{login}");
+    let pools = env
+        .admin("ListUserPools", json!({"MaxResults": 10}))
+        .await
+        .unwrap();
+    assert_eq!(pools["UserPools"].as_array().unwrap().len(), 1, "{pools}");
+    env.emu.shutdown().await;
+
+    // A broken seed file is an error, not a silent empty emulator.
+    std::fs::write(dir.join("bad.json"), "{not json").unwrap();
+    let bad = StandaloneOptions {
+        seed_file: Some(dir.join("bad.json")),
+        ..StandaloneOptions::default()
+    };
+    assert!(matches!(
+        start_standalone(&bad).await,
+        Err(EmulatorError::State(_))
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+}
