@@ -38,6 +38,12 @@ pub struct HyperConfig {
     pub pool_max_idle_per_host: usize,
     /// Trusted roots.
     pub roots: RootCerts,
+    /// At most this many requests in flight at once through this transport (`None`: no limit).
+    /// The pool opens a connection for every concurrent request; a limit makes a burst of
+    /// concurrent calls queue on the client and reuse keep-alive connections instead of opening
+    /// hundreds of them. Waiting for a slot does not count against `request_timeout` (nothing
+    /// has been sent yet).
+    pub max_in_flight: Option<usize>,
 }
 
 impl Default for HyperConfig {
@@ -49,6 +55,7 @@ impl Default for HyperConfig {
             pool_idle_timeout: Duration::from_secs(90),
             pool_max_idle_per_host: 16,
             roots: RootCerts::WebPki,
+            max_in_flight: None,
         }
     }
 }
@@ -58,6 +65,7 @@ impl Default for HyperConfig {
 pub struct HyperTransport {
     client: LegacyClient<HttpsConnector<HttpConnector>, Full<Bytes>>,
     config: HyperConfig,
+    in_flight: Option<std::sync::Arc<tokio::sync::Semaphore>>,
 }
 
 impl std::fmt::Debug for HyperTransport {
@@ -91,7 +99,14 @@ impl HyperTransport {
             .pool_idle_timeout(config.pool_idle_timeout)
             .pool_max_idle_per_host(config.pool_max_idle_per_host)
             .build(https);
-        Ok(Self { client, config })
+        let in_flight = config
+            .max_in_flight
+            .map(|n| std::sync::Arc::new(tokio::sync::Semaphore::new(n.max(1))));
+        Ok(Self {
+            client,
+            config,
+            in_flight,
+        })
     }
 
     /// The settings.
@@ -166,6 +181,12 @@ impl Transport for HyperTransport {
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
         let timeout = self.config.request_timeout;
         Box::pin(async move {
+            let _slot = match &self.in_flight {
+                Some(limit) => Some(limit.clone().acquire_owned().await.map_err(|e| {
+                    TransportError::InvalidRequest(format!("transport closed: {e}"))
+                })?),
+                None => None,
+            };
             match tokio::time::timeout(timeout, self.exchange(req)).await {
                 Ok(result) => result,
                 Err(_) => Err(TransportError::RequestTimeout(timeout)),

@@ -511,3 +511,26 @@ async fn truncated_bodies_on_the_wire_are_io_errors() {
         "one-shot call not replayed"
     );
 }
+
+#[tokio::test]
+async fn max_in_flight_bounds_connections_under_a_burst() {
+    let server = start(|_, _| Reply::json(200, USER).delayed(Duration::from_millis(20))).await;
+    let cfg = HyperConfig {
+        max_in_flight: Some(2),
+        ..config()
+    };
+    let c = client(&server.url(), cfg, NoSleep::default());
+    let calls = (0..20).map(|_| {
+        let c = c.clone();
+        async move { c.call::<op::GetUser>(&GetUserRequest::new("tok")).await }
+    });
+    for result in futures_util::future::join_all(calls).await {
+        assert_eq!(result.unwrap().username.expose(), "alice");
+    }
+    assert_eq!(server.requests(), 20);
+    assert!(
+        server.connections() <= 2,
+        "20 concurrent calls reused at most 2 keep-alive connections, not {}",
+        server.connections()
+    );
+}
