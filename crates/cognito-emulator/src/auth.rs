@@ -185,6 +185,22 @@ fn start_password_verifier(
     srp_a: &str,
     flow: Flow,
 ) -> Result<Outcome, ApiError> {
+    let (a, v) = srp_inputs(st, pool_id, client, username, srp_a)?;
+    let server = server_ephemeral(inner, &v)?;
+    Ok(finish_password_verifier(
+        inner, st, pool_id, client, username, a, &v, server, flow,
+    ))
+}
+
+/// What the server's SRP step needs: the client's A and the user's verifier (cloned, so the
+/// exponentiation can run without the state lock).
+fn srp_inputs(
+    st: &State,
+    pool_id: &str,
+    client: &Client,
+    username: &str,
+    srp_a: &str,
+) -> Result<(PublicValue, Verifier), ApiError> {
     let a = PublicValue::client_a(srp_a).map_err(|_| invalid("SRP_A is invalid"))?;
     let pool = st.pool(pool_id)?;
     let user = pool
@@ -192,8 +208,22 @@ fn start_password_verifier(
         .get(username)
         .ok_or_else(|| user_missing(client))?;
     let stored = user.verifier.clone().ok_or_else(bad_credentials)?;
-    let v = load_verifier(&stored)?;
-    let server = server_ephemeral(inner, &v)?;
+    Ok((a, load_verifier(&stored)?))
+}
+
+/// Opens the PASSWORD_VERIFIER session for a computed server ephemeral.
+#[allow(clippy::too_many_arguments)]
+fn finish_password_verifier(
+    inner: &Inner,
+    st: &mut State,
+    pool_id: &str,
+    client: &Client,
+    username: &str,
+    a: PublicValue,
+    v: &Verifier,
+    server: ServerEphemeral,
+    flow: Flow,
+) -> Outcome {
     let block = SecretBlock::from_bytes(inner.rng.bytes(64));
     let key = block.as_base64().to_owned();
     let mut params = BTreeMap::new();
@@ -221,12 +251,12 @@ fn start_password_verifier(
         });
         st.sessions.insert(key, s);
     }
-    Ok(Outcome::Challenge {
+    Outcome::Challenge {
         name: "PASSWORD_VERIFIER".to_owned(),
         params,
         session: None,
         available: None,
-    })
+    }
 }
 
 fn enabled_mfa(pool: &Pool, username: &str) -> Vec<&'static str> {
@@ -592,7 +622,14 @@ pub(crate) fn initiate(
     match flow_key {
         "USER_SRP_AUTH" => {
             let srp_a = req(params, "SRP_A")?;
-            start_password_verifier(inner, st, &pool_id, &client, &username, srp_a, flow)
+            let (a, v) = srp_inputs(st, &pool_id, &client, &username, srp_a)?;
+            // B = kv + g^b: the exponentiation runs without the state lock.
+            drop(guard);
+            let server = server_ephemeral(inner, &v)?;
+            let mut guard = inner.lock();
+            Ok(finish_password_verifier(
+                inner, &mut guard, &pool_id, &client, &username, a, &v, server, flow,
+            ))
         }
         "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" => {
             let password = req(params, "PASSWORD")?;
@@ -917,30 +954,36 @@ pub(crate) fn respond(
         return select_challenge(inner, st, &pool_id, &client, sess, &params);
     }
 
-    match challenge {
-        "PASSWORD_VERIFIER" => {
-            let srp = sess.srp.as_ref().ok_or_else(invalid_session)?;
-            let ts = req(responses, "TIMESTAMP")?;
-            let sig = req(responses, "PASSWORD_CLAIM_SIGNATURE")?;
-            check_timestamp(inner, ts)?;
-            let ok = srp
-                .server
-                .verify_password_claim(&srp.a, &pool_id, &username, &srp.secret_block, ts, sig)
-                .unwrap_or(false);
-            if !ok {
-                return Err(bad_credentials());
-            }
-            check_status(st.pool(&pool_id)?, &username)?;
-            // A remembered device may be named here rather than in InitiateAuth (what
-            // amazon-cognito-identity-js does: it reads its cached key once it knows the user).
-            if let Some(dk) = p(responses, "DEVICE_KEY").filter(|d| !d.is_empty()) {
-                flow.device_key = Some(dk.to_owned());
-            }
-            if sess.choices.first().is_some_and(|c| c == "CUSTOM") {
-                return custom_challenge(inner, st, &pool_id, &client.id, &username, flow);
-            }
-            next_step(inner, st, &pool_id, &client.id, &username, flow)
+    if challenge == "PASSWORD_VERIFIER" {
+        let srp = sess.srp.as_ref().ok_or_else(invalid_session)?;
+        let ts = req(responses, "TIMESTAMP")?;
+        let sig = req(responses, "PASSWORD_CLAIM_SIGNATURE")?;
+        check_timestamp(inner, ts)?;
+        // The session is already out of the table (single use): S and the proof are checked
+        // without the state lock.
+        drop(guard);
+        let ok = srp
+            .server
+            .verify_password_claim(&srp.a, &pool_id, &username, &srp.secret_block, ts, sig)
+            .unwrap_or(false);
+        if !ok {
+            return Err(bad_credentials());
         }
+        let mut guard = inner.lock();
+        let st = &mut *guard;
+        check_status(st.pool(&pool_id)?, &username)?;
+        // A remembered device may be named here rather than in InitiateAuth (what
+        // amazon-cognito-identity-js does: it reads its cached key once it knows the user).
+        if let Some(dk) = p(responses, "DEVICE_KEY").filter(|d| !d.is_empty()) {
+            flow.device_key = Some(dk.to_owned());
+        }
+        if sess.choices.first().is_some_and(|c| c == "CUSTOM") {
+            return custom_challenge(inner, st, &pool_id, &client.id, &username, flow);
+        }
+        return next_step(inner, st, &pool_id, &client.id, &username, flow);
+    }
+
+    match challenge {
         "DEVICE_SRP_AUTH" => {
             let device_key = req(responses, "DEVICE_KEY")?;
             let srp_a = req(responses, "SRP_A")?;
