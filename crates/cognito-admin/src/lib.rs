@@ -59,7 +59,7 @@ pub mod signer;
 mod signin;
 mod users;
 
-#[cfg(feature = "aws-config")]
+#[cfg(feature = "aws-profile")]
 mod aws_config_support;
 
 pub use attributes::{AttributeMap, attributes_to_map, map_to_attributes};

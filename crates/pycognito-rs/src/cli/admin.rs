@@ -155,7 +155,7 @@ fn print_user(g: &Global, u: &UserType) {
 
 /// Runs an admin subcommand.
 pub async fn run(g: &Global, c: AdminCommand) -> Result<(), CliError> {
-    let admin = context::admin(g)?;
+    let admin = context::admin(g).await?;
     match c {
         AdminCommand::Users(UsersCommand::List { filter }) => {
             let mut q = UserQuery::new();

@@ -153,13 +153,24 @@ pub fn auth_with_policy(
     Ok(b.build()?)
 }
 
-/// The admin client (SigV4 with the standard AWS environment variables).
-pub fn admin(g: &Global) -> Result<cognito_admin::AdminClient, CliError> {
-    let mut b = cognito_admin::AdminClient::builder()
-        .pool_id(pool_id(g, None)?)
-        .env_credentials();
-    if let Some(region) = &g.region {
-        b = b.region(region.clone());
+/// The admin client, signed (SigV4) with the standard AWS environment variables
+/// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) or, when
+/// `AWS_ACCESS_KEY_ID` is not set, with the profile `AWS_PROFILE` (default `default`) of the
+/// shared credentials and config files (`AWS_SHARED_CREDENTIALS_FILE`, `AWS_CONFIG_FILE`). The
+/// region: `--region` / `AWS_REGION`, else the profile's (profile mode), else the pool id's.
+pub async fn admin(g: &Global) -> Result<cognito_admin::AdminClient, CliError> {
+    let mut b = cognito_admin::AdminClient::builder().pool_id(pool_id(g, None)?);
+    let mut region = g.region.clone();
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_some_and(|v| !v.is_empty()) {
+        b = b.env_credentials();
+    } else {
+        b = b.profile_credentials(None);
+        if region.is_none() {
+            region = cognito_admin::AdminClient::profile_region(None).await;
+        }
+    }
+    if let Some(region) = region {
+        b = b.region(region);
     }
     if let Some(url) = &g.endpoint_url {
         b = b.endpoint_url(url.clone());
