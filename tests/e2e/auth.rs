@@ -711,3 +711,26 @@ async fn refresh_with_device_tracking_when_the_device_is_not_remembered() {
     // The refresh token is bound to the offered device: the refresh sends its key.
     auth.refresh(&session).await.unwrap();
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_emulator_state_file_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("emu-state-mode-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("state.json");
+    let config = cognito_emulator::EmulatorConfig {
+        state_file: Some(file.clone()),
+        ..Default::default()
+    };
+    let emu = cognito_emulator::Emulator::start(config).await.unwrap();
+    emu.create_pool(PoolSpec::default()).unwrap();
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "the state holds private keys and verifiers"
+    );
+    emu.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

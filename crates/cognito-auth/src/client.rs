@@ -603,9 +603,13 @@ impl CognitoAuth {
     }
 }
 
+/// Cognito's answer for a remembered device it no longer knows: `ResourceNotFoundException`
+/// "Device does not exist." (other resources, such as an unknown app client, must not purge a
+/// good device).
 fn device_is_gone(e: &Error) -> bool {
     matches!(
         e.service_error(),
-        Some(ServiceErrorKind::ResourceNotFoundException(_))
+        Some(kind @ ServiceErrorKind::ResourceNotFoundException(_))
+            if kind.message().is_some_and(|m| m.to_ascii_lowercase().contains("device"))
     )
 }

@@ -18,7 +18,16 @@ pub(crate) fn save(path: &Path, st: &State) -> std::io::Result<()> {
         .unwrap_or_else(|| "state.json".to_owned());
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     {
-        let mut f = std::fs::File::create(&tmp)?;
+        // The state holds the pools' private signing keys, SRP verifiers and TOTP secrets:
+        // readable by its owner only.
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut f = options.open(&tmp)?;
         f.write_all(&bytes)?;
         f.sync_all()?;
     }
