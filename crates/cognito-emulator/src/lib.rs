@@ -83,6 +83,7 @@ pub use spec::{
     OutboxKind, OutboxMessage, PoolSpec, Seed, SeedPool, UserMfaSpec, UserSpec,
 };
 pub use standalone::{StandaloneOptions, serve_standalone, start_standalone};
+pub use totp::totp_code;
 
 use inner::Inner;
 use std::net::SocketAddr;

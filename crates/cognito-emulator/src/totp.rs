@@ -78,6 +78,21 @@ pub(crate) fn verify(secret_b32: &str, code: &str, now: i64) -> Option<i64> {
         })
 }
 
+/// The current code of an authenticator app: RFC 6238 (HMAC-SHA1, 30-second steps, 6 digits) for
+/// a base32 secret at a Unix time. For tests, demos and scripted clients that play the user's
+/// phone; `None` when the secret is not base32.
+///
+/// ```
+/// // RFC 6238 appendix B, SHA-1 secret "12345678901234567890" (last 6 of the 8 digits).
+/// let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+/// assert_eq!(cognito_emulator::totp_code(secret, 59).as_deref(), Some("287082"));
+/// assert_eq!(cognito_emulator::totp_code(secret, 1111111109).as_deref(), Some("081804"));
+/// assert!(cognito_emulator::totp_code("not base32!", 59).is_none());
+/// ```
+pub fn totp_code(secret_b32: &str, unix: i64) -> Option<String> {
+    Some(code_at(&base32_decode(secret_b32)?, step(unix)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,36 +77,9 @@ impl Report {
     }
 }
 
-/// RFC 6238 code (HMAC-SHA1, 30 s, 6 digits) at a Unix time, for the demo's authenticator.
+/// The demo's authenticator app: the current RFC 6238 code for a base32 secret.
 fn totp(secret_b32: &str, unix: i64) -> Option<String> {
-    let key = base32(secret_b32)?;
-    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &key);
-    let counter = u64::try_from(unix / 30).ok()?;
-    let tag = ring::hmac::sign(&key, &counter.to_be_bytes());
-    let mac = tag.as_ref();
-    let offset = usize::from(mac.get(19)? & 0xf);
-    let b = mac.get(offset..offset + 4)?;
-    let bin = u32::from_be_bytes([b.first()? & 0x7f, *b.get(1)?, *b.get(2)?, *b.get(3)?]);
-    Some(format!("{:06}", bin % 1_000_000))
-}
-
-fn base32(text: &str) -> Option<Vec<u8>> {
-    let (mut bits, mut nbits, mut out) = (0u64, 0u32, Vec::new());
-    for c in text.bytes().filter(|c| *c != b'=') {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a',
-            b'2'..=b'7' => c - b'2' + 26,
-            _ => return None,
-        };
-        bits = (bits << 5) | u64::from(v);
-        nbits += 5;
-        if nbits >= 8 {
-            nbits -= 8;
-            out.push(u8::try_from((bits >> nbits) & 0xff).ok()?);
-        }
-    }
-    Some(out)
+    cognito_emulator::totp_code(secret_b32, unix)
 }
 
 /// Runs the journey; `Ok` only if every step did what it should.

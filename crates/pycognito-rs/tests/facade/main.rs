@@ -102,41 +102,7 @@ impl Env {
 
 /// RFC 6238 TOTP (HMAC-SHA1, 30 s, 6 digits) for a base32 secret at a Unix time.
 pub fn totp(secret_b32: &str, unix: i64) -> String {
-    let key = base32_decode(secret_b32);
-    let counter = (unix / 30) as u64;
-    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &key);
-    let mac = ring::hmac::sign(&key, &counter.to_be_bytes());
-    let mac = mac.as_ref();
-    let offset = usize::from(mac[19] & 0xf);
-    let bin = (u32::from(mac[offset] & 0x7f) << 24)
-        | (u32::from(mac[offset + 1]) << 16)
-        | (u32::from(mac[offset + 2]) << 8)
-        | u32::from(mac[offset + 3]);
-    format!("{:06}", bin % 1_000_000)
-}
-
-fn base32_decode(text: &str) -> Vec<u8> {
-    let mut bits = 0u64;
-    let mut nbits = 0;
-    let mut out = Vec::new();
-    for c in text
-        .bytes()
-        .filter(|c| *c != b'=' && !c.is_ascii_whitespace())
-    {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a',
-            b'2'..=b'7' => c - b'2' + 26,
-            _ => panic!("not base32: {c}"),
-        };
-        bits = (bits << 5) | u64::from(v);
-        nbits += 5;
-        if nbits >= 8 {
-            nbits -= 8;
-            out.push((bits >> nbits) as u8);
-        }
-    }
-    out
+    pycognito_tests::totp(secret_b32, unix)
 }
 
 #[test]
