@@ -449,19 +449,12 @@ pub(crate) fn delete_user_everywhere(
     pool_id: &str,
     username: &str,
 ) -> Result<(), ApiError> {
-    let pool = st.pool_mut(pool_id)?;
-    pool.users
+    st.pool_mut(pool_id)?
+        .users
         .remove(username)
         .ok_or_else(crate::error::user_not_found)?;
-    let mut origins = Vec::new();
-    for rec in pool.refresh_tokens.values_mut() {
-        if rec.username == username {
-            rec.revoked = true;
-            origins.push(rec.origin_jti.clone());
-        }
-    }
-    pool.revoked_origins.extend(origins);
-    Ok(())
+    // A deleted user's tokens die with it, exactly as at a global sign-out.
+    sign_out_everywhere(st, pool_id, username)
 }
 
 pub(crate) fn delete_user(inner: &Inner, r: DeleteUserRequest) -> Result<Empty, ApiError> {
