@@ -2,33 +2,57 @@
 
 mod bench;
 mod codegen;
+mod interop;
 
 use std::process::ExitCode;
 
+/// A command: name, entry point, one-line help.
+type Entry = (
+    &'static str,
+    fn(&[String]) -> Result<(), String>,
+    &'static str,
+);
+
+const COMMANDS: &[Entry] = &[
+    (
+        "codegen",
+        codegen::run,
+        "[--check]   generate crates/cognito-wire/src/model from ../shared/cognito-idp \
+         (--check: fail on diff)",
+    ),
+    (
+        "bench-srp",
+        bench::srp,
+        "srp-core vs pycognito, OpenSSL and GMP (use `cargo run --release -p xtask -- bench-srp`)",
+    ),
+    (
+        "bench",
+        bench::all,
+        "every benchmark side by side with its reference, into one report (see docs/benchmarks.md)",
+    ),
+    (
+        "interop",
+        interop::run,
+        "every flow with pycognito, amazon-cognito-identity-js, our client and CLI; a pass report",
+    ),
+];
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("codegen") => match codegen::run(args.get(1..).unwrap_or_default()) {
+    let name = args.first().map(String::as_str).unwrap_or_default();
+    match COMMANDS.iter().find(|(n, _, _)| *n == name) {
+        Some((_, run, _)) => match run(args.get(1..).unwrap_or_default()) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("{e}");
                 ExitCode::FAILURE
             }
         },
-        Some("bench-srp") => match bench::srp(args.get(1..).unwrap_or_default()) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("{e}");
-                ExitCode::FAILURE
+        None => {
+            eprintln!("usage: cargo xtask <command>\n\ncommands:");
+            for (name, _, help) in COMMANDS {
+                eprintln!("  {name:<10} {help}");
             }
-        },
-        _ => {
-            eprintln!(
-                "usage: cargo xtask <command>\n\ncommands:\n  codegen [--check]   generate \
-                 crates/cognito-wire/src/model from ../shared/cognito-idp (--check: fail on diff)\n  \
-                 bench-srp           srp-core vs pycognito, OpenSSL and GMP (use \
-                 `cargo run --release -p xtask -- bench-srp`)"
-            );
             ExitCode::from(2)
         }
     }
