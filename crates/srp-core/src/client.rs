@@ -14,7 +14,9 @@ use zeroize::Zeroize;
 pub const PRIVATE_EPHEMERAL_BYTES: usize = 128;
 
 /// Limbs of the exponent a + u*x (a: 1024 bits, u*x: 512 bits; the sum fits in 1088).
-const EXP_LIMBS: usize = 1088 / 64;
+const EXP_LIMBS: usize = crypto_bigint::nlimbs(1088);
+/// Bytes of that exponent.
+const EXP_BYTES: usize = 1088 / 8;
 /// Exponent bound for S: a + u*x < 2^1024 + 2^512 < 2^1025. Public, so it may show in timing.
 const EXP_BITS: u32 = 1025;
 
@@ -96,11 +98,11 @@ impl ClientEphemeral {
         let base: Element = server_b.element.sub(&kgx);
 
         let mut a =
-            Uint::<EXP_LIMBS>::from_be_slice(&group::left_pad::<{ EXP_LIMBS * 8 }>(&self.a.0));
+            Uint::<EXP_LIMBS>::from_be_slice(&group::left_pad::<EXP_BYTES>(&self.a.0));
         let mut x_wide = x.as_uint().resize::<EXP_LIMBS>();
         let u_wide = crypto_bigint::U256::from_be_slice(&u).resize::<EXP_LIMBS>();
         let mut exponent = a.wrapping_add(&u_wide.wrapping_mul(&x_wide));
-        let s = base.pow_bounded_exp(&exponent, EXP_BITS);
+        let s = crate::montgomery::pow(&base, &exponent, EXP_BITS);
         a.zeroize();
         x_wide.zeroize();
         exponent.zeroize();

@@ -50,7 +50,7 @@ impl Comb {
         let (a, b, block) = (shape.row_len(), shape.col_len(), shape.block_len());
         let mut acc = Element::one(&MONTY);
         for k in (0..b).rev() {
-            acc = acc.square();
+            acc = crate::montgomery::square(&acc);
             for j in 0..shape.cols {
                 let col = j * b + k;
                 if col >= a {

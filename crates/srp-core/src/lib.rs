@@ -14,9 +14,10 @@
 //! It is pure: no IO, no clock, no global RNG. Time comes in as a formatted string or a
 //! [`time::OffsetDateTime`], randomness through a [`ring::rand::SecureRandom`] argument (or as
 //! explicit private values for tests). Secrets (password, a, x, S, key, device password) are types
-//! that are zeroized on drop and print `[redacted]`. Exponentiations with secret exponents use
-//! crypto-bigint's constant-time Montgomery arithmetic; g^a and g^x go through fixed-base comb
-//! tables precomputed at build time with constant-time lookups.
+//! that are zeroized on drop and print `[redacted]`. Exponentiations with secret exponents are
+//! constant time, on crypto-bigint's Montgomery arithmetic: S through a fixed-window
+//! exponentiation with a dedicated squaring, g^a and g^x through fixed-base comb tables
+//! precomputed at build time with constant-time lookups.
 //!
 //! # A whole exchange
 //!
@@ -58,6 +59,7 @@ mod fixed_base;
 mod group;
 mod hash;
 mod inputs;
+mod montgomery;
 mod pad;
 mod params;
 mod random;

@@ -189,7 +189,7 @@ impl ServerEphemeral {
         let v_u = self.v.pow_vartime(&U256::from_be_slice(&u));
         let base = client_a.element.mul(&v_u);
         let b = U256::from_be_slice(&self.b.0);
-        let s = base.pow_bounded_exp(&b, 256);
+        let s = crate::montgomery::pow(&base, &b, 256);
         Ok(exchange::finish(u, &s))
     }
 
