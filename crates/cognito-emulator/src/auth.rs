@@ -401,7 +401,12 @@ pub(crate) fn next_step(
     if let Some(dk) = flow.device_key.clone()
         && !flow.device_verified
     {
-        let known = user.devices.get(&dk).is_some_and(|d| d.verifier.is_some());
+        let Some(device) = user.devices.get(&dk) else {
+            // Cognito refuses a device key it does not know (a forgotten device): the client
+            // must drop it and sign in again without it.
+            return Err(device_not_found());
+        };
+        let known = device.verifier.is_some();
         if known && pool.spec.device_tracking != DeviceTracking::Off {
             let mut params = base;
             params.insert("USERNAME".to_owned(), username.to_owned());
@@ -416,7 +421,7 @@ pub(crate) fn next_step(
             );
             return Ok(challenge_with_session("DEVICE_SRP_AUTH", params, id));
         }
-        // An unknown device key is ignored; the sign-in goes on as from a new device.
+        // A device that was never confirmed is ignored; the sign-in goes on as from a new device.
         flow.device_key = None;
     }
 
@@ -975,6 +980,17 @@ pub(crate) fn respond(
         // A remembered device may be named here rather than in InitiateAuth (what
         // amazon-cognito-identity-js does: it reads its cached key once it knows the user).
         if let Some(dk) = p(responses, "DEVICE_KEY").filter(|d| !d.is_empty()) {
+            let exists = st
+                .pool(&pool_id)?
+                .users
+                .get(&username)
+                .is_some_and(|u| u.devices.contains_key(dk));
+            if !exists {
+                // The challenge stays open, as Cognito's does: amazon-cognito-identity-js answers
+                // it again without the forgotten device's key.
+                st.sessions.insert(key, sess);
+                return Err(device_not_found());
+            }
             flow.device_key = Some(dk.to_owned());
         }
         if sess.choices.first().is_some_and(|c| c == "CUSTOM") {
@@ -997,7 +1013,7 @@ pub(crate) fn respond(
                 .get(&username)
                 .and_then(|u| u.devices.get(device_key))
                 .cloned()
-                .ok_or_else(|| crate::error::not_found("Device does not exist."))?;
+                .ok_or_else(device_not_found)?;
             let stored = device.verifier.clone().ok_or_else(bad_credentials)?;
             let v = load_verifier(&stored)?;
             let server = server_ephemeral(inner, &v)?;
@@ -1049,7 +1065,7 @@ pub(crate) fn respond(
                 .get(&username)
                 .and_then(|u| u.devices.get(device_key))
                 .cloned()
-                .ok_or_else(|| crate::error::not_found("Device does not exist."))?;
+                .ok_or_else(device_not_found)?;
             let ok = srp
                 .server
                 .verify_device_claim(
@@ -1241,4 +1257,9 @@ pub(crate) fn reissue_session(inner: &Inner, st: &mut State, mut sess: Session) 
 
 pub(crate) fn challenge_type(name: &str) -> ChallengeNameType {
     ChallengeNameType::from(name)
+}
+
+/// Cognito's error for a device key it does not know.
+fn device_not_found() -> ApiError {
+    crate::error::not_found("Device does not exist.")
 }

@@ -297,3 +297,69 @@ async fn device_key_in_password_verifier_answer() {
         device.key.as_str()
     );
 }
+
+/// A forgotten device's key named in InitiateAuth: Cognito answers "Device does not exist."
+/// (the client must drop the key and sign in again).
+#[tokio::test]
+async fn a_forgotten_device_key_in_initiate_auth_is_refused() {
+    let env = env_with(
+        device_pool(DeviceTracking::Always),
+        ClientSpec::confidential("c"),
+    )
+    .await;
+    env.user("alice", "Passw0rd!");
+    let login = env.srp_login("alice", "Passw0rd!").await.unwrap();
+    let device = remember(&env, &login).await;
+    env.call(
+        "ForgetDevice",
+        json!({"AccessToken": tokens(&login)["AccessToken"], "DeviceKey": device.key}),
+    )
+    .await
+    .unwrap();
+    let e = env
+        .srp_login_device("alice", "Passw0rd!", Some(&device.key))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "ResourceNotFoundException");
+    assert_eq!(e.message, "Device does not exist.");
+    // Without the key the same user signs in as from a new device.
+    let again = env.srp_login("alice", "Passw0rd!").await.unwrap();
+    assert!(tokens(&again)["NewDeviceMetadata"]["DeviceKey"].is_string());
+}
+
+/// A forgotten device's key named in the PASSWORD_VERIFIER answer (amazon-cognito-identity-js'
+/// way): refused with "Device does not exist.", and the challenge stays open so the client can
+/// answer it again without the key.
+#[tokio::test]
+async fn a_forgotten_device_key_in_password_verifier_keeps_the_challenge_open() {
+    let env = env_with(
+        device_pool(DeviceTracking::Always),
+        ClientSpec::confidential("c"),
+    )
+    .await;
+    env.user("alice", "Passw0rd!");
+    let login = env.srp_login("alice", "Passw0rd!").await.unwrap();
+    let device = remember(&env, &login).await;
+    env.admin(
+        "AdminForgetDevice",
+        json!({"UserPoolId": env.pool, "Username": "alice", "DeviceKey": device.key}),
+    )
+    .await
+    .unwrap();
+    let (eph, r) = env.srp_start("alice", None).await;
+    let challenge = r.unwrap();
+    let mut responses = env.claim(&eph, &challenge, "Passw0rd!", &timestamp(&env));
+    responses["DEVICE_KEY"] = json!(device.key);
+    let e = env
+        .respond("PASSWORD_VERIFIER", responses.clone(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "ResourceNotFoundException");
+    assert_eq!(e.message, "Device does not exist.");
+    responses.as_object_mut().unwrap().remove("DEVICE_KEY");
+    let done = env
+        .respond("PASSWORD_VERIFIER", responses, None)
+        .await
+        .unwrap();
+    assert!(tokens(&done)["AccessToken"].is_string(), "{done}");
+}
