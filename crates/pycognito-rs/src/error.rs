@@ -102,6 +102,9 @@ pub enum PycognitoError {
     /// A configuration that cannot work.
     #[error("configuration: {0}")]
     Config(String),
+    /// An argument that cannot work, refused before any call.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
 }
 
 impl PycognitoError {
@@ -182,7 +185,8 @@ impl PycognitoError {
             | Self::NoUsername
             | Self::InsideAsyncRuntime
             | Self::Runtime(_)
-            | Self::Config(_) => NextAction::GiveUp,
+            | Self::Config(_)
+            | Self::InvalidArgument(_) => NextAction::GiveUp,
         }
     }
 }

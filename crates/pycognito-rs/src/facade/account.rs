@@ -227,19 +227,33 @@ impl Cognito {
     }
 
     /// pycognito's `set_user_mfa_preference`: enables SMS and/or TOTP and prefers one.
+    ///
+    /// pycognito knows only SMS and TOTP; `preferred: Some(MfaMethod::Email)` also enables email
+    /// MFA and makes it the preferred method (email stays unchanged otherwise). A preferred method
+    /// that is not enabled by the flags is refused, where pycognito would send it silently.
     pub async fn set_user_mfa_preference(
         &self,
         sms_mfa: bool,
         software_token_mfa: bool,
         preferred: Option<MfaMethod>,
     ) -> Result<(), PycognitoError> {
+        let prefer_disabled = match preferred {
+            Some(MfaMethod::Sms) => !sms_mfa,
+            Some(MfaMethod::SoftwareToken) => !software_token_mfa,
+            Some(MfaMethod::Email) | None => false,
+        };
+        if prefer_disabled {
+            return Err(PycognitoError::InvalidArgument(
+                "the preferred MFA method must also be enabled".into(),
+            ));
+        }
         self.set_mfa_preference(MfaPreference {
-            sms: Some((sms_mfa, sms_mfa && preferred == Some(MfaMethod::Sms))),
+            sms: Some((sms_mfa, preferred == Some(MfaMethod::Sms))),
             totp: Some((
                 software_token_mfa,
-                software_token_mfa && preferred == Some(MfaMethod::SoftwareToken),
+                preferred == Some(MfaMethod::SoftwareToken),
             )),
-            email: None,
+            email: (preferred == Some(MfaMethod::Email)).then_some((true, true)),
         })
         .await
     }

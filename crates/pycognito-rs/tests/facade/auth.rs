@@ -389,3 +389,50 @@ async fn tokens_from_elsewhere() {
     kept.renew_access_token().await.unwrap();
     assert_eq!(kept.get_user(None).await.unwrap().username, "alice");
 }
+
+#[tokio::test]
+async fn email_can_be_the_preferred_mfa_method() {
+    let pool = PoolSpec {
+        email_mfa: true,
+        ..mfa_pool()
+    };
+    let env = Env::start(pool, ClientSpec::confidential("app")).await;
+    env.user("ema");
+    let mut c = env.cognito("ema");
+    assert!(c.authenticate(PASSWORD).await.unwrap().is_done());
+    // Preferring a method that the flags leave disabled is refused before any call.
+    let refused = c
+        .set_user_mfa_preference(false, false, Some(pycognito::MfaMethod::Sms))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, pycognito::PycognitoError::InvalidArgument(_)),
+        "{refused:?}"
+    );
+    c.set_user_mfa_preference(false, false, Some(pycognito::MfaMethod::Email))
+        .await
+        .unwrap();
+    let user = c.get_user(None).await.unwrap();
+    assert_eq!(
+        user.metadata.preferred_mfa_setting.as_deref(),
+        Some("EMAIL_OTP")
+    );
+    let step = c.authenticate(PASSWORD).await.unwrap();
+    assert!(
+        matches!(
+            step,
+            AuthStep::NeedsMfa {
+                kind: CodeKind::EmailOtp,
+                ..
+            }
+        ),
+        "{step:?}"
+    );
+    let code = env.emu.latest_code(&env.pool_id, "ema").unwrap();
+    assert!(
+        c.respond_to_email_otp_challenge(&code)
+            .await
+            .unwrap()
+            .is_done()
+    );
+}
