@@ -62,6 +62,9 @@ mod auth;
 mod config;
 mod dispatch;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod inner;
 mod ops;
 mod persist;

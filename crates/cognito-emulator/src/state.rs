@@ -18,7 +18,7 @@ pub(crate) struct State {
     pub sessions: HashMap<String, Session>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Pool {
     pub id: String,
     pub spec: PoolSpec,
@@ -37,7 +37,7 @@ pub(crate) struct Pool {
     pub extra: serde_json::Value,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct PoolKey {
     pub kid: String,
     /// PKCS#8 DER, base64.
