@@ -137,9 +137,66 @@ async fn totp_mfa_after_password_and_code_reuse_refused() {
         ),
         "{err}"
     );
+    // A wrong code does not end the sign-in: the same question comes back with the reason, and
+    // the next (right) code on the same challenge session signs in.
     let p = pending(auth.sign_in("carol", PW).await.unwrap());
-    let err = p.answer(Answer::Code("000000".into())).await.unwrap_err();
-    assert_eq!(err.service_code(), Some("CodeMismatchException"), "{err}");
+    assert!(p.rejected().is_none());
+    let again = pending(p.answer(Answer::Code("000000".into())).await.unwrap());
+    assert_eq!(
+        again.rejected().and_then(|e| e.service_code()),
+        Some("CodeMismatchException")
+    );
+    assert!(matches!(
+        again.question(),
+        Question::Code {
+            kind: CodeKind::SoftwareTokenMfa,
+            ..
+        }
+    ));
+    env.advance(std::time::Duration::from_secs(30)); // a fresh TOTP step
+    let code = env.totp_now(TOTP_SECRET);
+    signed_in(
+        again
+            .answer(Answer::Code(code.as_str().into()))
+            .await
+            .unwrap(),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn three_wrong_codes_end_the_sign_in() {
+    let pool = PoolSpec {
+        mfa: MfaConfig::On,
+        software_token_mfa: true,
+        ..PoolSpec::default()
+    };
+    let env = Env::start(pool, secret_client()).await;
+    env.emu
+        .create_user(&env.pool_id, totp_user("cleo", TOTP_SECRET))
+        .unwrap();
+    let auth = env.auth_builder().build().unwrap();
+    let right = env.totp_now(TOTP_SECRET);
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let mut p = pending(auth.sign_in("cleo", PW).await.unwrap());
+    for _ in 0..3 {
+        p = pending(p.answer(Answer::Code(wrong.into())).await.unwrap());
+        assert_eq!(
+            p.rejected().and_then(|e| e.service_code()),
+            Some("CodeMismatchException")
+        );
+    }
+    // Cognito allows three tries per challenge session: the fourth answer, even right, finds
+    // the session gone.
+    let err = p
+        .answer(Answer::Code(right.as_str().into()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.service_code(), Some("NotAuthorizedException"), "{err}");
 }
 
 #[tokio::test]

@@ -39,12 +39,25 @@ pub struct PendingSignIn {
     client: AdminClient,
     machine: SignIn,
     question: Question,
+    rejected: Option<AdminError>,
 }
 
 impl PendingSignIn {
     /// The question.
     pub fn question(&self) -> &Question {
         &self.question
+    }
+
+    /// Why Cognito refused the previous answer to this same question, when it is asked again
+    /// (a wrong one-time code: Cognito keeps the challenge open for a few more tries). `None` for
+    /// a question asked for the first time.
+    pub fn rejected(&self) -> Option<&AdminError> {
+        self.rejected.as_ref()
+    }
+
+    /// Takes the rejection out (see [`rejected`](Self::rejected)).
+    pub fn take_rejected(&mut self) -> Option<AdminError> {
+        self.rejected.take()
     }
 
     /// Answers the question and goes on until the next question or the end.
@@ -126,20 +139,42 @@ async fn drive(
 ) -> Result<AdminSignInOutcome, AdminError> {
     loop {
         step = match step {
-            Step::Send(request) => {
-                let response = client.send_auth_request(request).await?;
-                let now = OffsetDateTime::from(client.now());
-                machine.handle_response(response, now, &SystemRandom::new())?
-            }
+            Step::Send(request) => match client.send_auth_request(request).await {
+                Ok(response) => {
+                    let now = OffsetDateTime::from(client.now());
+                    machine.handle_response(response, now, &SystemRandom::new())?
+                }
+                Err(e) if is_code_mismatch(&e) => match machine.reask() {
+                    Some(question) => {
+                        return Ok(AdminSignInOutcome::NeedsInput(Box::new(PendingSignIn {
+                            client,
+                            machine,
+                            question,
+                            rejected: Some(e),
+                        })));
+                    }
+                    None => return Err(e),
+                },
+                Err(e) => return Err(e),
+            },
             Step::NeedsInput(question) => {
                 return Ok(AdminSignInOutcome::NeedsInput(Box::new(PendingSignIn {
                     client,
                     machine,
                     question,
+                    rejected: None,
                 })));
             }
             Step::Done(signed_in) => return Ok(AdminSignInOutcome::SignedIn(signed_in)),
             _ => return Err(AdminError::UnsupportedStep),
         };
     }
+}
+
+/// Cognito's answer to a wrong one-time code.
+fn is_code_mismatch(e: &AdminError) -> bool {
+    matches!(
+        e.service_error(),
+        Some(cognito_wire::ServiceErrorKind::CodeMismatchException(_))
+    )
 }

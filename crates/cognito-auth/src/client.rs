@@ -129,12 +129,27 @@ pub struct PendingSignIn {
     machine: SignIn,
     question: Question,
     retried_without_device: bool,
+    rejected: Option<Error>,
 }
 
 impl PendingSignIn {
     /// The question to answer.
     pub fn question(&self) -> &Question {
         &self.question
+    }
+
+    /// Why Cognito refused the previous answer to this same question, when it is asked again:
+    /// a wrong one-time code (`CodeMismatchException`) does not end the sign-in, Cognito keeps
+    /// the challenge open for a few more tries (then the session expires and answering fails
+    /// with `NotAuthorizedException`). `None` for a question asked for the first time.
+    pub fn rejected(&self) -> Option<&Error> {
+        self.rejected.as_ref()
+    }
+
+    /// Takes the rejection out (see [`rejected`](Self::rejected)), e.g. to report it while
+    /// keeping the pending sign-in for the next try.
+    pub fn take_rejected(&mut self) -> Option<Error> {
+        self.rejected.take()
     }
 
     /// Answers it and goes on.
@@ -406,6 +421,18 @@ impl CognitoAuth {
                         let first = machine.start(self.inner.rng.as_ref())?;
                         return Box::pin(self.drive(machine, first, true)).await;
                     }
+                    Err(e) if is_code_mismatch(&e) => match machine.reask() {
+                        Some(question) => {
+                            return Ok(SignInOutcome::NeedsInput(Box::new(PendingSignIn {
+                                auth: self.clone(),
+                                machine,
+                                question,
+                                retried_without_device: retried,
+                                rejected: Some(e),
+                            })));
+                        }
+                        None => return Err(e),
+                    },
                     Err(e) => return Err(e),
                 },
                 Step::NeedsInput(Question::WebAuthn {
@@ -431,6 +458,7 @@ impl CognitoAuth {
                         machine,
                         question,
                         retried_without_device: retried,
+                        rejected: None,
                     })));
                 }
                 Step::Done(done) => {
@@ -601,6 +629,14 @@ impl CognitoAuth {
         tokens.merge_refresh(TokenSet::from_result(&result, now)?);
         Ok(tokens)
     }
+}
+
+/// Cognito's answer to a wrong one-time code.
+fn is_code_mismatch(e: &Error) -> bool {
+    matches!(
+        e.service_error(),
+        Some(ServiceErrorKind::CodeMismatchException(_))
+    )
 }
 
 /// Cognito's answer for a remembered device it no longer knows: `ResourceNotFoundException`

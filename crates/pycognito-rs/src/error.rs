@@ -202,10 +202,10 @@ fn class_action(class: ErrorClass) -> NextAction {
 pub(crate) fn service_action(kind: &ServiceErrorKind, stage: Option<Stage>) -> NextAction {
     let message = kind.message().unwrap_or_default().to_ascii_lowercase();
     match kind.code() {
-        // A challenge answer consumes the sign-in's session here: ask the user again means
-        // signing in again.
-        "CodeMismatchException"
-        | "ExpiredCodeException"
+        // A wrong code keeps the challenge open (the pending sign-in is kept: answer it again);
+        // other refused answers consume the sign-in's session: ask again means sign in again.
+        "CodeMismatchException" if stage == Some(Stage::SignIn) => NextAction::AskUser,
+        "ExpiredCodeException"
         | "InvalidPasswordException"
         | "PasswordHistoryPolicyViolationException"
             if stage == Some(Stage::SignIn) =>

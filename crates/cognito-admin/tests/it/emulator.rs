@@ -365,6 +365,64 @@ async fn admin_sign_in_new_password_challenge() {
     env.emu.shutdown().await;
 }
 
+#[tokio::test]
+async fn admin_sign_in_asks_again_after_a_wrong_code() {
+    const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    let spec = PoolSpec {
+        mfa: cognito_emulator::MfaConfig::On,
+        software_token_mfa: true,
+        ..PoolSpec::named("admin-mfa")
+    };
+    let env = setup_with(spec).await;
+    let client = env
+        .emu
+        .create_client(&env.pool_id, ClientSpec::public("admin-app"))
+        .unwrap();
+    env.emu
+        .create_user(
+            &env.pool_id,
+            UserSpec {
+                mfa: cognito_emulator::UserMfaSpec {
+                    totp_secret: Some(SECRET.into()),
+                    preferred: Some("SOFTWARE_TOKEN_MFA".into()),
+                    ..Default::default()
+                },
+                ..UserSpec::new("tess", PASSWORD)
+            },
+        )
+        .unwrap();
+    let right = env.emu.totp_code(&env.pool_id, "tess").unwrap();
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let out = env
+        .admin
+        .admin_sign_in(&client.client_id, "tess", PASSWORD, Flow::AdminUserSrp)
+        .await
+        .unwrap();
+    let AdminSignInOutcome::NeedsInput(pending) = out else {
+        panic!("expected SOFTWARE_TOKEN_MFA")
+    };
+    assert!(pending.rejected().is_none());
+    let out = pending.answer(Answer::Code(wrong.into())).await.unwrap();
+    let AdminSignInOutcome::NeedsInput(again) = out else {
+        panic!("a wrong code asks again")
+    };
+    assert_eq!(
+        again.rejected().and_then(|e| e.error_code()),
+        Some("CodeMismatchException")
+    );
+    assert!(matches!(again.question(), Question::Code { .. }));
+    let out = again
+        .answer(Answer::Code(right.as_str().into()))
+        .await
+        .unwrap();
+    assert!(out.signed_in().is_some());
+    env.emu.shutdown().await;
+}
+
 // ---- devices ----
 
 #[tokio::test]

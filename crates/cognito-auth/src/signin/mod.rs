@@ -94,6 +94,8 @@ pub struct SignIn {
     challenge_username: String,
     session: Option<SensitiveString>,
     device_used: bool,
+    /// The code question whose answer awaits its response (see [`SignIn::reask`]).
+    answered_code: Option<Question>,
 }
 
 impl SignIn {
@@ -108,6 +110,7 @@ impl SignIn {
             challenge_username,
             session: None,
             device_used: false,
+            answered_code: None,
         }
     }
 
@@ -155,8 +158,29 @@ impl SignIn {
                 got: response.operation(),
             });
         }
+        self.answered_code = None;
         let result = self.on_response(response, now, rng);
         self.settle(result)
+    }
+
+    /// Asks again the one-time-code question just answered, after Cognito refused the code
+    /// (`CodeMismatchException`): Cognito keeps the challenge session open for a few more tries,
+    /// so the same session answers the next code. `None` (nothing changes) unless the last step
+    /// was the answer to a [`Question::Code`] and no response was taken since.
+    ///
+    /// ```
+    /// use cognito_auth::{SignIn, SignInConfig};
+    /// let mut signin = SignIn::new(SignInConfig::new("us-east-1_AbC", "client", "alice"));
+    /// // Nothing was answered yet: there is nothing to ask again.
+    /// assert!(signin.reask().is_none());
+    /// ```
+    pub fn reask(&mut self) -> Option<Question> {
+        if !matches!(self.state, State::AwaitResponse(_)) {
+            return None;
+        }
+        let question = self.answered_code.take()?;
+        self.state = State::AwaitAnswer(question.clone());
+        Some(question)
     }
 
     /// Takes the caller's answer to the pending question.
@@ -176,6 +200,7 @@ impl SignIn {
             }
         };
         let result = self.on_answer(&question, answer, rng);
+        self.answered_code = matches!(question, Question::Code { .. }).then_some(question);
         self.settle(result)
     }
 

@@ -59,10 +59,17 @@ pub async fn login(g: &Global, a: LoginArgs) -> Result<(), CliError> {
     let mut outcome = auth.sign_in_with(config).await?;
     let mut mfa_code = a.mfa_code.clone();
     let session = loop {
-        let pending = match outcome {
+        let mut pending = match outcome {
             SignInOutcome::SignedIn(s) => break *s,
             SignInOutcome::NeedsInput(p) => p,
         };
+        if let Some(e) = pending.take_rejected() {
+            // A wrong code: Cognito asks again on the same session (a few times).
+            if !prompt::interactive() {
+                return Err(e.into());
+            }
+            eprintln!("{e}; try again");
+        }
         let answer = match pending.question() {
             Question::Code {
                 kind, destination, ..

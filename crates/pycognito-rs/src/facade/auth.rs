@@ -313,10 +313,16 @@ impl Cognito {
                 self.signed_in(*session);
                 Ok(AuthStep::Done)
             }
-            SignInOutcome::NeedsInput(p) => {
+            SignInOutcome::NeedsInput(mut p) => {
+                // A wrong code: Cognito keeps the challenge open, so the same responder can be
+                // called again with another code.
+                let rejected = p.take_rejected();
                 let step = AuthStep::from_question(p.question());
                 self.pending = Some(Pending::User(p));
-                Ok(step)
+                match rejected {
+                    Some(e) => Err(PycognitoError::sign_in(e)),
+                    None => Ok(step),
+                }
             }
         }
     }
@@ -338,10 +344,14 @@ impl Cognito {
                 });
                 Ok(AuthStep::Done)
             }
-            AdminSignInOutcome::NeedsInput(p) => {
+            AdminSignInOutcome::NeedsInput(mut p) => {
+                let rejected = p.take_rejected();
                 let step = AuthStep::from_question(p.question());
                 self.pending = Some(Pending::Admin(p));
-                Ok(step)
+                match rejected {
+                    Some(e) => Err(PycognitoError::Admin(e)),
+                    None => Ok(step),
+                }
             }
             _ => Err(PycognitoError::Config(
                 "the admin sign-in returned an outcome this version does not know".to_owned(),

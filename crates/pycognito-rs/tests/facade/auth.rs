@@ -170,7 +170,14 @@ async fn wrong_totp_code_means_sign_in_again() {
         .await
         .unwrap_err();
     assert!(err.is("CodeMismatchException"), "{err}");
-    assert_eq!(err.next_action(), NextAction::SignInAgain);
+    // The challenge stays open: ask the user again and answer on the same sign-in.
+    assert_eq!(err.next_action(), NextAction::AskUser);
+    assert!(
+        c.respond_to_software_token_mfa_challenge(&right)
+            .await
+            .unwrap()
+            .is_done()
+    );
 }
 
 #[tokio::test]
