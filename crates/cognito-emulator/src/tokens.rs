@@ -50,20 +50,18 @@ pub(crate) fn jwks(inner: &Inner, pool: &mut Pool) -> Result<Value, ApiError> {
     }]}))
 }
 
+/// The pool's OpenID discovery document. Only what the emulator serves is listed: the issuer
+/// and the JWKS. The OAuth 2.0 endpoints (`/oauth2/authorize`, `/oauth2/token`,
+/// `/oauth2/userInfo`) belong to a hosted-UI domain, which the emulator does not have, so they
+/// are left out rather than pointing at addresses that answer 404.
 pub(crate) fn openid_configuration(inner: &Inner, pool: &Pool) -> Value {
     let iss = inner.issuer(pool);
     let base = inner.base_url();
     json!({
         "issuer": iss,
         "jwks_uri": format!("{base}/{}/.well-known/jwks.json", pool.id),
-        "authorization_endpoint": format!("{base}/oauth2/authorize"),
-        "token_endpoint": format!("{base}/oauth2/token"),
-        "userinfo_endpoint": format!("{base}/oauth2/userInfo"),
-        "response_types_supported": ["code", "token"],
-        "scopes_supported": ["openid", "email", "phone", "profile"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"]
+        "id_token_signing_alg_values_supported": ["RS256"]
     })
 }
 
