@@ -1,4 +1,5 @@
-//! Configuration: port, state file, credentials, issuer, session lifetime, clock and RNG seed.
+//! Configuration: port, state file, credentials, issuer, session lifetime, clock, RNG seed and
+//! fault mode.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -112,6 +113,9 @@ pub struct EmulatorConfig {
     pub outbox_log: Option<PathBuf>,
     /// Require SigV4 on admin operations (turn off only to experiment).
     pub require_sigv4: bool,
+    /// Fault injection (latency, dropped connections, 5xx, throttling); none by default.
+    /// Changeable on a running emulator with [`Emulator::set_faults`](crate::Emulator::set_faults).
+    pub faults: crate::Faults,
 }
 
 impl Default for EmulatorConfig {
@@ -128,6 +132,7 @@ impl Default for EmulatorConfig {
             rng_seed: None,
             outbox_log: None,
             require_sigv4: true,
+            faults: crate::Faults::default(),
         }
     }
 }

@@ -98,4 +98,7 @@ pub enum EmulatorError {
     /// A provisioning call was refused (same reasons as the corresponding Cognito operation).
     #[error("{0}")]
     Api(#[from] ApiError),
+    /// The configuration is invalid (e.g. fault rates out of range).
+    #[error("configuration: {0}")]
+    Config(String),
 }

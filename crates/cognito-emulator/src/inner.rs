@@ -21,6 +21,7 @@ pub(crate) struct Inner {
     pub rng: Rng,
     pub config: EmulatorConfig,
     pub base_url: Mutex<String>,
+    pub faults: crate::faults::FaultState,
 }
 
 impl Inner {
@@ -32,6 +33,7 @@ impl Inner {
                 .clone()
                 .unwrap_or_else(|| Arc::new(SystemClock)),
             rng: Rng::new(config.rng_seed),
+            faults: crate::faults::FaultState::new(config.faults.clone(), config.rng_seed),
             config,
             base_url: Mutex::new(String::new()),
         }

@@ -17,6 +17,13 @@
 //! hosted by the `pycognito emulator` command), in memory or persisted to a state file that is
 //! rewritten atomically after every change.
 //!
+//! A fault mode ([`Faults`], in [`EmulatorConfig::faults`] or set on a running emulator with
+//! [`Emulator::set_faults`]) adds latency, drops connections (before processing, or after it so
+//! the answer is lost), answers 500 / 503 and throttles with `TooManyRequestsException`, each at a
+//! given rate, optionally only for some operations, from a seeded RNG. Per-operation counters of
+//! requests received, processed and faulted ([`Emulator::stats`], `GET /_emulator/stats`) let
+//! tests check how often a client really sent a call.
+//!
 //! ```
 //! use cognito_emulator::{ClientSpec, Emulator, EmulatorConfig, PoolSpec, UserSpec};
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -65,6 +72,7 @@ mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod faults;
 mod inner;
 mod ops;
 mod persist;
@@ -81,6 +89,7 @@ mod totp;
 pub use config::{Clock, EmulatorConfig, IssuerMode, ManualClock, SystemClock};
 pub use dispatch::IMPLEMENTED;
 pub use error::{ApiError, EmulatorError};
+pub use faults::{FaultStats, Faults, OperationStats};
 pub use spec::{
     AppClient, ClientSpec, DEFAULT_AUTH_FLOWS, DeviceTracking, GroupSpec, Medium, MfaConfig,
     OutboxKind, OutboxMessage, PoolSpec, Seed, SeedPool, UserMfaSpec, UserSpec,
@@ -106,6 +115,7 @@ pub struct Emulator {
 impl Emulator {
     /// Loads the state file (if any), binds 127.0.0.1:`port` and starts serving.
     pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
+        config.faults.validate().map_err(EmulatorError::Config)?;
         let state = match &config.state_file {
             Some(path) => persist::load(path).map_err(EmulatorError::State)?,
             None => state::State::default(),
@@ -223,6 +233,30 @@ impl Emulator {
     /// The emulator's notion of now.
     pub fn now(&self) -> std::time::SystemTime {
         self.inner.now_system()
+    }
+
+    /// Replaces the fault mode of the running emulator (see [`Faults`]): the fault RNG is
+    /// re-seeded and the `max_faults` budget restarts. `Faults::none()` turns faults off.
+    pub fn set_faults(&self, faults: Faults) -> Result<(), EmulatorError> {
+        faults.validate().map_err(EmulatorError::Config)?;
+        self.inner.faults.set(faults);
+        Ok(())
+    }
+
+    /// The fault mode in force.
+    pub fn faults(&self) -> Faults {
+        self.inner.faults.get()
+    }
+
+    /// Requests received, processed and faulted, per operation (also served as JSON at
+    /// `GET /_emulator/stats`).
+    pub fn stats(&self) -> FaultStats {
+        self.inner.faults.stats()
+    }
+
+    /// Sets every counter of [`Emulator::stats`] back to zero.
+    pub fn reset_stats(&self) {
+        self.inner.faults.reset_stats();
     }
 
     /// Stops accepting connections and closes the open ones.

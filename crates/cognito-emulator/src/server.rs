@@ -1,13 +1,13 @@
 //! The HTTP server: hyper 1 on 127.0.0.1, keep-alive, one blocking task per request.
 
 use crate::error::ApiError;
+use crate::faults::Fault;
 use crate::inner::Inner;
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use std::convert::Infallible;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -66,6 +66,9 @@ pub(crate) fn route(
                 serde_json::to_value(msgs).map_err(crate::error::internal)
             }
             ["_emulator", "health"] => Ok(serde_json::json!({"status": "ok"})),
+            ["_emulator", "stats"] => {
+                serde_json::to_value(inner.faults.stats()).map_err(crate::error::internal)
+            }
             [pool_id, ".well-known", "jwks.json"] => {
                 let mut st = inner.lock();
                 match st.pools.get_mut(*pool_id) {
@@ -161,10 +164,35 @@ fn api(inner: &Inner, parts: &http::request::Parts, body: &[u8]) -> Result<Vec<u
     Ok(out)
 }
 
+/// The service's error: the connection is closed without an answer (fault mode).
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by the fault mode")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+/// The operation name of an API request (counters and fault matching): the `X-Amz-Target`
+/// without its prefix, the raw target when it has another prefix, `-` without one.
+fn operation_name(headers: &http::HeaderMap) -> String {
+    match headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+        Some(t) => t
+            .strip_prefix(cognito_wire::TARGET_PREFIX)
+            .and_then(|r| r.strip_prefix('.'))
+            .unwrap_or(t)
+            .to_owned(),
+        None => "-".to_owned(),
+    }
+}
+
 async fn handle(
     inner: Arc<Inner>,
     req: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Full<Bytes>>, Dropped> {
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
@@ -179,9 +207,35 @@ async fn handle(
             ));
         }
     };
-    let resp = tokio::task::spawn_blocking(move || route(&inner, &parts, &body))
+    let operation = (parts.method == Method::POST).then(|| operation_name(&parts.headers));
+    let mut fault = Fault::None;
+    if let Some(op) = &operation {
+        let (delay, f) = inner.faults.decide(op);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        fault = f;
+        if let Some(e) = fault.error() {
+            tracing::debug!(operation = %op, code = %e.code, "fault mode: error answer");
+            let request_id = inner.rng.uuid();
+            return Ok(error_response(&e, &request_id));
+        }
+        if fault == Fault::DropBefore {
+            tracing::debug!(operation = %op, "fault mode: connection dropped before processing");
+            return Err(Dropped);
+        }
+    }
+    let worker = inner.clone();
+    let resp = tokio::task::spawn_blocking(move || route(&worker, &parts, &body))
         .await
         .unwrap_or_else(|e| error_response(&crate::error::internal(e), ""));
+    if let Some(op) = &operation {
+        inner.faults.processed(op);
+        if fault == Fault::DropAfter {
+            tracing::debug!(operation = %op, "fault mode: connection dropped after processing");
+            return Err(Dropped);
+        }
+    }
     Ok(resp)
 }
 

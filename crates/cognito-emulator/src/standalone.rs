@@ -1,6 +1,7 @@
-//! Standalone mode: what `pycognito emulator --port --state FILE --seed seed.json` runs.
+//! Standalone mode: what `pycognito emulator --port --state FILE --seed seed.json [--faults SPEC]`
+//! runs.
 
-use crate::{Emulator, EmulatorConfig, EmulatorError, Seed};
+use crate::{Emulator, EmulatorConfig, EmulatorError, Faults, Seed};
 use std::path::PathBuf;
 
 /// Options of the standalone server.
@@ -14,6 +15,9 @@ pub struct StandaloneOptions {
     pub seed_file: Option<PathBuf>,
     /// Append outbox messages to this file (JSON lines).
     pub outbox_log: Option<PathBuf>,
+    /// Fault mode (latency, dropped connections, 5xx, throttling); none by default. The
+    /// `pycognito emulator --faults SPEC` flag parses `SPEC` with [`Faults`]'s `FromStr`.
+    pub faults: Faults,
 }
 
 /// Starts the standalone server without waiting: loads the state file, binds the port and
@@ -25,6 +29,7 @@ pub async fn start_standalone(opts: &StandaloneOptions) -> Result<Emulator, Emul
         port: opts.port,
         state_file: opts.state_file.clone(),
         outbox_log: opts.outbox_log.clone(),
+        faults: opts.faults.clone(),
         ..EmulatorConfig::default()
     };
     let emu = Emulator::start(config).await?;

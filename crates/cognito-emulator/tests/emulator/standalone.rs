@@ -60,6 +60,7 @@ async fn seed_state_file_outbox_log_and_restart() {
         state_file: Some(dir.join("state.json")),
         seed_file: Some(seed_file),
         outbox_log: Some(dir.join("outbox.jsonl")),
+        ..StandaloneOptions::default()
     };
 
     // Seeded pool, confidential client, user and group: SRP sign-in (srp-core client role).

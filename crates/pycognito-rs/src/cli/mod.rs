@@ -109,6 +109,14 @@ pub struct EmulatorArgs {
     /// Append the outbox (codes "sent" by SMS/email) to this file as JSON lines.
     #[arg(long)]
     pub outbox_log: Option<PathBuf>,
+    /// Fault mode, comma-separated `key=value`: latency=5ms, jitter=2ms, throttle=0.1, 500=0.05,
+    /// 503=0.05, drop-before=0.05, drop-after=0.05, ops=InitiateAuth+GetUser, seed=7, max=10.
+    #[arg(long, value_name = "SPEC", value_parser = parse_faults)]
+    pub faults: Option<cognito_emulator::Faults>,
+}
+
+fn parse_faults(spec: &str) -> Result<cognito_emulator::Faults, String> {
+    spec.parse()
 }
 
 /// Runs a parsed command line.
@@ -134,6 +142,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 state_file: a.state,
                 seed_file: a.seed,
                 outbox_log: a.outbox_log,
+                faults: a.faults.unwrap_or_default(),
             };
             cognito_emulator::serve_standalone(opts)
                 .await
