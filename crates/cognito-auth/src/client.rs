@@ -98,7 +98,8 @@ pub struct Session {
     /// The remembered device in use (used to sign in, or confirmed just now).
     pub device: Option<DeviceCredentials>,
     /// The device Cognito assigned at this sign-in when it is not (yet) remembered: confirmed but
-    /// not marked remembered ([`DevicePolicy::Ask`]), or not confirmed ([`DevicePolicy::Never`]).
+    /// not marked remembered ([`DevicePolicy::Ask`], or a failed `UpdateDeviceStatus`), or not
+    /// confirmed ([`DevicePolicy::Never`], or a failed `ConfirmDevice`: then `device` is `None`).
     /// With device tracking on, refresh tokens are bound to it, so refreshes send its key.
     pub new_device: Option<NewDevice>,
 }
@@ -496,6 +497,13 @@ impl CognitoAuth {
     }
 
     /// After tokens: confirm a new device per the policy.
+    ///
+    /// The tokens are never given up for the device: when `ConfirmDevice` fails (network,
+    /// throttling beyond the retry budget, 5xx, a lost answer) the sign-in still succeeds, with the
+    /// device left unconfirmed in `new_device` (as under [`DevicePolicy::Never`]) and the device
+    /// store untouched; `ConfirmDevice` is one-shot, so it is not resent. When marking a
+    /// confirmed device remembered fails, the device is kept (stored, in `device`) and also
+    /// reported in `new_device`, as under [`DevicePolicy::Ask`].
     async fn finish(&self, done: crate::SignedIn, sign_in_name: String) -> Result<Session, Error> {
         let mut session = Session {
             tokens: done.tokens,
@@ -507,19 +515,38 @@ impl CognitoAuth {
         if self.inner.device_policy == DevicePolicy::Never {
             session.new_device = done.new_device;
         } else if let Some(new) = done.new_device {
-            let device = self
+            let device = match self
                 .confirm_device(&session.tokens.access_token, &new)
-                .await?;
-            if self.inner.device_policy == DevicePolicy::Remember {
-                self.set_device_remembered(&session.tokens.access_token, &new.device_key, true)
-                    .await?;
-            } else {
-                session.new_device = Some(new);
-            }
+                .await
+            {
+                Ok(device) => device,
+                Err(e) => {
+                    tracing::warn!(
+                        error = %e,
+                        "signed in, but the new device could not be confirmed; it is not remembered"
+                    );
+                    session.new_device = Some(new);
+                    return Ok(session);
+                }
+            };
             self.inner
                 .devices
                 .put(&self.device_ref(&session.sign_in_name), &device)?;
             session.device = Some(device);
+            if self.inner.device_policy == DevicePolicy::Remember {
+                if let Err(e) = self
+                    .set_device_remembered(&session.tokens.access_token, &new.device_key, true)
+                    .await
+                {
+                    tracing::warn!(
+                        error = %e,
+                        "the device is confirmed and stored, but marking it remembered failed"
+                    );
+                    session.new_device = Some(new);
+                }
+            } else {
+                session.new_device = Some(new);
+            }
         }
         Ok(session)
     }
