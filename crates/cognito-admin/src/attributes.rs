@@ -184,13 +184,11 @@ impl AttributeMap {
         if let Some(local) = self.cognito_to_local.get(name) {
             return local;
         }
-        if self.strip_custom_prefix {
-            if let Some(rest) = name.strip_prefix(CUSTOM_PREFIX) {
-                if !is_standard(rest) && !rest.contains(':') {
+        if self.strip_custom_prefix
+            && let Some(rest) = name.strip_prefix(CUSTOM_PREFIX)
+                && !is_standard(rest) && !rest.contains(':') {
                     return rest;
                 }
-            }
-        }
         name
     }
 

@@ -89,7 +89,8 @@ impl DeviceStore for MemoryDeviceStore {
 
 /// Devices kept in a JSON file: created with mode 0600, replaced atomically (write a temporary
 /// file, fsync, rename), so a crash never leaves a half-written store. A corrupt file is reported
-/// and never overwritten.
+/// and never overwritten. Updates hold an exclusive lock on `<file>.lock`, so several processes
+/// (CLI runs, service instances) can share one store without losing each other's devices.
 ///
 /// ```
 /// use cognito_auth::{DeviceStore, FileDeviceStore, DeviceKeyRef, DeviceCredentials};
@@ -142,34 +143,9 @@ impl FileDeviceStore {
     }
 
     fn save(&self, devices: &BTreeMap<String, DeviceCredentials>) -> Result<(), DeviceStoreError> {
-        use std::io::Write;
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| self.io(e))?;
-        }
         let bytes =
             serde_json::to_vec_pretty(devices).map_err(|e| self.io(std::io::Error::other(e)))?;
-        let tmp = self
-            .path
-            .with_extension(format!("tmp-{}", std::process::id()));
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&tmp).map_err(|e| self.io(e))?;
-        file.write_all(&bytes)
-            .and_then(|()| file.sync_all())
-            .map_err(|e| self.io(e))?;
-        drop(file);
-        std::fs::rename(&tmp, &self.path).map_err(|e| self.io(e))?;
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if let Ok(d) = std::fs::File::open(dir) {
-                let _ = d.sync_all();
-            }
-        }
-        Ok(())
+        crate::private_file::write_private_file(&self.path, &bytes).map_err(|e| self.io(e))
     }
 
     fn update(
@@ -177,6 +153,8 @@ impl FileDeviceStore {
         f: impl FnOnce(&mut BTreeMap<String, DeviceCredentials>),
     ) -> Result<(), DeviceStoreError> {
         let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        // Other processes (another CLI run, another service instance) may share the file.
+        let _file_lock = crate::private_file::lock_exclusive(&self.path).map_err(|e| self.io(e))?;
         let mut devices = self.load()?;
         f(&mut devices);
         self.save(&devices)
@@ -199,5 +177,84 @@ impl DeviceStore for FileDeviceStore {
         self.update(|d| {
             d.remove(&key.as_key());
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "cognito-auth-devstore-{name}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn key(n: usize) -> DeviceKeyRef {
+        DeviceKeyRef {
+            pool_id: "us-east-1_A".into(),
+            client_id: "c".into(),
+            username: format!("user{n}"),
+        }
+    }
+
+    fn device(n: usize) -> DeviceCredentials {
+        DeviceCredentials {
+            device_key: format!("us-east-1_{n}"),
+            device_group_key: "g".into(),
+            device_password: format!("p{n}").into(),
+        }
+    }
+
+    /// Separate store instances (own mutexes, own file descriptors, like separate processes)
+    /// writing the same file at once: the file lock serializes their read-modify-writes, so no
+    /// device is lost.
+    #[test]
+    fn concurrent_writers_on_one_file_lose_nothing() {
+        let dir = temp_dir("concurrent");
+        let path = dir.join("devices.json");
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    for i in 0..10 {
+                        let n = t * 10 + i;
+                        FileDeviceStore::new(&path)
+                            .put(&key(n), &device(n))
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let store = FileDeviceStore::new(&path);
+        for n in 0..80 {
+            assert_eq!(store.get(&key(n)).unwrap(), Some(device(n)), "device {n}");
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_corrupt_file_is_reported_and_left_alone() {
+        let dir = temp_dir("corrupt");
+        let path = dir.join("devices.json");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(&path, b"{not json").unwrap();
+        let store = FileDeviceStore::new(&path);
+        assert!(matches!(
+            store.put(&key(1), &device(1)),
+            Err(DeviceStoreError::Corrupt { .. })
+        ));
+        assert!(matches!(
+            store.get(&key(1)),
+            Err(DeviceStoreError::Corrupt { .. })
+        ));
+        assert_eq!(std::fs::read(&path).unwrap(), b"{not json");
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -17,6 +17,7 @@ mod clock;
 mod device_store;
 mod error;
 pub mod jwt;
+mod private_file;
 mod provider;
 mod signin;
 mod tokens;
@@ -31,6 +32,7 @@ pub use device_store::{
     DeviceKeyRef, DeviceStore, DeviceStoreError, FileDeviceStore, MemoryDeviceStore,
 };
 pub use error::AuthError;
+pub use private_file::write_private_file;
 pub use provider::{PasswordSource, PersistHook, TokenProvider};
 pub use signin::{
     Answer, CodeKind, DeviceCredentials, FirstFactor, Flow, NewDevice, Question, Request, Response,

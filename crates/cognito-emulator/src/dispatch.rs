@@ -14,19 +14,53 @@ fn parse<I: DeserializeOwned>(body: &[u8]) -> Result<I, ApiError> {
     } else {
         body
     };
-    serde_json::from_slice(body).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            ApiError::new(
-                "SerializationException",
-                format!("Malformed request body: {e}"),
-            )
-        } else {
-            ApiError::new(
-                "InvalidParameterException",
-                format!("1 validation error detected: {e}"),
-            )
+    let invalid = |e: serde_json::Error| {
+        ApiError::new(
+            "InvalidParameterException",
+            format!("1 validation error detected: {e}"),
+        )
+    };
+    match serde_json::from_slice(body) {
+        Ok(input) => Ok(input),
+        Err(e) if e.is_syntax() || e.is_eof() => Err(ApiError::new(
+            "SerializationException",
+            format!("Malformed request body: {e}"),
+        )),
+        Err(e) => {
+            // JSON `null` stands for "absent", as Cognito reads it: amazon-cognito-identity-js
+            // sends `"DEVICE_KEY": null` in the AuthParameters of every refresh by a user
+            // without a device, and Cognito accepts it. Retry with the nulls dropped (only on
+            // failure, so the usual request pays nothing).
+            let mut value: serde_json::Value = serde_json::from_slice(body).map_err(invalid)?;
+            if !drop_nulls(&mut value) {
+                return Err(invalid(e));
+            }
+            serde_json::from_value(value).map_err(invalid)
         }
-    })
+    }
+}
+
+/// Removes object members and map entries whose value is `null`, at any depth; whether any was.
+fn drop_nulls(value: &mut serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Object(map) => {
+            let before = map.len();
+            map.retain(|_, v| !v.is_null());
+            let mut dropped = map.len() != before;
+            for v in map.values_mut() {
+                dropped |= drop_nulls(v);
+            }
+            dropped
+        }
+        serde_json::Value::Array(items) => {
+            let mut dropped = false;
+            for v in items {
+                dropped |= drop_nulls(v);
+            }
+            dropped
+        }
+        _ => false,
+    }
 }
 
 fn run<I: DeserializeOwned, O: Serialize>(

@@ -419,11 +419,9 @@ impl ParsedChallenge {
         let mut parsed = Self::new(name, raw, session.cloned())?;
         if let (Challenge::SelectChallenge(p), Some(avail)) =
             (&mut parsed.challenge, available_challenges)
-        {
-            if p.available_challenges.is_empty() {
+            && p.available_challenges.is_empty() {
                 p.available_challenges = avail.to_vec();
             }
-        }
         Ok(Some(parsed))
     }
 }

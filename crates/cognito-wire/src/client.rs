@@ -227,15 +227,14 @@ impl ClientBuilder {
             Some(e) => e,
             None => {
                 let mut params = self.params;
-                if params.region.is_none() {
-                    if let Some(pool) = &self.pool_id {
+                if params.region.is_none()
+                    && let Some(pool) = &self.pool_id {
                         params.region = Some(
                             endpoint::region_from_pool_id(pool)
                                 .ok_or_else(|| EndpointError::InvalidPoolId(pool.clone()))?
                                 .to_string(),
                         );
                     }
-                }
                 let env = self.env;
                 endpoint::resolve(&params, |k| env(k))?
             }

@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 use zeroize::Zeroize;
 
 // `reduce` handles the rows in pairs.
-const _: () = assert!(LIMBS % 2 == 0 && LIMBS >= 2);
+const _: () = assert!(LIMBS.is_multiple_of(2) && LIMBS >= 2);
 
 /// Bits per window of [`pow`].
 const WINDOW: u32 = 5;

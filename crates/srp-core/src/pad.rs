@@ -36,7 +36,7 @@ pub(crate) fn padded_hex_string_bytes(
     max_len: usize,
 ) -> Result<Vec<u8>, SrpError> {
     let bytes = hex_to_bytes(field, hex, max_len)?;
-    let high_first_digit = hex.len() % 2 == 0
+    let high_first_digit = hex.len().is_multiple_of(2)
         && hex
             .as_bytes()
             .first()

@@ -30,8 +30,8 @@ pub fn summarize(html: &str) -> Option<String> {
             rest = rest.get(end + 1..).unwrap_or("");
             continue;
         }
-        if c == '&' {
-            if let Some(semi) = rest.find(';').filter(|&i| i <= 8) {
+        if c == '&'
+            && let Some(semi) = rest.find(';').filter(|&i| i <= 8) {
                 let ent = rest.get(..=semi).unwrap_or("");
                 let rep = match ent {
                     "&lt;" => Some('<'),
@@ -48,7 +48,6 @@ pub fn summarize(html: &str) -> Option<String> {
                     continue;
                 }
             }
-        }
         push_escaped(&mut text, c, in_code);
         rest = rest.get(c.len_utf8()..).unwrap_or("");
     }

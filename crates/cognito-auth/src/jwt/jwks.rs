@@ -283,8 +283,8 @@ impl KeySet {
                 Err(JwtError::KidNotFound)
             };
         }
-        if let Some(last) = state.last_fetch {
-            if (now - last).abs() < policy.penalty {
+        if let Some(last) = state.last_fetch
+            && (now - last).abs() < policy.penalty {
                 if let Some(err) = &state.last_error {
                     return Err(err.clone());
                 }
@@ -292,7 +292,6 @@ impl KeySet {
                     return Err(JwtError::KidNotFound);
                 }
             }
-        }
         self.fetch_locked(&mut state, now, fetcher).await?;
         let snap = self.snapshot();
         if snap.find(kid).is_some() {

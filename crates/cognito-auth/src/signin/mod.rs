@@ -316,11 +316,10 @@ impl SignIn {
                 AuthFlowType::UserAuth
             }
         };
-        if let Some(device) = &self.config.device {
-            if !matches!(flow, Flow::UserAuth { .. }) {
+        if let Some(device) = &self.config.device
+            && !matches!(flow, Flow::UserAuth { .. }) {
                 params.put("DEVICE_KEY", &device.device_key);
             }
-        }
         let client_id = SensitiveString::from(self.config.client_id.as_str());
         let request = if flow.is_admin() {
             let mut req =
@@ -410,11 +409,10 @@ impl SignIn {
         rng: &dyn RandomSource,
     ) -> Result<Step, AuthError> {
         self.session = parsed.session.clone();
-        if let Some(name) = parsed.raw.get("USERNAME") {
-            if !name.is_empty() {
+        if let Some(name) = parsed.raw.get("USERNAME")
+            && !name.is_empty() {
                 self.challenge_username = name.clone();
             }
-        }
         match parsed.challenge {
             Challenge::PasswordVerifier(p) => {
                 let eph = self

@@ -3,9 +3,12 @@
 //! - pycognito 2024.5.1 and boto3 (`interop/pycognito_interop.py`), in a venv created on first use
 //!   under `<target>/tmp/interop-venv` from the pinned `interop/requirements.txt` (reinstalled
 //!   only when that file changes);
-//! - amazon-cognito-identity-js 6.x (`interop/js/interop.mjs`), installed with `npm ci` from the
-//!   committed lockfile into `interop/js/node_modules` (reinstalled only when the lockfile
-//!   changes).
+//! - amazon-cognito-identity-js 6.x (`interop/js/interop.mjs`, emulator seeded from
+//!   `interop/js/seed.json`), installed with `npm ci` from the committed lockfile into
+//!   `interop/js/node_modules` (reinstalled only when the lockfile changes).
+//!
+//! Both scripts run every flow their library supports and print one `RESULT` line per flow;
+//! `cargo xtask interop` runs the same scripts and reports them flow by flow.
 //!
 //! When the toolchain is missing or the install fails (no network), the test prints why and is
 //! skipped, except with `CI=true`, where that is a failure. `COGNITO_INTEROP_PYTHON` may name a
@@ -142,44 +145,24 @@ async fn pycognito_and_boto3() {
 }
 
 #[tokio::test]
-async fn amazon_cognito_identity_js_remembered_device() {
+async fn amazon_cognito_identity_js() {
     let dir = match blocking(node_env).await {
         Ok(d) => d,
         Err(why) => return unavailable("amazon-cognito-identity-js", &why),
     };
     let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
-    let pool = emu
-        .create_pool(PoolSpec {
-            mfa: MfaConfig::On,
-            device_tracking: DeviceTracking::UserOptIn,
-            ..PoolSpec::named("js")
-        })
-        .unwrap();
-    // The library has no client-secret support: a public client, as in browsers.
-    let client = emu
-        .create_client(&pool, ClientSpec::public("browser"))
-        .unwrap();
-    emu.create_user(
-        &pool,
-        UserSpec {
-            mfa: UserMfaSpec {
-                sms: true,
-                preferred: Some("SMS_MFA".to_owned()),
-                ..UserMfaSpec::default()
-            },
-            ..UserSpec::new("jane", "Passw0rd!").attribute("phone_number", "+15555550123")
-        },
-    )
-    .unwrap();
+    // The library has no admin API: the pools, public clients and users come from the seed the
+    // script reads too (`cargo xtask interop` runs the same script the same way).
+    let seed_path = dir.join("seed.json");
+    let seed: Seed = serde_json::from_str(&std::fs::read_to_string(&seed_path).unwrap()).unwrap();
+    emu.seed(&seed).unwrap();
     let mut cmd = Command::new("node");
     cmd.arg(dir.join("interop.mjs"))
         .arg(emu.url())
-        .arg(&pool)
-        .arg(&client.client_id)
-        .arg("jane")
-        .arg("Passw0rd!");
+        .arg(&seed_path);
     script(cmd, "all amazon-cognito-identity-js interop checks passed").await;
-    // One SMS (the first sign-in); the second went through the remembered device.
+    // One SMS for the device user (the first sign-in); the second went through the remembered
+    // device.
     let sms: Vec<_> = emu
         .outbox()
         .into_iter()

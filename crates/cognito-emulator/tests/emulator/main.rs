@@ -15,3 +15,4 @@ mod persist;
 mod srp;
 mod standalone;
 mod tokens;
+mod wire;

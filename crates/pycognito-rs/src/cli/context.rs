@@ -89,23 +89,7 @@ pub fn forget_session(g: &Global) -> Result<(), CliError> {
 
 /// Writes a file readable only by its owner, atomically.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    use std::io::Write;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut f = options.open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    Ok(())
+    Ok(cognito_auth::write_private_file(path, bytes)?)
 }
 
 pub fn pool_id(g: &Global, stored: Option<&StoredSession>) -> Result<String, CliError> {

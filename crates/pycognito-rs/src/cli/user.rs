@@ -120,11 +120,10 @@ pub async fn login(g: &Global, a: LoginArgs) -> Result<(), CliError> {
                     "Add this secret to your authenticator app: {}",
                     secret.expose()
                 );
-                if let Some(uri) = q.otpauth_uri("pycognito", &a.username) {
-                    if let Some(code) = prompt::qr(&uri) {
+                if let Some(uri) = q.otpauth_uri("pycognito", &a.username)
+                    && let Some(code) = prompt::qr(&uri) {
                         eprintln!("{code}");
                     }
-                }
                 let code = match mfa_code.take() {
                     Some(c) => c,
                     None => prompt::ask("Code from the app")?,

@@ -1,0 +1,186 @@
+//! `cargo xtask interop`: every sign-in and account flow, run by four peers against the emulator
+//! on 127.0.0.1, and a flow × peer report.
+//!
+//! Peers:
+//! - our client in process (`cognito-auth`'s `CognitoAuth`, `cognito-admin` for admin calls);
+//! - our CLI, the `pycognito` binary (built next to the xtask when missing or stale);
+//! - pycognito 2024.5.1 + boto3 (`crates/cognito-emulator/interop/pycognito_interop.py`, in a
+//!   venv under `<target>/tmp/interop-venv`, shared with the `interop` cargo test);
+//! - amazon-cognito-identity-js 6.3.21 (`crates/cognito-emulator/interop/js/interop.mjs`, after
+//!   `npm ci` from the committed lockfile).
+//!
+//! Each peer gets its own embedded emulator (real clock). The report is printed and written to
+//! `<target>/interop-report.md`. The command fails when any flow a peer supports fails, and when
+//! a peer cannot be installed under `CI=true` (otherwise that peer is reported as skipped).
+
+mod check;
+mod cli;
+mod report;
+mod rust_client;
+mod scripts;
+
+use report::{FLOWS, Outcome, PeerReport, PeerRun, Report};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Longest a single in-process or CLI flow may take.
+const FLOW_TIMEOUT: Duration = Duration::from_secs(120);
+
+const PEERS: &[&str] = &["rust", "cli", "pycognito", "js"];
+
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    let mut only: Vec<String> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--peer" => {
+                let p = it.next().ok_or("--peer needs a value")?;
+                if !PEERS.contains(&p.as_str()) {
+                    return Err(format!("unknown peer {p:?} (one of {})", PEERS.join(", ")));
+                }
+                only.push(p.clone());
+            }
+            other => {
+                return Err(format!(
+                    "usage: cargo xtask interop [--peer {}]...\nunknown argument {other:?}",
+                    PEERS.join("|")
+                ));
+            }
+        }
+    }
+    let dirs = Dirs::find()?;
+    let strict = under_ci();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("tokio runtime: {e}"))?;
+    let mut peers = Vec::new();
+    for peer in PEERS {
+        if !only.is_empty() && !only.iter().any(|o| o == peer) {
+            continue;
+        }
+        eprintln!("interop: running {peer}");
+        let report = runtime.block_on(run_peer(peer, &dirs));
+        peers.push(report);
+    }
+    let report = Report { peers, strict };
+    print!("{}", report.text());
+    let header = format!(
+        "# Interop report\n\nEvery flow against the cognito-emulator on 127.0.0.1, by peer \
+         (`cargo xtask interop`{}; CI={strict}).\n",
+        if only.is_empty() {
+            String::new()
+        } else {
+            format!(" --peer {}", only.join(" --peer "))
+        }
+    );
+    let path = dirs.target.join("interop-report.md");
+    std::fs::write(&path, report.markdown(&header))
+        .map_err(|e| format!("write {}: {e}", path.display()))?;
+    println!("report: {}", path.display());
+    let failures = report.failures();
+    if failures.is_empty() {
+        return Ok(());
+    }
+    let mut msg = format!("interop: {} failure(s)", failures.len());
+    for (peer, flow, why) in failures {
+        msg.push_str(&format!("\n  {peer} / {flow}: {why}"));
+    }
+    Err(msg)
+}
+
+/// Whether `CI` says this is a CI run (a peer that cannot be installed is then a failure).
+pub(crate) fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+/// Where things are.
+#[derive(Clone, Debug)]
+pub(crate) struct Dirs {
+    /// The workspace root.
+    pub root: PathBuf,
+    /// The cargo target directory.
+    pub target: PathBuf,
+    /// The directory of the running xtask binary (`<target>/debug`): where `pycognito` is built.
+    pub profile: PathBuf,
+}
+
+impl Dirs {
+    fn find() -> Result<Dirs, String> {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .map(PathBuf::from)
+            .ok_or("no workspace root")?;
+        let exe = std::env::current_exe().map_err(|e| format!("current exe: {e}"))?;
+        let profile = exe.parent().map(PathBuf::from).ok_or("no exe directory")?;
+        let target = match std::env::var_os("CARGO_TARGET_DIR") {
+            Some(t) => {
+                let t = PathBuf::from(t);
+                if t.is_absolute() { t } else { root.join(t) }
+            }
+            None => profile
+                .parent()
+                .map(PathBuf::from)
+                .ok_or("no target directory")?,
+        };
+        Ok(Dirs {
+            root,
+            target,
+            profile,
+        })
+    }
+
+    /// The interop scripts' directory.
+    pub(crate) fn interop(&self) -> PathBuf {
+        self.root.join("crates/cognito-emulator/interop")
+    }
+}
+
+async fn run_peer(peer: &str, dirs: &Dirs) -> PeerReport {
+    match peer {
+        "rust" => PeerReport {
+            name: "cognito-auth (Rust, in process)".to_owned(),
+            run: in_process().await,
+        },
+        "cli" => PeerReport {
+            name: "`pycognito` CLI".to_owned(),
+            run: cli::run(dirs).await,
+        },
+        "pycognito" => PeerReport {
+            name: "pycognito 2024.5.1 + boto3".to_owned(),
+            run: scripts::python(dirs).await,
+        },
+        _ => PeerReport {
+            name: "amazon-cognito-identity-js 6.3.21".to_owned(),
+            run: scripts::js(dirs).await,
+        },
+    }
+}
+
+/// Starts an emulator on 127.0.0.1 (real clock, in memory).
+pub(crate) async fn emulator() -> Result<cognito_emulator::Emulator, String> {
+    cognito_emulator::Emulator::start(cognito_emulator::EmulatorConfig::default())
+        .await
+        .map_err(|e| format!("emulator: {e}"))
+}
+
+async fn in_process() -> PeerRun {
+    let emu = match emulator().await {
+        Ok(e) => e,
+        Err(e) => return PeerRun::Broken(e),
+    };
+    let mut out = BTreeMap::new();
+    for (id, _) in FLOWS {
+        let outcome = match tokio::time::timeout(FLOW_TIMEOUT, rust_client::flow(&emu, id)).await {
+            Err(_) => Outcome::Fail(format!("timed out after {FLOW_TIMEOUT:?}")),
+            Ok(None) => Outcome::Unsupported("no such flow in cognito-auth".to_owned()),
+            Ok(Some(Ok(()))) => Outcome::Pass,
+            Ok(Some(Err(why))) => Outcome::Fail(why),
+        };
+        out.insert((*id).to_owned(), outcome);
+    }
+    emu.shutdown().await;
+    PeerRun::Ran(out)
+}
