@@ -11,7 +11,8 @@ pub struct StandaloneOptions {
     pub port: u16,
     /// Persist to (and load from) this file.
     pub state_file: Option<PathBuf>,
-    /// Provision this seed file at start (skipped for pools whose id already exists).
+    /// Provision this seed file at start (skipped for pools already in the state: by id, or by
+    /// name for seed pools without an id).
     pub seed_file: Option<PathBuf>,
     /// Append outbox messages to this file (JSON lines).
     pub outbox_log: Option<PathBuf>,
@@ -21,8 +22,9 @@ pub struct StandaloneOptions {
 }
 
 /// Starts the standalone server without waiting: loads the state file, binds the port and
-/// provisions the seed (pools whose id is already in the state are skipped, so a restart keeps
-/// what the seed created the first time and everything changed since). [`serve_standalone`] is
+/// provisions the seed (pools already in the state, by id or, for seed pools without an id, by
+/// name, are skipped, so a restart keeps what the seed created the first time and everything
+/// changed since). [`serve_standalone`] is
 /// this, then printing the URL and serving until Ctrl-C.
 pub async fn start_standalone(opts: &StandaloneOptions) -> Result<Emulator, EmulatorError> {
     let config = EmulatorConfig {
@@ -41,9 +43,19 @@ pub async fn start_standalone(opts: &StandaloneOptions) -> Result<Emulator, Emul
                     .map_err(|e| EmulatorError::State(format!("{}: {e}", path.display())))
             })
             .and_then(|mut seed| {
-                let existing: Vec<String> = emu.inner.lock().pools.keys().cloned().collect();
-                seed.pools
-                    .retain(|p| p.pool.id.as_ref().is_none_or(|id| !existing.contains(id)));
+                // Already provisioned (a restart on the same state file): a seed pool with an id
+                // is matched by id, one without an id (the emulator picks a random one) by name.
+                let (ids, names): (Vec<String>, Vec<String>) = {
+                    let st = emu.inner.lock();
+                    st.pools
+                        .values()
+                        .map(|p| (p.id.clone(), p.spec.name.clone()))
+                        .unzip()
+                };
+                seed.pools.retain(|p| match &p.pool.id {
+                    Some(id) => !ids.contains(id),
+                    None => !names.contains(&p.pool.name),
+                });
                 emu.seed(&seed)
             });
         if let Err(e) = seeded {

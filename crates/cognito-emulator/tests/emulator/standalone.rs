@@ -125,3 +125,40 @@ async fn seed_state_file_outbox_log_and_restart() {
     ));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A seed pool without an id gets a random one; a restart on the same state file recognizes it
+/// by name instead of provisioning a second copy.
+#[tokio::test]
+async fn seed_pools_without_an_id_are_not_duplicated_on_restart() {
+    let dir = temp_dir("standalone-noid");
+    let seed_file = dir.join("seed.json");
+    let seed = json!({"pools": [{"name": "no-id", "clients": [{"name": "web"}],
+                                 "users": [{"username": "bob", "password": "Passw0rd!"}]}]});
+    std::fs::write(&seed_file, serde_json::to_vec(&seed).unwrap()).unwrap();
+    let opts = StandaloneOptions {
+        port: 0,
+        state_file: Some(dir.join("state.json")),
+        seed_file: Some(seed_file),
+        ..StandaloneOptions::default()
+    };
+    let pool_ids = |pools: Value| -> Vec<String> {
+        let mut ids: Vec<String> = pools["UserPools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["Id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let env = start(&opts).await;
+    let body = json!({"MaxResults": 10});
+    let first = pool_ids(env.admin("ListUserPools", body.clone()).await.unwrap());
+    assert_eq!(first.len(), 1, "{first:?}");
+    env.emu.shutdown().await;
+    let env = start(&opts).await;
+    let again = pool_ids(env.admin("ListUserPools", body).await.unwrap());
+    assert_eq!(again, first, "the restart kept the one seeded pool");
+    env.emu.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
