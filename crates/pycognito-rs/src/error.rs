@@ -173,8 +173,10 @@ impl PycognitoError {
                 None => class_action(e.class()),
             },
             Self::Jwt(e) => match e {
-                JwtError::JwksFetch(_) => NextAction::Retry,
-                e if e.to_string().contains("expired") => NextAction::SignInAgain,
+                JwtError::JwksFetch(_) | JwtError::JwksExpired | JwtError::JwksNotLoaded => {
+                    NextAction::Retry
+                }
+                JwtError::Expired { .. } => NextAction::SignInAgain,
                 _ => NextAction::GiveUp,
             },
             Self::NotSignedIn | Self::NoRefreshToken | Self::NoPendingChallenge => {
@@ -250,5 +252,26 @@ pub(crate) fn service_action(kind: &ServiceErrorKind, stage: Option<Stage>) -> N
         }
         "RefreshTokenReuseException" => NextAction::SignInAgain,
         _ => NextAction::GiveUp,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_errors_map_by_kind_not_by_message() {
+        let expired = PycognitoError::Jwt(JwtError::Expired {
+            exp: time::OffsetDateTime::UNIX_EPOCH,
+        });
+        assert_eq!(expired.next_action(), NextAction::SignInAgain);
+        for stale in [JwtError::JwksExpired, JwtError::JwksNotLoaded] {
+            assert_eq!(PycognitoError::Jwt(stale).next_action(), NextAction::Retry);
+        }
+        // "expired" in another error's text is not an expired token.
+        let forged = PycognitoError::Jwt(JwtError::InvalidSignature);
+        assert_eq!(forged.next_action(), NextAction::GiveUp);
+        let issuer = PycognitoError::Jwt(JwtError::IssuerMismatch);
+        assert_eq!(issuer.next_action(), NextAction::GiveUp);
     }
 }
