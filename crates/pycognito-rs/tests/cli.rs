@@ -415,3 +415,177 @@ fn admin_users_and_groups_with_sigv4() {
         out
     );
 }
+
+/// Sends one raw HTTP/1.1 request to 127.0.0.1 and returns the whole answer as text.
+fn raw_http(addr: &str, request: &str) -> String {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+#[test]
+fn emulator_fault_mode_flag() {
+    use std::io::BufRead;
+    // A bad specification is refused with one line on stderr.
+    let out = Command::new(env!("CARGO_BIN_EXE_pycognito"))
+        .args(["emulator", "--port", "0", "--faults", "throttle=2"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("throttle=2"), "{stderr}");
+
+    // Throttling every GetUser: the answer is Cognito's TooManyRequestsException, and the
+    // counters (GET /_emulator/stats) show it.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pycognito"))
+        .args([
+            "emulator",
+            "--port",
+            "0",
+            "--faults",
+            "throttle=1,ops=GetUser,seed=1",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line.trim().strip_prefix("http://").unwrap().to_owned();
+    let body = r#"{"AccessToken":"x"}"#;
+    let answer = raw_http(
+        &addr,
+        &format!(
+            "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: AWSCognitoIdentityProviderService.GetUser\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    let stats = raw_http(
+        &addr,
+        &format!("GET /_emulator/stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(answer.contains("TooManyRequestsException"), "{answer}");
+    assert!(stats.contains(r#""throttled":1"#), "{stats}");
+}
+
+fn read_session(env: &Env) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(env.dir.join("session.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn a_stale_session_is_refreshed_before_use() {
+    let env = Env::start("stale", PoolSpec::default());
+    env.user("sam", None);
+    env.ok(
+        &["login", "-u", "sam", "--password-stdin"],
+        &format!("{PW}\n"),
+    );
+    // Age the kept session: its access token "expired" an hour ago as far as the CLI knows.
+    let mut session = read_session(&env);
+    let old_access = session["tokens"]["access_token"].clone();
+    session["tokens"]["expires_at"] = serde_json::json!(1_700_000_000);
+    std::fs::write(
+        env.dir.join("session.json"),
+        serde_json::to_vec(&session).unwrap(),
+    )
+    .unwrap();
+    assert!(env.ok(&["whoami"], "").starts_with("sam"));
+    let session = read_session(&env);
+    assert_ne!(
+        session["tokens"]["access_token"], old_access,
+        "whoami refreshed the tokens first and kept the new ones"
+    );
+    assert!(session["tokens"]["expires_at"].as_i64().unwrap() > 1_700_000_000);
+    // Times print as RFC 3339.
+    let out = env.ok(&["refresh"], "");
+    assert!(
+        out.contains("tokens valid until 20") && out.contains('T'),
+        "{out}"
+    );
+}
+
+#[test]
+fn verify_picks_the_token_and_the_issuer() {
+    let env = Env::start("verify", PoolSpec::default());
+    env.user("vic", None);
+    env.ok(
+        &["login", "-u", "vic", "--password-stdin"],
+        &format!("{PW}\n"),
+    );
+    // --token-use id without a token checks the kept id token (not the access token).
+    let out = env.ok(&["verify", "--token-use", "id"], "");
+    assert!(out.contains("valid Id token"), "{out}");
+    // An explicit issuer (trailing slash tolerated) is what the token must carry.
+    let issuer = format!("{}/{}/", env.url, env.pool_id);
+    let out = env.ok(&["verify", "--issuer", &issuer], "");
+    assert!(out.contains("valid Access token"), "{out}");
+    let other = format!("{}/us-east-1_Other", env.url);
+    env.fails(&["verify", "--issuer", &other], "");
+}
+
+#[test]
+fn forgetting_the_kept_device_drops_it_everywhere() {
+    let pool = PoolSpec {
+        device_tracking: DeviceTracking::Always,
+        ..PoolSpec::default()
+    };
+    let env = Env::start("forget", pool);
+    env.user("dora", None);
+    let store = env.dir.join("devices.json");
+    let store = store.to_str().unwrap();
+    let login = [
+        "login",
+        "-u",
+        "dora",
+        "--password-stdin",
+        "--device-store",
+        store,
+        "--remember-device",
+    ];
+    env.ok(&login, &format!("{PW}\n"));
+    let key = read_session(&env)["device"]["device_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    env.ok(&["devices", "forget", &key, "--device-store", store], "");
+    assert!(
+        read_session(&env)["device"].is_null(),
+        "dropped from the session"
+    );
+    let stored = std::fs::read_to_string(store).unwrap();
+    assert!(!stored.contains(&key), "dropped from the store: {stored}");
+    // The next login with the store confirms a new device (no stale key is sent).
+    env.ok(&login, &format!("{PW}\n"));
+    let new_key = read_session(&env)["device"]["device_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new_key, key);
+}
+
+#[test]
+fn admin_groups_list_as_json() {
+    let env = Env::start("groups-json", PoolSpec::default());
+    env.ok(
+        &[
+            "admin",
+            "groups",
+            "create",
+            "ops",
+            "--description",
+            "Operators",
+        ],
+        "",
+    );
+    let out = env.ok(&["admin", "groups", "list", "--json"], "");
+    let line: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(line["name"], "ops");
+    assert_eq!(line["description"], "Operators");
+}

@@ -224,7 +224,20 @@ pub async fn run(g: &Global, c: AdminCommand) -> Result<(), CliError> {
         }
         AdminCommand::Groups(GroupsCommand::List) => {
             for grp in admin.list_groups_all().await? {
-                println!("{}", grp.group_name.unwrap_or_default());
+                let name = grp.group_name.unwrap_or_default();
+                if g.json {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "name": name,
+                            "description": grp.description,
+                            "precedence": grp.precedence,
+                            "role_arn": grp.role_arn,
+                        })
+                    );
+                } else {
+                    println!("{name}");
+                }
             }
         }
         AdminCommand::Groups(GroupsCommand::Create { name, description }) => {

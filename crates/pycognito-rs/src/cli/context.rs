@@ -76,6 +76,25 @@ pub fn load_session(g: &Global) -> Result<StoredSession, CliError> {
         .map_err(|e| CliError(format!("session file {} is corrupt: {e}", path.display())))
 }
 
+/// How close to expiry the kept access token may be before a command refreshes it first.
+const REFRESH_MARGIN: time::Duration = time::Duration::seconds(60);
+
+/// The kept session and a client for it, with the tokens refreshed first (and the refreshed
+/// session saved) when the access token expires within a minute and a refresh token is kept.
+/// Commands that send the access token (`whoami`, `devices`, `mfa`, `change-password`,
+/// `logout`) use this, so a session from yesterday still works.
+pub async fn live_session(g: &Global) -> Result<(StoredSession, CognitoAuth), CliError> {
+    let mut stored = load_session(g)?;
+    let auth = auth(g, Some(&stored), None)?;
+    let now = time::OffsetDateTime::now_utc();
+    if stored.tokens.expires_within(now, REFRESH_MARGIN) && stored.tokens.refresh_token.is_some() {
+        stored.tokens = auth.refresh(&stored.session()).await?;
+        save_session(g, &stored)?;
+        tracing::debug!("refreshed the kept session's tokens before use");
+    }
+    Ok((stored, auth))
+}
+
 pub fn save_session(g: &Global, s: &StoredSession) -> Result<(), CliError> {
     write_private(&session_path(g), &serde_json::to_vec_pretty(s)?)
 }

@@ -2,7 +2,9 @@
 
 use super::context::{self, StoredSession};
 use super::{CliError, Global, prompt};
-use cognito_auth::{Answer, CodeKind, DevicePolicy, Flow, MfaPreference, Question, SignInOutcome};
+use cognito_auth::{
+    Answer, CodeKind, DevicePolicy, DeviceStore, Flow, MfaPreference, Question, SignInOutcome,
+};
 use cognito_wire::{ChallengeNameType, SensitiveString};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -121,9 +123,10 @@ pub async fn login(g: &Global, a: LoginArgs) -> Result<(), CliError> {
                     secret.expose()
                 );
                 if let Some(uri) = q.otpauth_uri("pycognito", &a.username)
-                    && let Some(code) = prompt::qr(&uri) {
-                        eprintln!("{code}");
-                    }
+                    && let Some(code) = prompt::qr(&uri)
+                {
+                    eprintln!("{code}");
+                }
                 let code = match mfa_code.take() {
                     Some(c) => c,
                     None => prompt::ask("Code from the app")?,
@@ -174,10 +177,12 @@ fn print_session(g: &Global, s: &StoredSession, what: &str) -> Result<(), CliErr
         println!("{out}");
         return Ok(());
     }
-    println!(
-        "{what} as {}; tokens valid until {}",
-        s.username, s.tokens.expires_at
-    );
+    let until = s
+        .tokens
+        .expires_at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| s.tokens.expires_at.to_string());
+    println!("{what} as {}; tokens valid until {until}", s.username);
     if let Some(d) = &s.device {
         println!("device: {}", d.device_key);
     }
@@ -203,11 +208,17 @@ pub async fn refresh(g: &Global) -> Result<(), CliError> {
 /// `pycognito verify`.
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
-    /// The token (default: the kept session's access token).
+    /// The token (default: the kept session's id token with `--token-use id`, else its access
+    /// token).
     pub token: Option<String>,
     /// Which token use to require.
     #[arg(long, value_parser = ["access", "id", "any"], default_value = "any")]
     pub token_use: String,
+    /// The issuer to accept (default: Cognito's for the pool, or `<endpoint url>/<pool id>` with
+    /// `--endpoint-url`, as the emulator issues); the JWKS is fetched from
+    /// `<issuer>/.well-known/jwks.json`.
+    #[arg(long)]
+    pub issuer: Option<String>,
 }
 
 /// `pycognito verify`: checks signature (JWKS), issuer, expiry, token use and client id.
@@ -218,7 +229,10 @@ pub async fn verify(g: &Global, a: VerifyArgs) -> Result<(), CliError> {
         Some(t) => t,
         None => stored
             .as_ref()
-            .map(|s| s.tokens.access_token.expose().to_owned())
+            .map(|s| match a.token_use.as_str() {
+                "id" => s.tokens.id_token.expose().to_owned(),
+                _ => s.tokens.access_token.expose().to_owned(),
+            })
             .ok_or_else(|| CliError::usage("give a token, or run `pycognito login` first"))?,
     };
     let pool = context::pool_id(g, stored.as_ref())?;
@@ -232,8 +246,13 @@ pub async fn verify(g: &Global, a: VerifyArgs) -> Result<(), CliError> {
         "id" => TokenUse::Id,
         _ => TokenUse::Any,
     });
-    if let Some(url) = &g.endpoint_url {
-        let issuer = format!("{}/{pool}", url.trim_end_matches('/'));
+    let issuer = a.issuer.clone().or_else(|| {
+        g.endpoint_url
+            .as_ref()
+            .map(|url| format!("{}/{pool}", url.trim_end_matches('/')))
+    });
+    if let Some(issuer) = issuer {
+        let issuer = issuer.trim_end_matches('/').to_owned();
         b = b
             .issuer(issuer.clone())
             .jwks_uri(format!("{issuer}/.well-known/jwks.json"));
@@ -252,8 +271,7 @@ pub async fn verify(g: &Global, a: VerifyArgs) -> Result<(), CliError> {
 
 /// `pycognito whoami`.
 pub async fn whoami(g: &Global) -> Result<(), CliError> {
-    let stored = context::load_session(g)?;
-    let auth = context::auth(g, Some(&stored), None)?;
+    let (stored, auth) = context::live_session(g).await?;
     let user = auth.get_user(&stored.tokens.access_token).await?;
     let attrs: BTreeMap<String, String> = user
         .user_attributes
@@ -284,8 +302,7 @@ pub async fn whoami(g: &Global) -> Result<(), CliError> {
 
 /// `pycognito logout`.
 pub async fn logout(g: &Global) -> Result<(), CliError> {
-    let stored = context::load_session(g)?;
-    let auth = context::auth(g, Some(&stored), None)?;
+    let (stored, auth) = context::live_session(g).await?;
     auth.global_sign_out(&stored.tokens.access_token).await?;
     context::forget_session(g)?;
     println!("signed out");
@@ -312,10 +329,13 @@ pub async fn revoke(g: &Global) -> Result<(), CliError> {
 pub enum DevicesCommand {
     /// List the user's devices.
     List,
-    /// Forget a device.
+    /// Forget a device (and drop it from the kept session and from `--device-store`).
     Forget {
         /// The device key.
         device_key: String,
+        /// The device store used at login, to drop the device from too.
+        #[arg(long)]
+        device_store: Option<PathBuf>,
     },
     /// Mark a device remembered.
     Remember {
@@ -326,8 +346,7 @@ pub enum DevicesCommand {
 
 /// `pycognito devices`.
 pub async fn devices(g: &Global, c: DevicesCommand) -> Result<(), CliError> {
-    let stored = context::load_session(g)?;
-    let auth = context::auth(g, Some(&stored), None)?;
+    let (stored, auth) = context::live_session(g).await?;
     let token = &stored.tokens.access_token;
     match c {
         DevicesCommand::List => {
@@ -342,9 +361,34 @@ pub async fn devices(g: &Global, c: DevicesCommand) -> Result<(), CliError> {
                 println!("{}\t{name}", d.device_key.unwrap_or_default());
             }
         }
-        DevicesCommand::Forget { device_key } => {
+        DevicesCommand::Forget {
+            device_key,
+            device_store,
+        } => {
             auth.forget_device(token, &device_key, Some(&stored.sign_in_name))
                 .await?;
+            if let Some(path) = device_store {
+                // Only this user's entry, and only when it is the forgotten device.
+                let store = cognito_auth::FileDeviceStore::new(path);
+                let key = cognito_auth::DeviceKeyRef {
+                    pool_id: stored.pool_id.clone(),
+                    client_id: stored.client_id.clone(),
+                    username: stored.sign_in_name.clone(),
+                };
+                if store.get(&key)?.is_some_and(|d| d.device_key == device_key) {
+                    store.remove(&key)?;
+                }
+            }
+            let mut kept = stored;
+            let was_kept = kept.device.as_ref().map(|d| d.device_key.as_str())
+                == Some(device_key.as_str())
+                || kept.offered_device.as_ref().map(|(k, _)| k.as_str())
+                    == Some(device_key.as_str());
+            if was_kept {
+                kept.device = None;
+                kept.offered_device = None;
+                context::save_session(g, &kept)?;
+            }
             println!("forgot {device_key}");
         }
         DevicesCommand::Remember { device_key } => {
@@ -392,8 +436,7 @@ pub enum Toggle {
 
 /// `pycognito mfa`.
 pub async fn mfa(g: &Global, c: MfaCommand) -> Result<(), CliError> {
-    let stored = context::load_session(g)?;
-    let auth = context::auth(g, Some(&stored), None)?;
+    let (stored, auth) = context::live_session(g).await?;
     let token = &stored.tokens.access_token;
     match c {
         MfaCommand::SetupTotp { code } => {
@@ -553,8 +596,7 @@ pub struct ChangePasswordArgs {
 
 /// `pycognito change-password`.
 pub async fn change_password(g: &Global, a: ChangePasswordArgs) -> Result<(), CliError> {
-    let stored = context::load_session(g)?;
-    let auth = context::auth(g, Some(&stored), None)?;
+    let (stored, auth) = context::live_session(g).await?;
     let old = prompt::secret("Current password", a.passwords_stdin)?;
     let new = prompt::secret("New password", a.passwords_stdin)?;
     auth.change_password(&stored.tokens.access_token, &old, &new)
