@@ -298,10 +298,8 @@ async fn device_key_in_password_verifier_answer() {
     );
 }
 
-/// A forgotten device's key named in InitiateAuth: Cognito answers "Device does not exist."
-/// (the client must drop the key and sign in again).
-#[tokio::test]
-async fn a_forgotten_device_key_in_initiate_auth_is_refused() {
+/// alice signed in once on a device-tracking pool, with that device confirmed and remembered.
+async fn alice_with_a_device() -> (Env, Value, Remembered) {
     let env = env_with(
         device_pool(DeviceTracking::Always),
         ClientSpec::confidential("c"),
@@ -310,6 +308,14 @@ async fn a_forgotten_device_key_in_initiate_auth_is_refused() {
     env.user("alice", "Passw0rd!");
     let login = env.srp_login("alice", "Passw0rd!").await.unwrap();
     let device = remember(&env, &login).await;
+    (env, login, device)
+}
+
+/// A forgotten device's key named in InitiateAuth: Cognito answers "Device does not exist."
+/// (the client must drop the key and sign in again).
+#[tokio::test]
+async fn a_forgotten_device_key_in_initiate_auth_is_refused() {
+    let (env, login, device) = alice_with_a_device().await;
     env.call(
         "ForgetDevice",
         json!({"AccessToken": tokens(&login)["AccessToken"], "DeviceKey": device.key}),
@@ -332,14 +338,7 @@ async fn a_forgotten_device_key_in_initiate_auth_is_refused() {
 /// answer it again without the key.
 #[tokio::test]
 async fn a_forgotten_device_key_in_password_verifier_keeps_the_challenge_open() {
-    let env = env_with(
-        device_pool(DeviceTracking::Always),
-        ClientSpec::confidential("c"),
-    )
-    .await;
-    env.user("alice", "Passw0rd!");
-    let login = env.srp_login("alice", "Passw0rd!").await.unwrap();
-    let device = remember(&env, &login).await;
+    let (env, _login, device) = alice_with_a_device().await;
     env.admin(
         "AdminForgetDevice",
         json!({"UserPoolId": env.pool, "Username": "alice", "DeviceKey": device.key}),
