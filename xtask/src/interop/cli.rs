@@ -20,8 +20,13 @@ const PW: &str = "Passw0rd!";
 /// Longest one CLI invocation may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Builds `pycognito` next to the xtask (a no-op when it is fresh) and returns its path.
+/// Builds `pycognito` next to the xtask (a no-op when it is fresh) and returns its path, or the
+/// `--cli-bin` binary as it is.
 fn build(dirs: &Dirs) -> Result<PathBuf, String> {
+    if let Some(bin) = &dirs.cli_bin {
+        ensure(bin.exists(), format!("--cli-bin {} exists", bin.display()))?;
+        return Ok(bin.clone());
+    }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(&dirs.root)
@@ -99,8 +104,8 @@ fn flow(emu: &Emulator, bin: &Path, dir: &Path, id: &str) -> Outcome {
         "device" => device(emu, bin, dir),
         "custom_auth" => {
             return Outcome::Unsupported(
-                "`login` has no CUSTOM_AUTH option (it answers a custom challenge only when one \
-                 follows an SRP sign-in)"
+                "`login` has no CUSTOM_AUTH option (it only answers a CUSTOM_CHALLENGE that \
+                 Cognito asks during its SRP sign-in)"
                     .to_owned(),
             );
         }

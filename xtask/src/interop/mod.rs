@@ -3,7 +3,9 @@
 //!
 //! Peers:
 //! - our client in process (`cognito-auth`'s `CognitoAuth`, `cognito-admin` for admin calls);
-//! - our CLI, the `pycognito` binary (built next to the xtask when missing or stale);
+//! - our CLI, the `pycognito` binary (built next to the xtask with `cargo build -p pycognito-rs`,
+//!   a no-op when fresh; `--cli-bin PATH` uses a given binary, which CI does to reuse the test
+//!   build's);
 //! - pycognito 2024.5.1 + boto3 (`crates/cognito-emulator/interop/pycognito_interop.py`, in a
 //!   venv under `<target>/tmp/interop-venv`, shared with the `interop` cargo test);
 //! - amazon-cognito-identity-js 6.3.21 (`crates/cognito-emulator/interop/js/interop.mjs`, after
@@ -31,6 +33,7 @@ const PEERS: &[&str] = &["rust", "cli", "pycognito", "js"];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let mut only: Vec<String> = Vec::new();
+    let mut cli_bin: Option<PathBuf> = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -41,15 +44,20 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                 }
                 only.push(p.clone());
             }
+            "--cli-bin" => {
+                cli_bin = Some(PathBuf::from(it.next().ok_or("--cli-bin needs a path")?));
+            }
             other => {
                 return Err(format!(
-                    "usage: cargo xtask interop [--peer {}]...\nunknown argument {other:?}",
+                    "usage: cargo xtask interop [--peer {}]... [--cli-bin PATH]\n\
+                     unknown argument {other:?}",
                     PEERS.join("|")
                 ));
             }
         }
     }
-    let dirs = Dirs::find()?;
+    let mut dirs = Dirs::find()?;
+    dirs.cli_bin = cli_bin;
     let strict = under_ci();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -105,6 +113,8 @@ pub(crate) struct Dirs {
     pub target: PathBuf,
     /// The directory of the running xtask binary (`<target>/debug`): where `pycognito` is built.
     pub profile: PathBuf,
+    /// A `pycognito` binary to use as it is (`--cli-bin`), instead of building one.
+    pub cli_bin: Option<PathBuf>,
 }
 
 impl Dirs {
@@ -129,6 +139,7 @@ impl Dirs {
             root,
             target,
             profile,
+            cli_bin: None,
         })
     }
 
