@@ -250,6 +250,50 @@ impl std::str::FromStr for Faults {
     }
 }
 
+fn fmt_duration(d: Duration) -> String {
+    if d.subsec_micros().is_multiple_of(1000) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{}us", d.as_micros())
+    }
+}
+
+impl std::fmt::Display for Faults {
+    /// The `--faults` spec (what [`FromStr`](std::str::FromStr) parses back), settings at their
+    /// default left out; empty for no faults.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if !self.latency.is_zero() {
+            parts.push(format!("latency={}", fmt_duration(self.latency)));
+        }
+        if !self.jitter.is_zero() {
+            parts.push(format!("jitter={}", fmt_duration(self.jitter)));
+        }
+        for (key, rate) in [
+            ("throttle", self.throttle),
+            ("500", self.error_500),
+            ("503", self.error_503),
+            ("drop-before", self.drop_before),
+            ("drop-after", self.drop_after),
+        ] {
+            if rate != 0.0 {
+                parts.push(format!("{key}={rate}"));
+            }
+        }
+        if !self.operations.is_empty() {
+            let ops: Vec<&str> = self.operations.iter().map(String::as_str).collect();
+            parts.push(format!("ops={}", ops.join("+")));
+        }
+        if let Some(seed) = self.seed {
+            parts.push(format!("seed={seed}"));
+        }
+        if let Some(max) = self.max_faults {
+            parts.push(format!("max={max}"));
+        }
+        f.write_str(&parts.join(","))
+    }
+}
+
 /// Requests and injected faults for one operation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct OperationStats {
@@ -520,5 +564,18 @@ mod tests {
         assert_eq!(f.jitter, Duration::from_micros(250));
         assert_eq!(f.max_faults, Some(4));
         assert!(f.is_active());
+        // Display gives the spec back.
+        assert_eq!(
+            f.to_string(),
+            "latency=3ms,jitter=250us,503=0.5,drop-before=0.1,max=4"
+        );
+        for spec in [
+            "",
+            "throttle=0.25,ops=GetUser+InitiateAuth,seed=9",
+            "latency=1500us,drop-after=1",
+        ] {
+            let parsed: Faults = spec.parse().unwrap();
+            assert_eq!(parsed.to_string().parse::<Faults>(), Ok(parsed), "{spec}");
+        }
     }
 }

@@ -69,6 +69,9 @@ pub(crate) fn route(
             ["_emulator", "stats"] => {
                 serde_json::to_value(inner.faults.stats()).map_err(crate::error::internal)
             }
+            ["_emulator", "faults"] => {
+                Ok(serde_json::json!({"faults": inner.faults.get().to_string()}))
+            }
             [pool_id, ".well-known", "jwks.json"] => {
                 let mut st = inner.lock();
                 match st.pools.get_mut(*pool_id) {
@@ -100,6 +103,27 @@ pub(crate) fn route(
                 "application/json",
             ),
             Err(e) => error_response(&e, &request_id),
+        };
+    }
+    if parts.method == Method::POST && path == "/_emulator/faults" {
+        // The fault mode of a running (standalone) emulator: the body is a `--faults` spec.
+        let set = std::str::from_utf8(body)
+            .map_err(|e| e.to_string())
+            .and_then(|spec| spec.parse::<crate::Faults>());
+        return match set {
+            Ok(faults) => {
+                let spec = faults.to_string();
+                inner.faults.set(faults);
+                json_response(
+                    200,
+                    serde_json::to_vec(&serde_json::json!({"faults": spec})).unwrap_or_default(),
+                    "application/json",
+                )
+            }
+            Err(message) => error_response(
+                &ApiError::new("InvalidParameterException", message),
+                &request_id,
+            ),
         };
     }
     if parts.method != Method::POST {
@@ -207,7 +231,10 @@ async fn handle(
             ));
         }
     };
-    let operation = (parts.method == Method::POST).then(|| operation_name(&parts.headers));
+    // API calls only: the emulator's own endpoints (`/_emulator/...`) are never faulted, so the
+    // fault mode can always be turned off.
+    let operation = (parts.method == Method::POST && !parts.uri.path().starts_with("/_emulator/"))
+        .then(|| operation_name(&parts.headers));
     let mut fault = Fault::None;
     if let Some(op) = &operation {
         let (delay, f) = inner.faults.decide(op);

@@ -162,3 +162,71 @@ async fn seed_pools_without_an_id_are_not_duplicated_on_restart() {
     env.emu.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// POSTs a text body to an emulator endpoint; (status, JSON answer).
+async fn post_text(env: &Env, path: &str, body: &str) -> (u16, Value) {
+    use http_body_util::BodyExt;
+    let req = http::Request::post(format!("{}{path}", env.emu.url()))
+        .body(http_body_util::Full::new(bytes::Bytes::from(
+            body.to_owned(),
+        )))
+        .unwrap();
+    let resp = env.http.request(req).await.unwrap();
+    let status = resp.status().as_u16();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn fault_mode_over_http_for_a_running_standalone_server() {
+    let opts = StandaloneOptions {
+        faults: "throttle=1,ops=GetUser,seed=3".parse().unwrap(),
+        ..StandaloneOptions::default()
+    };
+    let emu = start_standalone(&opts).await.unwrap();
+    let env = Env {
+        emu,
+        http: HyperClient::builder(TokioExecutor::new()).build_http(),
+        pool: String::new(),
+        client: AppClient {
+            client_id: String::new(),
+            client_secret: None,
+        },
+    };
+    assert_eq!(
+        env.get("/_emulator/faults").await["faults"],
+        "throttle=1,ops=GetUser,seed=3"
+    );
+    let r = env.call("GetUser", json!({"AccessToken": "x"})).await;
+    assert_eq!(code(&r), "TooManyRequestsException");
+    // Other operations pass through.
+    let r = env.call("ListUserPools", json!({"MaxResults": 1})).await;
+    assert_ne!(code(&r), "TooManyRequestsException");
+
+    // An invalid spec is refused and changes nothing; a valid one replaces the mode; the
+    // emulator's own endpoints are never faulted, so the mode can always be turned off.
+    let (status, v) = post_text(&env, "/_emulator/faults", "throttle=2").await;
+    assert_eq!(
+        (status, v["__type"].as_str()),
+        (400, Some("InvalidParameterException"))
+    );
+    let (status, v) = post_text(&env, "/_emulator/faults", "throttle=1").await;
+    assert_eq!((status, v["faults"].as_str()), (200, Some("throttle=1")));
+    let r = env.call("ListUserPools", json!({"MaxResults": 1})).await;
+    assert_eq!(code(&r), "TooManyRequestsException");
+    let (status, _) = post_text(&env, "/_emulator/faults", "").await;
+    assert_eq!(status, 200);
+    let r = env.call("GetUser", json!({"AccessToken": "x"})).await;
+    assert_eq!(code(&r), "NotAuthorizedException");
+
+    let stats = env.get("/_emulator/stats").await;
+    assert_eq!(stats["operations"]["GetUser"]["received"], 2);
+    assert_eq!(stats["operations"]["GetUser"]["throttled"], 1);
+    assert_eq!(stats["operations"]["GetUser"]["processed"], 1);
+    assert_eq!(stats["operations"]["ListUserPools"]["throttled"], 1);
+    assert!(stats["operations"].get("-").is_none(), "{stats}");
+    env.emu.shutdown().await;
+}
