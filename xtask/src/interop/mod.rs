@@ -3,6 +3,7 @@
 //!
 //! Peers:
 //! - our client in process (`cognito-auth`'s `CognitoAuth`, `cognito-admin` for admin calls);
+//! - our pycognito-compatible facade, `pycognito::Cognito` (crates/pycognito-rs), in process;
 //! - our CLI, the `pycognito` binary (built next to the xtask with `cargo build -p pycognito-rs`,
 //!   a no-op when fresh; `--cli-bin PATH` uses a given binary, which CI does to reuse the test
 //!   build's);
@@ -17,6 +18,7 @@
 
 mod check;
 mod cli;
+mod facade;
 mod report;
 mod rust_client;
 mod scripts;
@@ -29,7 +31,7 @@ use std::time::Duration;
 /// Longest a single in-process or CLI flow may take.
 const FLOW_TIMEOUT: Duration = Duration::from_secs(120);
 
-const PEERS: &[&str] = &["rust", "cli", "pycognito", "js"];
+const PEERS: &[&str] = &["rust", "facade", "cli", "pycognito", "js"];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let mut only: Vec<String> = Vec::new();
@@ -155,6 +157,10 @@ async fn run_peer(peer: &str, dirs: &Dirs) -> PeerReport {
             name: "cognito-auth (Rust, in process)".to_owned(),
             run: in_process().await,
         },
+        "facade" => PeerReport {
+            name: "pycognito::Cognito facade (Rust)".to_owned(),
+            run: facade_peer().await,
+        },
         "cli" => PeerReport {
             name: "`pycognito` CLI".to_owned(),
             run: cli::run(dirs).await,
@@ -175,6 +181,25 @@ pub(crate) async fn emulator() -> Result<cognito_emulator::Emulator, String> {
     cognito_emulator::Emulator::start(cognito_emulator::EmulatorConfig::default())
         .await
         .map_err(|e| format!("emulator: {e}"))
+}
+
+async fn facade_peer() -> PeerRun {
+    let emu = match emulator().await {
+        Ok(e) => e,
+        Err(e) => return PeerRun::Broken(e),
+    };
+    let mut out = BTreeMap::new();
+    for (id, _) in FLOWS {
+        let outcome = match tokio::time::timeout(FLOW_TIMEOUT, facade::flow(&emu, id)).await {
+            Err(_) => Outcome::Fail(format!("timed out after {FLOW_TIMEOUT:?}")),
+            Ok(Err(why)) => Outcome::Unsupported(why.to_owned()),
+            Ok(Ok(Ok(()))) => Outcome::Pass,
+            Ok(Ok(Err(why))) => Outcome::Fail(why),
+        };
+        out.insert((*id).to_owned(), outcome);
+    }
+    emu.shutdown().await;
+    PeerRun::Ran(out)
 }
 
 async fn in_process() -> PeerRun {
