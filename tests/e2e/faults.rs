@@ -906,3 +906,53 @@ async fn emulator_state_survives_kill_9_under_load() {
     kill_9(child);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_one_shot_call_is_replayed_only_when_the_caller_opts_in() {
+    use cognito_wire::{AttributeType, CallOptions, UpdateUserAttributesRequest, op};
+    let env = Env::start(PoolSpec::default(), secret_client()).await;
+    env.emu.create_user(&env.pool_id, user("zoe")).unwrap();
+    let auth = auth_with(&env, |b| b);
+    let session = signed_in(auth.sign_in("zoe", PW).await.unwrap());
+    let req = UpdateUserAttributesRequest::new(
+        session.tokens.access_token.clone(),
+        vec![AttributeType {
+            name: "nickname".into(),
+            value: Some("z".into()),
+        }],
+    );
+    let lose_one = || {
+        Faults::none()
+            .drop_after(1.0)
+            .max_faults(1)
+            .only(["UpdateUserAttributes"])
+    };
+
+    // Default: the lost answer is an error after one attempt.
+    env.emu.set_faults(lose_one()).unwrap();
+    env.emu.reset_stats();
+    let err = auth
+        .wire()
+        .call::<op::UpdateUserAttributes>(&req)
+        .await
+        .unwrap_err();
+    assert_eq!(err.reached_server(), ReachedServer::Maybe);
+    assert_eq!(env.emu.stats().get("UpdateUserAttributes").received, 1);
+
+    // Opted in (the caller knows setting the same value twice is harmless): resent, and the
+    // second answer arrives.
+    env.emu.set_faults(lose_one()).unwrap();
+    env.emu.reset_stats();
+    auth.wire()
+        .call_with::<op::UpdateUserAttributes>(
+            &req,
+            CallOptions {
+                replay_one_shot: true,
+            },
+        )
+        .await
+        .unwrap();
+    let s = env.emu.stats().get("UpdateUserAttributes");
+    assert_eq!((s.received, s.processed, s.dropped_after), (2, 2, 1));
+    env.emu.shutdown().await;
+}
