@@ -186,9 +186,11 @@ impl AttributeMap {
         }
         if self.strip_custom_prefix
             && let Some(rest) = name.strip_prefix(CUSTOM_PREFIX)
-                && !is_standard(rest) && !rest.contains(':') {
-                    return rest;
-                }
+            && !is_standard(rest)
+            && !rest.contains(':')
+        {
+            return rest;
+        }
         name
     }
 

@@ -174,18 +174,20 @@ impl SigV4Signer {
         let now = (self.clock)();
         let mut slot = self.cache.lock().await;
         if let Some(cached) = slot.as_ref()
-            && self.usable_until_refresh(cached, now) {
-                return Ok(cached.clone());
-            }
+            && self.usable_until_refresh(cached, now)
+        {
+            return Ok(cached.clone());
+        }
         let fresh = self
             .provider
             .provide_credentials()
             .await
             .map_err(SignError::Credentials)?;
         if let Some(expired_at) = fresh.expiry()
-            && expired_at <= now {
-                return Err(SignError::Expired { expired_at });
-            }
+            && expired_at <= now
+        {
+            return Err(SignError::Expired { expired_at });
+        }
         tracing::debug!(
             expires = ?fresh.expiry(),
             "cognito_admin: loaded AWS credentials"

@@ -69,10 +69,10 @@ mod auth;
 mod config;
 mod dispatch;
 mod error;
+mod faults;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
-mod faults;
 mod inner;
 mod ops;
 mod persist;

@@ -419,9 +419,10 @@ impl ParsedChallenge {
         let mut parsed = Self::new(name, raw, session.cloned())?;
         if let (Challenge::SelectChallenge(p), Some(avail)) =
             (&mut parsed.challenge, available_challenges)
-            && p.available_challenges.is_empty() {
-                p.available_challenges = avail.to_vec();
-            }
+            && p.available_challenges.is_empty()
+        {
+            p.available_challenges = avail.to_vec();
+        }
         Ok(Some(parsed))
     }
 }

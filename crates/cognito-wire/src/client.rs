@@ -228,13 +228,14 @@ impl ClientBuilder {
             None => {
                 let mut params = self.params;
                 if params.region.is_none()
-                    && let Some(pool) = &self.pool_id {
-                        params.region = Some(
-                            endpoint::region_from_pool_id(pool)
-                                .ok_or_else(|| EndpointError::InvalidPoolId(pool.clone()))?
-                                .to_string(),
-                        );
-                    }
+                    && let Some(pool) = &self.pool_id
+                {
+                    params.region = Some(
+                        endpoint::region_from_pool_id(pool)
+                            .ok_or_else(|| EndpointError::InvalidPoolId(pool.clone()))?
+                            .to_string(),
+                    );
+                }
                 let env = self.env;
                 endpoint::resolve(&params, |k| env(k))?
             }

@@ -165,9 +165,10 @@ fn has_timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {
         if let Some(io) = err.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::TimedOut {
-                return true;
-            }
+            && io.kind() == std::io::ErrorKind::TimedOut
+        {
+            return true;
+        }
         cur = err.source();
     }
     false

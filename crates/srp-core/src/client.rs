@@ -97,8 +97,7 @@ impl ClientEphemeral {
         let kgx = group::K.mul(&x.verifier());
         let base: Element = server_b.element.sub(&kgx);
 
-        let mut a =
-            Uint::<EXP_LIMBS>::from_be_slice(&group::left_pad::<EXP_BYTES>(&self.a.0));
+        let mut a = Uint::<EXP_LIMBS>::from_be_slice(&group::left_pad::<EXP_BYTES>(&self.a.0));
         let mut x_wide = x.as_uint().resize::<EXP_LIMBS>();
         let u_wide = crypto_bigint::U256::from_be_slice(&u).resize::<EXP_LIMBS>();
         let mut exponent = a.wrapping_add(&u_wide.wrapping_mul(&x_wide));

@@ -31,23 +31,24 @@ pub fn summarize(html: &str) -> Option<String> {
             continue;
         }
         if c == '&'
-            && let Some(semi) = rest.find(';').filter(|&i| i <= 8) {
-                let ent = rest.get(..=semi).unwrap_or("");
-                let rep = match ent {
-                    "&lt;" => Some('<'),
-                    "&gt;" => Some('>'),
-                    "&amp;" => Some('&'),
-                    "&quot;" => Some('"'),
-                    "&apos;" | "&#39;" => Some('\''),
-                    "&nbsp;" => Some(' '),
-                    _ => None,
-                };
-                if let Some(r) = rep {
-                    push_escaped(&mut text, r, in_code);
-                    rest = rest.get(semi + 1..).unwrap_or("");
-                    continue;
-                }
+            && let Some(semi) = rest.find(';').filter(|&i| i <= 8)
+        {
+            let ent = rest.get(..=semi).unwrap_or("");
+            let rep = match ent {
+                "&lt;" => Some('<'),
+                "&gt;" => Some('>'),
+                "&amp;" => Some('&'),
+                "&quot;" => Some('"'),
+                "&apos;" | "&#39;" => Some('\''),
+                "&nbsp;" => Some(' '),
+                _ => None,
+            };
+            if let Some(r) = rep {
+                push_escaped(&mut text, r, in_code);
+                rest = rest.get(semi + 1..).unwrap_or("");
+                continue;
             }
+        }
         push_escaped(&mut text, c, in_code);
         rest = rest.get(c.len_utf8()..).unwrap_or("");
     }

@@ -284,14 +284,15 @@ impl KeySet {
             };
         }
         if let Some(last) = state.last_fetch
-            && (now - last).abs() < policy.penalty {
-                if let Some(err) = &state.last_error {
-                    return Err(err.clone());
-                }
-                if fresh {
-                    return Err(JwtError::KidNotFound);
-                }
+            && (now - last).abs() < policy.penalty
+        {
+            if let Some(err) = &state.last_error {
+                return Err(err.clone());
             }
+            if fresh {
+                return Err(JwtError::KidNotFound);
+            }
+        }
         self.fetch_locked(&mut state, now, fetcher).await?;
         let snap = self.snapshot();
         if snap.find(kid).is_some() {

@@ -408,11 +408,12 @@ impl Inner {
             });
         }
         if let Some(nbf) = raw.nbf
-            && now_ns + self.leeway_ns < nbf.nanos() {
-                return Err(JwtError::NotYetValid {
-                    nbf: nbf.to_datetime("nbf")?,
-                });
-            }
+            && now_ns + self.leeway_ns < nbf.nanos()
+        {
+            return Err(JwtError::NotYetValid {
+                nbf: nbf.to_datetime("nbf")?,
+            });
+        }
         let iat = raw.iat.ok_or(JwtError::MissingClaim { claim: "iat" })?;
         if iat.nanos() > now_ns + self.leeway_ns + self.iat_tolerance_ns {
             return Err(JwtError::IssuedInFuture {

@@ -317,9 +317,10 @@ impl SignIn {
             }
         };
         if let Some(device) = &self.config.device
-            && !matches!(flow, Flow::UserAuth { .. }) {
-                params.put("DEVICE_KEY", &device.device_key);
-            }
+            && !matches!(flow, Flow::UserAuth { .. })
+        {
+            params.put("DEVICE_KEY", &device.device_key);
+        }
         let client_id = SensitiveString::from(self.config.client_id.as_str());
         let request = if flow.is_admin() {
             let mut req =
@@ -410,9 +411,10 @@ impl SignIn {
     ) -> Result<Step, AuthError> {
         self.session = parsed.session.clone();
         if let Some(name) = parsed.raw.get("USERNAME")
-            && !name.is_empty() {
-                self.challenge_username = name.clone();
-            }
+            && !name.is_empty()
+        {
+            self.challenge_username = name.clone();
+        }
         match parsed.challenge {
             Challenge::PasswordVerifier(p) => {
                 let eph = self

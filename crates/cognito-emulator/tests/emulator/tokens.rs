@@ -83,10 +83,16 @@ async fn jwks_verifies_tokens_and_claims_are_cognito_shaped() {
     assert_eq!(oidc["issuer"], iss);
     assert_eq!(oidc["jwks_uri"], format!("{iss}/.well-known/jwks.json"));
     // Only what is served: no hosted-UI OAuth endpoints (the emulator has no domain).
-    for unserved in ["authorization_endpoint", "token_endpoint", "userinfo_endpoint"] {
+    for unserved in [
+        "authorization_endpoint",
+        "token_endpoint",
+        "userinfo_endpoint",
+    ] {
         assert!(oidc.get(unserved).is_none(), "{unserved} listed: {oidc}");
     }
-    let jwks = env.get(&format!("/{}/.well-known/jwks.json", env.pool)).await;
+    let jwks = env
+        .get(&format!("/{}/.well-known/jwks.json", env.pool))
+        .await;
     assert!(jwks["keys"][0]["kid"].is_string(), "{jwks}");
 }
 
