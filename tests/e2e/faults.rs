@@ -956,3 +956,61 @@ async fn a_one_shot_call_is_replayed_only_when_the_caller_opts_in() {
     assert_eq!((s.received, s.processed, s.dropped_after), (2, 2, 1));
     env.emu.shutdown().await;
 }
+
+/// A device store on a full disk: reads find nothing, every write fails.
+#[derive(Debug)]
+struct FullDisk;
+
+impl DeviceStore for FullDisk {
+    fn get(&self, _: &DeviceKeyRef) -> Result<Option<DeviceCredentials>, DeviceStoreError> {
+        Ok(None)
+    }
+    fn put(&self, _: &DeviceKeyRef, _: &DeviceCredentials) -> Result<(), DeviceStoreError> {
+        Err(DeviceStoreError::Io {
+            path: PathBuf::from("devices.json"),
+            source: std::io::Error::other("no space left on device"),
+        })
+    }
+    fn remove(&self, _: &DeviceKeyRef) -> Result<(), DeviceStoreError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_device_store_that_cannot_write_does_not_cost_the_sign_in_its_tokens() {
+    let pool = PoolSpec {
+        device_tracking: DeviceTracking::Always,
+        ..PoolSpec::default()
+    };
+    let env = Env::start(pool, secret_client()).await;
+    env.emu.create_user(&env.pool_id, user("abe")).unwrap();
+    let auth = auth_with(&env, |b| {
+        b.device_store(Arc::new(FullDisk))
+            .device_policy(DevicePolicy::Remember)
+    });
+    env.emu.reset_stats();
+    let session = signed_in(auth.sign_in("abe", PW).await.unwrap());
+    let device = session
+        .device
+        .clone()
+        .expect("confirmed, handed to the caller");
+    assert_eq!(
+        session.new_device.as_ref().map(|d| d.device_key.as_str()),
+        Some(device.device_key.as_str()),
+        "reported as not remembered"
+    );
+    let s = env.emu.stats();
+    assert_eq!(s.get("ConfirmDevice").received, 1);
+    assert_eq!(
+        s.get("UpdateDeviceStatus").received,
+        0,
+        "not marked remembered"
+    );
+    auth.get_user(&session.tokens.access_token).await.unwrap();
+    auth.refresh(&session).await.unwrap();
+    // The caller can sign in with the device it was given.
+    let cfg = auth.config("abe").password(PW).device(Some(device.clone()));
+    let again = signed_in(auth.sign_in_with(cfg).await.unwrap());
+    assert_eq!(again.device.map(|d| d.device_key), Some(device.device_key));
+    env.emu.shutdown().await;
+}

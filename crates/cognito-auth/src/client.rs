@@ -503,7 +503,9 @@ impl CognitoAuth {
     /// device left unconfirmed in `new_device` (as under [`DevicePolicy::Never`]) and the device
     /// store untouched; `ConfirmDevice` is one-shot, so it is not resent. When marking a
     /// confirmed device remembered fails, the device is kept (stored, in `device`) and also
-    /// reported in `new_device`, as under [`DevicePolicy::Ask`].
+    /// reported in `new_device`, as under [`DevicePolicy::Ask`]. When the device store cannot
+    /// keep a confirmed device, it is in `device` (for the caller to keep) and `new_device`, not
+    /// marked remembered.
     async fn finish(&self, done: crate::SignedIn, sign_in_name: String) -> Result<Session, Error> {
         let mut session = Session {
             tokens: done.tokens,
@@ -529,11 +531,20 @@ impl CognitoAuth {
                     return Ok(session);
                 }
             };
-            self.inner
+            let stored = self
+                .inner
                 .devices
-                .put(&self.device_ref(&session.sign_in_name), &device)?;
+                .put(&self.device_ref(&session.sign_in_name), &device);
             session.device = Some(device);
-            if self.inner.device_policy == DevicePolicy::Remember {
+            if let Err(e) = stored {
+                // Confirmed, but the store cannot keep it: hand it to the caller (to keep
+                // elsewhere) instead of failing the sign-in, and do not mark it remembered.
+                tracing::warn!(
+                    error = %e,
+                    "the device is confirmed, but the device store could not keep it"
+                );
+                session.new_device = Some(new);
+            } else if self.inner.device_policy == DevicePolicy::Remember {
                 if let Err(e) = self
                     .set_device_remembered(&session.tokens.access_token, &new.device_key, true)
                     .await
