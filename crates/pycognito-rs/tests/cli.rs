@@ -589,3 +589,43 @@ fn admin_groups_list_as_json() {
     assert_eq!(line["name"], "ops");
     assert_eq!(line["description"], "Operators");
 }
+
+#[test]
+fn attributes_update_verify_and_delete() {
+    let env = Env::start("attributes", PoolSpec::default());
+    env.user("erin", None);
+    env.ok(
+        &["login", "-u", "erin", "--password-stdin"],
+        &format!("{PW}\n"),
+    );
+    let out = env.ok(
+        &[
+            "attributes",
+            "update",
+            "email=erin2@example.com",
+            "name=Erin",
+        ],
+        "",
+    );
+    assert!(out.contains("verification code for email"), "{out}");
+    let code = env.emu().latest_code(&env.pool_id, "erin").unwrap();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let err = env.fails(&["attributes", "verify", "email", "--code", wrong], "");
+    assert!(err.contains("code"), "{err}");
+    env.ok(&["attributes", "verify", "email", "--code", &code], "");
+    let who: serde_json::Value = serde_json::from_str(&env.ok(&["whoami", "--json"], "")).unwrap();
+    assert_eq!(who["attributes"]["email"], "erin2@example.com", "{who}");
+    assert_eq!(who["attributes"]["email_verified"], "true", "{who}");
+    assert_eq!(who["attributes"]["name"], "Erin", "{who}");
+
+    env.ok(&["attributes", "delete", "name"], "");
+    let who: serde_json::Value = serde_json::from_str(&env.ok(&["whoami", "--json"], "")).unwrap();
+    assert!(who["attributes"].get("name").is_none(), "{who}");
+    let err = env.fails(&["attributes", "delete", "sub"], "");
+    assert!(err.contains("sub"), "{err}");
+
+    let out = env.ok(&["attributes", "send-code", "email"], "");
+    assert!(out.contains("was sent to"), "{out}");
+    let again = env.emu().latest_code(&env.pool_id, "erin").unwrap();
+    env.ok(&["attributes", "verify", "email", "--code", &again], "");
+}

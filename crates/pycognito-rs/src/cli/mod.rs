@@ -77,6 +77,9 @@ pub enum Command {
     /// MFA settings of the signed-in user.
     #[command(subcommand)]
     Mfa(user::MfaCommand),
+    /// The signed-in user's attributes: update, delete, verify.
+    #[command(subcommand)]
+    Attributes(user::AttributesCommand),
     /// Register a new user (SignUp).
     Signup(user::SignupArgs),
     /// Confirm a registration with the code that was sent (ConfirmSignUp).
@@ -131,6 +134,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Revoke => user::revoke(&g).await,
         Command::Devices(c) => user::devices(&g, c).await,
         Command::Mfa(c) => user::mfa(&g, c).await,
+        Command::Attributes(c) => user::attributes(&g, c).await,
         Command::Signup(a) => user::signup(&g, a).await,
         Command::Confirm(a) => user::confirm(&g, a).await,
         Command::ForgotPassword(a) => user::forgot_password(&g, a).await,

@@ -508,6 +508,76 @@ pub struct SignupArgs {
     pub attributes: Vec<(String, String)>,
 }
 
+/// `pycognito attributes ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum AttributesCommand {
+    /// Set attributes (UpdateUserAttributes); a changed email or phone number gets a code.
+    Update {
+        /// `name=value` (repeatable).
+        #[arg(value_parser = parse_kv, required = true)]
+        attributes: Vec<(String, String)>,
+    },
+    /// Delete attributes (DeleteUserAttributes).
+    Delete {
+        /// Attribute names.
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Send a verification code for an attribute (GetUserAttributeVerificationCode).
+    SendCode {
+        /// `email` or `phone_number`.
+        name: String,
+    },
+    /// Verify an attribute with the code it received (VerifyUserAttribute).
+    Verify {
+        /// `email` or `phone_number`.
+        name: String,
+        /// The code that was sent.
+        #[arg(long)]
+        code: String,
+    },
+}
+
+/// `pycognito attributes`.
+pub async fn attributes(g: &Global, c: AttributesCommand) -> Result<(), CliError> {
+    let (stored, auth) = context::live_session(g).await?;
+    let token = &stored.tokens.access_token;
+    match c {
+        AttributesCommand::Update { attributes } => {
+            let attrs: BTreeMap<String, String> = attributes.into_iter().collect();
+            let resp = auth.update_user_attributes(token, &attrs).await?;
+            println!("attributes updated");
+            for d in resp.code_delivery_details_list.unwrap_or_default() {
+                println!(
+                    "a verification code for {} was sent to {}",
+                    d.attribute_name.unwrap_or_default(),
+                    d.destination.unwrap_or_default()
+                );
+            }
+        }
+        AttributesCommand::Delete { names } => {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            auth.delete_user_attributes(token, &names).await?;
+            println!("attributes deleted");
+        }
+        AttributesCommand::SendCode { name } => {
+            let resp = auth
+                .get_user_attribute_verification_code(token, &name)
+                .await?;
+            let to = resp
+                .code_delivery_details
+                .and_then(|d| d.destination)
+                .unwrap_or_else(|| "the user".to_owned());
+            println!("a verification code for {name} was sent to {to}");
+        }
+        AttributesCommand::Verify { name, code } => {
+            auth.verify_user_attribute(token, &name, &code).await?;
+            println!("{name} verified");
+        }
+    }
+    Ok(())
+}
+
 fn parse_kv(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
