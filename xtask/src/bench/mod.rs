@@ -1,10 +1,14 @@
 //! `cargo xtask bench-srp`: srp-core against pycognito's SRP math, OpenSSL's `BN_mod_exp` and
-//! GMP's `mpz_powm`, measured in the same run. See docs/benchmarks.md.
+//! GMP's `mpz_powm`, measured in the same run; `cargo xtask bench`: every benchmark of the
+//! project side by side with its reference (see `all.rs`). See docs/benchmarks.md.
 //!
-//! Build it optimized: `cargo run --release -p xtask -- bench-srp`.
+//! Build it optimized: `cargo run --release -p xtask -- bench-srp` (or `-- bench`).
 // serde_json::Value's `[]` never panics (a missing key reads as Null).
 #![allow(clippy::indexing_slicing)]
 
+mod all;
+mod node;
+mod procs;
 mod python;
 mod rust_side;
 
@@ -26,6 +30,12 @@ const ROWS: &[(&str, &str)] = &[
     ("generate_device_secret", "device verifier (ConfirmDevice)"),
     ("full_login", "full client login (USER_SRP_AUTH)"),
     ("server/B+verify", "server: B + verify claim"),
+];
+
+/// Client libraries srp-core is compared with (how many times faster srp-core is): (key, header).
+const PEERS: &[(&str, &str)] = &[
+    ("pycognito", "pycognito"),
+    ("js", "amazon-cognito-identity-js"),
 ];
 
 /// Reference columns measured by the Python script: (JSON key, header).
@@ -103,95 +113,124 @@ fn command_line(program: &str, args: &[&str]) -> Option<String> {
     Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
-/// Runs the comparison and prints the tables.
-pub(crate) fn srp(args: &[String]) -> Result<(), String> {
-    let opts = parse_options(args)?;
-    let root = workspace_root();
+/// What the SRP comparison measured.
+struct SrpResults {
+    rust: Timings,
+    /// Per column key (see [`PEERS`] and [`REFERENCES`]): its timings, when measured.
+    columns: Vec<(&'static str, Option<Timings>)>,
+    /// The Python script's `meta` object.
+    meta: Value,
+    /// The node script's `meta` object.
+    js_meta: Value,
+    notes: Vec<String>,
+}
+
+fn read_vectors(root: &Path) -> Result<(PathBuf, Value), String> {
     let vectors_path = root.join("../shared/srp-vectors.json");
     let vectors: Value = serde_json::from_str(
         &std::fs::read_to_string(&vectors_path)
             .map_err(|e| format!("reading {}: {e}", vectors_path.display()))?,
     )
     .map_err(|e| format!("parsing {}: {e}", vectors_path.display()))?;
-    if cfg!(debug_assertions) {
-        eprintln!(
-            "bench-srp: WARNING: xtask was built without optimizations; srp-core's timings are \
-             only meaningful with `cargo run --release -p xtask -- bench-srp`"
-        );
-    }
+    Ok((vectors_path, vectors))
+}
+
+/// The target directory (`CARGO_TARGET_DIR`, else `<root>/target`).
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+/// srp-core against the peers and references; rounds alternate the sides.
+fn measure_srp(
+    opts: &Options,
+    root: &Path,
+    python_env: Option<&python::Env>,
+    node_env: Option<&node::Env>,
+) -> Result<SrpResults, String> {
+    let (vectors_path, vectors) = read_vectors(root)?;
     let sample = Duration::from_millis(opts.sample_ms);
-    let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-
     let mut notes = Vec::new();
-    let python_env = opts.python.then(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("target"));
-        let system_python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
-        let env = python::prepare(&target.join("bench-venv"), &system_python);
-        notes.extend(env.notes.iter().cloned());
-        env
-    });
-
-    // Rounds alternate the two sides so that a burst of load elsewhere on the machine does not
+    // Rounds alternate the sides so that a burst of load elsewhere on the machine does not
     // hit only one of them; every figure is the fastest seen in any round.
     let mut rust = Timings::new();
     let mut columns: BTreeMap<&str, Timings> = BTreeMap::new();
     let mut meta = Value::Null;
+    let mut js_meta = Value::Null;
     for round in 1..=opts.rounds {
-        eprintln!("bench-srp: round {round}/{}: srp-core", opts.rounds);
+        eprintln!("bench: SRP round {round}/{}: srp-core", opts.rounds);
         merge_min(
             &mut rust,
             rust_side::measure(&vectors, opts.samples, sample)?,
         );
-        let Some(env) = &python_env else { continue };
-        eprintln!(
-            "bench-srp: round {round}/{}: references ({})",
-            opts.rounds,
-            env.python.display()
-        );
-        match python::run(
-            env,
-            &root.join("xtask/py/srp_bench.py"),
-            &vectors_path,
-            opts.samples,
-            opts.sample_ms,
-        ) {
-            Ok(py) => {
-                for key in std::iter::once("pycognito").chain(REFERENCES.iter().map(|(k, _)| *k)) {
-                    if let Some(t) = timings(&py[key]) {
-                        merge_min(columns.entry(key).or_default(), t);
+        if let Some(env) = python_env {
+            eprintln!(
+                "bench: SRP round {round}/{}: pycognito and references ({})",
+                opts.rounds,
+                env.python.display()
+            );
+            match python::run(
+                env,
+                &root.join("xtask/py/srp_bench.py"),
+                &vectors_path,
+                opts.samples,
+                opts.sample_ms,
+            ) {
+                Ok(py) => {
+                    for key in
+                        std::iter::once("pycognito").chain(REFERENCES.iter().map(|(k, _)| *k))
+                    {
+                        if let Some(t) = timings(&py[key]) {
+                            merge_min(columns.entry(key).or_default(), t);
+                        }
                     }
-                }
-                if round == 1 {
-                    if let Some(errors) = py["errors"].as_object() {
+                    if round == 1
+                        && let Some(errors) = py["errors"].as_object()
+                    {
                         for (what, err) in errors {
                             notes.push(format!("{what} skipped: {}", err.as_str().unwrap_or("?")));
                         }
                     }
+                    meta = py["meta"].clone();
                 }
-                meta = py["meta"].clone();
+                Err(e) => notes.push(format!("round {round}: reference script failed: {e}")),
             }
-            Err(e) => notes.push(format!("round {round}: reference script failed: {e}")),
+        }
+        if let Some(env) = node_env {
+            eprintln!(
+                "bench: SRP round {round}/{}: amazon-cognito-identity-js",
+                opts.rounds
+            );
+            match node::run_srp(env, &vectors_path, opts.samples, opts.sample_ms) {
+                Ok(js) => {
+                    if let Some(t) = timings(&js["js"]) {
+                        merge_min(columns.entry("js").or_default(), t);
+                    }
+                    js_meta = js["meta"].clone();
+                }
+                Err(e) => notes.push(format!(
+                    "round {round}: amazon-cognito-identity-js script failed: {e}"
+                )),
+            }
         }
     }
-
-    let columns: Vec<(&str, Option<Timings>)> = std::iter::once("pycognito")
-        .chain(REFERENCES.iter().map(|(k, _)| *k))
+    let keys = PEERS.iter().chain(REFERENCES).map(|(k, _)| *k);
+    let columns = keys
+        .filter(|k| *k != "js" || node_env.is_some())
         .map(|key| (key, columns.remove(key)))
         .collect();
-    let table = Table {
-        rust: &rust,
+    Ok(SrpResults {
+        rust,
         columns,
-    };
+        meta,
+        js_meta,
+        notes,
+    })
+}
 
-    println!();
-    println!("{}", table.text());
-    println!("Markdown:\n");
-    println!("{}", table.markdown());
-    println!();
-    let rustc = command_line("rustc", &["--version"]).unwrap_or_default();
-    println!(
+fn machine_line(load_before: &str) -> String {
+    format!(
         "Machine: {}, {} logical CPUs; load average before: {}",
         cpu_model(),
         std::thread::available_parallelism().map_or(0, usize::from),
@@ -200,8 +239,12 @@ pub(crate) fn srp(args: &[String]) -> Result<(), String> {
             .take(3)
             .collect::<Vec<_>>()
             .join(" ")
-    );
-    println!(
+    )
+}
+
+fn versions_line(meta: &Value) -> String {
+    let rustc = command_line("rustc", &["--version"]).unwrap_or_default();
+    format!(
         "srp-core: {rustc} ({}); pycognito {} on Python {}; {}; gmpy2 {} ({})",
         if cfg!(debug_assertions) {
             "UNOPTIMIZED build"
@@ -213,7 +256,40 @@ pub(crate) fn srp(args: &[String]) -> Result<(), String> {
         meta["openssl"].as_str().unwrap_or("OpenSSL -"),
         meta["gmpy2"].as_str().unwrap_or("-"),
         meta["gmp"].as_str().unwrap_or("GMP -"),
-    );
+    )
+}
+
+/// Runs the comparison and prints the tables.
+pub(crate) fn srp(args: &[String]) -> Result<(), String> {
+    let opts = parse_options(args)?;
+    let root = workspace_root();
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "bench-srp: WARNING: xtask was built without optimizations; srp-core's timings are \
+             only meaningful with `cargo run --release -p xtask -- bench-srp`"
+        );
+    }
+    let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let python_env = opts.python.then(|| {
+        let system_python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
+        python::prepare(&target_dir(&root).join("bench-venv"), &system_python, None)
+    });
+    let mut res = measure_srp(&opts, &root, python_env.as_ref(), None)?;
+    if let Some(env) = &python_env {
+        res.notes.splice(0..0, env.notes.iter().cloned());
+    }
+    let table = Table {
+        rust: &res.rust,
+        columns: std::mem::take(&mut res.columns),
+    };
+
+    println!();
+    println!("{}", table.text());
+    println!("Markdown:\n");
+    println!("{}", table.markdown());
+    println!();
+    println!("{}", machine_line(&load_before));
+    println!("{}", versions_line(&res.meta));
     println!(
         "Each figure: fastest per-call time over {} rounds x {} samples of ~{} ms.",
         opts.rounds, opts.samples, opts.sample_ms
@@ -221,7 +297,7 @@ pub(crate) fn srp(args: &[String]) -> Result<(), String> {
     for line in table.targets() {
         println!("{line}");
     }
-    for note in notes {
+    for note in res.notes {
         println!("Note: {note}");
     }
     Ok(())
@@ -264,9 +340,9 @@ impl Table<'_> {
     fn header(&self) -> Vec<String> {
         let mut h = vec!["operation".to_owned(), "srp-core".to_owned()];
         for (key, _) in &self.columns {
-            if *key == "pycognito" {
-                h.push("pycognito".to_owned());
-                h.push("pycognito / srp-core".to_owned());
+            if let Some((_, name)) = PEERS.iter().find(|(k, _)| k == key) {
+                h.push((*name).to_owned());
+                h.push(format!("{name} / srp-core"));
             } else {
                 let name = REFERENCES
                     .iter()
@@ -292,9 +368,10 @@ impl Table<'_> {
                     match (ours, theirs) {
                         (Some(o), Some(t)) => {
                             row.push(fmt_time(t));
-                            // pycognito: how many times faster srp-core is; the C references:
+                            // Peers: how many times faster srp-core is; the C references:
                             // how many times slower srp-core is.
-                            row.push(fmt_ratio(if *col == "pycognito" { t / o } else { o / t }));
+                            let peer = PEERS.iter().any(|(k, _)| k == col);
+                            row.push(fmt_ratio(if peer { t / o } else { o / t }));
                         }
                         (_, Some(t)) => {
                             row.push(fmt_time(t));
@@ -404,7 +481,7 @@ impl Table<'_> {
     }
 }
 
-/// `cargo xtask bench` (being written this session).
-pub(crate) fn all(_args: &[String]) -> Result<(), String> {
-    Err("cargo xtask bench: not implemented yet".to_owned())
+/// `cargo xtask bench`: every comparison in one run, one report (see `all.rs`).
+pub(crate) fn all(args: &[String]) -> Result<(), String> {
+    all::run(args)
 }

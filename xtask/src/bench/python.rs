@@ -1,4 +1,5 @@
-//! The Python side of `bench-srp`: a venv with pycognito (and gmpy2), then `xtask/py/srp_bench.py`.
+//! The Python side of `bench-srp` and `bench`: a venv with pycognito (and gmpy2), then
+//! `xtask/py/srp_bench.py`; `bench` also pins boto3 and the rest from the interop requirements.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -25,8 +26,8 @@ fn has_module(python: &Path, check: &str) -> bool {
     succeeds(Command::new(python).args(["-c", check]))
 }
 
-fn pip_install(python: &Path, spec: &str) -> bool {
-    eprintln!("bench-srp: pip install {spec}");
+fn pip_install(python: &Path, spec: &[&str]) -> bool {
+    eprintln!("bench: pip install {}", spec.join(" "));
     Command::new(python)
         .args([
             "-m",
@@ -34,20 +35,22 @@ fn pip_install(python: &Path, spec: &str) -> bool {
             "install",
             "--quiet",
             "--disable-pip-version-check",
-            spec,
+            "--no-input",
         ])
+        .args(spec)
         .status()
         .is_ok_and(|s| s.success())
 }
 
 /// Whether `check` runs, after installing `spec` if it did not at first.
 fn ensure(python: &Path, check: &str, spec: &str) -> bool {
-    has_module(python, check) || (pip_install(python, spec) && has_module(python, check))
+    has_module(python, check) || (pip_install(python, &[spec]) && has_module(python, check))
 }
 
-/// Creates (or reuses) the venv and installs pycognito and gmpy2 into it. Never fails: whatever
-/// is missing is reported in `notes` and its column is skipped.
-pub(crate) fn prepare(venv: &Path, system_python: &str) -> Env {
+/// Creates (or reuses) the venv and installs pycognito and gmpy2 into it; with `requirements`
+/// (a pinned requirements file), installs it first, again only when it changed since the last
+/// install. Never fails: whatever is missing is reported in `notes` and its column is skipped.
+pub(crate) fn prepare(venv: &Path, system_python: &str, requirements: Option<&Path>) -> Env {
     let mut notes = Vec::new();
     let python = venv.join("bin").join("python");
     if !python.exists() {
@@ -62,6 +65,24 @@ pub(crate) fn prepare(venv: &Path, system_python: &str) -> Env {
                 python: PathBuf::from(system_python),
                 notes,
             };
+        }
+    }
+    if let Some(reqs) = requirements {
+        let marker = venv.join("bench-requirements.txt");
+        let wanted = std::fs::read_to_string(reqs).unwrap_or_default();
+        let current = std::fs::read_to_string(&marker).unwrap_or_default();
+        if wanted.is_empty() || wanted != current {
+            let mut spec = vec!["-r"];
+            let shown = reqs.to_string_lossy();
+            spec.push(&shown);
+            if pip_install(&python, &spec) {
+                let _ = std::fs::write(&marker, &wanted);
+            } else {
+                notes.push(format!(
+                    "`pip install -r {}` failed: the pycognito sign-in rows may be skipped",
+                    reqs.display()
+                ));
+            }
         }
     }
     let pycognito_ok = "import importlib.metadata as m, pycognito; \
