@@ -303,6 +303,35 @@ async fn remembered_device_skips_mfa_and_refreshes_with_device_key() {
         Some(device.device_key.as_str())
     );
 
+    // Choice-based sign-in (USER_AUTH) names the device in InitiateAuth too: device SRP, no
+    // MFA question, with either password first factor.
+    for first in [FirstFactor::PasswordSrp, FirstFactor::Password] {
+        env.advance(Duration::from_secs(31));
+        env.emu.reset_stats();
+        let cfg = auth.config("erin").password(PW).flow(Flow::UserAuth {
+            preferred: Some(first),
+        });
+        let by_choice = signed_in(auth.sign_in_with(cfg).await.unwrap()).await;
+        let claims = unverified_claims(by_choice.tokens.access_token.expose()).unwrap();
+        assert_eq!(
+            claims.get("device_key").and_then(|v| v.as_str()),
+            Some(device.device_key.as_str()),
+            "{first:?}"
+        );
+        // InitiateAuth, the first factor's answer (SRP only), then DEVICE_SRP_AUTH and
+        // DEVICE_PASSWORD_VERIFIER.
+        let expected = if first == FirstFactor::PasswordSrp {
+            3
+        } else {
+            2
+        };
+        assert_eq!(
+            env.emu.stats().get("RespondToAuthChallenge").received,
+            expected,
+            "{first:?}"
+        );
+    }
+
     // Refresh with DEVICE_KEY and the token's username in SECRET_HASH.
     env.advance(Duration::from_secs(120));
     let refreshed = auth.refresh(&second).await.unwrap();

@@ -216,6 +216,7 @@ pub struct CognitoAuthBuilder {
     client_id: String,
     client_secret: Option<SensitiveString>,
     endpoint_url: Option<String>,
+    region: Option<String>,
     wire: Option<WireClient>,
     clock: Arc<dyn Clock>,
     devices: Arc<dyn DeviceStore>,
@@ -236,6 +237,28 @@ impl CognitoAuthBuilder {
     /// and the `AWS_ENDPOINT_URL*` variables decide.
     pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
         self.endpoint_url = Some(url.into());
+        self
+    }
+
+    /// The region, when it is not the one the pool id starts with (a pool id like
+    /// `us-east-1_AbCdEf` already names it). An [`endpoint_url`](Self::endpoint_url) or an
+    /// `AWS_ENDPOINT_URL*` variable still wins.
+    ///
+    /// ```
+    /// let auth = cognito_auth::CognitoAuth::builder("eu-west-1_AbCdEf", "client")
+    ///     .region("eu-central-1")
+    ///     .build()?;
+    /// # if std::env::var_os("AWS_ENDPOINT_URL").is_none()
+    /// #     && std::env::var_os("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER").is_none() {
+    /// assert_eq!(
+    ///     auth.wire().endpoint().url.to_string(),
+    ///     "https://cognito-idp.eu-central-1.amazonaws.com/"
+    /// );
+    /// # }
+    /// # Ok::<(), cognito_auth::Error>(())
+    /// ```
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
         self
     }
 
@@ -291,6 +314,9 @@ impl CognitoAuthBuilder {
                 if let Some(url) = &self.endpoint_url {
                     b = b.endpoint_url(url.clone());
                 }
+                if let Some(region) = &self.region {
+                    b = b.region(region.clone());
+                }
                 b.build().map_err(|e| Error::Config(e.to_string()))?
             }
         };
@@ -320,6 +346,7 @@ impl CognitoAuth {
             client_id: client_id.into(),
             client_secret: None,
             endpoint_url: None,
+            region: None,
             wire: None,
             clock: Arc::new(SystemClock),
             devices: Arc::new(MemoryDeviceStore::default()),

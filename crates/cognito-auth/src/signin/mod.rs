@@ -316,9 +316,9 @@ impl SignIn {
                 AuthFlowType::UserAuth
             }
         };
-        if let Some(device) = &self.config.device
-            && !matches!(flow, Flow::UserAuth { .. })
-        {
+        // Every flow names the remembered device up front (InitiateAuth's AuthParameters take
+        // DEVICE_KEY "to bypass multi-factor authentication with a remembered device").
+        if let Some(device) = &self.config.device {
             params.put("DEVICE_KEY", &device.device_key);
         }
         let client_id = SensitiveString::from(self.config.client_id.as_str());
