@@ -20,6 +20,42 @@ use std::time::Duration;
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
 
+/// The default transport, keeping every secret the emulator answers with: challenge `Session`s,
+/// tokens, TOTP secrets (whatever the journey's own values do not show, e.g. the `Session` of a
+/// pending MFA question).
+struct Recorder {
+    inner: cognito_wire::HyperTransport,
+    seen: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+impl cognito_wire::Transport for Recorder {
+    fn send(
+        &self,
+        req: http::Request<bytes::Bytes>,
+    ) -> cognito_wire::BoxFuture<
+        '_,
+        Result<http::Response<bytes::Bytes>, cognito_wire::error::TransportError>,
+    > {
+        Box::pin(async move {
+            let resp = self.inner.send(req).await?;
+            if let Ok(body) = serde_json::from_slice::<serde_json::Value>(resp.body()) {
+                let mut seen = self.seen.lock().unwrap();
+                for key in ["Session", "SecretCode"] {
+                    if let Some(v) = body[key].as_str() {
+                        seen.push((key.to_owned(), v.to_owned()));
+                    }
+                }
+                for key in ["AccessToken", "IdToken", "RefreshToken"] {
+                    if let Some(v) = body["AuthenticationResult"][key].as_str() {
+                        seen.push((key.to_owned(), v.to_owned()));
+                    }
+                }
+            }
+            Ok(resp)
+        })
+    }
+}
+
 impl Write for Capture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0.lock().unwrap().extend_from_slice(buf);
@@ -109,8 +145,21 @@ async fn no_secret_reaches_logs_debug_or_cli_output() {
 
     // Sign-up, confirmation, SRP sign-in, TOTP, MFA sign-in with a new device, device sign-in,
     // refresh, password change, admin calls, revocation.
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let recording = || {
+        cognito_wire::Client::builder()
+            .pool_id(env.pool_id.clone())
+            .endpoint_url(env.emu.url())
+            .transport(Recorder {
+                inner: cognito_wire::HyperTransport::new().unwrap(),
+                seen: seen.clone(),
+            })
+            .build()
+            .unwrap()
+    };
     let auth = env
         .auth_builder()
+        .wire_client(recording())
         .device_policy(DevicePolicy::Remember)
         .build()
         .unwrap();
@@ -118,7 +167,7 @@ async fn no_secret_reaches_logs_debug_or_cli_output() {
     auth.sign_up("hygiene-user", PW, &attrs).await.unwrap();
     let code = env.emu.latest_code(&env.pool_id, "hygiene-user").unwrap();
     auth.confirm_sign_up("hygiene-user", &code).await.unwrap();
-    let plain = env.auth_builder().build().unwrap();
+    let plain = env.auth_builder().wire_client(recording()).build().unwrap();
     let first = plain
         .sign_in("hygiene-user", PW)
         .await
@@ -158,6 +207,28 @@ async fn no_secret_reaches_logs_debug_or_cli_output() {
         .session()
         .unwrap();
     secrets.add_session(&mfa);
+    // A question left pending (its Session only in the recorder's list), and a wrong code.
+    env.advance(Duration::from_secs(30));
+    let SignInOutcome::NeedsInput(pending) = plain.sign_in("hygiene-user", PW).await.unwrap()
+    else {
+        panic!("MFA expected without the device")
+    };
+    let pending_debug = format!("{pending:?}");
+    let right = env.totp_now(totp_secret.expose());
+    let wrong_code = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let SignInOutcome::NeedsInput(retry) = pending
+        .answer(Answer::Code(wrong_code.into()))
+        .await
+        .unwrap()
+    else {
+        panic!("a wrong code asks again")
+    };
+    assert!(retry.rejected().is_some());
+    let pending_debug = format!("{pending_debug}{retry:?}");
     let device = auth
         .sign_in("hygiene-user", PW)
         .await
@@ -210,9 +281,22 @@ async fn no_secret_reaches_logs_debug_or_cli_output() {
         .await
         .unwrap();
 
+    // Everything the emulator answered with that is secret.
+    {
+        let seen = seen.lock().unwrap();
+        let sessions = seen.iter().filter(|(k, _)| k == "Session").count();
+        assert!(
+            sessions >= 3,
+            "the recorder saw the challenge sessions: {sessions}"
+        );
+        for (what, value) in seen.iter() {
+            secrets.add(what, value);
+        }
+    }
+
     // Debug of every secret-bearing value, and error displays.
     let debug = format!(
-        "{first:?}{mfa:?}{device:?}{refreshed:?}{auth:?}{admin:?}{bad_admin:?}{wrong:?}{wrong}{totp_secret:?}{:?}",
+        "{first:?}{mfa:?}{device:?}{refreshed:?}{auth:?}{admin:?}{bad_admin:?}{wrong:?}{wrong}{totp_secret:?}{pending_debug}{:?}",
         auth.config("hygiene-user")
             .password(PW)
             .client_secret(client_secret.as_str())
