@@ -620,7 +620,7 @@ async fn self_service_account_journey() {
     auth.set_mfa_preference(
         &token,
         MfaPreference {
-            totp: Some((true, true)),
+            totp: Some(MfaSetting::enabled(true)),
             ..Default::default()
         },
     )

@@ -8,7 +8,7 @@
     clippy::indexing_slicing
 )]
 
-use cognito_auth::{Answer, DevicePolicy, MfaPreference, Session, SignInOutcome};
+use cognito_auth::{Answer, DevicePolicy, MfaPreference, MfaSetting, Session, SignInOutcome};
 use cognito_emulator::{ClientSpec, DeviceTracking, EmulatorConfig, MfaConfig, PoolSpec};
 use pycognito_tests::Env;
 use std::collections::BTreeMap;
@@ -188,7 +188,7 @@ async fn no_secret_reaches_logs_debug_or_cli_output() {
             .unwrap()
     );
     let pref = MfaPreference {
-        totp: Some((true, true)),
+        totp: Some(MfaSetting::enabled(true)),
         ..Default::default()
     };
     plain

@@ -73,7 +73,7 @@ impl AdminError {
     }
 
     /// The Cognito error code (`"UserNotFoundException"`), when Cognito answered with one.
-    pub fn error_code(&self) -> Option<&str> {
+    pub fn service_code(&self) -> Option<&str> {
         self.service_error().map(ServiceErrorKind::code)
     }
 

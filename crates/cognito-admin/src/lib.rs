@@ -64,6 +64,7 @@ mod aws_config_support;
 
 pub use attributes::{AttributeMap, attributes_to_map, map_to_attributes};
 pub use client::{AdminClient, AdminClientBuilder};
+pub use cognito_auth::{MfaPreference, MfaSetting};
 pub use credentials::{EnvCredentials, static_credentials};
 pub use error::AdminError;
 pub use filter::Filter;
@@ -71,7 +72,7 @@ pub use groups::GroupSpec;
 pub use paginate::ItemStream;
 pub use signer::{SigV4Signer, SigV4SignerBuilder, SignError};
 pub use signin::{AdminSignInOutcome, PendingSignIn};
-pub use users::{MfaPreference, MfaSetting, NewUser, UserQuery};
+pub use users::{NewUser, UserQuery};
 
 /// Re-exported so callers can name credentials and providers without another dependency.
 pub use aws_credential_types::Credentials;

@@ -9,10 +9,11 @@ use cognito_wire::{
     AdminListDevicesRequest, AdminListDevicesResponse, AdminResetUserPasswordRequest,
     AdminSetUserMFAPreferenceRequest, AdminSetUserPasswordRequest, AdminUpdateDeviceStatusRequest,
     AdminUpdateUserAttributesRequest, AdminUserGlobalSignOutRequest, AttributeType,
-    DeliveryMediumType, DeviceRememberedStatusType, DeviceType, EmailMfaSettingsType,
-    ListUsersRequest, ListUsersResponse, MessageActionType, SMSMfaSettingsType, SensitiveString,
-    SoftwareTokenMfaSettingsType, UserType, op,
+    DeliveryMediumType, DeviceRememberedStatusType, DeviceType, ListUsersRequest,
+    ListUsersResponse, MessageActionType, SensitiveString, UserType, op,
 };
+
+use cognito_auth::MfaPreference;
 
 use crate::attributes::attribute;
 use crate::client::AdminClient;
@@ -188,41 +189,6 @@ impl UserQuery {
     }
 }
 
-/// One MFA method's setting for `AdminSetUserMFAPreference`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MfaSetting {
-    /// The method is enabled.
-    pub enabled: bool,
-    /// The method is the preferred one.
-    pub preferred: bool,
-}
-
-impl MfaSetting {
-    /// Enabled, and preferred or not.
-    pub fn enabled(preferred: bool) -> Self {
-        MfaSetting {
-            enabled: true,
-            preferred,
-        }
-    }
-
-    /// Disabled.
-    pub fn disabled() -> Self {
-        MfaSetting::default()
-    }
-}
-
-/// A user's MFA preference; `None` leaves a method as it is.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MfaPreference {
-    /// SMS.
-    pub sms: Option<MfaSetting>,
-    /// Software token (TOTP).
-    pub software_token: Option<MfaSetting>,
-    /// Email OTP.
-    pub email: Option<MfaSetting>,
-}
-
 impl AdminClient {
     /// `AdminCreateUser`: the created user.
     pub async fn create_user(&self, user: NewUser) -> Result<UserType, AdminError> {
@@ -378,21 +344,11 @@ impl AdminClient {
         preference: MfaPreference,
     ) -> Result<(), AdminError> {
         let mut req = AdminSetUserMFAPreferenceRequest::new(self.pool_id(), username);
-        req.sms_mfa_settings = preference.sms.map(|s| SMSMfaSettingsType {
-            enabled: Some(s.enabled),
-            preferred_mfa: Some(s.preferred),
-        });
-        req.software_token_mfa_settings =
-            preference
-                .software_token
-                .map(|s| SoftwareTokenMfaSettingsType {
-                    enabled: Some(s.enabled),
-                    preferred_mfa: Some(s.preferred),
-                });
-        req.email_mfa_settings = preference.email.map(|s| EmailMfaSettingsType {
-            enabled: Some(s.enabled),
-            preferred_mfa: Some(s.preferred),
-        });
+        (
+            req.sms_mfa_settings,
+            req.software_token_mfa_settings,
+            req.email_mfa_settings,
+        ) = preference.settings();
         self.call::<op::AdminSetUserMFAPreference>(&req).await?;
         Ok(())
     }

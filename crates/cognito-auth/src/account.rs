@@ -16,15 +16,76 @@ fn attributes(map: &BTreeMap<String, String>) -> Vec<AttributeType> {
         .collect()
 }
 
-/// Which MFA methods to enable and prefer.
+/// One MFA method's setting: enabled or not, preferred or not.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MfaSetting {
+    /// The method is enabled.
+    pub enabled: bool,
+    /// The method is the preferred one.
+    pub preferred: bool,
+}
+
+impl MfaSetting {
+    /// Enabled, and preferred or not.
+    pub fn enabled(preferred: bool) -> Self {
+        MfaSetting {
+            enabled: true,
+            preferred,
+        }
+    }
+
+    /// Disabled.
+    pub fn disabled() -> Self {
+        MfaSetting::default()
+    }
+}
+
+/// Which MFA methods to enable and prefer (`SetUserMFAPreference`, and cognito-admin's
+/// `AdminSetUserMFAPreference`); `None` leaves a method as it is.
+///
+/// ```
+/// use cognito_auth::{MfaPreference, MfaSetting};
+/// let totp_only = MfaPreference {
+///     totp: Some(MfaSetting::enabled(true)),
+///     sms: Some(MfaSetting::disabled()),
+///     ..MfaPreference::default()
+/// };
+/// assert!(totp_only.email.is_none());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct MfaPreference {
-    /// SMS: (enabled, preferred); `None` leaves it unchanged.
-    pub sms: Option<(bool, bool)>,
-    /// TOTP: (enabled, preferred).
-    pub totp: Option<(bool, bool)>,
-    /// Email: (enabled, preferred).
-    pub email: Option<(bool, bool)>,
+    /// SMS.
+    pub sms: Option<MfaSetting>,
+    /// Software token (TOTP).
+    pub totp: Option<MfaSetting>,
+    /// Email OTP.
+    pub email: Option<MfaSetting>,
+}
+
+impl MfaPreference {
+    /// The three `*MfaSettingsType` members of a (Admin)SetUserMFAPreference request.
+    pub fn settings(
+        &self,
+    ) -> (
+        Option<SMSMfaSettingsType>,
+        Option<SoftwareTokenMfaSettingsType>,
+        Option<EmailMfaSettingsType>,
+    ) {
+        (
+            self.sms.map(|s| SMSMfaSettingsType {
+                enabled: Some(s.enabled),
+                preferred_mfa: Some(s.preferred),
+            }),
+            self.totp.map(|s| SoftwareTokenMfaSettingsType {
+                enabled: Some(s.enabled),
+                preferred_mfa: Some(s.preferred),
+            }),
+            self.email.map(|s| EmailMfaSettingsType {
+                enabled: Some(s.enabled),
+                preferred_mfa: Some(s.preferred),
+            }),
+        )
+    }
 }
 
 impl CognitoAuth {
@@ -215,18 +276,11 @@ impl CognitoAuth {
         pref: MfaPreference,
     ) -> Result<(), Error> {
         let mut req = SetUserMFAPreferenceRequest::new(access_token.clone());
-        req.sms_mfa_settings = pref.sms.map(|(e, p)| SMSMfaSettingsType {
-            enabled: Some(e),
-            preferred_mfa: Some(p),
-        });
-        req.software_token_mfa_settings = pref.totp.map(|(e, p)| SoftwareTokenMfaSettingsType {
-            enabled: Some(e),
-            preferred_mfa: Some(p),
-        });
-        req.email_mfa_settings = pref.email.map(|(e, p)| EmailMfaSettingsType {
-            enabled: Some(e),
-            preferred_mfa: Some(p),
-        });
+        (
+            req.sms_mfa_settings,
+            req.software_token_mfa_settings,
+            req.email_mfa_settings,
+        ) = pref.settings();
         self.wire().call::<op::SetUserMFAPreference>(&req).await?;
         Ok(())
     }

@@ -22,7 +22,7 @@ mod provider;
 mod signin;
 mod tokens;
 
-pub use account::MfaPreference;
+pub use account::{MfaPreference, MfaSetting};
 pub use client::{
     CognitoAuth, CognitoAuthBuilder, DevicePolicy, Error, PendingSignIn, RefreshMode, Session,
     SignInOutcome, WebAuthnAuthenticator,

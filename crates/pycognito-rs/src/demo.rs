@@ -7,7 +7,8 @@
 
 use cognito_auth::jwt::{CognitoJwtVerifier, TokenUse};
 use cognito_auth::{
-    Answer, CodeKind, CognitoAuth, DevicePolicy, MfaPreference, Question, Session, SignInOutcome,
+    Answer, CodeKind, CognitoAuth, DevicePolicy, MfaPreference, MfaSetting, Question, Session,
+    SignInOutcome,
 };
 use cognito_emulator::{
     ClientSpec, DeviceTracking, Emulator, EmulatorConfig, ManualClock, MfaConfig, PoolSpec,
@@ -201,7 +202,7 @@ pub async fn run() -> Result<(), DemoError> {
         return Err(fail("TOTP set-up", "the code was not accepted"));
     }
     let pref = MfaPreference {
-        totp: Some((true, true)),
+        totp: Some(MfaSetting::enabled(true)),
         ..Default::default()
     };
     auth.set_mfa_preference(token, pref)

@@ -58,7 +58,7 @@ pub use middleware::{BearerAuth, BearerAuthError, BearerAuthLayer, TokenKind};
 /// Re-exported so callers need no other dependency for the common types.
 pub use cognito_admin::AttributeMap;
 pub use cognito_auth::{
-    Answer, CodeKind, DeviceCredentials, DevicePolicy, MfaPreference, NewDevice, Question,
-    RefreshMode, Session, TokenProvider, TokenSet,
+    Answer, CodeKind, DeviceCredentials, DevicePolicy, MfaPreference, MfaSetting, NewDevice,
+    Question, RefreshMode, Session, TokenProvider, TokenSet,
 };
 pub use cognito_wire::SensitiveString;

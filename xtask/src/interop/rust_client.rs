@@ -5,7 +5,7 @@ use super::check::{Check, Ctx, ensure, totp, unix_now};
 use cognito_auth::jwt::{CognitoJwtVerifier, TokenUse};
 use cognito_auth::{
     Answer, CodeKind, CognitoAuth, DevicePolicy, FirstFactor, Flow, MemoryDeviceStore,
-    MfaPreference, PendingSignIn, Question, Session, SignInOutcome, unverified_claims,
+    MfaPreference, MfaSetting, PendingSignIn, Question, Session, SignInOutcome, unverified_claims,
 };
 use cognito_emulator::{
     AppClient, ClientSpec, DeviceTracking, Emulator, MfaConfig, PoolSpec, UserMfaSpec, UserSpec,
@@ -236,7 +236,7 @@ async fn totp_flow(emu: &Emulator) -> Check {
         .ctx("VerifySoftwareToken")?;
     ensure(ok, "VerifySoftwareToken SUCCESS")?;
     let pref = MfaPreference {
-        totp: Some((true, true)),
+        totp: Some(MfaSetting::enabled(true)),
         ..MfaPreference::default()
     };
     fx.auth

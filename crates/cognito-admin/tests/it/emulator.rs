@@ -54,7 +54,7 @@ async fn setup() -> Env {
 }
 
 fn code(err: &cognito_admin::AdminError) -> &str {
-    err.error_code()
+    err.service_code()
         .unwrap_or_else(|| panic!("not a service error: {err:?}"))
 }
 
@@ -411,7 +411,7 @@ async fn admin_sign_in_asks_again_after_a_wrong_code() {
         panic!("a wrong code asks again")
     };
     assert_eq!(
-        again.rejected().and_then(|e| e.error_code()),
+        again.rejected().and_then(|e| e.service_code()),
         Some("CodeMismatchException")
     );
     assert!(matches!(again.question(), Question::Code { .. }));

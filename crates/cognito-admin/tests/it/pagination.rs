@@ -216,7 +216,7 @@ async fn errors_end_the_stream_after_the_good_items() {
     let first = items.try_next().await.unwrap().unwrap();
     assert_eq!(username(&first), "a");
     let err = items.try_next().await.unwrap_err();
-    assert_eq!(err.error_code(), Some("InvalidParameterException"));
+    assert_eq!(err.service_code(), Some("InvalidParameterException"));
     assert!(
         items.try_next().await.unwrap().is_none(),
         "nothing after an error"

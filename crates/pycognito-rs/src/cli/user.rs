@@ -3,7 +3,8 @@
 use super::context::{self, StoredSession};
 use super::{CliError, Global, prompt};
 use cognito_auth::{
-    Answer, CodeKind, DevicePolicy, DeviceStore, Flow, MfaPreference, Question, SignInOutcome,
+    Answer, CodeKind, DevicePolicy, DeviceStore, Flow, MfaPreference, MfaSetting, Question,
+    SignInOutcome,
 };
 use cognito_wire::{ChallengeNameType, SensitiveString};
 use std::collections::BTreeMap;
@@ -466,7 +467,7 @@ pub async fn mfa(g: &Global, c: MfaCommand) -> Result<(), CliError> {
             auth.set_mfa_preference(
                 token,
                 MfaPreference {
-                    totp: Some((true, true)),
+                    totp: Some(MfaSetting::enabled(true)),
                     ..Default::default()
                 },
             )
@@ -480,7 +481,10 @@ pub async fn mfa(g: &Global, c: MfaCommand) -> Result<(), CliError> {
             preferred,
         } => {
             let pick = |t: Option<Toggle>, name: &str| {
-                t.map(|t| (matches!(t, Toggle::On), preferred.as_deref() == Some(name)))
+                t.map(|t| MfaSetting {
+                    enabled: matches!(t, Toggle::On),
+                    preferred: preferred.as_deref() == Some(name),
+                })
             };
             let pref = MfaPreference {
                 totp: pick(totp, "totp"),

@@ -3,7 +3,7 @@
 use super::{Cognito, User};
 use crate::PycognitoError;
 use cognito_admin::AttributeMap;
-use cognito_auth::{DeviceCredentials, MfaPreference, NewDevice};
+use cognito_auth::{DeviceCredentials, MfaPreference, MfaSetting, NewDevice};
 use cognito_wire::{DeviceType, SensitiveString, SignUpResponse};
 use std::collections::BTreeMap;
 
@@ -248,12 +248,15 @@ impl Cognito {
             ));
         }
         self.set_mfa_preference(MfaPreference {
-            sms: Some((sms_mfa, preferred == Some(MfaMethod::Sms))),
-            totp: Some((
-                software_token_mfa,
-                preferred == Some(MfaMethod::SoftwareToken),
-            )),
-            email: (preferred == Some(MfaMethod::Email)).then_some((true, true)),
+            sms: Some(MfaSetting {
+                enabled: sms_mfa,
+                preferred: preferred == Some(MfaMethod::Sms),
+            }),
+            totp: Some(MfaSetting {
+                enabled: software_token_mfa,
+                preferred: preferred == Some(MfaMethod::SoftwareToken),
+            }),
+            email: (preferred == Some(MfaMethod::Email)).then_some(MfaSetting::enabled(true)),
         })
         .await
     }
