@@ -3,20 +3,27 @@
 
 use crate::state::State;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Writes the state file atomically.
-pub(crate) fn save(path: &Path, st: &State) -> std::io::Result<()> {
-    let bytes = serde_json::to_vec(st).map_err(std::io::Error::other)?;
+/// The state file's directory and the prefix of its temporary files (`.<name>.tmp-`, then the
+/// writer's process id).
+fn tmp_prefix(path: &Path) -> (PathBuf, String) {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
+        _ => PathBuf::from("."),
     };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "state.json".to_owned());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    (dir, format!(".{name}.tmp-"))
+}
+
+/// Writes the state file atomically.
+pub(crate) fn save(path: &Path, st: &State) -> std::io::Result<()> {
+    let bytes = serde_json::to_vec(st).map_err(std::io::Error::other)?;
+    let (dir, prefix) = tmp_prefix(path);
+    let tmp = dir.join(format!("{prefix}{}", std::process::id()));
     {
         // The state holds the pools' private signing keys, SRP verifiers and TOTP secrets:
         // readable by its owner only.
@@ -39,8 +46,36 @@ pub(crate) fn save(path: &Path, st: &State) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Loads a state file; a missing file is an empty state.
+/// Removes the temporary files that writers killed mid-write left beside the state file (a
+/// `kill -9` between the write and the rename). Only files of processes that no longer run are
+/// removed, which Linux tells through `/proc`; elsewhere they are left alone. Best effort.
+pub(crate) fn remove_stale_tmp_files(path: &Path) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let (dir, prefix) = tmp_prefix(path);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Loads a state file; a missing file is an empty state. Leftover temporary files of dead
+/// writers are removed first.
 pub(crate) fn load(path: &Path) -> Result<State, String> {
+    remove_stale_tmp_files(path);
     match std::fs::read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),

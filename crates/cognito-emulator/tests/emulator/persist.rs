@@ -86,6 +86,20 @@ async fn kill_9_at_any_moment_leaves_a_loadable_file() {
     let dir = temp_dir("kill9");
     let file = dir.join("state.json");
     let exe = std::env::current_exe().unwrap();
+    // Leftovers: one of a writer that is gone (removed at the next start), one of a process
+    // that still runs (pid 1: kept, it could be mid-write).
+    let gone = {
+        let mut c = Command::new(&exe)
+            .arg("--list")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = c.id();
+        c.wait().unwrap();
+        pid
+    };
+    std::fs::write(dir.join(format!(".state.json.tmp-{gone}")), b"{partial").unwrap();
+    std::fs::write(dir.join(".state.json.tmp-1"), b"{partial").unwrap();
     let mut last_users = 0usize;
     for round in 0..6u64 {
         let mut child = Command::new(&exe)
@@ -116,6 +130,20 @@ async fn kill_9_at_any_moment_leaves_a_loadable_file() {
                 .unwrap_or(0),
         );
         assert!(users >= last_users, "no data lost that was already durable");
+        #[cfg(target_os = "linux")]
+        {
+            let left: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(".state.json.tmp-"))
+                .collect();
+            assert_eq!(
+                left,
+                [".state.json.tmp-1"],
+                "a dead writer's temporary file is left, or a live one's removed"
+            );
+        }
         last_users = users;
         emu.shutdown().await;
     }
