@@ -52,6 +52,12 @@ impl cognito_auth::Clock for SharedClock {
     }
 }
 
+/// A time as RFC 3339 (`2026-12-02T01:57:21Z`).
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
+}
+
 fn system_to_offset(t: SystemTime) -> OffsetDateTime {
     let secs = t
         .duration_since(UNIX_EPOCH)
@@ -172,7 +178,7 @@ pub async fn run() -> Result<(), DemoError> {
     report.ok(
         "USER_SRP_AUTH -> PASSWORD_VERIFIER",
         t,
-        format!("tokens until {}", first.tokens.expires_at),
+        format!("tokens until {}", rfc3339(first.tokens.expires_at)),
     );
     let wrong = auth.sign_in(USERNAME, "not-the-password").await;
     match wrong {
@@ -306,7 +312,7 @@ pub async fn run() -> Result<(), DemoError> {
     report.ok(
         "REFRESH_TOKEN_AUTH with DEVICE_KEY",
         t,
-        format!("new tokens until {}", refreshed.expires_at),
+        format!("new tokens until {}", rfc3339(refreshed.expires_at)),
     );
 
     // 9. Admin group round trip (SigV4 with the emulator's test credentials).
