@@ -394,7 +394,16 @@ pub fn secret_hash(username: &str) -> String {
 
 /// Adds `host`, `x-amz-date` and a valid SigV4 `authorization` (credentials `test`/`test`,
 /// region us-east-1, the harness clock) to `headers`.
+///
+/// It signs the request target the server verifies: the URI's path and query, `/` when it has
+/// none (authority form). Signing the raw fuzzed target instead made aws-sigv4 1.3 panic on an
+/// authority-form target such as `AWSCognitoIdentityProviderService.DescribeUserPool` (an
+/// `expect` in aws-smithy-http's query writer), which the server never hands it.
 fn sigv4_sign(method: &str, path: &str, headers: &mut Vec<(String, String)>, body: &[u8]) {
+    let Ok(uri) = path.parse::<http::Uri>() else {
+        return;
+    };
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
     if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
         headers.push(("host".to_owned(), "127.0.0.1".to_owned()));
     }
@@ -436,6 +445,32 @@ fn sigv4_sign(method: &str, path: &str, headers: &mut Vec<(String, String)>, bod
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    /// The fuzzer's first crash (2026-12-02): a signed request whose target is authority-form.
+    /// The harness signs what the server verifies, so this runs, and reaches the operations.
+    #[test]
+    fn a_signed_request_with_an_authority_form_target() {
+        let h = Harness::new().unwrap();
+        let out = h.run(
+            b"POST /\nx-amz-target: AWSCognitoIdentityProviderService.ListUserPools\nx-fuzz-sign: 1\n\n\
+              {\"MaxResults\": 10}\n=====\n\
+              POS\xff\xff\xff\xff\xff\xff\xff\xffz-target: AWSCognitoIdentityProviderService.DescribeUserPool\n\
+              x-amz-target: AWSCognitoIdentityProviderService.DescribeUserPool\nx-fuzz-sign: 1\n\n\
+              {\"UserPoolId\": \"$POOL\"}\n=====\n\
+              POST AWSCognitoIdentityProviderService.DescribeUserPool\n\
+              x-amz-target: AWSCognitoIdentityProviderService.DescribeUserPool\nx-fuzz-sign: 1\n\n\
+              {\"UserPoolId\": \"$POOL\"}",
+        );
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[0].status, 200);
+        assert!(out.iter().all(|o| o.status < 500), "{out:?}");
+        assert_eq!(
+            out[2].status,
+            200,
+            "{:?}",
+            String::from_utf8_lossy(&out[2].body)
+        );
+    }
 
     #[test]
     fn harness_reaches_the_operations() {

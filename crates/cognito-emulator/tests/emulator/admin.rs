@@ -428,3 +428,58 @@ async fn list_users_filter_escapes() {
         .unwrap_err();
     assert_eq!(e.code, "InvalidParameterException");
 }
+
+/// One raw HTTP/1.1 request on a fresh connection; the whole answer (empty when the server
+/// closed the connection without one).
+async fn raw_http(url: &str, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut out)).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Request targets on which aws-sigv4 1.3 panics when it signs them without a Host header (seen
+/// while fuzzing): the server verifies the signature of each over its Host header and URI path,
+/// refuses it with InvalidSignatureException on a connection that answers, and goes on serving.
+#[tokio::test]
+async fn odd_request_targets_of_signed_calls_are_refused_not_panicked_on() {
+    let env = env(false).await;
+    env.user("alice", "Passw0rd!");
+    let addr = env.emu.url().trim_start_matches("http://").to_owned();
+    let amz_date = time::OffsetDateTime::from(env.emu.now())
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .unwrap();
+    let body = json!({"UserPoolId": env.pool, "Username": "alice"}).to_string();
+    for target in ["//x", "/?x=%zz", "*", "/%"] {
+        let request = format!(
+            "POST {target} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\
+             content-type: application/x-amz-json-1.1\r\n\
+             x-amz-target: AWSCognitoIdentityProviderService.AdminGetUser\r\n\
+             x-amz-date: {amz_date}\r\n\
+             authorization: AWS4-HMAC-SHA256 Credential=test/{}/us-east-1/cognito-idp/aws4_request, \
+             SignedHeaders=host;x-amz-date;x-amz-target, Signature={}\r\n\
+             content-length: {}\r\n\r\n{body}",
+            &amz_date[..8],
+            "0".repeat(64),
+            body.len()
+        );
+        let answer = raw_http(&env.emu.url(), &request).await;
+        assert!(
+            answer.starts_with("HTTP/1.1 400") && answer.contains("InvalidSignatureException"),
+            "{target}: {answer:?}"
+        );
+    }
+    let u = env
+        .admin(
+            "AdminGetUser",
+            json!({"UserPoolId": env.pool, "Username": "alice"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(u["Username"], "alice");
+}
