@@ -5,6 +5,7 @@
 //! refresh, an admin group round trip (SigV4), and global sign-out. The emulator runs on a manual
 //! clock shared with the client, so TOTP steps do not wait for the next 30-second window.
 
+use crate::cli::rfc3339;
 use cognito_auth::jwt::{CognitoJwtVerifier, TokenUse};
 use cognito_auth::{
     Answer, CodeKind, CognitoAuth, DevicePolicy, MfaPreference, MfaSetting, Question, Session,
@@ -50,12 +51,6 @@ impl cognito_auth::Clock for SharedClock {
     fn now(&self) -> OffsetDateTime {
         system_to_offset(cognito_emulator::Clock::now(self.0.as_ref()))
     }
-}
-
-/// A time as RFC 3339 (`2026-12-02T01:57:21Z`).
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.to_string())
 }
 
 fn system_to_offset(t: SystemTime) -> OffsetDateTime {

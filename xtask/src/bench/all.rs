@@ -19,8 +19,7 @@ use super::procs::{self, CLIENT, EmulatorProcess, LoopResult, PASSWORD, POOL};
 use super::{Options, Table, node, python, rust_side};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use cognito_auth::CognitoAuth;
-use cognito_auth::jwt::{CognitoJwtVerifier, HttpJwksFetcher, JwksFetcher as _, TokenUse};
+use cognito_auth::jwt::TokenUse;
 use serde_json::Value;
 use srp_core::ring::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use std::fmt::Write as _;
@@ -397,15 +396,15 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     }
 
     // 3. Cold one-shot login.
+    let logins = Logins {
+        cli: &cli,
+        python: pycognito_python.as_deref(),
+        root: &root,
+        url: &emu.url,
+        work: &work,
+    };
     loads.push(("cold login".to_owned(), load_average()));
-    let cold = cold_logins(
-        &opts,
-        &cli,
-        pycognito_python.as_deref(),
-        &root,
-        &emu.url,
-        &work,
-    );
+    let cold = cold_logins(&opts, &logins);
     match cold {
         Ok((mut cli_t, mut py_t)) => {
             let (cli_min, cli_med) = (min(&cli_t), median(&mut cli_t));
@@ -442,14 +441,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
 
     // 4. Peak memory.
     loads.push(("RSS".to_owned(), load_average()));
-    match peak_rss(
-        &opts,
-        &cli,
-        pycognito_python.as_deref(),
-        &root,
-        &emu.url,
-        &work,
-    ) {
+    match peak_rss(&opts, &logins) {
         Ok((ours, theirs)) => {
             #[allow(clippy::cast_precision_loss)] // KiB
             let mib = |kib: u64| kib as f64 / 1024.0;
@@ -622,35 +614,15 @@ fn jwt(url: &str, opts: &Options) -> Result<(f64, f64), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("tokio: {e}"))?;
-    let issuer = format!("{url}/{POOL}");
-    let jwks_uri = format!("{issuer}/.well-known/jwks.json");
     let (token, jwks, verifier) = rt.block_on(async {
-        let auth = CognitoAuth::builder(POOL, CLIENT)
-            .endpoint_url(url)
-            .build()
-            .map_err(|e| format!("CognitoAuth: {e}"))?;
+        let (auth, verifier, jwks) =
+            procs::emulator_client(url, POOL, CLIENT, TokenUse::Access).await?;
         let session = auth
             .sign_in("alice", PASSWORD)
             .await
             .map_err(|e| format!("sign-in: {e}"))?
             .session()
             .ok_or("the sign-in asked a question")?;
-        let verifier = CognitoJwtVerifier::builder(POOL)
-            .client_id(CLIENT)
-            .token_use(TokenUse::Access)
-            .issuer(issuer.clone())
-            .jwks_uri(jwks_uri.clone())
-            .build()
-            .map_err(|e| format!("verifier: {e}"))?;
-        verifier
-            .hydrate(time::OffsetDateTime::now_utc())
-            .await
-            .map_err(|e| format!("JWKS: {e}"))?;
-        let fetcher = HttpJwksFetcher::new().map_err(|e| format!("JWKS fetcher: {e}"))?;
-        let jwks = fetcher
-            .fetch(&jwks_uri)
-            .await
-            .map_err(|e| format!("JWKS: {e}"))?;
         Ok::<_, String>((
             session.tokens.access_token.expose().to_owned(),
             jwks,
@@ -659,13 +631,13 @@ fn jwt(url: &str, opts: &Options) -> Result<(f64, f64), String> {
     })?;
     // The raw side: the signing input, the signature and the key named by the header's kid.
     let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(sig), None) =
+    let (Some(header_b64), Some(payload), Some(sig), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err("the access token is not a JWS".to_owned());
     };
     let decode = |s: &str| B64.decode(s).map_err(|e| format!("base64: {e}"));
-    let header: Value = serde_json::from_slice(&decode(header)?).map_err(|e| e.to_string())?;
+    let header: Value = serde_json::from_slice(&decode(header_b64)?).map_err(|e| e.to_string())?;
     let jwks: Value = serde_json::from_slice(&jwks).map_err(|e| e.to_string())?;
     let key = jwks["keys"]
         .as_array()
@@ -675,10 +647,7 @@ fn jwt(url: &str, opts: &Options) -> Result<(f64, f64), String> {
         n: decode(key["n"].as_str().ok_or("no n")?)?,
         e: decode(key["e"].as_str().ok_or("no e")?)?,
     };
-    let signing_input = format!(
-        "{header_b64}.{payload}",
-        header_b64 = token.split('.').next().unwrap_or_default()
-    );
+    let signing_input = format!("{header_b64}.{payload}");
     let signature = decode(sig)?;
     let now = time::OffsetDateTime::now_utc();
     components
@@ -746,64 +715,60 @@ fn py_login(python: &Path, root: &Path, url: &str, args: &[&str]) -> Command {
     cmd
 }
 
+/// The two one-shot logins compared: the `pycognito` binary and the pycognito script (when
+/// it could be installed), against the emulator at `url`.
+struct Logins<'a> {
+    cli: &'a Path,
+    python: Option<&'a Path>,
+    root: &'a Path,
+    url: &'a str,
+    work: &'a Path,
+}
+
+impl Logins<'_> {
+    fn cli(&self) -> Command {
+        cli_login(self.cli, self.url, self.work)
+    }
+
+    fn python(&self) -> Option<Command> {
+        self.python
+            .map(|py| py_login(py, self.root, self.url, &["once", "alice"]))
+    }
+}
+
 /// Wall times of one-shot logins, alternating the side that goes first.
-fn cold_logins(
-    opts: &AllOptions,
-    cli: &Path,
-    python: Option<&Path>,
-    root: &Path,
-    url: &str,
-    work: &Path,
-) -> Result<(Vec<f64>, Vec<f64>), String> {
+fn cold_logins(opts: &AllOptions, logins: &Logins<'_>) -> Result<(Vec<f64>, Vec<f64>), String> {
+    let wall =
+        |mut cmd: Command| procs::run_with_stdin(&mut cmd, PASSWORD).map(|(_, t)| t.as_secs_f64());
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     // One untimed run of each first (page cache, the emulator's first sign-in).
-    procs::run_with_stdin(&mut cli_login(cli, url, work), PASSWORD)?;
-    if let Some(py) = python {
-        procs::run_with_stdin(&mut py_login(py, root, url, &["once", "alice"]), PASSWORD)?;
+    wall(logins.cli())?;
+    if let Some(py) = logins.python() {
+        wall(py)?;
     }
     for i in 0..opts.cold_runs {
         eprintln!("bench: cold login {}/{}", i + 1, opts.cold_runs);
-        let mut run_cli = || -> Result<(), String> {
-            let (_, t) = procs::run_with_stdin(&mut cli_login(cli, url, work), PASSWORD)?;
-            ours.push(t.as_secs_f64());
-            Ok(())
-        };
-        if i % 2 == 0 {
-            run_cli()?;
+        let cli_first = i % 2 == 0;
+        if cli_first {
+            ours.push(wall(logins.cli())?);
         }
-        if let Some(py) = python {
-            let (_, t) =
-                procs::run_with_stdin(&mut py_login(py, root, url, &["once", "alice"]), PASSWORD)?;
-            theirs.push(t.as_secs_f64());
+        if let Some(py) = logins.python() {
+            theirs.push(wall(py)?);
         }
-        if i % 2 == 1 {
-            let (_, t) = procs::run_with_stdin(&mut cli_login(cli, url, work), PASSWORD)?;
-            ours.push(t.as_secs_f64());
+        if !cli_first {
+            ours.push(wall(logins.cli())?);
         }
     }
     Ok((ours, theirs))
 }
 
 /// The largest max RSS (KiB) over the runs of each side.
-fn peak_rss(
-    opts: &AllOptions,
-    cli: &Path,
-    python: Option<&Path>,
-    root: &Path,
-    url: &str,
-    work: &Path,
-) -> Result<(u64, Option<u64>), String> {
+fn peak_rss(opts: &AllOptions, logins: &Logins<'_>) -> Result<(u64, Option<u64>), String> {
     let (mut ours, mut theirs) = (0, None);
     for _ in 0..opts.rss_runs {
-        let c = cli_login(cli, url, work);
-        let args: Vec<&std::ffi::OsStr> = c.get_args().collect();
-        let args: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
-        ours = ours.max(procs::max_rss_kib(cli, &args, PASSWORD)?);
-        if let Some(py) = python {
-            let script = root.join("xtask/py/login_bench.py");
-            let script = script.to_string_lossy();
-            let kib =
-                procs::max_rss_kib(py, &[&script, "once", url, POOL, CLIENT, "alice"], PASSWORD)?;
+        ours = ours.max(procs::max_rss_kib(&logins.cli(), PASSWORD)?);
+        if let Some(py) = logins.python() {
+            let kib = procs::max_rss_kib(&py, PASSWORD)?;
             theirs = Some(theirs.unwrap_or(0).max(kib));
         }
     }

@@ -4,7 +4,7 @@
 //! `getrusage`.
 
 use cognito_auth::CognitoAuth;
-use cognito_auth::jwt::{CognitoJwtVerifier, TokenUse};
+use cognito_auth::jwt::{CognitoJwtVerifier, HttpJwksFetcher, JwksFetcher as _, TokenUse};
 use nix::sys::resource::{UsageWho, getrusage};
 use nix::sys::time::TimeValLike;
 use serde_json::{Value, json};
@@ -144,15 +144,21 @@ pub(crate) fn self_exe() -> Result<PathBuf, String> {
     std::env::current_exe().map_err(|e| format!("locating the xtask binary: {e}"))
 }
 
-/// Max RSS in KiB of one run of `program args` (through the internal wrapper).
-pub(crate) fn max_rss_kib(program: &Path, args: &[&str], stdin_line: &str) -> Result<u64, String> {
-    let (out, _) = run_with_stdin(
-        Command::new(self_exe()?)
-            .args(["bench", MAX_RSS])
-            .arg(program)
-            .args(args),
-        stdin_line,
-    )?;
+/// Max RSS in KiB of one run of `cmd` (through the internal wrapper).
+/// The wrapped command keeps its environment changes (the wrapper's child inherits them).
+pub(crate) fn max_rss_kib(cmd: &Command, stdin_line: &str) -> Result<u64, String> {
+    let mut wrapper = Command::new(self_exe()?);
+    wrapper
+        .args(["bench", MAX_RSS])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(v) => wrapper.env(key, v),
+            None => wrapper.env_remove(key),
+        };
+    }
+    let (out, _) = run_with_stdin(&mut wrapper, stdin_line)?;
     out.trim()
         .parse()
         .map_err(|_| format!("the max-RSS wrapper printed {out:?}"))
@@ -228,6 +234,38 @@ pub(crate) fn rust_loop_command(url: &str, user: &str, seconds: f64) -> Result<C
     Ok(cmd)
 }
 
+/// A `CognitoAuth` for the emulator at `url` and a JWT verifier of its tokens, loaded with the
+/// pool's JWKS (fetched once; its bytes are returned too).
+pub(crate) async fn emulator_client(
+    url: &str,
+    pool: &str,
+    client: &str,
+    token_use: TokenUse,
+) -> Result<(CognitoAuth, CognitoJwtVerifier, Vec<u8>), String> {
+    let auth = CognitoAuth::builder(pool, client)
+        .endpoint_url(url)
+        .build()
+        .map_err(|e| format!("CognitoAuth: {e}"))?;
+    let issuer = format!("{url}/{pool}");
+    let jwks_uri = format!("{issuer}/.well-known/jwks.json");
+    let jwks = HttpJwksFetcher::new()
+        .map_err(|e| format!("JWKS fetcher: {e}"))?
+        .fetch(&jwks_uri)
+        .await
+        .map_err(|e| format!("fetching the JWKS: {e}"))?;
+    let verifier = CognitoJwtVerifier::builder(pool)
+        .client_id(client)
+        .token_use(token_use)
+        .jwks_uri(jwks_uri)
+        .issuer(issuer)
+        .build()
+        .map_err(|e| format!("CognitoJwtVerifier: {e}"))?;
+    verifier
+        .add_jwks(&jwks)
+        .map_err(|e| format!("the pool's JWKS: {e}"))?;
+    Ok((auth, verifier, jwks.to_vec()))
+}
+
 /// Internal mode `--internal-signin-loop URL POOL CLIENT USER SECONDS` (password on stdin): one
 /// `CognitoAuth` and one JWT verifier on a single-threaded runtime; a warm-up sign-in, then full
 /// SRP sign-ins, each followed by verification of its access and id tokens (as pycognito's
@@ -251,22 +289,7 @@ pub(crate) fn signin_loop_mode(args: &[String]) -> Result<(), String> {
         .build()
         .map_err(|e| format!("tokio: {e}"))?;
     let result = rt.block_on(async {
-        let auth = CognitoAuth::builder(pool.as_str(), client.as_str())
-            .endpoint_url(url.as_str())
-            .build()
-            .map_err(|e| format!("CognitoAuth: {e}"))?;
-        let issuer = format!("{url}/{pool}");
-        let verifier = CognitoJwtVerifier::builder(pool.as_str())
-            .client_id(client.as_str())
-            .token_use(TokenUse::Any)
-            .jwks_uri(format!("{issuer}/.well-known/jwks.json"))
-            .issuer(issuer)
-            .build()
-            .map_err(|e| format!("CognitoJwtVerifier: {e}"))?;
-        verifier
-            .hydrate(time::OffsetDateTime::now_utc())
-            .await
-            .map_err(|e| format!("fetching the JWKS: {e}"))?;
+        let (auth, verifier, _) = emulator_client(url, pool, client, TokenUse::Any).await?;
         let once = || async {
             let session = auth
                 .sign_in(user, password)

@@ -8,6 +8,12 @@ mod user;
 
 pub use error::CliError;
 
+/// A time as RFC 3339 (`2026-12-02T01:57:21Z`), as the CLI and the demo print times.
+pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
+}
+
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 

@@ -178,11 +178,7 @@ fn print_session(g: &Global, s: &StoredSession, what: &str) -> Result<(), CliErr
         println!("{out}");
         return Ok(());
     }
-    let until = s
-        .tokens
-        .expires_at
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| s.tokens.expires_at.to_string());
+    let until = super::rfc3339(s.tokens.expires_at);
     println!("{what} as {}; tokens valid until {until}", s.username);
     if let Some(d) = &s.device {
         println!("device: {}", d.device_key);
