@@ -66,12 +66,99 @@ pub async fn start_standalone(opts: &StandaloneOptions) -> Result<Emulator, Emul
     Ok(emu)
 }
 
-/// Runs an emulator until Ctrl-C, printing its URL on stdout first.
+/// At most this many users per pool are listed at start (a big state file would flood the
+/// terminal); the rest are counted.
+const LISTED_USERS: usize = 20;
+
+/// What the emulator serves, as printed at start: the pools, their app clients (id, name, whether
+/// it has a secret; never the secret) and users (name, status, TOTP), the admin keys, and a
+/// `login` line to copy.
+fn summary(emu: &Emulator) -> String {
+    use std::fmt::Write;
+    let url = emu.url();
+    let mut out = String::new();
+    let mut example: Option<(String, String, String)> = None;
+    {
+        let st = emu.inner.lock();
+        if st.pools.is_empty() {
+            out.push_str("no pools yet (give --seed FILE, or create them with the admin API)\n");
+        }
+        for pool in st.pools.values() {
+            let _ = writeln!(out, "pool {} ({})", pool.id, pool.spec.name);
+            for client in pool.clients.values() {
+                let secret = if client.secret.is_some() {
+                    "with a secret"
+                } else {
+                    "no secret"
+                };
+                let _ = writeln!(
+                    out,
+                    "  app client {} ({}, {secret})",
+                    client.id, client.spec.name
+                );
+            }
+            for user in pool.users.values().take(LISTED_USERS) {
+                let enabled = if user.enabled { "" } else { ", disabled" };
+                let totp = if user.mfa.totp { ", TOTP MFA" } else { "" };
+                let _ = writeln!(
+                    out,
+                    "  user {} ({}{enabled}{totp})",
+                    user.username, user.status
+                );
+            }
+            let more = pool.users.len().saturating_sub(LISTED_USERS);
+            if more > 0 {
+                let _ = writeln!(out, "  ... and {more} more users");
+            }
+            if example.is_none()
+                && let Some(client) = pool.clients.values().find(|c| c.secret.is_none())
+                && let Some(user) = pool
+                    .users
+                    .values()
+                    .find(|u| u.enabled && u.status == "CONFIRMED")
+            {
+                example = Some((pool.id.clone(), client.id.clone(), user.username.clone()));
+            }
+        }
+    }
+    let keys: Vec<String> = emu
+        .inner
+        .config
+        .credentials
+        .iter()
+        .map(|(id, secret)| {
+            // The emulator's own test keys are shown; any other secret key is not.
+            if id == "test" && secret == "test" {
+                "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test".to_owned()
+            } else {
+                format!("AWS_ACCESS_KEY_ID={id} (secret as configured)")
+            }
+        })
+        .collect();
+    if !keys.is_empty() {
+        let _ = writeln!(out, "admin keys: {}", keys.join(", "));
+    }
+    if let Some((pool, client, user)) = example {
+        let _ = writeln!(
+            out,
+            "try: pycognito login -u {user} --pool-id {pool} --client-id {client} --endpoint-url {url}"
+        );
+    }
+    out
+}
+
+/// Runs an emulator until Ctrl-C, printing on stdout its URL (the first line), then what it
+/// serves: pools, app clients (id, name, whether it has a secret), users, the admin keys.
 ///
 /// With no configuration it accepts admin calls signed with access key `test` / secret `test`.
 pub async fn serve_standalone(opts: StandaloneOptions) -> Result<(), EmulatorError> {
     let emu = start_standalone(&opts).await?;
     println!("{}", emu.url());
+    print!("{}", summary(&emu));
+    {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    }
     let _ = tokio::signal::ctrl_c().await;
     emu.shutdown().await;
     Ok(())

@@ -324,11 +324,19 @@ impl Client {
                         .await
                         .map_err(|e| construction(ConstructionError::Signing(e)))?;
                 }
-                let response = self
-                    .transport
-                    .send(req)
-                    .await
-                    .map_err(|e| Error::from_transport(operation, e))?;
+                let response = self.transport.send(req).await.map_err(|e| {
+                    match Error::from_transport(operation, e) {
+                        // Say where: a connect failure names the endpoint it tried.
+                        Error::Dispatch {
+                            operation, source, ..
+                        } => Error::Dispatch {
+                            operation,
+                            source,
+                            url: Some(self.endpoint.url.to_string()),
+                        },
+                        other => other,
+                    }
+                })?;
                 tracing::Span::current().record("status", response.status().as_u16());
                 protocol::decode_response::<O>(&response)
             }

@@ -194,6 +194,10 @@ fn fmt_context(status: StatusCode, request_id: Option<&str>) -> String {
     }
 }
 
+fn fmt_url(url: Option<&str>) -> String {
+    url.map(|u| format!(" to {u}")).unwrap_or_default()
+}
+
 /// Error codes the AWS SDKs' standard retry mode treats as throttling.
 pub const THROTTLING_CODES: &[&str] = &[
     "Throttling",
@@ -251,13 +255,15 @@ pub enum Error {
         source: ConstructionError,
     },
     /// Sending failed (connect or IO error).
-    #[error("{operation}: sending failed ({}): {source}", source.reached_server())]
+    #[error("{operation}: sending{} failed ({}): {source}", fmt_url(url.as_deref()), source.reached_server())]
     Dispatch {
         /// Operation name.
         operation: &'static str,
         /// The transport's error.
         #[source]
         source: TransportError,
+        /// The URL the request was sent to, when known ([`Client`](crate::Client) calls set it).
+        url: Option<String>,
     },
     /// A connect or request timeout fired.
     #[error("{operation}: {phase:?} timeout after {after:?}")]
@@ -346,6 +352,7 @@ impl Error {
             other => Self::Dispatch {
                 operation,
                 source: other,
+                url: None,
             },
         }
     }

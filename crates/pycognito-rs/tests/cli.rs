@@ -81,43 +81,43 @@ impl Env {
         self.emu().create_user(&self.pool_id, spec).unwrap();
     }
 
-    /// Runs `pycognito` with the global options after the subcommand's arguments (they are
-    /// global), the client secret in the environment, and `stdin` piped in.
-    fn run(&self, args: &[&str], stdin: &str) -> Output {
+    /// `pycognito` with the pool, client and session options after the subcommand's arguments
+    /// (they are global), `--endpoint-url` when `endpoint` is set, the client secret and the
+    /// emulator's admin keys in the environment, and piped standard streams.
+    fn command(&self, args: &[&str], endpoint: bool) -> Command {
         let session = self.dir.join("session.json");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pycognito"));
-        cmd.args(args)
-            .args([
-                "--endpoint-url",
-                &self.url,
-                "--pool-id",
-                &self.pool_id,
-                "--client-id",
-                &self.client.client_id,
-            ])
-            .arg("--session-file")
-            .arg(&session)
-            .env(
-                "PYCOGNITO_CLIENT_SECRET",
-                self.client.client_secret.as_deref().unwrap(),
-            )
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_REGION", "us-east-1")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        cmd.args(args);
+        if endpoint {
+            cmd.args(["--endpoint-url", &self.url]);
+        }
+        cmd.args([
+            "--pool-id",
+            &self.pool_id,
+            "--client-id",
+            &self.client.client_id,
+        ])
+        .arg("--session-file")
+        .arg(&session)
+        .env(
+            "PYCOGNITO_CLIENT_SECRET",
+            self.client.client_secret.as_deref().unwrap(),
+        )
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        cmd
+    }
+
+    /// Runs `pycognito` (see [`Env::command`], with `--endpoint-url`) with `stdin` piped in.
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        output(self.command(args, true), stdin)
     }
 
     fn ok(&self, args: &[&str], stdin: &str) -> String {
@@ -163,6 +163,23 @@ impl Drop for Env {
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Runs a command with `stdin` written to its standard input.
+fn output(mut cmd: Command, stdin: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
 
 fn texts(out: &Output) -> (String, String) {
@@ -628,4 +645,400 @@ fn attributes_update_verify_and_delete() {
     assert!(out.contains("was sent to"), "{out}");
     let again = env.emu().latest_code(&env.pool_id, "erin").unwrap();
     env.ok(&["attributes", "verify", "email", "--code", &again], "");
+}
+
+/// The seed file shipped in the repository (`examples/emulator-seed.json`).
+fn repo_seed() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/emulator-seed.json")
+}
+
+/// A closed port on 127.0.0.1 (bound, then released).
+fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// Reads `child`'s stdout lines up to (and including) the first that starts with `last`, within
+/// 30 seconds.
+fn stdout_until(child: &mut std::process::Child, last: &str) -> Vec<String> {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .unwrap_or_else(|e| panic!("no line starting with {last:?} ({e}): {lines:?}"));
+        let done = line.starts_with(last);
+        lines.push(line);
+        if done {
+            return lines;
+        }
+    }
+}
+
+#[test]
+fn the_repository_seed_file_and_what_the_emulator_prints() {
+    let seed: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(repo_seed()).unwrap()).unwrap();
+    let pool = &seed["pools"][0];
+    let pool_id = pool["id"].as_str().unwrap();
+    let user = &pool["users"][0];
+    let (username, password) = (
+        user["username"].as_str().unwrap(),
+        user["password"].as_str().unwrap(),
+    );
+    let public = pool["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c.get("client_secret").is_none())
+        .unwrap();
+    let client_id = public["client_id"].as_str().unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pycognito"))
+        .args(["emulator", "--port", "0", "--seed"])
+        .arg(repo_seed())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = stdout_until(&mut child, "try:");
+    let url = lines[0].clone();
+    assert!(url.starts_with("http://127.0.0.1:"), "{lines:?}");
+    let printed = lines.join("\n");
+    // Every pool, app client (id, name, whether it has a secret) and user of the seed.
+    assert!(
+        printed.contains(&format!("pool {pool_id} (demo)")),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("app client webclient (web, no secret)"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("app client backendclient (backend, with a secret)"),
+        "{printed}"
+    );
+    for u in pool["users"].as_array().unwrap() {
+        let name = u["username"].as_str().unwrap();
+        assert!(printed.contains(&format!("user {name} (")), "{printed}");
+    }
+    assert!(
+        printed.contains("user carol (FORCE_CHANGE_PASSWORD)"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("user bob (CONFIRMED, TOTP MFA)"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test"),
+        "{printed}"
+    );
+    // Never a client secret, never a password.
+    assert!(
+        !printed.contains("backend-secret") && !printed.contains(password),
+        "{printed}"
+    );
+
+    // Sign in with a user of the seed file, as the printed `try:` line says.
+    let dir = std::env::temp_dir().join(format!("pycognito-cli-seed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pycognito"));
+    cmd.args(["login", "-u", username, "--password-stdin"])
+        .args(["--pool-id", pool_id, "--client-id", client_id])
+        .args(["--endpoint-url", &url])
+        .arg("--session-file")
+        .arg(dir.join("session.json"))
+        .env_remove("PYCOGNITO_CLIENT_SECRET")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER");
+    let out = output(cmd, &format!("{password}\n"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains(&format!("signed in as {username}")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn verify_resolves_the_endpoint_and_says_both_issuers() {
+    let env = Env::start("verify-endpoint", PoolSpec::default());
+    env.user("wes", None);
+    env.ok(
+        &["login", "-u", "wes", "--password-stdin"],
+        &format!("{PW}\n"),
+    );
+    let issuer = format!("{}/{}", env.url, env.pool_id);
+    let jwks = format!("{issuer}/.well-known/jwks.json");
+    // The endpoint from the environment, as every other command takes it (no --endpoint-url).
+    for var in [
+        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+        "AWS_ENDPOINT_URL",
+    ] {
+        let mut cmd = env.command(&["verify", "--token-use", "access"], false);
+        cmd.env(var, &env.url);
+        let out = output(cmd, "");
+        let (stdout, stderr) = texts(&out);
+        assert!(out.status.success(), "{var}: {stderr}");
+        assert!(stdout.contains("valid Access token"), "{stdout}");
+    }
+    // A wrong --issuer: both the expected and the found issuer are named.
+    let wrong = format!("{}/us-east-1_Other", env.url);
+    let err = env.fails(&["verify", "--issuer", &wrong], "");
+    assert!(
+        err.contains(&wrong) && err.contains(&format!("issuer is {issuer},")),
+        "{err}"
+    );
+    // --jwks-uri is separate from the issuer and from the endpoint: with the endpoint on a
+    // closed port, the keys still come from --jwks-uri ...
+    let closed = closed_port_url();
+    let mut cmd = env.command(&["verify", "--issuer", &issuer, "--jwks-uri", &jwks], false);
+    cmd.env("AWS_ENDPOINT_URL", &closed);
+    let out = output(cmd, "");
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("valid Access token"), "{stdout}");
+    // ... and without it, from the (closed) endpoint, which fails.
+    let mut cmd = env.command(&["verify", "--issuer", &issuer], false);
+    cmd.env("AWS_ENDPOINT_URL", &closed);
+    let out = output(cmd, "");
+    assert!(!out.status.success(), "the JWKS comes from the endpoint");
+}
+
+#[test]
+fn mfa_setup_totp_in_two_scripted_steps() {
+    let pool = PoolSpec {
+        mfa: MfaConfig::Optional,
+        software_token_mfa: true,
+        ..PoolSpec::default()
+    };
+    let env = Env::start("totp-steps", pool);
+    env.user("tom", None);
+    env.ok(
+        &["login", "-u", "tom", "--password-stdin"],
+        &format!("{PW}\n"),
+    );
+    let out = env.ok(&["mfa", "setup-totp", "--associate"], "");
+    let mut lines = out.lines();
+    let secret = lines.next().unwrap().to_owned();
+    let uri = lines.next().unwrap();
+    assert!(
+        uri.starts_with("otpauth://totp/pycognito:tom?secret=") && uri.contains(&secret),
+        "{out}"
+    );
+    let code = pycognito_tests::totp(
+        &secret,
+        env.emu()
+            .now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64,
+    );
+    let out = env.ok(&["mfa", "setup-totp", "--verify", "--code", &code], "");
+    assert!(out.contains("TOTP MFA enabled"), "{out}");
+    // Sign-in now asks for the TOTP code.
+    let err = env.fails(
+        &["login", "-u", "tom", "--password-stdin"],
+        &format!("{PW}\n"),
+    );
+    assert!(err.contains("Authenticator code"), "{err}");
+    // --associate with --json.
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok(&["mfa", "setup-totp", "--associate", "--json"], "")).unwrap();
+    let secret = json["secret"].as_str().unwrap();
+    assert!(
+        json["otpauth_uri"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("secret={secret}&issuer=pycognito")),
+        "{json}"
+    );
+}
+
+#[test]
+fn mfa_setup_totp_reads_the_code_from_stdin() {
+    let pool = PoolSpec {
+        mfa: MfaConfig::Optional,
+        software_token_mfa: true,
+        ..PoolSpec::default()
+    };
+    let env = Env::start("totp-stdin", pool);
+    env.user("tina", None);
+    env.ok(
+        &["login", "-u", "tina", "--password-stdin"],
+        &format!("{PW}\n"),
+    );
+    // A script reads the secret from stdout, computes the code and writes it to stdin.
+    let mut child = env.command(&["mfa", "setup-totp"], true).spawn().unwrap();
+    let lines = stdout_until(&mut child, "otpauth://");
+    let secret = lines[0].clone();
+    let now = env
+        .emu()
+        .now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{}", pycognito_tests::totp(&secret, now)).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = env.fails(
+        &["login", "-u", "tina", "--password-stdin"],
+        &format!("{PW}\n"),
+    );
+    assert!(err.contains("Authenticator code"), "TOTP is on: {err}");
+}
+
+#[test]
+fn connection_errors_name_the_url() {
+    let env = Env::start("closed", PoolSpec::default());
+    let closed = closed_port_url();
+    let mut cmd = env.command(
+        &[
+            "login",
+            "-u",
+            "nobody",
+            "--password-stdin",
+            "--endpoint-url",
+            &closed,
+        ],
+        false,
+    );
+    cmd.env_remove("AWS_ENDPOINT_URL");
+    let out = output(cmd, &format!("{PW}\n"));
+    let (_, stderr) = texts(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(&format!("cannot connect to {closed}/")),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    // The same for admin commands, with the endpoint from the environment.
+    let mut cmd = env.command(&["admin", "users", "list"], false);
+    cmd.env("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", &closed);
+    let out = output(cmd, "");
+    let (_, stderr) = texts(&out);
+    assert!(
+        stderr.contains(&format!("cannot connect to {closed}/")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn missing_admin_credentials_say_what_to_set() {
+    let env = Env::start("no-credentials", PoolSpec::default());
+    let mut cmd = env.command(&["admin", "users", "list"], true);
+    cmd.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_PROFILE")
+        .env("HOME", &env.dir)
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            env.dir.join("no-credentials"),
+        )
+        .env("AWS_CONFIG_FILE", env.dir.join("no-config"));
+    let out = output(cmd, "");
+    let (_, stderr) = texts(&out);
+    assert!(!out.status.success());
+    for needle in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test",
+    ] {
+        assert!(stderr.contains(needle), "{needle}: {stderr}");
+    }
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn times_print_as_rfc3339_whole_seconds() {
+    let env = Env::start("times", PoolSpec::default());
+    env.user("tim", None);
+    let out = env.ok(
+        &["login", "-u", "tim", "--password-stdin"],
+        &format!("{PW}\n"),
+    );
+    let until = out
+        .lines()
+        .next()
+        .unwrap()
+        .split("tokens valid until ")
+        .nth(1)
+        .unwrap();
+    // 2026-12-03T08:08:04Z
+    let b = until.as_bytes();
+    assert_eq!(b.len(), 20, "{until}");
+    assert!(
+        b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[16] == b':',
+        "{until}"
+    );
+    assert!(until.ends_with('Z') && !until.contains('.'), "{until}");
+}
+
+#[test]
+fn help_describes_the_cli() {
+    let out = Command::new(env!("CARGO_BIN_EXE_pycognito"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    let first = help.lines().next().unwrap();
+    assert!(
+        first.starts_with("Amazon Cognito user pools from the command line: sign in"),
+        "{first}"
+    );
+    assert!(!help.contains("successor"), "not the library's description");
+    for command in ["login", "verify", "admin", "emulator"] {
+        assert!(help.contains(command), "{command}: {help}");
+    }
+}
+
+#[test]
+fn admin_create_user_reads_the_temporary_password_from_stdin() {
+    let env = Env::start("temporary", PoolSpec::default());
+    env.ok(
+        &[
+            "admin",
+            "users",
+            "create",
+            "tara",
+            "--temporary-password-stdin",
+            "--suppress",
+        ],
+        "Temp-Passw0rd1!\n",
+    );
+    let out = env.ok(
+        &[
+            "login",
+            "-u",
+            "tara",
+            "--password-stdin",
+            "--new-password-stdin",
+        ],
+        &format!("Temp-Passw0rd1!\n{PW}\n"),
+    );
+    assert!(out.contains("signed in as tara"), "{out}");
 }

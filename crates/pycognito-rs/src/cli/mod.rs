@@ -8,8 +8,13 @@ mod user;
 
 pub use error::CliError;
 
-/// A time as RFC 3339 (`2026-12-02T01:57:21Z`), as the CLI and the demo print times.
+/// A time as RFC 3339 in UTC with whole seconds (`2026-12-02T01:57:21Z`): the one format in which
+/// the CLI and the demo print times.
 pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
+    let t = t
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(t);
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| t.to_string())
 }
@@ -17,9 +22,33 @@ pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-/// Sign in to Amazon Cognito User Pools (SRP, MFA, devices), manage tokens, users and groups.
+/// What `pycognito --help` says first.
+const ABOUT: &str = "Amazon Cognito user pools from the command line: sign in, keep and verify \
+tokens, manage your account, administer users and groups, run a local Cognito emulator";
+
+/// The rest of `pycognito --help`: the main commands and a first session to try.
+const LONG_ABOUT: &str = "Amazon Cognito user pools from the command line: sign in, keep and \
+verify tokens, manage your account, administer users and groups, run a local Cognito emulator.
+
+Main commands: `login` (SRP, MFA, remembered devices) keeps a session that `whoami`, `refresh`, \
+`verify` and `logout` use; `signup`, `forgot-password`, `change-password`, `mfa` and \
+`attributes` manage the account; `admin` administers users and groups (AWS credentials); \
+`emulator` serves a local Cognito; `demo` runs the whole journey.
+
+Try it locally (from the repository):
+  pycognito emulator --seed examples/emulator-seed.json
+  echo 'Passw0rd!' | pycognito login -u alice --password-stdin \\
+      --pool-id us-east-1_demo --client-id webclient --endpoint-url http://127.0.0.1:9229";
+
+/// The `pycognito` command line.
 #[derive(Debug, Parser)]
-#[command(name = "pycognito", version, about, propagate_version = true)]
+#[command(
+    name = "pycognito",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    propagate_version = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,

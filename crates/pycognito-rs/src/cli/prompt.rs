@@ -31,6 +31,38 @@ pub fn secret(what: &str, from_stdin: bool) -> Result<String, CliError> {
     rpassword::prompt_password(format!("{what}: ")).map_err(CliError::from)
 }
 
+/// How many times a mistyped new password is asked again before giving up.
+const NEW_PASSWORD_ATTEMPTS: usize = 3;
+
+/// A new password: from stdin when `from_stdin` (read once), else a hidden prompt at a terminal
+/// asked twice, asking again when the two differ.
+pub fn new_secret(what: &str, from_stdin: bool) -> Result<String, CliError> {
+    if from_stdin || !interactive() {
+        return secret(what, from_stdin);
+    }
+    for _ in 0..NEW_PASSWORD_ATTEMPTS {
+        let first = rpassword::prompt_password(format!("{what}: "))?;
+        let again = rpassword::prompt_password(format!("{what} (again): "))?;
+        if first == again {
+            return Ok(first);
+        }
+        eprintln!("The two entries differ; try again.");
+    }
+    Err(CliError(format!(
+        "the {} entries differed {NEW_PASSWORD_ATTEMPTS} times",
+        what.to_lowercase()
+    )))
+}
+
+/// A visible answer: at a terminal, a prompt; otherwise the next line of standard input (a
+/// script can compute it from what was printed before, e.g. a TOTP code from the secret).
+pub fn ask_or_stdin(what: &str) -> Result<String, CliError> {
+    if interactive() {
+        return ask(what);
+    }
+    Ok(stdin_line(&what.to_lowercase())?.trim().to_owned())
+}
+
 /// A visible answer at a terminal.
 pub fn ask(what: &str) -> Result<String, CliError> {
     if !interactive() {

@@ -94,7 +94,7 @@ pub async fn login(g: &Global, a: LoginArgs) -> Result<(), CliError> {
                 required_attributes,
                 ..
             } => {
-                let new = prompt::secret("New password", a.new_password_stdin)?;
+                let new = prompt::new_secret("New password", a.new_password_stdin)?;
                 let mut attrs = BTreeMap::new();
                 for name in required_attributes {
                     attrs.insert(
@@ -211,16 +211,20 @@ pub struct VerifyArgs {
     /// Which token use to require.
     #[arg(long, value_parser = ["access", "id", "any"], default_value = "any")]
     pub token_use: String,
-    /// The issuer to accept (default: Cognito's for the pool, or `<endpoint url>/<pool id>` with
-    /// `--endpoint-url`, as the emulator issues); the JWKS is fetched from
-    /// `<issuer>/.well-known/jwks.json`.
+    /// The issuer (`iss`) to accept (default: `<endpoint>/<pool id>` when an endpoint is set, as
+    /// the emulator issues, else Cognito's for the pool).
     #[arg(long)]
     pub issuer: Option<String>,
+    /// Where to fetch the signing keys (default: `<endpoint>/<pool id>/.well-known/jwks.json`,
+    /// the endpoint being `--endpoint-url`, the `AWS_ENDPOINT_URL*` variables, else Cognito's).
+    #[arg(long)]
+    pub jwks_uri: Option<String>,
 }
 
 /// `pycognito verify`: checks signature (JWKS), issuer, expiry, token use and client id.
 pub async fn verify(g: &Global, a: VerifyArgs) -> Result<(), CliError> {
-    use cognito_auth::jwt::{CognitoJwtVerifier, TokenUse};
+    use cognito_auth::jwt::{CognitoJwtVerifier, JwtError, TokenUse};
+    use cognito_wire::endpoint;
     let stored = context::load_session(g).ok();
     let token = match a.token {
         Some(t) => t,
@@ -243,21 +247,58 @@ pub async fn verify(g: &Global, a: VerifyArgs) -> Result<(), CliError> {
         "id" => TokenUse::Id,
         _ => TokenUse::Any,
     });
-    let issuer = a.issuer.clone().or_else(|| {
-        g.endpoint_url
-            .as_ref()
-            .map(|url| format!("{}/{pool}", url.trim_end_matches('/')))
+    // The endpoint as every other command resolves it: --endpoint-url, else
+    // AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER / AWS_ENDPOINT_URL, else Cognito's for the
+    // pool's region.
+    let custom = g
+        .endpoint_url
+        .clone()
+        .or_else(|| endpoint::endpoint_url_from_env(endpoint::process_env));
+    let params = cognito_wire::EndpointParams {
+        endpoint_url: custom.clone(),
+        ..cognito_wire::EndpointParams::for_pool_id(&pool).map_err(CliError::from_display)?
+    };
+    let resolved = endpoint::resolve(&params, endpoint::process_env)
+        .map_err(CliError::from_display)?
+        .url
+        .to_string();
+    let pool_url = format!("{}/{pool}", resolved.trim_end_matches('/'));
+    let issuer = a
+        .issuer
+        .clone()
+        .or_else(|| custom.is_some().then(|| pool_url.clone()));
+    if let Some(issuer) = &issuer {
+        b = b.issuer(issuer.trim_end_matches('/'));
+    }
+    // Without an explicit issuer or endpoint, the verifier's defaults (both Cognito issuer
+    // forms, each with its JWKS) apply; otherwise the keys come from the endpoint.
+    let jwks = a.jwks_uri.clone().or_else(|| {
+        issuer
+            .is_some()
+            .then(|| format!("{pool_url}/.well-known/jwks.json"))
     });
-    if let Some(issuer) = issuer {
-        let issuer = issuer.trim_end_matches('/').to_owned();
-        b = b
-            .issuer(issuer.clone())
-            .jwks_uri(format!("{issuer}/.well-known/jwks.json"));
+    if let Some(jwks) = jwks {
+        b = b.jwks_uri(jwks);
     }
     let verifier = b.build().map_err(CliError::from_display)?;
-    let claims = verifier
+    let claims = match verifier
         .verify(&token, time::OffsetDateTime::now_utc())
-        .await?;
+        .await
+    {
+        Ok(c) => c,
+        Err(JwtError::IssuerMismatch) => {
+            let found = cognito_auth::unverified_claims(&token)
+                .and_then(|c| c.get("iss").and_then(|v| v.as_str()).map(str::to_owned))
+                .unwrap_or_else(|| "(none)".to_owned());
+            let expected: Vec<&str> = verifier.issuers().collect();
+            return Err(CliError(format!(
+                "the token's issuer is {found}, expected {} (set --issuer, or the endpoint \
+                 that issued it with --endpoint-url)",
+                expected.join(" or ")
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
     if g.json {
         println!("{}", serde_json::to_string(claims.raw())?);
     } else {
@@ -399,11 +440,21 @@ pub async fn devices(g: &Global, c: DevicesCommand) -> Result<(), CliError> {
 /// `pycognito mfa ...`.
 #[derive(Debug, clap::Subcommand)]
 pub enum MfaCommand {
-    /// Add a TOTP authenticator and make it the preferred MFA.
+    /// Add a TOTP authenticator and make it the preferred MFA. At a terminal, the secret and a
+    /// QR code are shown and the first code is asked. In a script (stdin not a terminal), the
+    /// secret and its otpauth:// URI are printed on stdout, then the code is read from the next
+    /// line of stdin; or run it in two steps, `--associate` then `--verify`.
     SetupTotp {
-        /// The first code from the app (prompted when absent).
-        #[arg(long)]
+        /// The first code from the app (else prompted at a terminal, or read from stdin).
+        #[arg(long, conflicts_with = "associate")]
         code: Option<String>,
+        /// Only create the secret: print it and its otpauth:// URI on stdout (two lines; with
+        /// `--json`, `{"secret", "otpauth_uri"}`) and stop. Finish with `--verify`.
+        #[arg(long, conflicts_with = "verify")]
+        associate: bool,
+        /// Only finish a set-up started with `--associate`: verify the code and enable TOTP.
+        #[arg(long)]
+        verify: bool,
     },
     /// Set MFA preferences.
     Prefs {
@@ -436,23 +487,45 @@ pub async fn mfa(g: &Global, c: MfaCommand) -> Result<(), CliError> {
     let (stored, auth) = context::live_session(g).await?;
     let token = &stored.tokens.access_token;
     match c {
-        MfaCommand::SetupTotp { code } => {
-            let secret = auth.associate_software_token(token).await?;
-            eprintln!(
-                "Add this secret to your authenticator app: {}",
-                secret.expose()
-            );
-            let uri = format!(
-                "otpauth://totp/pycognito:{}?secret={}&issuer=pycognito",
-                stored.username,
-                secret.expose()
-            );
-            if let Some(qr) = prompt::qr(&uri) {
-                eprintln!("{qr}");
+        MfaCommand::SetupTotp {
+            code,
+            associate,
+            verify,
+        } => {
+            if !verify {
+                let secret = auth.associate_software_token(token).await?;
+                let uri = Question::TotpSecret {
+                    secret: secret.clone(),
+                }
+                .otpauth_uri("pycognito", &stored.username)
+                .unwrap_or_default();
+                if associate && g.json {
+                    println!(
+                        "{}",
+                        serde_json::json!({ "secret": secret.expose(), "otpauth_uri": uri })
+                    );
+                } else if associate || !prompt::interactive() {
+                    // For a script: the secret, then the URI, one per line on stdout.
+                    println!("{}", secret.expose());
+                    println!("{uri}");
+                    use std::io::Write;
+                    std::io::stdout().flush()?;
+                } else {
+                    eprintln!(
+                        "Add this secret to your authenticator app: {}",
+                        secret.expose()
+                    );
+                    if let Some(qr) = prompt::qr(&uri) {
+                        eprintln!("{qr}");
+                    }
+                }
+                if associate {
+                    return Ok(());
+                }
             }
             let code = match code {
                 Some(c) => c,
-                None => prompt::ask("Code from the app")?,
+                None => prompt::ask_or_stdin("Code from the app")?,
             };
             if !auth
                 .verify_software_token(token, &code, Some("pycognito"))
@@ -587,7 +660,7 @@ fn parse_kv(s: &str) -> Result<(String, String), String> {
 /// `pycognito signup`.
 pub async fn signup(g: &Global, a: SignupArgs) -> Result<(), CliError> {
     let auth = context::auth(g, None, None)?;
-    let password = prompt::secret("Password", a.password_stdin)?;
+    let password = prompt::new_secret("Password", a.password_stdin)?;
     let attrs: BTreeMap<String, String> = a.attributes.into_iter().collect();
     let resp = auth.sign_up(&a.username, &password, &attrs).await?;
     if resp.user_confirmed {
@@ -647,7 +720,7 @@ pub async fn forgot_password(g: &Global, a: ForgotArgs) -> Result<(), CliError> 
             println!("a reset code was sent for {}", a.username);
         }
         Some(code) => {
-            let new = prompt::secret("New password", a.new_password_stdin)?;
+            let new = prompt::new_secret("New password", a.new_password_stdin)?;
             auth.confirm_forgot_password(&a.username, &code, &new)
                 .await?;
             println!("password reset for {}", a.username);
@@ -668,7 +741,7 @@ pub struct ChangePasswordArgs {
 pub async fn change_password(g: &Global, a: ChangePasswordArgs) -> Result<(), CliError> {
     let (stored, auth) = context::live_session(g).await?;
     let old = prompt::secret("Current password", a.passwords_stdin)?;
-    let new = prompt::secret("New password", a.passwords_stdin)?;
+    let new = prompt::new_secret("New password", a.passwords_stdin)?;
     auth.change_password(&stored.tokens.access_token, &old, &new)
         .await?;
     println!("password changed");
