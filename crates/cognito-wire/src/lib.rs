@@ -50,7 +50,7 @@ pub mod types;
 
 pub use client::{BuildError, CallOptions, Client, ClientBuilder};
 pub use endpoint::{Endpoint, EndpointError, EndpointParams};
-pub use hyper_transport::{HyperConfig, HyperTransport, RootCerts};
+pub use hyper_transport::{HyperConfig, HyperTransport, ProxyConfig, ProxySettings, RootCerts};
 pub use retry::{RetryDecision, RetryPolicy};
 pub use transport::{BoxFuture, Signer, SigningContext, Sleep, TokioSleep, Transport};
 
