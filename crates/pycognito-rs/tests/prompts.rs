@@ -139,3 +139,64 @@ fn totp_set_up_shows_the_secret_and_a_qr_code() {
     let rest = p.exp_eof().unwrap();
     assert!(rest.contains("signed in as uma"), "{rest}");
 }
+
+#[test]
+fn a_new_password_is_asked_twice_and_a_mismatch_again() {
+    let (_rt, emu, pool_id, client_id) = start(PoolSpec::default());
+    let mut p = spawn_command(
+        pycognito(
+            &emu,
+            &pool_id,
+            &client_id,
+            &["signup", "-u", "vera", "-a", "email=vera@example.com"],
+        ),
+        Some(30_000),
+    )
+    .unwrap();
+    p.exp_string("Password:").unwrap();
+    p.send_line(PW).unwrap();
+    p.exp_string("Password (again):").unwrap();
+    p.send_line("Not-the-same-1!").unwrap();
+    p.exp_string("differ; try again").unwrap();
+    p.exp_string("Password:").unwrap();
+    p.send_line(PW).unwrap();
+    p.exp_string("Password (again):").unwrap();
+    p.send_line(PW).unwrap();
+    let rest = p.exp_eof().unwrap();
+    assert!(rest.contains("vera registered"), "{rest}");
+    assert!(!rest.contains(PW), "the password is not echoed: {rest}");
+
+    // change-password: the current password once, the new one twice.
+    let code = emu.latest_code(&pool_id, "vera").unwrap();
+    let out = pycognito(
+        &emu,
+        &pool_id,
+        &client_id,
+        &["confirm", "-u", "vera", "--code", &code],
+    )
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let mut p = spawn_command(
+        pycognito(&emu, &pool_id, &client_id, &["login", "-u", "vera"]),
+        Some(30_000),
+    )
+    .unwrap();
+    p.exp_string("Password:").unwrap();
+    p.send_line(PW).unwrap();
+    p.exp_string("signed in as vera").unwrap();
+    p.exp_eof().unwrap();
+    let mut p = spawn_command(
+        pycognito(&emu, &pool_id, &client_id, &["change-password"]),
+        Some(30_000),
+    )
+    .unwrap();
+    p.exp_string("Current password:").unwrap();
+    p.send_line(PW).unwrap();
+    p.exp_string("New password:").unwrap();
+    p.send_line("Second-Passw0rd!").unwrap();
+    p.exp_string("New password (again):").unwrap();
+    p.send_line("Second-Passw0rd!").unwrap();
+    let rest = p.exp_eof().unwrap();
+    assert!(rest.contains("password changed"), "{rest}");
+}
