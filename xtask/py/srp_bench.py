@@ -1,6 +1,6 @@
 """Reference timings for `cargo xtask bench-srp`.
 
-Times, for the same inputs srp-core's side uses (../shared/srp-vectors.json):
+Times, for the same inputs srp-core's side uses (crates/srp-core/tests/data/srp-vectors.json):
 
 - pycognito 2024.5.1's own SRP math (`pycognito.aws_srp`), if importable;
 - OpenSSL's BN_mod_exp (and BN_mod_exp_mont_consttime) from the system libcrypto through ctypes,

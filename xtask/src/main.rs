@@ -3,6 +3,7 @@
 mod bench;
 mod codegen;
 mod interop;
+mod update_model;
 
 use std::process::ExitCode;
 
@@ -17,8 +18,14 @@ const COMMANDS: &[Entry] = &[
     (
         "codegen",
         codegen::run,
-        "[--check]   generate crates/cognito-wire/src/model from ../shared/cognito-idp \
+        "[--check]   generate crates/cognito-wire/src/model from crates/cognito-wire/model \
          (--check: fail on diff)",
+    ),
+    (
+        "update-model",
+        update_model::run,
+        "[VERSION]   download botocore (newest, or VERSION) from PyPI, replace the carried model, \
+         regenerate and print the operations and shapes added and removed",
     ),
     (
         "bench-srp",

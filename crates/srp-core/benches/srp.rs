@@ -1,7 +1,7 @@
 //! Criterion benchmarks of srp-core's client and server roles.
 //!
 //! Inputs are the first `password_verifier`, `device_password_verifier` and
-//! `device_secret_verifier_config` cases of `../shared/srp-vectors.json` (read at start), so the
+//! `device_secret_verifier_config` cases of `tests/data/srp-vectors.json` (compiled in), so the
 //! measured work is exactly the work of a real Cognito exchange.
 //!
 //! Run with `cargo bench -p srp-core --bench srp`. The side-by-side comparison with pycognito and
@@ -23,12 +23,7 @@ use srp_core::{
 };
 
 fn vectors() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/srp-vectors.json"
-    );
-    let text = std::fs::read_to_string(path).expect("../shared/srp-vectors.json beside the repo");
-    serde_json::from_str(&text).expect("valid JSON")
+    serde_json::from_str(include_str!("../tests/data/srp-vectors.json")).expect("valid JSON")
 }
 
 fn first_case(v: &Value, kind: &str) -> Value {

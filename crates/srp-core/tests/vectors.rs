@@ -1,4 +1,4 @@
-//! Every case of `../shared/srp-vectors.json` (computed with pycognito 2024.5.1), asserting each
+//! Every case of `tests/data/srp-vectors.json` (computed with pycognito 2024.5.1), asserting each
 //! intermediate value the vectors give.
 #![allow(
     clippy::unwrap_used,
@@ -11,13 +11,7 @@ use serde_json::Value;
 use srp_core::*;
 
 fn vectors() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/srp-vectors.json"
-    );
-    let text =
-        std::fs::read_to_string(path).expect("../shared/srp-vectors.json beside the repository");
-    serde_json::from_str(&text).unwrap()
+    serde_json::from_str(include_str!("data/srp-vectors.json")).unwrap()
 }
 
 fn cases(kind: &str) -> Vec<Value> {

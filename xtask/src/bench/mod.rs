@@ -126,7 +126,7 @@ struct SrpResults {
 }
 
 fn read_vectors(root: &Path) -> Result<(PathBuf, Value), String> {
-    let vectors_path = root.join("../shared/srp-vectors.json");
+    let vectors_path = root.join("crates/srp-core/tests/data/srp-vectors.json");
     let vectors: Value = serde_json::from_str(
         &std::fs::read_to_string(&vectors_path)
             .map_err(|e| format!("reading {}: {e}", vectors_path.display()))?,

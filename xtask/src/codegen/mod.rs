@@ -23,12 +23,15 @@ pub fn workspace_root() -> PathBuf {
     manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
-/// Where the service model lives: `../shared/cognito-idp/service-2.json` next to the repo.
+/// The directory of the carried botocore model files (`service-2.json`, paginators, endpoint
+/// rules, partitions and `BOTOCORE_VERSION`).
+pub fn model_dir(root: &Path) -> PathBuf {
+    root.join("crates").join("cognito-wire").join("model")
+}
+
+/// Where the service model lives: `crates/cognito-wire/model/service-2.json`.
 pub fn model_path(root: &Path) -> PathBuf {
-    root.join("..")
-        .join("shared")
-        .join("cognito-idp")
-        .join("service-2.json")
+    model_dir(root).join("service-2.json")
 }
 
 /// Runs rustfmt (with the workspace's rustfmt.toml) over `source`.
@@ -145,7 +148,7 @@ mod tests {
         let root = workspace_root();
         let text = std::fs::read_to_string(model_path(&root)).unwrap();
         let model = Model::parse(&text).unwrap();
-        assert_eq!(model.ops.len(), 141);
+        assert_eq!(model.ops.len(), 153);
         assert_eq!(model.ops.values().filter(|o| o.unsigned).count(), 34);
     }
 }

@@ -6,12 +6,12 @@ RespondToAuthChallenge, 2 AdminInitiateAuth, 3 AdminRespondToAuthChallenge, 4
 AssociateSoftwareToken, 5 VerifySoftwareToken, 6-7 an answer) and a JSON body, or for an answer
 a byte picking its kind (0 Code, 1 TotpSetupCode, 2 NewPassword, 3 SetUpTotp, 4 SetUpEmail,
 5 Choose, 6 FirstFactor by text length mod 5, 7 Custom, 8 WebAuthnCredential) and its text).
-SRP values come from ../shared/srp-vectors.json, so the claims are really computed."""
+SRP values come from crates/srp-core/tests/data/srp-vectors.json, so the claims are really computed."""
 import json, os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "signin_sequences")
-VECTORS = os.path.join(HERE, "..", "..", "..", "..", "..", "shared", "srp-vectors.json")
+VECTORS = os.path.join(HERE, "..", "..", "..", "srp-core", "tests", "data", "srp-vectors.json")
 
 cases = json.load(open(VECTORS))["cases"]
 pv = next(c for c in cases if c["kind"] == "password_verifier")

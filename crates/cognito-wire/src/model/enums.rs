@@ -796,6 +796,77 @@ impl<'de> serde::Deserialize<'de> for AuthFlowType {
     }
 }
 
+/// The `CIMDCacheActionType` enum.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CIMDCacheActionType {
+    /// `REFRESH`
+    Refresh,
+    /// `INVALIDATE`
+    Invalidate,
+    /// A value this version of the model does not know; the string is kept as sent.
+    Unknown(String),
+}
+
+impl CIMDCacheActionType {
+    /// Every value the model knows, in model order.
+    pub const VALUES: &'static [&'static str] = &["REFRESH", "INVALIDATE"];
+
+    /// The wire value.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Refresh => "REFRESH",
+            Self::Invalidate => "INVALIDATE",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl From<&str> for CIMDCacheActionType {
+    fn from(s: &str) -> Self {
+        match s {
+            "REFRESH" => Self::Refresh,
+            "INVALIDATE" => Self::Invalidate,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+impl From<String> for CIMDCacheActionType {
+    fn from(s: String) -> Self {
+        match Self::from(s.as_str()) {
+            Self::Unknown(_) => Self::Unknown(s),
+            known => known,
+        }
+    }
+}
+
+impl std::str::FromStr for CIMDCacheActionType {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(s))
+    }
+}
+
+impl std::fmt::Display for CIMDCacheActionType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for CIMDCacheActionType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CIMDCacheActionType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <std::borrow::Cow<'de, str> as serde::Deserialize<'de>>::deserialize(d)
+            .map(|s| Self::from(s.into_owned()))
+    }
+}
+
 /// The `ChallengeName` enum.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -3684,6 +3755,119 @@ impl serde::Serialize for ResourceServerManagedByType {
 }
 
 impl<'de> serde::Deserialize<'de> for ResourceServerManagedByType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <std::borrow::Cow<'de, str> as serde::Deserialize<'de>>::deserialize(d)
+            .map(|s| Self::from(s.into_owned()))
+    }
+}
+
+/// The `RestoreStatusType` enum.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RestoreStatusType {
+    /// `PREVIEW_GENERATING`
+    PreviewGenerating,
+    /// `PREVIEW_GENERATED`
+    PreviewGenerated,
+    /// `PREVIEW_CANCELLED`
+    PreviewCancelled,
+    /// `PREVIEW_GENERATION_FAILED`
+    PreviewGenerationFailed,
+    /// `PREVIEW_EXPIRED`
+    PreviewExpired,
+    /// `RESTORING`
+    Restoring,
+    /// `RESTORE_COMPLETED`
+    RestoreCompleted,
+    /// `TEMPORARY_INTERNAL_ERROR_SEE_SUPPORT_CASE`
+    TemporaryInternalErrorSeeSupportCase,
+    /// `AWS_ABORTED`
+    AwsAborted,
+    /// A value this version of the model does not know; the string is kept as sent.
+    Unknown(String),
+}
+
+impl RestoreStatusType {
+    /// Every value the model knows, in model order.
+    pub const VALUES: &'static [&'static str] = &[
+        "PREVIEW_GENERATING",
+        "PREVIEW_GENERATED",
+        "PREVIEW_CANCELLED",
+        "PREVIEW_GENERATION_FAILED",
+        "PREVIEW_EXPIRED",
+        "RESTORING",
+        "RESTORE_COMPLETED",
+        "TEMPORARY_INTERNAL_ERROR_SEE_SUPPORT_CASE",
+        "AWS_ABORTED",
+    ];
+
+    /// The wire value.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PreviewGenerating => "PREVIEW_GENERATING",
+            Self::PreviewGenerated => "PREVIEW_GENERATED",
+            Self::PreviewCancelled => "PREVIEW_CANCELLED",
+            Self::PreviewGenerationFailed => "PREVIEW_GENERATION_FAILED",
+            Self::PreviewExpired => "PREVIEW_EXPIRED",
+            Self::Restoring => "RESTORING",
+            Self::RestoreCompleted => "RESTORE_COMPLETED",
+            Self::TemporaryInternalErrorSeeSupportCase => {
+                "TEMPORARY_INTERNAL_ERROR_SEE_SUPPORT_CASE"
+            }
+            Self::AwsAborted => "AWS_ABORTED",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl From<&str> for RestoreStatusType {
+    fn from(s: &str) -> Self {
+        match s {
+            "PREVIEW_GENERATING" => Self::PreviewGenerating,
+            "PREVIEW_GENERATED" => Self::PreviewGenerated,
+            "PREVIEW_CANCELLED" => Self::PreviewCancelled,
+            "PREVIEW_GENERATION_FAILED" => Self::PreviewGenerationFailed,
+            "PREVIEW_EXPIRED" => Self::PreviewExpired,
+            "RESTORING" => Self::Restoring,
+            "RESTORE_COMPLETED" => Self::RestoreCompleted,
+            "TEMPORARY_INTERNAL_ERROR_SEE_SUPPORT_CASE" => {
+                Self::TemporaryInternalErrorSeeSupportCase
+            }
+            "AWS_ABORTED" => Self::AwsAborted,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+impl From<String> for RestoreStatusType {
+    fn from(s: String) -> Self {
+        match Self::from(s.as_str()) {
+            Self::Unknown(_) => Self::Unknown(s),
+            known => known,
+        }
+    }
+}
+
+impl std::str::FromStr for RestoreStatusType {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(s))
+    }
+}
+
+impl std::fmt::Display for RestoreStatusType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for RestoreStatusType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RestoreStatusType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         <std::borrow::Cow<'de, str> as serde::Deserialize<'de>>::deserialize(d)
             .map(|s| Self::from(s.into_owned()))

@@ -15,6 +15,9 @@ pub enum ServiceErrorKind {
     /// exception indicates that an account with this email address or phone already exists in a
     /// user pool that you've configured to use email address or phone number as a sign-in alias.
     AliasExistsException(shapes::AliasExistsException),
+    /// This exception is thrown when Amazon Cognito doesn't have a cached client metadata document
+    /// for the URL in the request.
+    CachedCIMDURLDoesNotExistException(shapes::CachedCIMDURLDoesNotExistException),
     /// This exception is thrown when a verification code fails to deliver successfully.
     CodeDeliveryFailureException(shapes::CodeDeliveryFailureException),
     /// This exception is thrown if the provided code doesn't match what the server was expecting.
@@ -175,6 +178,7 @@ impl ServiceErrorKind {
     pub const CODES: &'static [&'static str] = &[
         "AccessDeniedException",
         "AliasExistsException",
+        "CachedCIMDURLDoesNotExistException",
         "CodeDeliveryFailureException",
         "CodeMismatchException",
         "ConcurrentModificationException",
@@ -254,6 +258,14 @@ impl ServiceErrorKind {
                     e.message = message;
                 }
                 Self::AliasExistsException(e)
+            }
+            "CachedCIMDURLDoesNotExistException" => {
+                let mut e: shapes::CachedCIMDURLDoesNotExistException =
+                    crate::error::decode_exception(body);
+                if e.message.is_none() {
+                    e.message = message;
+                }
+                Self::CachedCIMDURLDoesNotExistException(e)
             }
             "CodeDeliveryFailureException" => {
                 let mut e: shapes::CodeDeliveryFailureException =
@@ -702,6 +714,7 @@ impl ServiceErrorKind {
         match self {
             Self::AccessDeniedException(_) => "AccessDeniedException",
             Self::AliasExistsException(_) => "AliasExistsException",
+            Self::CachedCIMDURLDoesNotExistException(_) => "CachedCIMDURLDoesNotExistException",
             Self::CodeDeliveryFailureException(_) => "CodeDeliveryFailureException",
             Self::CodeMismatchException(_) => "CodeMismatchException",
             Self::ConcurrentModificationException(_) => "ConcurrentModificationException",
@@ -782,6 +795,7 @@ impl ServiceErrorKind {
         match self {
             Self::AccessDeniedException(e) => e.message.as_deref(),
             Self::AliasExistsException(e) => e.message.as_deref(),
+            Self::CachedCIMDURLDoesNotExistException(e) => e.message.as_deref(),
             Self::CodeDeliveryFailureException(e) => e.message.as_deref(),
             Self::CodeMismatchException(e) => e.message.as_deref(),
             Self::ConcurrentModificationException(e) => e.message.as_deref(),

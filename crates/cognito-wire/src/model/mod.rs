@@ -1,4 +1,4 @@
-//! Generated models (by `cargo xtask codegen` from `../shared/cognito-idp/service-2.json`).
+//! Generated models (by `cargo xtask codegen` from `crates/cognito-wire/model/service-2.json`).
 //!
 //! - [`shapes`]: every structure (requests, responses, nested types, exception bodies);
 //! - [`enums`]: every string enum, each with `Unknown(String)`;

@@ -1023,6 +1023,38 @@ impl Operation for AssociateSoftwareToken {
     type Output = super::shapes::AssociateSoftwareTokenResponse;
 }
 
+/// Cancels a point-in-time recovery of a user pool before Amazon Cognito applies any changes. You
+/// can cancel a recovery when its status is `PREVIEW_GENERATING` or `PREVIEW_GENERATED`. When you
+/// cancel a recovery, Amazon Cognito discards the recovery preview, resumes write operations in the
+/// user pool, and sets the status of the recovery to `PREVIEW_CANCELLED`. Your user pool data
+/// doesn't change.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CancelPointInTimeRecovery;
+
+impl Operation for CancelPointInTimeRecovery {
+    const NAME: &'static str = "CancelPointInTimeRecovery";
+    const INFO: OperationInfo = OperationInfo {
+        name: "CancelPointInTimeRecovery",
+        target: "AWSCognitoIdentityProviderService.CancelPointInTimeRecovery",
+        signed: true,
+        replay_safe: false,
+        input_shape: "CancelPointInTimeRecoveryRequest",
+        output_shape: Some("CancelPointInTimeRecoveryResponse"),
+        errors: &[
+            "InvalidParameterException",
+            "ResourceNotFoundException",
+            "FeatureUnavailableInTierException",
+            "ConcurrentModificationException",
+            "TooManyRequestsException",
+            "NotAuthorizedException",
+            "OperationNotEnabledException",
+            "InternalErrorException",
+        ],
+    };
+    type Input = super::shapes::CancelPointInTimeRecoveryRequest;
+    type Output = super::shapes::CancelPointInTimeRecoveryResponse;
+}
+
 /// Changes the password for the currently signed-in user.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ChangePassword;
@@ -1204,6 +1236,38 @@ impl Operation for ConfirmSignUp {
     };
     type Input = super::shapes::ConfirmSignUpRequest;
     type Output = super::shapes::ConfirmSignUpResponse;
+}
+
+/// Creates a Client ID Metadata Document (CIMD) policy for an app client. A CIMD policy lets OAuth
+/// clients identify themselves to your user pool with an HTTPS URL as their client ID. Amazon
+/// Cognito retrieves the client metadata document from that URL and accepts the client only when
+/// the URL matches one of the URL patterns in the policy.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CreateCIMDPolicy;
+
+impl Operation for CreateCIMDPolicy {
+    const NAME: &'static str = "CreateCIMDPolicy";
+    const INFO: OperationInfo = OperationInfo {
+        name: "CreateCIMDPolicy",
+        target: "AWSCognitoIdentityProviderService.CreateCIMDPolicy",
+        signed: true,
+        replay_safe: false,
+        input_shape: "CreateCIMDPolicyRequest",
+        output_shape: Some("CreateCIMDPolicyResponse"),
+        errors: &[
+            "InvalidParameterException",
+            "ResourceNotFoundException",
+            "ConcurrentModificationException",
+            "NotAuthorizedException",
+            "TooManyRequestsException",
+            "LimitExceededException",
+            "OperationNotEnabledException",
+            "InternalErrorException",
+            "FeatureUnavailableInTierException",
+        ],
+    };
+    type Input = super::shapes::CreateCIMDPolicyRequest;
+    type Output = super::shapes::CreateCIMDPolicyResponse;
 }
 
 /// Creates a new group in the specified user pool. For more information about user pool groups, see
@@ -1507,6 +1571,33 @@ impl Operation for CreateUserPoolReplica {
     };
     type Input = super::shapes::CreateUserPoolReplicaRequest;
     type Output = super::shapes::CreateUserPoolReplicaResponse;
+}
+
+/// Deletes a Client ID Metadata Document (CIMD) policy.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct DeleteCIMDPolicy;
+
+impl Operation for DeleteCIMDPolicy {
+    const NAME: &'static str = "DeleteCIMDPolicy";
+    const INFO: OperationInfo = OperationInfo {
+        name: "DeleteCIMDPolicy",
+        target: "AWSCognitoIdentityProviderService.DeleteCIMDPolicy",
+        signed: true,
+        replay_safe: false,
+        input_shape: "DeleteCIMDPolicyRequest",
+        output_shape: Some("DeleteCIMDPolicyResponse"),
+        errors: &[
+            "InvalidParameterException",
+            "ResourceNotFoundException",
+            "ConcurrentModificationException",
+            "TooManyRequestsException",
+            "NotAuthorizedException",
+            "OperationNotEnabledException",
+            "InternalErrorException",
+        ],
+    };
+    type Input = super::shapes::DeleteCIMDPolicyRequest;
+    type Output = super::shapes::DeleteCIMDPolicyResponse;
 }
 
 /// Deletes a group from the specified user pool. When you delete a group, that group no longer
@@ -1878,6 +1969,31 @@ impl Operation for DeleteWebAuthnCredential {
     type Output = super::shapes::DeleteWebAuthnCredentialResponse;
 }
 
+/// Returns the configuration of a Client ID Metadata Document (CIMD) policy.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct DescribeCIMDPolicy;
+
+impl Operation for DescribeCIMDPolicy {
+    const NAME: &'static str = "DescribeCIMDPolicy";
+    const INFO: OperationInfo = OperationInfo {
+        name: "DescribeCIMDPolicy",
+        target: "AWSCognitoIdentityProviderService.DescribeCIMDPolicy",
+        signed: true,
+        replay_safe: true,
+        input_shape: "DescribeCIMDPolicyRequest",
+        output_shape: Some("DescribeCIMDPolicyResponse"),
+        errors: &[
+            "InvalidParameterException",
+            "ResourceNotFoundException",
+            "NotAuthorizedException",
+            "TooManyRequestsException",
+            "InternalErrorException",
+        ],
+    };
+    type Input = super::shapes::DescribeCIMDPolicyRequest;
+    type Output = super::shapes::DescribeCIMDPolicyResponse;
+}
+
 /// Given a user pool ID and identity provider (IdP) name, returns details about the IdP.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct DescribeIdentityProvider;
@@ -1954,6 +2070,37 @@ impl Operation for DescribeManagedLoginBrandingByClient {
     };
     type Input = super::shapes::DescribeManagedLoginBrandingByClientRequest;
     type Output = super::shapes::DescribeManagedLoginBrandingByClientResponse;
+}
+
+/// Returns details about a point-in-time recovery of a user pool, including its status and the
+/// point in time that it restores the user pool to. After Amazon Cognito generates the recovery
+/// preview, the response also includes the number of entities that the recovery creates, updates,
+/// and deletes. Review the preview before you apply the recovery with a request or discard it with
+/// a request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct DescribePointInTimeRecovery;
+
+impl Operation for DescribePointInTimeRecovery {
+    const NAME: &'static str = "DescribePointInTimeRecovery";
+    const INFO: OperationInfo = OperationInfo {
+        name: "DescribePointInTimeRecovery",
+        target: "AWSCognitoIdentityProviderService.DescribePointInTimeRecovery",
+        signed: true,
+        replay_safe: true,
+        input_shape: "DescribePointInTimeRecoveryRequest",
+        output_shape: Some("DescribePointInTimeRecoveryResponse"),
+        errors: &[
+            "InvalidParameterException",
+            "ResourceNotFoundException",
+            "FeatureUnavailableInTierException",
+            "TooManyRequestsException",
+            "NotAuthorizedException",
+            "OperationNotEnabledException",
+            "InternalErrorException",
+        ],
+    };
+    type Input = super::shapes::DescribePointInTimeRecoveryRequest;
+    type Output = super::shapes::DescribePointInTimeRecoveryResponse;
 }
 
 /// Describes a resource server. For more information about resource servers, see Access control
@@ -2817,6 +2964,90 @@ impl Operation for InitiateAuth {
     type Output = super::shapes::InitiateAuthResponse;
 }
 
+/// Initiates a point-in-time recovery of a user pool to a time in the past that you specify. This
+/// operation is the first step of a recovery and doesn't change your user pool data. Amazon Cognito
+/// pauses write operations in the user pool and generates a recovery preview, which might not be
+/// available immediately. The preview shows the number of entities that the recovery creates,
+/// updates, and deletes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct InitiatePointInTimeRecovery;
+
+impl Operation for InitiatePointInTimeRecovery {
+    const NAME: &'static str = "InitiatePointInTimeRecovery";
+    const INFO: OperationInfo = OperationInfo {
+        name: "InitiatePointInTimeRecovery",
+        target: "AWSCognitoIdentityProviderService.InitiatePointInTimeRecovery",
+        signed: true,
+        replay_safe: false,
+        input_shape: "InitiatePointInTimeRecoveryRequest",
+        output_shape: Some("InitiatePointInTimeRecoveryResponse"),
+        errors: &[
+            "InvalidParameterException",
+            "ResourceNotFoundException",
+            "ConcurrentModificationException",
+            "FeatureUnavailableInTierException",
+            "LimitExceededException",
+            "TooManyRequestsException",
+            "NotAuthorizedException",
+            "OperationNotEnabledException",
+            "InternalErrorException",
+        ],
+    };
+    type Input = super::shapes::InitiatePointInTimeRecoveryRequest;
+    type Output = super::shapes::InitiatePointInTimeRecoveryResponse;
+}
+
+/// Lists the Client ID Metadata Document (CIMD) policies in a user pool.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ListCIMDPolicies;
+
+impl Operation for ListCIMDPolicies {
+    const NAME: &'static str = "ListCIMDPolicies";
+    const INFO: OperationInfo = OperationInfo {
+        name: "ListCIMDPolicies",
+        target: "AWSCognitoIdentityProviderService.ListCIMDPolicies",
+        signed: true,
+        replay_safe: true,
+        input_shape: "ListCIMDPoliciesRequest",
+        output_shape: Some("ListCIMDPoliciesResponse"),
+        errors: &[
+            "InvalidParameterException",
+            "ResourceNotFoundException",
+            "NotAuthorizedException",
+            "TooManyRequestsException",
+            "InternalErrorException",
+        ],
+    };
+    type Input = super::shapes::ListCIMDPoliciesRequest;
+    type Output = super::shapes::ListCIMDPoliciesResponse;
+}
+
+/// Lists the client ID metadata document URLs that Amazon Cognito has received for a Client ID
+/// Metadata Document (CIMD) policy, with the cache state of each URL.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ListClientMetadataURLs;
+
+impl Operation for ListClientMetadataURLs {
+    const NAME: &'static str = "ListClientMetadataURLs";
+    const INFO: OperationInfo = OperationInfo {
+        name: "ListClientMetadataURLs",
+        target: "AWSCognitoIdentityProviderService.ListClientMetadataURLs",
+        signed: true,
+        replay_safe: true,
+        input_shape: "ListClientMetadataURLsRequest",
+        output_shape: Some("ListClientMetadataURLsResponse"),
+        errors: &[
+            "InvalidParameterException",
+            "ResourceNotFoundException",
+            "NotAuthorizedException",
+            "TooManyRequestsException",
+            "InternalErrorException",
+        ],
+    };
+    type Input = super::shapes::ListClientMetadataURLsRequest;
+    type Output = super::shapes::ListClientMetadataURLsResponse;
+}
+
 /// Lists the devices that Amazon Cognito has registered to the currently signed-in user. For more
 /// information about device authentication, see Working with user devices in your user pool.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -2899,6 +3130,35 @@ impl Operation for ListIdentityProviders {
     };
     type Input = super::shapes::ListIdentityProvidersRequest;
     type Output = super::shapes::ListIdentityProvidersResponse;
+}
+
+/// Lists the point-in-time recoveries of a user pool, including the active recovery and past
+/// recoveries. The response lists the most recent recoveries first and doesn't include recovery
+/// previews. To get the recovery preview of a recovery, make a request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ListPointInTimeRecoveries;
+
+impl Operation for ListPointInTimeRecoveries {
+    const NAME: &'static str = "ListPointInTimeRecoveries";
+    const INFO: OperationInfo = OperationInfo {
+        name: "ListPointInTimeRecoveries",
+        target: "AWSCognitoIdentityProviderService.ListPointInTimeRecoveries",
+        signed: true,
+        replay_safe: true,
+        input_shape: "ListPointInTimeRecoveriesRequest",
+        output_shape: Some("ListPointInTimeRecoveriesResponse"),
+        errors: &[
+            "InvalidParameterException",
+            "ResourceNotFoundException",
+            "FeatureUnavailableInTierException",
+            "TooManyRequestsException",
+            "NotAuthorizedException",
+            "OperationNotEnabledException",
+            "InternalErrorException",
+        ],
+    };
+    type Input = super::shapes::ListPointInTimeRecoveriesRequest;
+    type Output = super::shapes::ListPointInTimeRecoveriesResponse;
 }
 
 /// Given a user pool ID, returns all resource servers and their details. For more information about
@@ -3659,6 +3919,36 @@ impl Operation for SignUp {
     type Output = super::shapes::SignUpResponse;
 }
 
+/// Applies a point-in-time recovery to a user pool. Before you start a recovery, review the
+/// recovery preview in the response to a request. You can start a recovery when its status is
+/// `PREVIEW_GENERATED`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct StartPointInTimeRecovery;
+
+impl Operation for StartPointInTimeRecovery {
+    const NAME: &'static str = "StartPointInTimeRecovery";
+    const INFO: OperationInfo = OperationInfo {
+        name: "StartPointInTimeRecovery",
+        target: "AWSCognitoIdentityProviderService.StartPointInTimeRecovery",
+        signed: true,
+        replay_safe: false,
+        input_shape: "StartPointInTimeRecoveryRequest",
+        output_shape: Some("StartPointInTimeRecoveryResponse"),
+        errors: &[
+            "InvalidParameterException",
+            "ResourceNotFoundException",
+            "FeatureUnavailableInTierException",
+            "ConcurrentModificationException",
+            "TooManyRequestsException",
+            "NotAuthorizedException",
+            "OperationNotEnabledException",
+            "InternalErrorException",
+        ],
+    };
+    type Input = super::shapes::StartPointInTimeRecoveryRequest;
+    type Output = super::shapes::StartPointInTimeRecoveryResponse;
+}
+
 /// Instructs your user pool to start importing users from a CSV file that contains their usernames
 /// and attributes. For more information about importing users from a CSV file, see Importing users
 /// from a CSV file.
@@ -3833,6 +4123,65 @@ impl Operation for UpdateAuthEventFeedback {
     };
     type Input = super::shapes::UpdateAuthEventFeedbackRequest;
     type Output = super::shapes::UpdateAuthEventFeedbackResponse;
+}
+
+/// Updates the configuration of a Client ID Metadata Document (CIMD) policy.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct UpdateCIMDPolicy;
+
+impl Operation for UpdateCIMDPolicy {
+    const NAME: &'static str = "UpdateCIMDPolicy";
+    const INFO: OperationInfo = OperationInfo {
+        name: "UpdateCIMDPolicy",
+        target: "AWSCognitoIdentityProviderService.UpdateCIMDPolicy",
+        signed: true,
+        replay_safe: false,
+        input_shape: "UpdateCIMDPolicyRequest",
+        output_shape: Some("UpdateCIMDPolicyResponse"),
+        errors: &[
+            "InvalidParameterException",
+            "ResourceNotFoundException",
+            "ConcurrentModificationException",
+            "NotAuthorizedException",
+            "TooManyRequestsException",
+            "LimitExceededException",
+            "OperationNotEnabledException",
+            "InternalErrorException",
+            "FeatureUnavailableInTierException",
+        ],
+    };
+    type Input = super::shapes::UpdateCIMDPolicyRequest;
+    type Output = super::shapes::UpdateCIMDPolicyResponse;
+}
+
+/// Changes the cache state of a client metadata document URL for a client ID metadata document
+/// (CIMD) policy. Refresh a URL to make Amazon Cognito retrieve the client metadata document again,
+/// or invalidate it to remove the cached document.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct UpdateClientMetadataURLState;
+
+impl Operation for UpdateClientMetadataURLState {
+    const NAME: &'static str = "UpdateClientMetadataURLState";
+    const INFO: OperationInfo = OperationInfo {
+        name: "UpdateClientMetadataURLState",
+        target: "AWSCognitoIdentityProviderService.UpdateClientMetadataURLState",
+        signed: true,
+        replay_safe: false,
+        input_shape: "UpdateClientMetadataURLStateRequest",
+        output_shape: Some("UpdateClientMetadataURLStateResponse"),
+        errors: &[
+            "InvalidParameterException",
+            "ResourceNotFoundException",
+            "CachedCIMDURLDoesNotExistException",
+            "NotAuthorizedException",
+            "TooManyRequestsException",
+            "OperationNotEnabledException",
+            "InternalErrorException",
+            "FeatureUnavailableInTierException",
+        ],
+    };
+    type Input = super::shapes::UpdateClientMetadataURLStateRequest;
+    type Output = super::shapes::UpdateClientMetadataURLStateResponse;
 }
 
 /// Updates the status of a the currently signed-in user's device so that it is marked as remembered
@@ -4315,11 +4664,13 @@ pub const OPERATIONS: &[OperationInfo] = &[
     <AdminUpdateUserAttributes as Operation>::INFO,
     <AdminUserGlobalSignOut as Operation>::INFO,
     <AssociateSoftwareToken as Operation>::INFO,
+    <CancelPointInTimeRecovery as Operation>::INFO,
     <ChangePassword as Operation>::INFO,
     <CompleteWebAuthnRegistration as Operation>::INFO,
     <ConfirmDevice as Operation>::INFO,
     <ConfirmForgotPassword as Operation>::INFO,
     <ConfirmSignUp as Operation>::INFO,
+    <CreateCIMDPolicy as Operation>::INFO,
     <CreateGroup as Operation>::INFO,
     <CreateIdentityProvider as Operation>::INFO,
     <CreateManagedLoginBranding as Operation>::INFO,
@@ -4330,6 +4681,7 @@ pub const OPERATIONS: &[OperationInfo] = &[
     <CreateUserPoolClient as Operation>::INFO,
     <CreateUserPoolDomain as Operation>::INFO,
     <CreateUserPoolReplica as Operation>::INFO,
+    <DeleteCIMDPolicy as Operation>::INFO,
     <DeleteGroup as Operation>::INFO,
     <DeleteIdentityProvider as Operation>::INFO,
     <DeleteManagedLoginBranding as Operation>::INFO,
@@ -4343,9 +4695,11 @@ pub const OPERATIONS: &[OperationInfo] = &[
     <DeleteUserPoolDomain as Operation>::INFO,
     <DeleteUserPoolReplica as Operation>::INFO,
     <DeleteWebAuthnCredential as Operation>::INFO,
+    <DescribeCIMDPolicy as Operation>::INFO,
     <DescribeIdentityProvider as Operation>::INFO,
     <DescribeManagedLoginBranding as Operation>::INFO,
     <DescribeManagedLoginBrandingByClient as Operation>::INFO,
+    <DescribePointInTimeRecovery as Operation>::INFO,
     <DescribeResourceServer as Operation>::INFO,
     <DescribeRiskConfiguration as Operation>::INFO,
     <DescribeTerms as Operation>::INFO,
@@ -4375,9 +4729,13 @@ pub const OPERATIONS: &[OperationInfo] = &[
     <GetUserPoolSessionConfiguration as Operation>::INFO,
     <GlobalSignOut as Operation>::INFO,
     <InitiateAuth as Operation>::INFO,
+    <InitiatePointInTimeRecovery as Operation>::INFO,
+    <ListCIMDPolicies as Operation>::INFO,
+    <ListClientMetadataURLs as Operation>::INFO,
     <ListDevices as Operation>::INFO,
     <ListGroups as Operation>::INFO,
     <ListIdentityProviders as Operation>::INFO,
+    <ListPointInTimeRecoveries as Operation>::INFO,
     <ListResourceServers as Operation>::INFO,
     <ListTagsForResource as Operation>::INFO,
     <ListTerms as Operation>::INFO,
@@ -4403,12 +4761,15 @@ pub const OPERATIONS: &[OperationInfo] = &[
     <SetUserPoolSessionConfiguration as Operation>::INFO,
     <SetUserSettings as Operation>::INFO,
     <SignUp as Operation>::INFO,
+    <StartPointInTimeRecovery as Operation>::INFO,
     <StartUserImportJob as Operation>::INFO,
     <StartWebAuthnRegistration as Operation>::INFO,
     <StopUserImportJob as Operation>::INFO,
     <TagResource as Operation>::INFO,
     <UntagResource as Operation>::INFO,
     <UpdateAuthEventFeedback as Operation>::INFO,
+    <UpdateCIMDPolicy as Operation>::INFO,
+    <UpdateClientMetadataURLState as Operation>::INFO,
     <UpdateDeviceStatus as Operation>::INFO,
     <UpdateGroup as Operation>::INFO,
     <UpdateIdentityProvider as Operation>::INFO,
@@ -4470,11 +4831,13 @@ macro_rules! for_each_operation {
             (AdminUpdateUserAttributes, $crate::op::AdminUpdateUserAttributes),
             (AdminUserGlobalSignOut, $crate::op::AdminUserGlobalSignOut),
             (AssociateSoftwareToken, $crate::op::AssociateSoftwareToken),
+            (CancelPointInTimeRecovery, $crate::op::CancelPointInTimeRecovery),
             (ChangePassword, $crate::op::ChangePassword),
             (CompleteWebAuthnRegistration, $crate::op::CompleteWebAuthnRegistration),
             (ConfirmDevice, $crate::op::ConfirmDevice),
             (ConfirmForgotPassword, $crate::op::ConfirmForgotPassword),
             (ConfirmSignUp, $crate::op::ConfirmSignUp),
+            (CreateCIMDPolicy, $crate::op::CreateCIMDPolicy),
             (CreateGroup, $crate::op::CreateGroup),
             (CreateIdentityProvider, $crate::op::CreateIdentityProvider),
             (CreateManagedLoginBranding, $crate::op::CreateManagedLoginBranding),
@@ -4485,6 +4848,7 @@ macro_rules! for_each_operation {
             (CreateUserPoolClient, $crate::op::CreateUserPoolClient),
             (CreateUserPoolDomain, $crate::op::CreateUserPoolDomain),
             (CreateUserPoolReplica, $crate::op::CreateUserPoolReplica),
+            (DeleteCIMDPolicy, $crate::op::DeleteCIMDPolicy),
             (DeleteGroup, $crate::op::DeleteGroup),
             (DeleteIdentityProvider, $crate::op::DeleteIdentityProvider),
             (DeleteManagedLoginBranding, $crate::op::DeleteManagedLoginBranding),
@@ -4498,9 +4862,11 @@ macro_rules! for_each_operation {
             (DeleteUserPoolDomain, $crate::op::DeleteUserPoolDomain),
             (DeleteUserPoolReplica, $crate::op::DeleteUserPoolReplica),
             (DeleteWebAuthnCredential, $crate::op::DeleteWebAuthnCredential),
+            (DescribeCIMDPolicy, $crate::op::DescribeCIMDPolicy),
             (DescribeIdentityProvider, $crate::op::DescribeIdentityProvider),
             (DescribeManagedLoginBranding, $crate::op::DescribeManagedLoginBranding),
             (DescribeManagedLoginBrandingByClient, $crate::op::DescribeManagedLoginBrandingByClient),
+            (DescribePointInTimeRecovery, $crate::op::DescribePointInTimeRecovery),
             (DescribeResourceServer, $crate::op::DescribeResourceServer),
             (DescribeRiskConfiguration, $crate::op::DescribeRiskConfiguration),
             (DescribeTerms, $crate::op::DescribeTerms),
@@ -4530,9 +4896,13 @@ macro_rules! for_each_operation {
             (GetUserPoolSessionConfiguration, $crate::op::GetUserPoolSessionConfiguration),
             (GlobalSignOut, $crate::op::GlobalSignOut),
             (InitiateAuth, $crate::op::InitiateAuth),
+            (InitiatePointInTimeRecovery, $crate::op::InitiatePointInTimeRecovery),
+            (ListCIMDPolicies, $crate::op::ListCIMDPolicies),
+            (ListClientMetadataURLs, $crate::op::ListClientMetadataURLs),
             (ListDevices, $crate::op::ListDevices),
             (ListGroups, $crate::op::ListGroups),
             (ListIdentityProviders, $crate::op::ListIdentityProviders),
+            (ListPointInTimeRecoveries, $crate::op::ListPointInTimeRecoveries),
             (ListResourceServers, $crate::op::ListResourceServers),
             (ListTagsForResource, $crate::op::ListTagsForResource),
             (ListTerms, $crate::op::ListTerms),
@@ -4558,12 +4928,15 @@ macro_rules! for_each_operation {
             (SetUserPoolSessionConfiguration, $crate::op::SetUserPoolSessionConfiguration),
             (SetUserSettings, $crate::op::SetUserSettings),
             (SignUp, $crate::op::SignUp),
+            (StartPointInTimeRecovery, $crate::op::StartPointInTimeRecovery),
             (StartUserImportJob, $crate::op::StartUserImportJob),
             (StartWebAuthnRegistration, $crate::op::StartWebAuthnRegistration),
             (StopUserImportJob, $crate::op::StopUserImportJob),
             (TagResource, $crate::op::TagResource),
             (UntagResource, $crate::op::UntagResource),
             (UpdateAuthEventFeedback, $crate::op::UpdateAuthEventFeedback),
+            (UpdateCIMDPolicy, $crate::op::UpdateCIMDPolicy),
+            (UpdateClientMetadataURLState, $crate::op::UpdateClientMetadataURLState),
             (UpdateDeviceStatus, $crate::op::UpdateDeviceStatus),
             (UpdateGroup, $crate::op::UpdateGroup),
             (UpdateIdentityProvider, $crate::op::UpdateIdentityProvider),

@@ -2051,6 +2051,173 @@ pub struct AuthenticationResultType {
     pub token_type: Option<String>,
 }
 
+/// A summary of a Client ID Metadata Document (CIMD) policy, returned by .
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CIMDPolicySummaryType {
+    /// The ID of the CIMD policy.
+    #[serde(rename = "CIMDPolicyId")]
+    pub cimd_policy_id: String,
+    /// The length of time, in seconds, that Amazon Cognito caches a client metadata document that
+    /// it retrieved from a URL that matches the policy.
+    #[serde(
+        rename = "CacheDuration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cache_duration: Option<i32>,
+    /// The ID of the app client that the CIMD policy is associated with. Amazon Cognito omits this
+    /// value when the app client no longer exists.
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<SensitiveString>,
+    /// The date and time when the CIMD policy was created.
+    #[serde(
+        rename = "CreationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub creation_date: Option<EpochSeconds>,
+    /// The date and time when the CIMD policy was last modified.
+    #[serde(
+        rename = "LastModifiedDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_modified_date: Option<EpochSeconds>,
+    /// The friendly name of the CIMD policy.
+    #[serde(rename = "PolicyName")]
+    pub policy_name: String,
+}
+
+impl CIMDPolicySummaryType {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(cimd_policy_id: impl Into<String>, policy_name: impl Into<String>) -> Self {
+        Self {
+            cimd_policy_id: cimd_policy_id.into(),
+            cache_duration: None,
+            client_id: None,
+            creation_date: None,
+            last_modified_date: None,
+            policy_name: policy_name.into(),
+        }
+    }
+}
+
+/// The configuration of a Client ID Metadata Document (CIMD) policy.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CIMDPolicyType {
+    /// The ID of the CIMD policy.
+    #[serde(rename = "CIMDPolicyId")]
+    pub cimd_policy_id: String,
+    /// The length of time, in seconds, that Amazon Cognito caches a client metadata document that
+    /// it retrieved from a URL that matches the policy.
+    #[serde(
+        rename = "CacheDuration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cache_duration: Option<i32>,
+    /// The ID of the app client that the CIMD policy is associated with. Amazon Cognito omits this
+    /// value when the app client no longer exists.
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<SensitiveString>,
+    /// The date and time when the CIMD policy was created.
+    #[serde(
+        rename = "CreationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub creation_date: Option<EpochSeconds>,
+    /// The date and time when the CIMD policy was last modified.
+    #[serde(
+        rename = "LastModifiedDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_modified_date: Option<EpochSeconds>,
+    /// The friendly name of the CIMD policy.
+    #[serde(rename = "PolicyName")]
+    pub policy_name: String,
+    /// The HTTPS URL patterns that a client ID metadata document URL must match.
+    #[serde(
+        rename = "URLPatterns",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub url_patterns: Option<Vec<String>>,
+    /// The ID of the user pool that contains the CIMD policy.
+    #[serde(rename = "UserPoolId")]
+    pub user_pool_id: String,
+}
+
+impl CIMDPolicyType {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(
+        cimd_policy_id: impl Into<String>,
+        policy_name: impl Into<String>,
+        user_pool_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            cimd_policy_id: cimd_policy_id.into(),
+            cache_duration: None,
+            client_id: None,
+            creation_date: None,
+            last_modified_date: None,
+            policy_name: policy_name.into(),
+            url_patterns: None,
+            user_pool_id: user_pool_id.into(),
+        }
+    }
+}
+
+/// This exception is thrown when Amazon Cognito doesn't have a cached client metadata document for
+/// the URL in the request.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CachedCIMDURLDoesNotExistException {
+    /// The `message` member.
+    #[serde(
+        rename = "message",
+        alias = "Message",
+        alias = "errorMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub message: Option<String>,
+}
+
+/// The `CancelPointInTimeRecoveryRequest` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CancelPointInTimeRecoveryRequest {
+    /// The ID of the recovery that you want to cancel. Amazon Cognito returns this ID in the
+    /// response to an `InitiatePointInTimeRecovery` request.
+    #[serde(rename = "RestoreId")]
+    pub restore_id: String,
+    /// The ID of the user pool that contains the recovery that you want to cancel.
+    #[serde(rename = "UserPoolId")]
+    pub user_pool_id: String,
+}
+
+impl CancelPointInTimeRecoveryRequest {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(restore_id: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
+        Self {
+            restore_id: restore_id.into(),
+            user_pool_id: user_pool_id.into(),
+        }
+    }
+}
+
+/// The `CancelPointInTimeRecoveryResponse` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CancelPointInTimeRecoveryResponse {
+    /// The details of the canceled recovery, including its status.
+    #[serde(
+        rename = "Restoration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub restoration: Option<RestorationType>,
+}
+
 /// The responses to the challenge that you received in the previous request. Each challenge has its
 /// own required response parameters. The following examples are partial JSON request bodies that
 /// highlight challenge-response parameters.
@@ -2129,6 +2296,40 @@ pub struct ClientAuthenticationResultType {
     /// The type of the token. For example, `Bearer`.
     #[serde(rename = "TokenType", default, skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
+}
+
+/// A client metadata document URL that Amazon Cognito has received for a Client ID Metadata
+/// Document (CIMD) policy, with its cache state.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClientMetadataURLType {
+    /// The date and time when Amazon Cognito cached the client metadata document from this URL.
+    #[serde(
+        rename = "CachedDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cached_date: Option<EpochSeconds>,
+    /// The date and time when the cached client metadata document expires.
+    #[serde(
+        rename = "ExpirationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expiration_date: Option<EpochSeconds>,
+    /// The client metadata document URL.
+    #[serde(rename = "URL")]
+    pub url: String,
+}
+
+impl ClientMetadataURLType {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            cached_date: None,
+            expiration_date: None,
+            url: url.into(),
+        }
+    }
 }
 
 /// The SSO session settings for a user pool app client.
@@ -2613,6 +2814,68 @@ impl ContextDataType {
             ip_address: ip_address.into(),
             server_name: server_name.into(),
             server_path: server_path.into(),
+        }
+    }
+}
+
+/// The `CreateCIMDPolicyRequest` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateCIMDPolicyRequest {
+    /// The length of time, in seconds, that Amazon Cognito caches a client metadata document that
+    /// it retrieved from a URL that matches the policy. The value must be between 86,400 seconds
+    /// (one day) and 31,556,952 seconds (one year).
+    #[serde(
+        rename = "CacheDuration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cache_duration: Option<i32>,
+    /// The ID of the app client that you want to associate with the CIMD policy.
+    #[serde(rename = "ClientId")]
+    pub client_id: SensitiveString,
+    /// A friendly name for the CIMD policy.
+    #[serde(rename = "PolicyName")]
+    pub policy_name: String,
+    /// One to five HTTPS URL patterns. Amazon Cognito accepts a client ID metadata document URL
+    /// only when it matches one of these patterns. Patterns can contain the `*` wildcard character.
+    #[serde(rename = "URLPatterns")]
+    pub url_patterns: Vec<String>,
+    /// The ID of the user pool where you want to create the CIMD policy.
+    #[serde(rename = "UserPoolId")]
+    pub user_pool_id: String,
+}
+
+impl CreateCIMDPolicyRequest {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(
+        client_id: impl Into<SensitiveString>,
+        policy_name: impl Into<String>,
+        url_patterns: impl Into<Vec<String>>,
+        user_pool_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            cache_duration: None,
+            client_id: client_id.into(),
+            policy_name: policy_name.into(),
+            url_patterns: url_patterns.into(),
+            user_pool_id: user_pool_id.into(),
+        }
+    }
+}
+
+/// The `CreateCIMDPolicyResponse` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateCIMDPolicyResponse {
+    /// The CIMD policy that you created.
+    #[serde(rename = "CIMDPolicy")]
+    pub cimd_policy: CIMDPolicyType,
+}
+
+impl CreateCIMDPolicyResponse {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(cimd_policy: impl Into<CIMDPolicyType>) -> Self {
+        Self {
+            cimd_policy: cimd_policy.into(),
         }
     }
 }
@@ -3128,6 +3391,16 @@ pub struct CreateUserPoolClientRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub prevent_user_existence_errors: Option<PreventUserExistenceErrorTypes>,
+    /// Specifies whether Amazon Cognito stores and manages this app client's secret in Amazon Web
+    /// Services Secrets Manager instead of returning the plaintext value. Applies only when
+    /// `GenerateSecret` is `true`. When you set this parameter to `true`, the response returns
+    /// `ClientSecretArn` instead of `ClientSecret`.
+    #[serde(
+        rename = "PublishSecretsInAWSSecretsManager",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub publish_secrets_in_aws_secrets_manager: Option<bool>,
     /// The list of user attributes that you want your app client to have read access to. After your
     /// user authenticates in your app, their access token authorizes them to read their own
     /// attribute value for any attribute in this list.
@@ -3208,6 +3481,7 @@ impl CreateUserPoolClientRequest {
             id_token_validity: None,
             logout_ur_ls: None,
             prevent_user_existence_errors: None,
+            publish_secrets_in_aws_secrets_manager: None,
             read_attributes: None,
             refresh_token_rotation: None,
             refresh_token_validity: None,
@@ -3763,6 +4037,31 @@ pub struct DcrConfigurationType {
     pub open_dcr_grant_types: Option<Vec<OAuthFlowType>>,
 }
 
+/// The `DeleteCIMDPolicyRequest` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteCIMDPolicyRequest {
+    /// The ID of the CIMD policy that you want to delete.
+    #[serde(rename = "CIMDPolicyId")]
+    pub cimd_policy_id: String,
+    /// The ID of the user pool that contains the CIMD policy.
+    #[serde(rename = "UserPoolId")]
+    pub user_pool_id: String,
+}
+
+impl DeleteCIMDPolicyRequest {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(cimd_policy_id: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
+        Self {
+            cimd_policy_id: cimd_policy_id.into(),
+            user_pool_id: user_pool_id.into(),
+        }
+    }
+}
+
+/// The `DeleteCIMDPolicyResponse` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteCIMDPolicyResponse {}
+
 /// The `DeleteGroupRequest` shape.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteGroupRequest {
@@ -4076,6 +4375,44 @@ impl DeleteWebAuthnCredentialRequest {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteWebAuthnCredentialResponse {}
 
+/// The `DescribeCIMDPolicyRequest` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeCIMDPolicyRequest {
+    /// The ID of the CIMD policy that you want to describe.
+    #[serde(rename = "CIMDPolicyId")]
+    pub cimd_policy_id: String,
+    /// The ID of the user pool that contains the CIMD policy.
+    #[serde(rename = "UserPoolId")]
+    pub user_pool_id: String,
+}
+
+impl DescribeCIMDPolicyRequest {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(cimd_policy_id: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
+        Self {
+            cimd_policy_id: cimd_policy_id.into(),
+            user_pool_id: user_pool_id.into(),
+        }
+    }
+}
+
+/// The `DescribeCIMDPolicyResponse` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeCIMDPolicyResponse {
+    /// The configuration of the requested CIMD policy.
+    #[serde(rename = "CIMDPolicy")]
+    pub cimd_policy: CIMDPolicyType,
+}
+
+impl DescribeCIMDPolicyResponse {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(cimd_policy: impl Into<CIMDPolicyType>) -> Self {
+        Self {
+            cimd_policy: cimd_policy.into(),
+        }
+    }
+}
+
 /// The `DescribeIdentityProviderRequest` shape.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeIdentityProviderRequest {
@@ -4203,6 +4540,41 @@ pub struct DescribeManagedLoginBrandingResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_login_branding: Option<ManagedLoginBrandingType>,
+}
+
+/// The `DescribePointInTimeRecoveryRequest` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribePointInTimeRecoveryRequest {
+    /// The ID of the recovery that you want to describe. Amazon Cognito returns this ID in the
+    /// response to an `InitiatePointInTimeRecovery` request.
+    #[serde(rename = "RestoreId")]
+    pub restore_id: String,
+    /// The ID of the user pool that contains the recovery that you want to describe.
+    #[serde(rename = "UserPoolId")]
+    pub user_pool_id: String,
+}
+
+impl DescribePointInTimeRecoveryRequest {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(restore_id: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
+        Self {
+            restore_id: restore_id.into(),
+            user_pool_id: user_pool_id.into(),
+        }
+    }
+}
+
+/// The `DescribePointInTimeRecoveryResponse` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribePointInTimeRecoveryResponse {
+    /// The details of the requested recovery, including its status, the point in time that it
+    /// restores the user pool to, and the recovery preview.
+    #[serde(
+        rename = "Restoration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub restoration: Option<RestorationType>,
 }
 
 /// The `DescribeResourceServerRequest` shape.
@@ -6299,6 +6671,47 @@ pub struct InitiateAuthResponse {
     pub session: Option<SensitiveString>,
 }
 
+/// The `InitiatePointInTimeRecoveryRequest` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InitiatePointInTimeRecoveryRequest {
+    /// The point in time that you want to recover your user pool to. Amazon Cognito reverts changes
+    /// to user data that occurred after this time. The recovery point must be at least 15 minutes
+    /// in the past and within the recovery period of your user pool feature plan: up to 1 day in
+    /// the past with the Essentials feature plan, or up to 14 days in the past with the Plus
+    /// feature plan.
+    #[serde(rename = "RestoreTimestamp")]
+    pub restore_timestamp: EpochSeconds,
+    /// The ID of the user pool that you want to recover.
+    #[serde(rename = "UserPoolId")]
+    pub user_pool_id: String,
+}
+
+impl InitiatePointInTimeRecoveryRequest {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(
+        restore_timestamp: impl Into<EpochSeconds>,
+        user_pool_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            restore_timestamp: restore_timestamp.into(),
+            user_pool_id: user_pool_id.into(),
+        }
+    }
+}
+
+/// The `InitiatePointInTimeRecoveryResponse` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InitiatePointInTimeRecoveryResponse {
+    /// The details of the recovery that you initiated. Includes the recovery ID that you can use in
+    /// later requests to describe, start, or cancel the recovery.
+    #[serde(
+        rename = "Restoration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub restoration: Option<RestorationType>,
+}
+
 /// This exception is thrown when Amazon Cognito encounters an internal error.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct InternalErrorException {
@@ -6669,6 +7082,122 @@ impl LimitType {
     }
 }
 
+/// The `ListCIMDPoliciesRequest` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListCIMDPoliciesRequest {
+    /// The maximum number of CIMD policies that you want Amazon Cognito to return in the response.
+    #[serde(
+        rename = "MaxResults",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_results: Option<i32>,
+    /// This API operation returns a limited number of results. The pagination token is an
+    /// identifier that you can present in an additional API request with the same parameters. When
+    /// you include the pagination token, Amazon Cognito returns the next set of items after the
+    /// current list. Subsequent requests return a new pagination token. By use of this token, you
+    /// can paginate through the full list of items.
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    /// The ID of the user pool whose CIMD policies you want to list.
+    #[serde(rename = "UserPoolId")]
+    pub user_pool_id: String,
+}
+
+impl ListCIMDPoliciesRequest {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(user_pool_id: impl Into<String>) -> Self {
+        Self {
+            max_results: None,
+            next_token: None,
+            user_pool_id: user_pool_id.into(),
+        }
+    }
+}
+
+/// The `ListCIMDPoliciesResponse` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListCIMDPoliciesResponse {
+    /// A summary of each CIMD policy in the user pool.
+    #[serde(rename = "CIMDPolicies")]
+    pub cimd_policies: Vec<CIMDPolicySummaryType>,
+    /// The identifier that Amazon Cognito returned with the previous request to this operation.
+    /// When you include a pagination token in your request, Amazon Cognito returns the next set of
+    /// items in the list. By use of this token, you can paginate through the full list of items.
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+impl ListCIMDPoliciesResponse {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(cimd_policies: impl Into<Vec<CIMDPolicySummaryType>>) -> Self {
+        Self {
+            cimd_policies: cimd_policies.into(),
+            next_token: None,
+        }
+    }
+}
+
+/// The `ListClientMetadataURLsRequest` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListClientMetadataURLsRequest {
+    /// The ID of the CIMD policy whose client metadata document URLs you want to list.
+    #[serde(rename = "CIMDPolicyId")]
+    pub cimd_policy_id: String,
+    /// The maximum number of URLs that you want Amazon Cognito to return in the response.
+    #[serde(
+        rename = "MaxResults",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_results: Option<i32>,
+    /// This API operation returns a limited number of results. The pagination token is an
+    /// identifier that you can present in an additional API request with the same parameters. When
+    /// you include the pagination token, Amazon Cognito returns the next set of items after the
+    /// current list. Subsequent requests return a new pagination token. By use of this token, you
+    /// can paginate through the full list of items.
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    /// The ID of the user pool that contains the CIMD policy.
+    #[serde(rename = "UserPoolId")]
+    pub user_pool_id: String,
+}
+
+impl ListClientMetadataURLsRequest {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(cimd_policy_id: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
+        Self {
+            cimd_policy_id: cimd_policy_id.into(),
+            max_results: None,
+            next_token: None,
+            user_pool_id: user_pool_id.into(),
+        }
+    }
+}
+
+/// The `ListClientMetadataURLsResponse` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListClientMetadataURLsResponse {
+    /// The client metadata document URLs for the CIMD policy, with the cache state of each URL.
+    #[serde(rename = "ClientMetadataURLs")]
+    pub client_metadata_ur_ls: Vec<ClientMetadataURLType>,
+    /// The identifier that Amazon Cognito returned with the previous request to this operation.
+    /// When you include a pagination token in your request, Amazon Cognito returns the next set of
+    /// items in the list. By use of this token, you can paginate through the full list of items.
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+impl ListClientMetadataURLsResponse {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(client_metadata_ur_ls: impl Into<Vec<ClientMetadataURLType>>) -> Self {
+        Self {
+            client_metadata_ur_ls: client_metadata_ur_ls.into(),
+            next_token: None,
+        }
+    }
+}
+
 /// Represents the request to list the devices.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListDevicesRequest {
@@ -6819,6 +7348,58 @@ impl ListIdentityProvidersResponse {
             providers: providers.into(),
         }
     }
+}
+
+/// The `ListPointInTimeRecoveriesRequest` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListPointInTimeRecoveriesRequest {
+    /// The maximum number of recoveries that you want Amazon Cognito to return in the response.
+    /// Valid values are 1 through 60. The default value is 60.
+    #[serde(
+        rename = "MaxResults",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_results: Option<i32>,
+    /// This API operation returns a limited number of results. The pagination token is an
+    /// identifier that you can present in an additional API request with the same parameters. When
+    /// you include the pagination token, Amazon Cognito returns the next set of items after the
+    /// current list. Subsequent requests return a new pagination token. By use of this token, you
+    /// can paginate through the full list of items.
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    /// The ID of the user pool where you want to list point-in-time recoveries.
+    #[serde(rename = "UserPoolId")]
+    pub user_pool_id: String,
+}
+
+impl ListPointInTimeRecoveriesRequest {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(user_pool_id: impl Into<String>) -> Self {
+        Self {
+            max_results: None,
+            next_token: None,
+            user_pool_id: user_pool_id.into(),
+        }
+    }
+}
+
+/// The `ListPointInTimeRecoveriesResponse` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListPointInTimeRecoveriesResponse {
+    /// The identifier that Amazon Cognito returned with the previous request to this operation.
+    /// When you include a pagination token in your request, Amazon Cognito returns the next set of
+    /// items in the list. By use of this token, you can paginate through the full list of items.
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    /// A summary of each requested recovery, including its ID, status, and the point in time that
+    /// it restores the user pool to.
+    #[serde(
+        rename = "Restorations",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub restorations: Option<Vec<RestorationDescriptionType>>,
 }
 
 /// The `ListResourceServersRequest` shape.
@@ -8314,6 +8895,101 @@ pub struct RespondToAuthChallengeResponse {
     pub session: Option<SensitiveString>,
 }
 
+/// A summary of a point-in-time recovery of a user pool.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RestorationDescriptionType {
+    /// The ID of the recovery.
+    #[serde(rename = "RestoreId", default, skip_serializing_if = "Option::is_none")]
+    pub restore_id: Option<String>,
+    /// The status of the recovery. For a description of each status, see the `RestoreStatus`
+    /// parameter of `RestorationType`.
+    #[serde(
+        rename = "RestoreStatus",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub restore_status: Option<RestoreStatusType>,
+    /// The point in time that the recovery restores the user pool to.
+    #[serde(
+        rename = "RestoreTimestamp",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub restore_timestamp: Option<EpochSeconds>,
+}
+
+/// The details of a point-in-time recovery of a user pool.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RestorationType {
+    /// The ID of the recovery. Use this ID in requests to describe, start, or cancel the recovery.
+    #[serde(rename = "RestoreId", default, skip_serializing_if = "Option::is_none")]
+    pub restore_id: Option<String>,
+    /// The recovery preview. For each type of entity, the preview shows the number of entities that
+    /// the recovery creates, updates, and deletes. The preview doesn't include user data. Amazon
+    /// Cognito returns the preview when it's available.
+    #[serde(
+        rename = "RestorePreview",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub restore_preview: Option<Vec<RestorePreviewType>>,
+    /// The status of the recovery. Can be one of the following values.
+    #[serde(
+        rename = "RestoreStatus",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub restore_status: Option<RestoreStatusType>,
+    /// The point in time that the recovery restores the user pool to.
+    #[serde(
+        rename = "RestoreTimestamp",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub restore_timestamp: Option<EpochSeconds>,
+    /// The end of the period of changes that the recovery reverts. This time is shortly after the
+    /// time that you initiated the recovery. The recovery reverts changes to user data that
+    /// occurred between `RestoreTimestamp` and `TriggerTimestamp`.
+    #[serde(
+        rename = "TriggerTimestamp",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub trigger_timestamp: Option<EpochSeconds>,
+}
+
+/// The number of entities of one type that a point-in-time recovery creates, updates, and deletes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RestorePreviewType {
+    /// The number of entities of this type that the recovery creates. These entities existed at the
+    /// recovery point and were deleted after it.
+    #[serde(
+        rename = "CreateCount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub create_count: Option<i64>,
+    /// The number of entities of this type that the recovery deletes. These entities were created
+    /// after the recovery point.
+    #[serde(
+        rename = "DeleteCount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub delete_count: Option<i64>,
+    /// The type of user pool entity that the recovery changes. Can be one of the following values.
+    #[serde(rename = "Entity", default, skip_serializing_if = "Option::is_none")]
+    pub entity: Option<String>,
+    /// The number of entities of this type that the recovery reverts to their state at the recovery
+    /// point. These entities were modified after the recovery point.
+    #[serde(
+        rename = "UpdateCount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub update_count: Option<i64>,
+}
+
 /// The `RevokeTokenRequest` shape.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RevokeTokenRequest {
@@ -9414,6 +10090,40 @@ pub struct SoftwareTokenMfaSettingsType {
     pub preferred_mfa: Option<bool>,
 }
 
+/// The `StartPointInTimeRecoveryRequest` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StartPointInTimeRecoveryRequest {
+    /// The ID of the recovery that you want to start. Amazon Cognito returns this ID in the
+    /// response to an `InitiatePointInTimeRecovery` request.
+    #[serde(rename = "RestoreId")]
+    pub restore_id: String,
+    /// The ID of the user pool that contains the recovery that you want to start.
+    #[serde(rename = "UserPoolId")]
+    pub user_pool_id: String,
+}
+
+impl StartPointInTimeRecoveryRequest {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(restore_id: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
+        Self {
+            restore_id: restore_id.into(),
+            user_pool_id: user_pool_id.into(),
+        }
+    }
+}
+
+/// The `StartPointInTimeRecoveryResponse` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StartPointInTimeRecoveryResponse {
+    /// The details of the recovery that you started, including its status.
+    #[serde(
+        rename = "Restoration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub restoration: Option<RestorationType>,
+}
+
 /// Represents the request to start the user import job.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct StartUserImportJobRequest {
@@ -9961,6 +10671,115 @@ impl UpdateAuthEventFeedbackRequest {
 /// The `UpdateAuthEventFeedbackResponse` shape.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateAuthEventFeedbackResponse {}
+
+/// The `UpdateCIMDPolicyRequest` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateCIMDPolicyRequest {
+    /// The ID of the CIMD policy that you want to update.
+    #[serde(rename = "CIMDPolicyId")]
+    pub cimd_policy_id: String,
+    /// The length of time, in seconds, that Amazon Cognito caches a client metadata document that
+    /// it retrieved from a URL that matches the policy. The value must be between 86,400 seconds
+    /// (one day) and 31,556,952 seconds (one year).
+    #[serde(
+        rename = "CacheDuration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cache_duration: Option<i32>,
+    /// The ID of the app client that you want to associate with the CIMD policy.
+    #[serde(rename = "ClientId")]
+    pub client_id: SensitiveString,
+    /// A friendly name for the CIMD policy.
+    #[serde(
+        rename = "PolicyName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy_name: Option<String>,
+    /// One to five HTTPS URL patterns. Amazon Cognito accepts a client ID metadata document URL
+    /// only when it matches one of these patterns. Patterns can contain the `*` wildcard character.
+    #[serde(rename = "URLPatterns")]
+    pub url_patterns: Vec<String>,
+    /// The ID of the user pool that contains the CIMD policy.
+    #[serde(rename = "UserPoolId")]
+    pub user_pool_id: String,
+}
+
+impl UpdateCIMDPolicyRequest {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(
+        cimd_policy_id: impl Into<String>,
+        client_id: impl Into<SensitiveString>,
+        url_patterns: impl Into<Vec<String>>,
+        user_pool_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            cimd_policy_id: cimd_policy_id.into(),
+            cache_duration: None,
+            client_id: client_id.into(),
+            policy_name: None,
+            url_patterns: url_patterns.into(),
+            user_pool_id: user_pool_id.into(),
+        }
+    }
+}
+
+/// The `UpdateCIMDPolicyResponse` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateCIMDPolicyResponse {
+    /// The updated CIMD policy.
+    #[serde(rename = "CIMDPolicy")]
+    pub cimd_policy: CIMDPolicyType,
+}
+
+impl UpdateCIMDPolicyResponse {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(cimd_policy: impl Into<CIMDPolicyType>) -> Self {
+        Self {
+            cimd_policy: cimd_policy.into(),
+        }
+    }
+}
+
+/// The `UpdateClientMetadataURLStateRequest` shape.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UpdateClientMetadataURLStateRequest {
+    /// The action to take on the cached client metadata document. `REFRESH` retrieves the document
+    /// from the URL again. `INVALIDATE` removes the cached document.
+    #[serde(rename = "Action")]
+    pub action: CIMDCacheActionType,
+    /// The ID of the CIMD policy that the URL belongs to.
+    #[serde(rename = "CIMDPolicyId")]
+    pub cimd_policy_id: String,
+    /// The client metadata document URL whose cache state you want to change.
+    #[serde(rename = "URL")]
+    pub url: String,
+    /// The ID of the user pool that contains the CIMD policy.
+    #[serde(rename = "UserPoolId")]
+    pub user_pool_id: String,
+}
+
+impl UpdateClientMetadataURLStateRequest {
+    /// Creates a value from the required members; every optional member is `None`.
+    pub fn new(
+        action: impl Into<CIMDCacheActionType>,
+        cimd_policy_id: impl Into<String>,
+        url: impl Into<String>,
+        user_pool_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            action: action.into(),
+            cimd_policy_id: cimd_policy_id.into(),
+            url: url.into(),
+            user_pool_id: user_pool_id.into(),
+        }
+    }
+}
+
+/// The `UpdateClientMetadataURLStateResponse` shape.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateClientMetadataURLStateResponse {}
 
 /// Represents the request to update the device status.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -10524,6 +11343,17 @@ pub struct UpdateUserPoolClientRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub prevent_user_existence_errors: Option<PreventUserExistenceErrorTypes>,
+    /// Specifies whether Amazon Cognito stores and manages this app client's secret in Amazon Web
+    /// Services Secrets Manager instead of returning the plaintext value. When you set this
+    /// parameter to `true`, the response returns `ClientSecretArn` instead of `ClientSecret`. By
+    /// default, Amazon Cognito rotates the secret every 7 days. You can change the rotation
+    /// schedule in Secrets Manager.
+    #[serde(
+        rename = "PublishSecretsInAWSSecretsManager",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub publish_secrets_in_aws_secrets_manager: Option<bool>,
     /// The list of user attributes that you want your app client to have read access to. After your
     /// user authenticates in your app, their access token authorizes them to read their own
     /// attribute value for any attribute in this list.
@@ -10603,6 +11433,7 @@ impl UpdateUserPoolClientRequest {
             id_token_validity: None,
             logout_ur_ls: None,
             prevent_user_existence_errors: None,
+            publish_secrets_in_aws_secrets_manager: None,
             read_attributes: None,
             refresh_token_rotation: None,
             refresh_token_validity: None,
@@ -11330,6 +12161,17 @@ pub struct UserPoolClientType {
         skip_serializing_if = "Option::is_none"
     )]
     pub client_secret: Option<SensitiveString>,
+    /// The Amazon Resource Name (ARN) of the Amazon Web Services Secrets Manager secret that stores
+    /// this app client's secret, when Amazon Cognito manages the secret in Secrets Manager.
+    /// Retrieve the secret from Secrets Manager by this ARN. The `SecretString` value is a JSON
+    /// object with `userPoolId`, `userPoolClientId`, and `clientSecretValue` fields. Use
+    /// `clientSecretValue` as the app client secret.
+    #[serde(
+        rename = "ClientSecretArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_secret_arn: Option<String>,
     /// How the app client was created.
     #[serde(
         rename = "ClientType",
