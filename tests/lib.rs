@@ -98,3 +98,14 @@ mod tests {
         assert_eq!(super::totp(secret, 20000000000), "353130");
     }
 }
+
+/// The README's code blocks, compiled (and, where they are not `no_run`, run) by `cargo test`
+/// as doctests of this crate, so the README's example works when pasted.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct Readme;
+
+/// docs/getting-started.md's code blocks, compiled by `cargo test` like the README's.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/getting-started.md")]
+pub struct GettingStarted;

@@ -1,14 +1,4 @@
-//! Sign-in to Amazon Cognito User Pools, correct where other clients are not.
-//!
-//! - [`SignIn`]: the sans-IO sign-in state machine (`USER_SRP_AUTH`, `USER_PASSWORD_AUTH`,
-//!   `CUSTOM_AUTH`, `USER_AUTH`, the `Admin*` forms, every challenge including device SRP), fed
-//!   with responses and the current time, returning [`Step`]s;
-//! - [`CognitoAuth`]: the async driver over `cognito-wire`: sign-in, device confirmation and
-//!   remembered devices ([`DeviceStore`]), refresh, and the user's own operations;
-//! - [`TokenSet`]: tokens with their expiry.
-//!
-//! The state machine never does IO and never reads the clock: a caller (or [`CognitoAuth`])
-//! moves the bytes.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 mod account;
