@@ -814,11 +814,19 @@ fn verify_resolves_the_endpoint_and_says_both_issuers() {
     let (stdout, stderr) = texts(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("valid Access token"), "{stdout}");
-    // ... and without it, from the (closed) endpoint, which fails.
+    // ... and without it, from the (closed) endpoint, which fails, naming the address.
     let mut cmd = env.command(&["verify", "--issuer", &issuer], false);
     cmd.env("AWS_ENDPOINT_URL", &closed);
     let out = output(cmd, "");
+    let (_, stderr) = texts(&out);
     assert!(!out.status.success(), "the JWKS comes from the endpoint");
+    assert!(
+        stderr.contains(&format!(
+            "from {closed}/{}/.well-known/jwks.json",
+            env.pool_id
+        )),
+        "{stderr}"
+    );
 }
 
 #[test]

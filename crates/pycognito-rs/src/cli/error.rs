@@ -108,7 +108,7 @@ fn is_missing_credentials(e: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 /// The innermost cause of an error (e.g. `Connection refused (os error 111)`), on one line.
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut last: &(dyn std::error::Error + 'static) = e;
     while let Some(next) = last.source() {
         last = next;

@@ -287,14 +287,34 @@ pub async fn verify(g: &Global, a: VerifyArgs) -> Result<(), CliError> {
     {
         Ok(c) => c,
         Err(JwtError::IssuerMismatch) => {
-            let found = cognito_auth::unverified_claims(&token)
-                .and_then(|c| c.get("iss").and_then(|v| v.as_str()).map(str::to_owned))
-                .unwrap_or_else(|| "(none)".to_owned());
+            let found = token_issuer(&token).unwrap_or_else(|| "(none)".to_owned());
             let expected: Vec<&str> = verifier.issuers().collect();
             return Err(CliError(format!(
                 "the token's issuer is {found}, expected {} (set --issuer, or the endpoint \
                  that issued it with --endpoint-url)",
                 expected.join(" or ")
+            )));
+        }
+        Err(JwtError::JwksFetch(e)) => {
+            // The key set fetched is the token's issuer's (or the one --jwks-uri names).
+            let uris: Vec<&str> = verifier.jwks_uris().collect();
+            let uri = match (uris.as_slice(), token_issuer(&token)) {
+                ([one], _) => (*one).to_owned(),
+                (all, Some(iss)) => all
+                    .iter()
+                    .find(|u| u.starts_with(&format!("{iss}/")))
+                    .map_or_else(|| all.join(" or "), |u| (*u).to_owned()),
+                (all, None) => all.join(" or "),
+            };
+            let reason = match &e {
+                cognito_auth::jwt::JwksFetchError::Transport(t) => {
+                    super::error::root_cause(t.as_ref())
+                }
+                other => other.to_string(),
+            };
+            return Err(CliError(format!(
+                "cannot fetch the signing keys (JWKS) from {uri}: {reason} (set --jwks-uri, or \
+                 the endpoint with --endpoint-url)"
             )));
         }
         Err(e) => return Err(e.into()),
@@ -305,6 +325,15 @@ pub async fn verify(g: &Global, a: VerifyArgs) -> Result<(), CliError> {
         println!("valid {:?} token for {}", claims.token_use, claims.sub);
     }
     Ok(())
+}
+
+/// The `iss` a token claims (unverified: only to say which issuer it names).
+fn token_issuer(token: &str) -> Option<String> {
+    cognito_auth::unverified_claims(token).and_then(|c| {
+        c.get("iss")
+            .and_then(|v| v.as_str())
+            .map(|s| s.replace('\n', " "))
+    })
 }
 
 /// `pycognito whoami`.
