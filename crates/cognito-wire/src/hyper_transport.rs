@@ -18,12 +18,20 @@
 //!
 //! The upper-case name wins when both are set. As in curl and hyper-util, no proxy variable is
 //! honoured when `REQUEST_METHOD` is set (CGI, where `HTTP_PROXY` can come from a request
-//! header: "httpoxy"). Proxy URLs are `http://[user:password@]host[:port]` (the port defaults
-//! to 80; a URL without scheme means `http://`); `user:password` (percent-decoded) is sent as
-//! `Proxy-Authorization: Basic` to the proxy: on the `CONNECT` request for https endpoints, on
-//! each request for http ones. TLS to the proxy itself (`https://` proxy URLs) and SOCKS
-//! proxies are not supported: building the transport fails rather than silently connecting
-//! directly. Credentials never appear in `Debug` output, errors or logs.
+//! header: "httpoxy").
+//!
+//! Proxy URLs:
+//!
+//! - `http://[user:password@]host[:port]` (the port defaults to 80; a URL without scheme means
+//!   `http://`): `user:password` (percent-decoded) is sent as `Proxy-Authorization: Basic` to
+//!   the proxy, on the `CONNECT` request for https endpoints, on each request for http ones;
+//! - `socks5h://[user:password@]host[:port]` and `socks5://…` (the port defaults to 1080): a
+//!   SOCKS5 tunnel for either scheme (user/password authentication, RFC 1929); with
+//!   `socks5h` the proxy resolves the endpoint's name, with `socks5` the client does.
+//!
+//! TLS to the proxy itself (`https://` proxy URLs) and SOCKS4 are not supported: building the
+//! transport fails rather than silently connecting directly, as it does for a URL that does
+//! not parse. Credentials never appear in `Debug` output, errors or logs.
 //!
 //! [`ProxyConfig::Disabled`] connects directly whatever the environment says;
 //! [`ProxyConfig::Explicit`] uses the given [`ProxySettings`] and ignores the environment:
@@ -40,9 +48,10 @@
 //! # drop(transport);
 //! ```
 //!
-//! The matching and the `CONNECT` handshake are hyper-util's
-//! ([`hyper_util::client::proxy::matcher::Matcher`] and
-//! [`hyper_util::client::legacy::connect::proxy::Tunnel`]).
+//! The matching and the `CONNECT` and SOCKS5 handshakes are hyper-util's
+//! ([`hyper_util::client::proxy::matcher::Matcher`],
+//! [`hyper_util::client::legacy::connect::proxy::Tunnel`] and
+//! [`hyper_util::client::legacy::connect::proxy::SocksV5`]).
 //!
 //! # Extra root certificates
 //!
@@ -147,14 +156,15 @@ impl ProxySettings {
         }
     }
 
-    /// The proxy for `http://` endpoints (`http://[user:password@]host[:port]`).
+    /// The proxy for `http://` endpoints (`http://[user:password@]host[:port]`, or `socks5h://` /
+    /// `socks5://`).
     pub fn http_proxy(mut self, url: impl Into<String>) -> Self {
         self.http = Some(url.into()).filter(|u| !u.is_empty());
         self
     }
 
     /// The proxy for `https://` endpoints, reached with `CONNECT`
-    /// (`http://[user:password@]host[:port]`).
+    /// (`http://[user:password@]host[:port]`), or a SOCKS5 one (`socks5h://`, `socks5://`).
     pub fn https_proxy(mut self, url: impl Into<String>) -> Self {
         self.https = Some(url.into()).filter(|u| !u.is_empty());
         self
@@ -240,9 +250,9 @@ fn check_proxy_url(name: &str, url: &str) -> Result<(), BoxError> {
     let probe = http::Uri::from_static("http://probe.invalid/");
     let intercept = Matcher::builder().http(url).build().intercept(&probe);
     match intercept {
-        Some(i) if i.uri().scheme() == Some(&http::uri::Scheme::HTTP) => Ok(()),
+        Some(i) if matches!(i.uri().scheme_str(), Some("http" | "socks5" | "socks5h")) => Ok(()),
         Some(i) => Err(format!(
-            "{name} proxy {shown}: unsupported scheme {} (only http:// proxies)",
+            "{name} proxy {shown}: unsupported scheme {} (http://, socks5:// and socks5h:// are)",
             i.uri().scheme_str().unwrap_or("")
         )
         .into()),
@@ -355,7 +365,7 @@ impl HyperTransport {
     }
 
     /// With explicit settings. Fails when the native root store cannot be loaded, an extra root
-    /// certificate does not parse, or a proxy URL is invalid or not `http://`.
+    /// certificate does not parse, or a proxy URL is invalid or of an unsupported kind.
     pub fn with_config(config: HyperConfig) -> Result<Self, BoxError> {
         let proxy = match &config.proxy {
             ProxyConfig::FromEnv => ProxySettings::from_env(),
@@ -527,8 +537,9 @@ fn tls_config(config: &HyperConfig) -> Result<rustls::ClientConfig, BoxError> {
 }
 
 /// The TCP connector under TLS: straight to the destination, to the proxy (for an `http://`
-/// destination; the stream is marked proxied so the client sends absolute-form requests), or
-/// through a `CONNECT` tunnel (for an `https://` destination; TLS then runs end to end).
+/// destination; the stream is marked proxied so the client sends absolute-form requests),
+/// through a `CONNECT` tunnel (for an `https://` destination; TLS then runs end to end), or
+/// through a SOCKS5 tunnel (either scheme).
 #[derive(Clone)]
 struct ProxyConnector {
     http: HttpConnector,
@@ -548,18 +559,100 @@ impl ProxyConnector {
             return Ok(ProxyStream { io, proxied: false });
         };
         tracing::debug!(proxy = %intercept.uri(), "connecting through proxy");
-        if dst.scheme() == Some(&http::uri::Scheme::HTTP) {
-            let io = http.call(intercept.uri().clone()).await?;
-            return Ok(ProxyStream { io, proxied: true });
+        match intercept.uri().scheme_str() {
+            Some("socks5h") => Self::socks5(http, &intercept, dst).await,
+            Some("socks5") => {
+                // curl's socks5:// resolves the name locally (socks5h:// leaves it to the proxy).
+                // hyper-util's `local_dns` would resolve with a blocking call, hence tokio's.
+                let host = dst.host().unwrap_or_default();
+                let host = host.trim_start_matches('[').trim_end_matches(']');
+                let addr = tokio::net::lookup_host((host, port_or_default(&dst)))
+                    .await?
+                    .next()
+                    .ok_or_else(|| format!("{host}: no address"))?;
+                let dst = http::Uri::try_from(format!(
+                    "{}://{addr}/",
+                    dst.scheme_str().unwrap_or("https")
+                ))?;
+                Self::socks5(http, &intercept, dst).await
+            }
+            _ if dst.scheme() == Some(&http::uri::Scheme::HTTP) => {
+                let io = http.call(intercept.uri().clone()).await?;
+                Ok(ProxyStream { io, proxied: true })
+            }
+            _ => {
+                let mut tunnel = Tunnel::new(intercept.uri().clone(), http);
+                if let Some(auth) = intercept.basic_auth() {
+                    tunnel = tunnel.with_auth(auth.clone());
+                }
+                std::future::poll_fn(|cx| tunnel.poll_ready(cx)).await?;
+                let io = tunnel.call(dst).await?;
+                Ok(ProxyStream { io, proxied: false })
+            }
         }
-        let mut tunnel = Tunnel::new(intercept.uri().clone(), http);
-        if let Some(auth) = intercept.basic_auth() {
-            tunnel = tunnel.with_auth(auth.clone());
+    }
+
+    /// A SOCKS5 tunnel to `dst` (hyper-util's `SocksV5`); requests then go in origin form.
+    async fn socks5(
+        mut http: HttpConnector,
+        intercept: &Intercept,
+        dst: http::Uri,
+    ) -> Result<ProxyStream, BoxError> {
+        use hyper_util::client::legacy::connect::proxy::SocksV5;
+        use tower_service::Service as _;
+
+        // curl's default SOCKS port (the matcher leaves a missing port missing).
+        let mut proxy = intercept.uri().clone();
+        if proxy.port().is_none() {
+            let host = proxy.host().unwrap_or_default();
+            proxy = http::Uri::try_from(format!("socks5h://{host}:1080/"))?;
         }
-        std::future::poll_fn(|cx| tunnel.poll_ready(cx)).await?;
-        let io = tunnel.call(dst).await?;
+        // Connect here rather than through `SocksV5`: its error does not chain the TCP
+        // connector's, so a connect timeout would no longer be recognizable.
+        let tcp = http.call(proxy.clone()).await?;
+        let mut socks = SocksV5::new(proxy, Connected1(Some(tcp))).local_dns(false);
+        if let Some((user, pass)) = intercept.raw_auth() {
+            socks = socks.with_auth(user.to_string(), pass.to_string());
+        }
+        // `SocksV5` assumes port 443 when the URI has none.
+        let port = port_or_default(&dst);
+        let host = dst.host().unwrap_or_default();
+        let scheme = dst.scheme_str().unwrap_or("https");
+        let dst = http::Uri::try_from(format!("{scheme}://{host}:{port}/"))?;
+        let io = socks.call(dst).await?;
         Ok(ProxyStream { io, proxied: false })
     }
+}
+
+/// Hands one established connection to a connector wrapper (hyper-util's `SocksV5`).
+struct Connected1(Option<TokioIo<tokio::net::TcpStream>>);
+
+impl tower_service::Service<http::Uri> for Connected1 {
+    type Response = TokioIo<tokio::net::TcpStream>;
+    type Error = std::io::Error;
+    type Future = std::future::Ready<Result<Self::Response, std::io::Error>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), std::io::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _dst: http::Uri) -> Self::Future {
+        std::future::ready(
+            self.0
+                .take()
+                .ok_or_else(|| std::io::Error::other("connection already used")),
+        )
+    }
+}
+
+/// The URI's port, or its scheme's default.
+fn port_or_default(uri: &http::Uri) -> u16 {
+    uri.port_u16()
+        .unwrap_or(if uri.scheme() == Some(&http::uri::Scheme::HTTP) {
+            80
+        } else {
+            443
+        })
 }
 
 impl tower_service::Service<http::Uri> for ProxyConnector {
@@ -747,12 +840,18 @@ mod tests {
     }
 
     #[test]
-    fn only_http_proxies_are_accepted() {
-        check_proxy_url("https", "http://proxy:3128").unwrap();
-        check_proxy_url("https", "proxy:3128").unwrap();
+    fn only_http_and_socks5_proxies_are_accepted() {
+        for good in [
+            "http://proxy:3128",
+            "proxy:3128",
+            "socks5h://u:p@proxy:1080",
+            "socks5://proxy",
+        ] {
+            check_proxy_url("https", good).unwrap();
+        }
         for bad in [
             "https://proxy",
-            "socks5h://proxy:1080",
+            "socks4://proxy:1080",
             "http://",
             "ftp://proxy",
         ] {

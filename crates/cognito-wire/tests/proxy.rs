@@ -258,6 +258,98 @@ async fn proxy_connection(
 }
 
 // ---------------------------------------------------------------------------------------------
+// A SOCKS5 proxy (RFC 1928, with RFC 1929 user/password), CONNECT only.
+
+/// What the SOCKS5 proxy was asked: the target as sent (a name or an IP), the credentials.
+#[derive(Clone, Debug, PartialEq)]
+struct SocksSaw {
+    host: String,
+    port: u16,
+    auth: Option<(String, String)>,
+}
+
+struct Socks {
+    addr: SocketAddr,
+    saw: Arc<Mutex<Vec<SocksSaw>>>,
+}
+
+async fn start_socks(require: Option<(&str, &str)>) -> Socks {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let saw = Arc::new(Mutex::new(Vec::new()));
+    let s = saw.clone();
+    let require = require.map(|(u, p)| (u.to_string(), p.to_string()));
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (s, require) = (s.clone(), require.clone());
+            tokio::spawn(async move {
+                let _ = socks_connection(stream, s, require).await;
+            });
+        }
+    });
+    Socks { addr, saw }
+}
+
+async fn read_bytes(s: &mut TcpStream, n: usize) -> std::io::Result<Vec<u8>> {
+    let mut buf = vec![0; n];
+    s.read_exact(&mut buf).await?;
+    Ok(buf)
+}
+
+async fn socks_connection(
+    mut s: TcpStream,
+    saw: Arc<Mutex<Vec<SocksSaw>>>,
+    require: Option<(String, String)>,
+) -> std::io::Result<()> {
+    let head = read_bytes(&mut s, 2).await?;
+    assert_eq!(head[0], 5, "SOCKS version");
+    let methods = read_bytes(&mut s, head[1].into()).await?;
+    let mut auth = None;
+    if let Some(require) = require {
+        if !methods.contains(&2) {
+            return s.write_all(&[5, 0xff]).await;
+        }
+        s.write_all(&[5, 2]).await?;
+        let v = read_bytes(&mut s, 2).await?;
+        let user = String::from_utf8(read_bytes(&mut s, v[1].into()).await?).unwrap();
+        let len = read_bytes(&mut s, 1).await?[0];
+        let pass = String::from_utf8(read_bytes(&mut s, len.into()).await?).unwrap();
+        let ok = (user.clone(), pass.clone()) == require;
+        s.write_all(&[1, if ok { 0 } else { 1 }]).await?;
+        if !ok {
+            return Ok(());
+        }
+        auth = Some((user, pass));
+    } else {
+        s.write_all(&[5, 0]).await?;
+    }
+    let req = read_bytes(&mut s, 4).await?;
+    assert_eq!(req[1], 1, "CONNECT");
+    let host = match req[3] {
+        1 => {
+            let a: [u8; 4] = read_bytes(&mut s, 4).await?.try_into().unwrap();
+            std::net::Ipv4Addr::from(a).to_string()
+        }
+        3 => {
+            let len = read_bytes(&mut s, 1).await?[0];
+            String::from_utf8(read_bytes(&mut s, len.into()).await?).unwrap()
+        }
+        4 => {
+            let a: [u8; 16] = read_bytes(&mut s, 16).await?.try_into().unwrap();
+            std::net::Ipv6Addr::from(a).to_string()
+        }
+        t => panic!("address type {t}"),
+    };
+    let port = u16::from_be_bytes(read_bytes(&mut s, 2).await?.try_into().unwrap());
+    saw.lock().unwrap().push(SocksSaw { host, port, auth });
+    // Every host is 127.0.0.1 here.
+    let mut up = TcpStream::connect(("127.0.0.1", port)).await?;
+    s.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0]).await?;
+    tokio::io::copy_bidirectional(&mut s, &mut up).await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
 // The client side.
 
 fn config(proxy: ProxyConfig) -> HyperConfig {
@@ -458,7 +550,7 @@ async fn connect_refused_by_the_proxy_is_a_connect_error() {
 fn unsupported_or_invalid_proxy_urls_fail_the_build_without_showing_credentials() {
     for url in [
         "https://u:pw@proxy.test:443",
-        "socks5://u:pw@proxy.test:1080",
+        "socks4://u:pw@proxy.test:1080",
         "http://u:pw@[::1",
     ] {
         let settings = ProxySettings::new().https_proxy(url);
@@ -538,4 +630,68 @@ async fn default_transport_reads_the_proxy_environment() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(proxy.saw().len(), 1);
     assert_eq!(server.seen.lock().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn socks5h_tunnels_https_and_leaves_the_name_to_the_proxy() {
+    let name = "cognito-idp.test";
+    let (ca, tls) = tls_for(name);
+    let server = start_server(Some(tls)).await;
+    let socks = start_socks(Some(("carol", "pa:ss"))).await;
+    let settings =
+        ProxySettings::new().all_proxy(format!("socks5h://carol:pa%3Ass@{}", socks.addr));
+    let cfg = config(ProxyConfig::Explicit(settings)).add_root_certificate(ca);
+    assert!(!format!("{cfg:?}").contains("pa%3Ass"));
+    let transport = HyperTransport::with_config(cfg).unwrap();
+    let c = client(
+        &format!("https://{name}:{}/", server.addr.port()),
+        transport,
+    );
+    for _ in 0..2 {
+        assert_eq!(get_user(&c).await.unwrap().username.expose(), "alice");
+    }
+    let saw = socks.saw.lock().unwrap().clone();
+    let auth = Some(("carol".to_string(), "pa:ss".to_string()));
+    assert_eq!(
+        saw,
+        [SocksSaw {
+            host: name.to_string(),
+            port: server.addr.port(),
+            auth
+        }]
+    );
+    assert_eq!(server.seen.lock().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn socks5_resolves_the_name_locally_and_sends_origin_form() {
+    let server = start_server(None).await;
+    let socks = start_socks(None).await;
+    let settings = ProxySettings::new().all_proxy(format!("socks5://{}", socks.addr));
+    let transport = HyperTransport::with_config(config(ProxyConfig::Explicit(settings))).unwrap();
+    let c = client(
+        &format!("http://localhost:{}/", server.addr.port()),
+        transport,
+    );
+    assert_eq!(get_user(&c).await.unwrap().username.expose(), "alice");
+    let saw = socks.saw.lock().unwrap().clone();
+    assert_eq!(saw.len(), 1);
+    assert!(saw[0].host.parse::<std::net::IpAddr>().is_ok(), "{saw:?}");
+    assert_eq!(saw[0].port, server.addr.port());
+    assert_eq!(server.seen.lock().unwrap()[0].uri, "/");
+}
+
+#[tokio::test]
+async fn socks5_refusing_the_credentials_is_a_connect_error() {
+    let server = start_server(None).await;
+    let socks = start_socks(Some(("carol", "right"))).await;
+    let settings = ProxySettings::new().http_proxy(format!("socks5h://carol:wrong@{}", socks.addr));
+    let transport = HyperTransport::with_config(config(ProxyConfig::Explicit(settings))).unwrap();
+    let req = http::Request::post(format!("http://cognito-idp.test:{}/", server.addr.port()))
+        .body(Bytes::new())
+        .unwrap();
+    let err = transport.send(req).await.unwrap_err();
+    assert!(matches!(err, TransportError::Connect(_)), "{err:?}");
+    assert!(!format!("{err:?} {err}").contains("wrong"), "{err:?}");
+    assert!(server.seen.lock().unwrap().is_empty());
 }
