@@ -325,17 +325,12 @@ impl Client {
                         .map_err(|e| construction(ConstructionError::Signing(e)))?;
                 }
                 let response = self.transport.send(req).await.map_err(|e| {
-                    match Error::from_transport(operation, e) {
-                        // Say where: a connect failure names the endpoint it tried.
-                        Error::Dispatch {
-                            operation, source, ..
-                        } => Error::Dispatch {
-                            operation,
-                            source,
-                            url: Some(self.endpoint.url.to_string()),
-                        },
-                        other => other,
+                    // Say where: a failure to send names the endpoint it tried.
+                    let mut error = Error::from_transport(operation, e);
+                    if let Error::Dispatch { url, .. } | Error::Timeout { url, .. } = &mut error {
+                        *url = Some(self.endpoint.url.to_string());
                     }
+                    error
                 })?;
                 tracing::Span::current().record("status", response.status().as_u16());
                 protocol::decode_response::<O>(&response)

@@ -266,7 +266,7 @@ pub enum Error {
         url: Option<String>,
     },
     /// A connect or request timeout fired.
-    #[error("{operation}: {phase:?} timeout after {after:?}")]
+    #[error("{operation}: {phase:?} timeout{} after {after:?}", fmt_url(url.as_deref()))]
     Timeout {
         /// Operation name.
         operation: &'static str,
@@ -274,6 +274,8 @@ pub enum Error {
         phase: TimeoutPhase,
         /// The configured duration.
         after: Duration,
+        /// The URL the request was sent to, when known ([`Client`](crate::Client) calls set it).
+        url: Option<String>,
     },
     /// The response could not be decoded.
     #[error(transparent)]
@@ -334,11 +336,13 @@ impl Error {
                 operation,
                 phase: TimeoutPhase::Connect,
                 after,
+                url: None,
             },
             TransportError::RequestTimeout(after) => Self::Timeout {
                 operation,
                 phase: TimeoutPhase::Request,
                 after,
+                url: None,
             },
             TransportError::BodyTooLarge { limit, status } => {
                 Self::Response(Box::new(ResponseError {

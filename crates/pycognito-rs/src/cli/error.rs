@@ -87,6 +87,16 @@ impl CliError {
                     root_cause(source)
                 ))
             }
+            Error::Timeout {
+                operation,
+                phase: cognito_wire::TimeoutPhase::Connect,
+                after,
+                url,
+            } => CliError(format!(
+                "cannot connect to {} within {after:?} ({operation}); is the endpoint right \
+                 (--endpoint-url, AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, AWS_ENDPOINT_URL)?",
+                url.as_deref().unwrap_or("the endpoint")
+            )),
             Error::Construction {
                 operation,
                 source: ConstructionError::Signing(s),
