@@ -193,7 +193,7 @@ impl ProxySettings {
         &self.no_proxy
     }
 
-    /// Parses and checks the URLs (`name` of each setting for the error message).
+    /// Checks the URLs and builds hyper-util's matcher (`None`: nothing is proxied).
     fn matcher(&self) -> Result<Option<Matcher>, BoxError> {
         if self.is_empty() {
             return Ok(None);
@@ -407,8 +407,8 @@ impl HyperTransport {
         &self.config
     }
 
-    /// The proxy settings in use, as resolved when the transport was built (empty when no
-    /// proxy applies).
+    /// The proxy settings in use, as resolved when the transport was built: what the environment
+    /// said for [`ProxyConfig::FromEnv`], empty for [`ProxyConfig::Disabled`].
     pub fn proxy_settings(&self) -> &ProxySettings {
         &self.proxy
     }
