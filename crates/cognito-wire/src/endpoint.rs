@@ -1,6 +1,6 @@
 //! Endpoint resolution, following `endpoint-rule-set-1.json` and `partitions.json` of the
-//! cognito-idp model. The rules are implemented as data ([`PARTITIONS`]) plus the few branches
-//! of the rule set, not as a rules interpreter.
+//! cognito-idp model. The partitions are read from the compiled-in `partitions.json`
+//! ([`partitions`]); the few branches of the rule set are code, not a rules interpreter.
 //!
 //! Precedence: an explicit endpoint URL, then `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`, then
 //! `AWS_ENDPOINT_URL` (both ignored when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), then the
@@ -24,16 +24,27 @@ pub const ENV_IGNORE_CONFIGURED_ENDPOINT_URLS: &str = "AWS_IGNORE_CONFIGURED_END
 /// SigV4 signing name of the service.
 pub const SIGNING_NAME: &str = "cognito-idp";
 
-/// One AWS partition, as `partitions.json` describes it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// One AWS partition, as `model/partitions.json` (botocore's partitions model) describes it.
+///
+/// The model is compiled into the crate and parsed once, on first use; see [`partitions`] and
+/// [`partition_for_region`].
+///
+/// ```
+/// let cn = cognito_wire::endpoint::partition_for_region("cn-north-1");
+/// assert_eq!(cn.id, "aws-cn");
+/// assert_eq!(cn.dns_suffix, "amazonaws.com.cn");
+/// assert!(cn.regions.contains(&"cn-northwest-1"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Partition {
-    /// Partition id (`aws`, `aws-cn`, ...).
+    /// Partition id (`aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, `aws-eusc`, ...).
     pub id: &'static str,
-    /// Leading part of the partition's region pattern `^<prefix>-\w+-\d+$` (alternatives).
-    pub region_prefixes: &'static [&'static str],
-    /// Regions listed explicitly.
-    pub regions: &'static [&'static str],
-    /// DNS suffix of standard endpoints.
+    /// Regions listed explicitly (`regions` of the model).
+    pub regions: Vec<&'static str>,
+    /// The model's `regionRegex` (e.g. `^cn\-\w+\-\d+$`): regions of the partition that are not
+    /// listed yet.
+    pub region_regex: String,
+    /// DNS suffix of standard endpoints (`amazonaws.com`, `amazonaws.com.cn`, ...).
     pub dns_suffix: &'static str,
     /// DNS suffix of dual-stack endpoints.
     pub dual_stack_dns_suffix: &'static str,
@@ -41,164 +52,307 @@ pub struct Partition {
     pub supports_fips: bool,
     /// Dual-stack endpoints exist.
     pub supports_dual_stack: bool,
+    /// `region_regex` compiled (`None`: outside the supported subset, matches nothing).
+    pub(crate) pattern: Option<region_pattern::RegionPattern>,
 }
 
-/// The `aws` partition (also the fallback for regions no pattern matches).
-pub const AWS_PARTITION: Partition = Partition {
+impl Partition {
+    /// Is `region` in this partition: listed in its `regions`, or matching its `regionRegex`?
+    ///
+    /// ```
+    /// let gov = cognito_wire::endpoint::partition_for_region("us-gov-west-1");
+    /// assert!(gov.contains_region("us-gov-west-1")); // listed
+    /// assert!(gov.contains_region("us-gov-north-7")); // by the pattern
+    /// assert!(!gov.contains_region("us-east-1"));
+    /// ```
+    pub fn contains_region(&self, region: &str) -> bool {
+        self.regions.contains(&region) || self.matches_pattern(region)
+    }
+
+    fn matches_pattern(&self, region: &str) -> bool {
+        self.pattern.as_ref().is_some_and(|p| p.matches(region))
+    }
+}
+
+/// The model compiled into the crate (botocore's `partitions.json`, refreshed with the service
+/// model by `cargo xtask update-model`).
+const PARTITIONS_JSON: &str = include_str!("../model/partitions.json");
+
+/// What `aws` looks like if the compiled-in model could not be read (never the case: the tests
+/// parse it), so that resolution still has a partition.
+static AWS_FALLBACK: Partition = Partition {
     id: "aws",
-    region_prefixes: &["us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx"],
-    regions: &[
-        "af-south-1",
-        "ap-east-1",
-        "ap-east-2",
-        "ap-northeast-1",
-        "ap-northeast-2",
-        "ap-northeast-3",
-        "ap-south-1",
-        "ap-south-2",
-        "ap-southeast-1",
-        "ap-southeast-2",
-        "ap-southeast-3",
-        "ap-southeast-4",
-        "ap-southeast-5",
-        "ap-southeast-6",
-        "ap-southeast-7",
-        "aws-global",
-        "ca-central-1",
-        "ca-west-1",
-        "eu-central-1",
-        "eu-central-2",
-        "eu-north-1",
-        "eu-south-1",
-        "eu-south-2",
-        "eu-west-1",
-        "eu-west-2",
-        "eu-west-3",
-        "il-central-1",
-        "me-central-1",
-        "me-south-1",
-        "me-west-1",
-        "mx-central-1",
-        "sa-east-1",
-        "sa-west-1",
-        "us-east-1",
-        "us-east-2",
-        "us-west-1",
-        "us-west-2",
-    ],
+    regions: Vec::new(),
+    region_regex: String::new(),
     dns_suffix: "amazonaws.com",
     dual_stack_dns_suffix: "api.aws",
     supports_fips: true,
     supports_dual_stack: true,
+    pattern: None,
 };
 
-/// The partitions of `partitions.json`, in file order (the first match wins).
-pub const PARTITIONS: &[Partition] = &[
-    AWS_PARTITION,
-    Partition {
-        id: "aws-cn",
-        region_prefixes: &["cn"],
-        regions: &["aws-cn-global", "cn-north-1", "cn-northwest-1"],
-        dns_suffix: "amazonaws.com.cn",
-        dual_stack_dns_suffix: "api.amazonwebservices.com.cn",
-        supports_fips: true,
-        supports_dual_stack: true,
-    },
-    Partition {
-        id: "aws-eusc",
-        region_prefixes: &["eusc-de"],
-        regions: &["eusc-de-east-1"],
-        dns_suffix: "amazonaws.eu",
-        dual_stack_dns_suffix: "api.amazonwebservices.eu",
-        supports_fips: true,
-        supports_dual_stack: true,
-    },
-    Partition {
-        id: "aws-iso",
-        region_prefixes: &["us-iso"],
-        regions: &["aws-iso-global", "us-iso-east-1", "us-iso-west-1"],
-        dns_suffix: "c2s.ic.gov",
-        dual_stack_dns_suffix: "api.aws.ic.gov",
-        supports_fips: true,
-        supports_dual_stack: true,
-    },
-    Partition {
-        id: "aws-iso-b",
-        region_prefixes: &["us-isob"],
-        regions: &["aws-iso-b-global", "us-isob-east-1", "us-isob-west-1"],
-        dns_suffix: "sc2s.sgov.gov",
-        dual_stack_dns_suffix: "api.aws.scloud",
-        supports_fips: true,
-        supports_dual_stack: true,
-    },
-    Partition {
-        id: "aws-iso-e",
-        region_prefixes: &["eu-isoe"],
-        regions: &["aws-iso-e-global", "eu-isoe-west-1"],
-        dns_suffix: "cloud.adc-e.uk",
-        dual_stack_dns_suffix: "api.cloud-aws.adc-e.uk",
-        supports_fips: true,
-        supports_dual_stack: true,
-    },
-    Partition {
-        id: "aws-iso-f",
-        region_prefixes: &["us-isof"],
-        regions: &["aws-iso-f-global", "us-isof-east-1", "us-isof-south-1"],
-        dns_suffix: "csp.hci.ic.gov",
-        dual_stack_dns_suffix: "api.aws.hci.ic.gov",
-        supports_fips: true,
-        supports_dual_stack: true,
-    },
-    Partition {
-        id: "aws-us-gov",
-        region_prefixes: &["us-gov"],
-        regions: &["aws-us-gov-global", "us-gov-east-1", "us-gov-west-1"],
-        dns_suffix: "amazonaws.com",
-        dual_stack_dns_suffix: "api.aws",
-        supports_fips: true,
-        supports_dual_stack: true,
-    },
-];
+mod model {
+    //! The parts of `partitions.json` endpoint resolution reads, borrowed from the
+    //! compiled-in text.
+    use serde::Deserialize;
+    use serde::de::IgnoredAny;
+    use std::collections::BTreeMap;
 
-/// Regions whose FIPS + dual-stack endpoint is the plain FIPS host (a rule-set special case).
-const FIPS_DUAL_STACK_ON_FIPS_HOST: &[&str] = &["us-east-1", "us-east-2", "us-west-1", "us-west-2"];
+    #[derive(Deserialize)]
+    pub(super) struct Model<'a> {
+        #[serde(borrow)]
+        pub(super) partitions: Vec<RawPartition<'a>>,
+    }
 
-impl Partition {
-    /// Does `region` match `^<prefix>-\w+-\d+$` for one of the prefixes?
-    fn matches_pattern(&self, region: &str) -> bool {
-        self.region_prefixes.iter().any(|p| {
-            let Some(rest) = region.strip_prefix(p).and_then(|r| r.strip_prefix('-')) else {
-                return false;
-            };
-            let Some((word, digits)) = rest.split_once('-') else {
-                return false;
-            };
-            !word.is_empty()
-                && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && !digits.is_empty()
-                && digits.chars().all(|c| c.is_ascii_digit())
-        })
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub(super) struct RawPartition<'a> {
+        pub(super) id: &'a str,
+        #[serde(borrow)]
+        pub(super) outputs: Outputs<'a>,
+        pub(super) region_regex: String,
+        #[serde(borrow)]
+        pub(super) regions: BTreeMap<&'a str, IgnoredAny>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub(super) struct Outputs<'a> {
+        pub(super) dns_suffix: &'a str,
+        pub(super) dual_stack_dns_suffix: &'a str,
+        #[serde(rename = "supportsFIPS")]
+        pub(super) supports_fips: bool,
+        pub(super) supports_dual_stack: bool,
     }
 }
 
-/// The `aws.partition` function: an explicitly listed region, else the first pattern match,
-/// else the `aws` partition.
-pub fn partition_for_region(region: &str) -> &'static Partition {
-    let explicit = PARTITIONS.iter().find(|p| p.regions.contains(&region));
-    let by_pattern = || PARTITIONS.iter().find(|p| p.matches_pattern(region));
-    explicit.or_else(by_pattern).unwrap_or(&AWS_PARTITION)
+fn load_partitions() -> Result<Vec<Partition>, serde_json::Error> {
+    let model: model::Model<'static> = serde_json::from_str(PARTITIONS_JSON)?;
+    Ok(model
+        .partitions
+        .into_iter()
+        .map(|p| Partition {
+            id: p.id,
+            regions: p.regions.into_keys().collect(),
+            pattern: region_pattern::RegionPattern::parse(&p.region_regex),
+            region_regex: p.region_regex,
+            dns_suffix: p.outputs.dns_suffix,
+            dual_stack_dns_suffix: p.outputs.dual_stack_dns_suffix,
+            supports_fips: p.outputs.supports_fips,
+            supports_dual_stack: p.outputs.supports_dual_stack,
+        })
+        .collect())
 }
 
-/// The region part of a user pool id: `us-east-1_AbC` -> `us-east-1`.
+/// Every partition of the compiled-in model, in file order (parsed once, on first use).
+///
+/// ```
+/// let ids: Vec<_> = cognito_wire::endpoint::partitions().iter().map(|p| p.id).collect();
+/// assert_eq!(ids.first(), Some(&"aws"));
+/// assert!(ids.contains(&"aws-cn") && ids.contains(&"aws-us-gov") && ids.contains(&"aws-iso"));
+/// ```
+pub fn partitions() -> &'static [Partition] {
+    static PARTITIONS: std::sync::OnceLock<Vec<Partition>> = std::sync::OnceLock::new();
+    PARTITIONS.get_or_init(|| load_partitions().unwrap_or_default())
+}
+
+/// The `aws.partition` function of the rule set: the partition listing `region`, else the
+/// first whose `regionRegex` matches, else `aws`.
+///
+/// ```
+/// use cognito_wire::endpoint::partition_for_region;
+/// assert_eq!(partition_for_region("eu-west-1").id, "aws");
+/// assert_eq!(partition_for_region("cn-north-1").dns_suffix, "amazonaws.com.cn");
+/// assert_eq!(partition_for_region("us-isob-west-7").id, "aws-iso-b"); // not listed: by pattern
+/// assert_eq!(partition_for_region("mars-north-1").id, "aws"); // unknown: the fallback
+/// ```
+pub fn partition_for_region(region: &str) -> &'static Partition {
+    let all = partitions();
+    let explicit = || all.iter().find(|p| p.regions.contains(&region));
+    let by_pattern = || all.iter().find(|p| p.matches_pattern(region));
+    let aws = || all.iter().find(|p| p.id == "aws");
+    explicit()
+        .or_else(by_pattern)
+        .or_else(aws)
+        .unwrap_or(&AWS_FALLBACK)
+}
+
+/// The region part of a user pool id: `us-east-1_AbC` -> `us-east-1`; `None` unless the whole
+/// id is valid (see [`PoolId`](crate::PoolId), which also gives the partition and issuers).
 ///
 /// ```
 /// assert_eq!(cognito_wire::endpoint::region_from_pool_id("us-east-1_AbC"), Some("us-east-1"));
 /// assert_eq!(cognito_wire::endpoint::region_from_pool_id("nope"), None);
 /// ```
 pub fn region_from_pool_id(pool_id: &str) -> Option<&str> {
-    let (region, id) = pool_id.split_once('_')?;
-    (is_valid_region(region) && !id.is_empty()).then_some(region)
+    crate::pool_id::split(pool_id)
+        .ok()
+        .map(|(region, _)| region)
 }
+
+pub(crate) mod region_pattern {
+    //! The subset of regular expressions `regionRegex` uses in the partitions model:
+    //! `^…$` around literals (`\-` escapes), `\w+` / `\d+` (ASCII, as in the JavaScript and
+    //! Java engines the model is written for) and groups of literal alternatives
+    //! (`(us|eu|ap)`). Anything else does not compile (`None`), so a partition with a pattern
+    //! beyond this subset is matched by its listed regions only; a test checks that every
+    //! pattern of the model compiles.
+
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    enum Atom {
+        Lit(char),
+        Word,
+        Digit,
+        Alternatives(Vec<String>),
+    }
+
+    impl Atom {
+        /// Does the single character `c` match (alternatives never do)?
+        fn accepts(&self, c: char) -> bool {
+            match self {
+                Atom::Lit(l) => c == *l,
+                Atom::Word => c.is_ascii_alphanumeric() || c == '_',
+                Atom::Digit => c.is_ascii_digit(),
+                Atom::Alternatives(_) => false,
+            }
+        }
+    }
+
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    struct Piece {
+        atom: Atom,
+        /// Followed by `+` (one or more).
+        repeated: bool,
+    }
+
+    /// A compiled `regionRegex`.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub(crate) struct RegionPattern(Vec<Piece>);
+
+    /// A literal character of the subset: ASCII, `\`-escaped when punctuation.
+    fn literal(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<char> {
+        match chars.next()? {
+            '\\' => chars.next().filter(|c| c.is_ascii_punctuation()),
+            c if c.is_ascii_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        }
+    }
+
+    impl RegionPattern {
+        pub(super) fn parse(re: &str) -> Option<Self> {
+            let body = re.strip_prefix('^')?.strip_suffix('$')?;
+            let mut chars = body.chars().peekable();
+            let mut pieces = Vec::new();
+            while let Some(&c) = chars.peek() {
+                let atom = match c {
+                    '\\' => {
+                        chars.next();
+                        match chars.next()? {
+                            'w' => Atom::Word,
+                            'd' => Atom::Digit,
+                            c if c.is_ascii_punctuation() => Atom::Lit(c),
+                            _ => return None,
+                        }
+                    }
+                    '(' => {
+                        chars.next();
+                        let mut alternatives = vec![String::new()];
+                        loop {
+                            match chars.peek()? {
+                                ')' => {
+                                    chars.next();
+                                    break;
+                                }
+                                '|' => {
+                                    chars.next();
+                                    alternatives.push(String::new());
+                                }
+                                _ => alternatives.last_mut()?.push(literal(&mut chars)?),
+                            }
+                        }
+                        Atom::Alternatives(alternatives)
+                    }
+                    _ => Atom::Lit(literal(&mut chars)?),
+                };
+                let repeated = chars.next_if_eq(&'+').is_some();
+                if repeated && matches!(atom, Atom::Alternatives(_)) {
+                    return None;
+                }
+                pieces.push(Piece { atom, repeated });
+            }
+            Some(Self(pieces))
+        }
+
+        pub(super) fn matches(&self, s: &str) -> bool {
+            matches_from(&self.0, s)
+        }
+    }
+
+    /// Backtracking match of `pieces` against the whole of `s` (the patterns are a handful of
+    /// pieces, the inputs region names).
+    fn matches_from(pieces: &[Piece], s: &str) -> bool {
+        let Some((first, rest)) = pieces.split_first() else {
+            return s.is_empty();
+        };
+        if let Atom::Alternatives(alternatives) = &first.atom {
+            return alternatives.iter().any(|a| {
+                s.strip_prefix(a.as_str())
+                    .is_some_and(|r| matches_from(rest, r))
+            });
+        }
+        // Byte offsets just after each leading character the atom accepts.
+        let run: Vec<usize> = s
+            .char_indices()
+            .take_while(|&(_, c)| first.atom.accepts(c))
+            .map(|(i, c)| i + c.len_utf8())
+            .collect();
+        let most = if first.repeated {
+            run.len()
+        } else {
+            run.len().min(1)
+        };
+        run.iter()
+            .take(most)
+            .rev()
+            .any(|&end| s.get(end..).is_some_and(|r| matches_from(rest, r)))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::RegionPattern;
+
+        #[test]
+        fn the_subset() {
+            let aws = RegionPattern::parse(r"^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$").unwrap();
+            assert!(aws.matches("us-east-1"));
+            assert!(aws.matches("mx-central-12"));
+            assert!(!aws.matches("us-gov-west-1"));
+            assert!(!aws.matches("cn-north-1"));
+            assert!(!aws.matches("us-east-"));
+            assert!(!aws.matches("us-east-1x"));
+            assert!(!aws.matches(""));
+            let eusc = RegionPattern::parse(r"^eusc\-(de)\-\w+\-\d+$").unwrap();
+            assert!(eusc.matches("eusc-de-east-1"));
+            assert!(!eusc.matches("eusc-fr-east-1"));
+            let lit = RegionPattern::parse(r"^a\-b$").unwrap();
+            assert!(lit.matches("a-b") && !lit.matches("a-bb"));
+            for unsupported in [
+                r"^a.b$",
+                r"^a*$",
+                r"^[a-z]+$",
+                r"^(a|b)+$",
+                r"a$",
+                r"^a",
+                r"^\s$",
+            ] {
+                assert_eq!(RegionPattern::parse(unsupported), None, "{unsupported}");
+            }
+        }
+    }
+}
+
+/// Regions whose FIPS + dual-stack endpoint is the plain FIPS host (a rule-set special case).
+const FIPS_DUAL_STACK_ON_FIPS_HOST: &[&str] = &["us-east-1", "us-east-2", "us-west-1", "us-west-2"];
 
 /// A region must be a valid host label: ASCII letters, digits and `-`, not starting or ending
 /// with `-`, at most 63 characters.
@@ -234,7 +388,15 @@ impl EndpointParams {
         }
     }
 
-    /// Region taken from a user pool id.
+    /// Region taken from a user pool id (see [`PoolId`](crate::PoolId) for the rules).
+    ///
+    /// ```
+    /// use cognito_wire::EndpointParams;
+    /// let params = EndpointParams::for_pool_id("cn-north-1_AbC")?;
+    /// assert_eq!(params.region.as_deref(), Some("cn-north-1"));
+    /// assert!(EndpointParams::for_pool_id("cn-north-1").is_err());
+    /// # Ok::<(), cognito_wire::EndpointError>(())
+    /// ```
     pub fn for_pool_id(pool_id: &str) -> Result<Self, EndpointError> {
         let region = region_from_pool_id(pool_id)
             .ok_or_else(|| EndpointError::InvalidPoolId(pool_id.to_string()))?;

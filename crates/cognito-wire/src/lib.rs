@@ -8,6 +8,7 @@ pub mod error;
 pub mod hyper_transport;
 pub mod model;
 pub mod operation;
+pub mod pool_id;
 pub mod protocol;
 pub mod retry;
 pub mod sensitive;
@@ -29,6 +30,7 @@ pub use model::operations as op;
 pub use model::operations::OPERATIONS;
 pub use model::shapes::*;
 pub use operation::{Operation, OperationInfo, operation_info};
+pub use pool_id::{PoolId, PoolIdError, PoolIdErrorKind};
 pub use sensitive::SensitiveString;
 pub use types::{Document, Empty, EpochSeconds};
 
