@@ -190,16 +190,38 @@ pub(crate) fn check_identity(field: &'static str, value: &str) -> Result<(), Srp
 
 /// The pool name: the part of a user pool id after `_` (`us-east-1_AbC` -> `AbC`).
 ///
+/// The id is checked with the rules of `cognito_wire::PoolId` (kept in step by a test of
+/// cognito-auth, which sees both crates): 1 to 55 characters, `<region>_<name>` split at the
+/// first `_`, the region lowercase ASCII letters, digits and `-` (starting with a letter,
+/// ending with a letter or digit, with at least one `-`), the name ASCII letters and digits.
+///
 /// ```
 /// assert_eq!(srp_core::pool_name("eu-west-2_Q1w2E3r4")?, "Q1w2E3r4");
 /// assert!(srp_core::pool_name("no-underscore").is_err());
+/// assert!(srp_core::pool_name("EU_x").is_err());
+/// assert!(srp_core::pool_name("eu-west-2_Q1w2/E3r4").is_err());
 /// # Ok::<(), srp_core::SrpError>(())
 /// ```
 pub fn pool_name(pool_id: &str) -> Result<&str, SrpError> {
+    let region_ok = |r: &str| {
+        let b = r.as_bytes();
+        b.first().is_some_and(u8::is_ascii_lowercase)
+            && b.last()
+                .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && b.contains(&b'-')
+            && b.iter()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+    };
+    let name_ok = |n: &str| !n.is_empty() && n.bytes().all(|c| c.is_ascii_alphanumeric());
     match pool_id.split_once('_') {
-        Some((region, name)) if !region.is_empty() && !name.is_empty() && name.len() <= 256 => {
+        Some((region, name))
+            if pool_id.chars().count() <= MAX_POOL_ID && region_ok(region) && name_ok(name) =>
+        {
             Ok(name)
         }
         _ => Err(SrpError::InvalidPoolId(pool_id.chars().take(80).collect())),
     }
 }
+
+/// Longest user pool id (the API's `UserPoolIdType`: 1 to 55 characters).
+const MAX_POOL_ID: usize = 55;

@@ -268,6 +268,26 @@ fn bad_public_values_are_typed_errors() {
         pool_name("us-east-1_"),
         Err(SrpError::InvalidPoolId(_))
     ));
+    // The rules of cognito_wire::PoolId (cognito-auth's tests check that the two agree).
+    let too_long = format!("us-east-1_{}", "A".repeat(46));
+    for bad in [
+        "",
+        "nounderscore",
+        "EU_x",
+        "useast1_x",
+        "us-east-_x",
+        "us-east-1_a/b",
+        "us-east-1_a_b",
+        too_long.as_str(),
+    ] {
+        assert!(
+            matches!(pool_name(bad), Err(SrpError::InvalidPoolId(_))),
+            "{bad}"
+        );
+    }
+    let longest = format!("us-east-1_{}", "A".repeat(45));
+    assert_eq!(pool_name(&longest).unwrap(), "A".repeat(45));
+    assert_eq!(pool_name("eusc-de-east-1_Ab9").unwrap(), "Ab9");
 }
 
 #[test]
