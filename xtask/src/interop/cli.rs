@@ -590,13 +590,12 @@ fn admin(emu: &Emulator, bin: &Path, dir: &Path) -> Check {
             "users",
             "create",
             "sam",
-            "--temporary-password",
-            "Temp0rary!",
+            "--temporary-password-stdin",
             "-a",
             "email=sam@example.com",
             "--suppress",
         ],
-        "",
+        "Temp0rary!\n",
     )?;
     cli.ok(
         &["admin", "users", "set-password", "sam", "--permanent"],

@@ -173,5 +173,5 @@ fn every_modeled_code_maps_to_its_variant() {
         );
         assert_eq!(e.kind.message(), Some("m"));
     }
-    assert_eq!(ServiceErrorKind::CODES.len(), 59);
+    assert_eq!(ServiceErrorKind::CODES.len(), 60);
 }

@@ -54,12 +54,12 @@ fn every_operation_round_trips() {
         )*};
     }
     for_each_operation!(check);
-    assert_eq!(count, 141);
+    assert_eq!(count, 153);
 }
 
 #[test]
 fn operation_table() {
-    assert_eq!(OPERATIONS.len(), 141);
+    assert_eq!(OPERATIONS.len(), 153);
     assert_eq!(OPERATIONS.iter().filter(|o| !o.signed).count(), 34);
     for w in OPERATIONS.windows(2) {
         assert!(w[0].name < w[1].name, "table sorted by name");

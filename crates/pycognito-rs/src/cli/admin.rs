@@ -31,12 +31,9 @@ pub enum UsersCommand {
         username: String,
         /// Read the temporary password from the first line of standard input (else Cognito
         /// generates one).
-        #[arg(long, conflicts_with = "temporary_password")]
+        /// (No option takes a password as an argument: other users could read it in `ps`.)
+        #[arg(long)]
         temporary_password_stdin: bool,
-        /// Deprecated and hidden: a password on the command line is visible to other users
-        /// (`ps`); use `--temporary-password-stdin`. Kept for existing scripts, with a warning.
-        #[arg(long, hide = true)]
-        temporary_password: Option<String>,
         /// An attribute `name=value` (repeatable).
         #[arg(long = "attribute", short = 'a')]
         attributes: Vec<String>,
@@ -174,19 +171,12 @@ pub async fn run(g: &Global, c: AdminCommand) -> Result<(), CliError> {
         AdminCommand::Users(UsersCommand::Create {
             username,
             temporary_password_stdin,
-            temporary_password,
             attributes,
             suppress,
         }) => {
             let mut new = NewUser::new(username.as_str());
             if temporary_password_stdin {
                 new = new.temporary_password(super::prompt::stdin_line("temporary password")?);
-            } else if let Some(p) = temporary_password {
-                eprintln!(
-                    "pycognito: warning: --temporary-password shows the password to other users \
-                     (ps); use --temporary-password-stdin"
-                );
-                new = new.temporary_password(p);
             }
             for a in attributes {
                 let (k, v) = a
