@@ -665,6 +665,47 @@ fn china_regions_use_their_domain() {
     );
 }
 
+#[test]
+fn every_partition_uses_its_dns_suffix() {
+    for (pool, suffix) in [
+        ("us-east-1_Abc", "amazonaws.com"),
+        ("cn-northwest-1_Abc", "amazonaws.com.cn"),
+        ("us-gov-west-1_Abc", "amazonaws.com"),
+        ("us-iso-east-1_Abc", "c2s.ic.gov"),
+        ("us-isob-east-1_Abc", "sc2s.sgov.gov"),
+        ("eu-isoe-west-1_Abc", "cloud.adc-e.uk"),
+        ("eusc-de-east-1_Abc", "amazonaws.eu"),
+    ] {
+        let v = CognitoJwtVerifier::builder(pool)
+            .any_client_id()
+            .token_use(TokenUse::Id)
+            .fetcher(TestFetcher::serving(jwks_a()))
+            .build()
+            .unwrap();
+        let region = pool.split_once('_').unwrap().0;
+        let issuers: Vec<&str> = v.issuers().collect();
+        assert_eq!(
+            issuers,
+            [
+                format!("https://cognito-idp.{region}.{suffix}/{pool}"),
+                format!("https://issuer-cognito-idp.{region}.{suffix}/{pool}"),
+            ],
+            "{pool}"
+        );
+        let jwks: Vec<&str> = v.jwks_uris().collect();
+        assert_eq!(
+            jwks,
+            [
+                format!("https://cognito-idp.{region}.{suffix}/{pool}/.well-known/jwks.json"),
+                format!(
+                    "https://issuer-cognito-idp.{region}.{suffix}/{pool}/.well-known/jwks.json"
+                ),
+            ],
+            "{pool}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Negative cases: each rejected with its own variant.
 

@@ -634,7 +634,8 @@ impl CognitoJwtVerifierBuilder {
 
     /// Builds the verifier.
     pub fn build(self) -> Result<CognitoJwtVerifier, BuildError> {
-        let region = pool_region(&self.pool_id).ok_or(BuildError::InvalidPoolId)?;
+        let pool =
+            cognito_wire::PoolId::parse(&self.pool_id).map_err(|_| BuildError::InvalidPoolId)?;
         let token_use = self.token_use.ok_or(BuildError::MissingTokenUse)?;
         let client_ids = if self.any_client_id {
             None
@@ -648,20 +649,8 @@ impl CognitoJwtVerifierBuilder {
                 .into_iter()
                 .map(|i| i.trim_end_matches('/').to_owned())
                 .collect(),
-            None => {
-                let domain = if region.starts_with("cn-") {
-                    "amazonaws.com.cn"
-                } else {
-                    "amazonaws.com"
-                };
-                vec![
-                    format!("https://cognito-idp.{region}.{domain}/{}", self.pool_id),
-                    format!(
-                        "https://issuer-cognito-idp.{region}.{domain}/{}",
-                        self.pool_id
-                    ),
-                ]
-            }
+            // Cognito's two issuer formats, with the partition's DNS suffix.
+            None => vec![pool.issuer(), pool.issuer_multi_region()],
         };
         if issuers.is_empty()
             || issuers.iter().any(String::is_empty)
@@ -713,16 +702,4 @@ impl CognitoJwtVerifierBuilder {
             }),
         })
     }
-}
-
-/// The region of a pool id `<region>_<id>` (`us-east-1_AbC123`, `us-gov-west-1_x`).
-fn pool_region(pool_id: &str) -> Option<&str> {
-    let (region, id) = pool_id.split_once('_')?;
-    let region_ok = !region.is_empty()
-        && region.contains('-')
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    let id_ok = !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric());
-    (region_ok && id_ok).then_some(region)
 }
