@@ -24,7 +24,7 @@ use cognito_auth::jwt::{Claims, CognitoJwtVerifier};
 use cognito_auth::{
     Clock, CognitoAuth, DevicePolicy, DeviceStore, RefreshMode, Session, SystemClock, TokenSet,
 };
-use cognito_wire::SensitiveString;
+use cognito_wire::{PoolId, SensitiveString};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -76,6 +76,9 @@ pub struct Cognito {
     auth: CognitoAuth,
     admin: AdminClient,
     user_pool_id: String,
+    /// `user_pool_id` parsed (`None` when it is not a valid pool id, which only an explicit
+    /// endpoint URL lets through).
+    pool: Option<PoolId>,
     client_id: String,
     endpoint_url: Option<String>,
     issuer: Option<String>,
@@ -255,6 +258,7 @@ impl CognitoBuilder {
         Ok(Cognito {
             auth,
             admin,
+            pool: PoolId::parse(&self.pool_id).ok(),
             user_pool_id: self.pool_id,
             client_id: self.client_id,
             endpoint_url: self.endpoint_url,
@@ -308,21 +312,43 @@ impl Cognito {
         &self.user_pool_id
     }
 
-    /// The region of the user pool (the part of its id before `_`).
+    /// The region of the user pool ([`PoolId::region`]; for an id that is not a valid pool id,
+    /// which only an explicit endpoint URL lets through, the text before its first `_`).
     pub fn user_pool_region(&self) -> &str {
-        self.user_pool_id
-            .split_once('_')
-            .map_or(self.user_pool_id.as_str(), |(r, _)| r)
+        match &self.pool {
+            Some(pool) => pool.region(),
+            None => self
+                .user_pool_id
+                .split_once('_')
+                .map_or(self.user_pool_id.as_str(), |(r, _)| r),
+        }
     }
 
-    /// The issuer of the pool's tokens (pycognito's `user_pool_url`).
+    /// The issuer of the pool's tokens (pycognito's `user_pool_url`): the one set with
+    /// [`CognitoBuilder::issuer`], else `<endpoint URL>/<pool id>` with an endpoint URL, else
+    /// Cognito's `https://cognito-idp.<region>.<partition's DNS suffix>/<pool id>`
+    /// ([`PoolId::issuer`]).
+    ///
+    /// ```
+    /// let cognito = pycognito::Cognito::builder("cn-north-1_AbC", "client-id")
+    ///     .admin_credentials("AKID", "SECRET")
+    ///     .build()?;
+    /// assert_eq!(cognito.user_pool_region(), "cn-north-1");
+    /// assert_eq!(
+    ///     cognito.user_pool_url(),
+    ///     "https://cognito-idp.cn-north-1.amazonaws.com.cn/cn-north-1_AbC"
+    /// );
+    /// # Ok::<(), pycognito::PycognitoError>(())
+    /// ```
     pub fn user_pool_url(&self) -> String {
         if let Some(iss) = &self.issuer {
             return iss.clone();
         }
-        match &self.endpoint_url {
-            Some(url) => format!("{url}/{}", self.user_pool_id),
-            None => format!(
+        match (&self.endpoint_url, &self.pool) {
+            (Some(url), _) => format!("{url}/{}", self.user_pool_id),
+            (None, Some(pool)) => pool.issuer(),
+            // Without an endpoint URL, build() refuses an invalid pool id; pycognito's format.
+            (None, None) => format!(
                 "https://cognito-idp.{}.amazonaws.com/{}",
                 self.user_pool_region(),
                 self.user_pool_id
