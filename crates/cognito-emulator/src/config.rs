@@ -77,7 +77,8 @@ pub enum IssuerMode {
     /// issuer from their endpoint (as pycognito does) verify the tokens.
     #[default]
     EmulatorUrl,
-    /// `https://cognito-idp.<region>.amazonaws.com/<pool id>`, as AWS.
+    /// `https://cognito-idp.<region>.<DNS suffix>/<pool id>`, as AWS (the DNS suffix of the
+    /// region's partition: `amazonaws.com`, `amazonaws.com.cn`, ...; `cognito_wire::PoolId`).
     Aws,
 }
 

@@ -65,11 +65,16 @@ impl Inner {
     pub fn issuer(&self, pool: &Pool) -> String {
         match self.config.issuer {
             IssuerMode::EmulatorUrl => format!("{}/{}", self.base_url(), pool.id),
-            IssuerMode::Aws => format!(
-                "https://cognito-idp.{}.amazonaws.com/{}",
-                pool.region(),
-                pool.id
-            ),
+            // Cognito's issuer, with the partition's DNS suffix; a pool whose id is not a pool
+            // id (a spec with an odd region) gets the `aws` form.
+            IssuerMode::Aws => match cognito_wire::PoolId::parse(&pool.id) {
+                Ok(id) => id.issuer(),
+                Err(_) => format!(
+                    "https://cognito-idp.{}.amazonaws.com/{}",
+                    pool.region(),
+                    pool.id
+                ),
+            },
         }
     }
 

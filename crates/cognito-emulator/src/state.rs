@@ -318,20 +318,12 @@ pub(crate) fn client_not_found(id: &str) -> ApiError {
     crate::error::not_found(format!("User pool client {id} does not exist."))
 }
 
-/// Validates a pool id's shape.
+/// Validates a pool id's shape ([`cognito_wire::PoolId`]'s rules: the API's pattern and length,
+/// with a region name before the `_`), answering with the API's validation message.
 pub(crate) fn check_pool_id(id: &str) -> Result<(), ApiError> {
-    match id.split_once('_') {
-        Some((r, n))
-            if !r.is_empty()
-                && !n.is_empty()
-                && id.len() <= 55
-                && id
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
-        {
-            Ok(())
-        }
-        _ => Err(invalid(format!(
+    match cognito_wire::PoolId::parse(id) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(invalid(format!(
             "1 validation error detected: Value '{id}' at 'userPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w-]+_[0-9a-zA-Z]+"
         ))),
     }

@@ -113,6 +113,33 @@ async fn aws_issuer_option() {
 }
 
 #[tokio::test]
+async fn aws_issuer_uses_the_partitions_dns_suffix() {
+    for (region, suffix) in [
+        ("cn-north-1", "amazonaws.com.cn"),
+        ("us-gov-west-1", "amazonaws.com"),
+        ("us-iso-east-1", "c2s.ic.gov"),
+    ] {
+        let config = EmulatorConfig {
+            issuer: IssuerMode::Aws,
+            ..EmulatorConfig::deterministic(T0, 1)
+        };
+        let pool = PoolSpec {
+            region: region.to_owned(),
+            ..PoolSpec::named("p")
+        };
+        let env = env_config(pool, ClientSpec::public("c"), config).await;
+        assert!(env.pool.starts_with(&format!("{region}_")), "{}", env.pool);
+        env.user("alice", "Passw0rd!");
+        let t = env.password_login("alice", "Passw0rd!").await.unwrap();
+        let a = claims(tokens(&t)["AccessToken"].as_str().unwrap());
+        assert_eq!(
+            a["iss"],
+            format!("https://cognito-idp.{region}.{suffix}/{}", env.pool)
+        );
+    }
+}
+
+#[tokio::test]
 async fn refresh_get_user_sign_out_and_revoke() {
     let env = env(true).await;
     env.user("alice", "Passw0rd!");
@@ -245,4 +272,26 @@ async fn refresh_rotation_and_reuse() {
         .await
         .is_ok()
     );
+}
+
+#[tokio::test]
+async fn fixed_pool_ids_are_checked_like_cognito_wire_pool_ids() {
+    let emu = Emulator::start(EmulatorConfig::deterministic(T0, 1))
+        .await
+        .unwrap();
+    let with_id = |id: &str| PoolSpec {
+        id: Some(id.to_owned()),
+        ..PoolSpec::named("p")
+    };
+    assert_eq!(
+        emu.create_pool(with_id("eu-west-1_Fixed1")).unwrap(),
+        "eu-west-1_Fixed1"
+    );
+    for bad in ["EU_x", "eu-west-1_", "eu-west-1_a-b", "nounderscore"] {
+        let err = emu.create_pool(with_id(bad)).unwrap_err().to_string();
+        assert!(
+            err.contains("failed to satisfy constraint") && err.contains(bad),
+            "{bad}: {err}"
+        );
+    }
 }
