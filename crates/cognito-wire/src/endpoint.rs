@@ -35,7 +35,7 @@ pub const SIGNING_NAME: &str = "cognito-idp";
 /// assert_eq!(cn.dns_suffix, "amazonaws.com.cn");
 /// assert!(cn.regions.contains(&"cn-northwest-1"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Partition {
     /// Partition id (`aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, `aws-eusc`, ...).
     pub id: &'static str,
@@ -52,8 +52,8 @@ pub struct Partition {
     pub supports_fips: bool,
     /// Dual-stack endpoints exist.
     pub supports_dual_stack: bool,
-    /// `region_regex` compiled (`None`: outside the supported subset, matches nothing).
-    pub(crate) pattern: Option<region_pattern::RegionPattern>,
+    /// `region_regex` compiled (`None` if it does not compile: then it matches nothing).
+    pub(crate) pattern: Option<regex_lite::Regex>,
 }
 
 impl Partition {
@@ -70,7 +70,7 @@ impl Partition {
     }
 
     fn matches_pattern(&self, region: &str) -> bool {
-        self.pattern.as_ref().is_some_and(|p| p.matches(region))
+        self.pattern.as_ref().is_some_and(|p| p.is_match(region))
     }
 }
 
@@ -134,7 +134,7 @@ fn load_partitions() -> Result<Vec<Partition>, serde_json::Error> {
         .map(|p| Partition {
             id: p.id,
             regions: p.regions.into_keys().collect(),
-            pattern: region_pattern::RegionPattern::parse(&p.region_regex),
+            pattern: regex_lite::Regex::new(&p.region_regex).ok(),
             region_regex: p.region_regex,
             dns_suffix: p.outputs.dns_suffix,
             dual_stack_dns_suffix: p.outputs.dual_stack_dns_suffix,
@@ -188,167 +188,6 @@ pub fn region_from_pool_id(pool_id: &str) -> Option<&str> {
     crate::pool_id::split(pool_id)
         .ok()
         .map(|(region, _)| region)
-}
-
-pub(crate) mod region_pattern {
-    //! The subset of regular expressions `regionRegex` uses in the partitions model:
-    //! `^…$` around literals (`\-` escapes), `\w+` / `\d+` (ASCII, as in the JavaScript and
-    //! Java engines the model is written for) and groups of literal alternatives
-    //! (`(us|eu|ap)`). Anything else does not compile (`None`), so a partition with a pattern
-    //! beyond this subset is matched by its listed regions only; a test checks that every
-    //! pattern of the model compiles.
-
-    #[derive(Clone, Debug, PartialEq, Eq)]
-    enum Atom {
-        Lit(char),
-        Word,
-        Digit,
-        Alternatives(Vec<String>),
-    }
-
-    impl Atom {
-        /// Does the single character `c` match (alternatives never do)?
-        fn accepts(&self, c: char) -> bool {
-            match self {
-                Atom::Lit(l) => c == *l,
-                Atom::Word => c.is_ascii_alphanumeric() || c == '_',
-                Atom::Digit => c.is_ascii_digit(),
-                Atom::Alternatives(_) => false,
-            }
-        }
-    }
-
-    #[derive(Clone, Debug, PartialEq, Eq)]
-    struct Piece {
-        atom: Atom,
-        /// Followed by `+` (one or more).
-        repeated: bool,
-    }
-
-    /// A compiled `regionRegex`.
-    #[derive(Clone, Debug, PartialEq, Eq)]
-    pub(crate) struct RegionPattern(Vec<Piece>);
-
-    /// A literal character of the subset: ASCII, `\`-escaped when punctuation.
-    fn literal(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<char> {
-        match chars.next()? {
-            '\\' => chars.next().filter(|c| c.is_ascii_punctuation()),
-            c if c.is_ascii_alphanumeric() || c == '-' || c == '_' => Some(c),
-            _ => None,
-        }
-    }
-
-    impl RegionPattern {
-        pub(super) fn parse(re: &str) -> Option<Self> {
-            let body = re.strip_prefix('^')?.strip_suffix('$')?;
-            let mut chars = body.chars().peekable();
-            let mut pieces = Vec::new();
-            while let Some(&c) = chars.peek() {
-                let atom = match c {
-                    '\\' => {
-                        chars.next();
-                        match chars.next()? {
-                            'w' => Atom::Word,
-                            'd' => Atom::Digit,
-                            c if c.is_ascii_punctuation() => Atom::Lit(c),
-                            _ => return None,
-                        }
-                    }
-                    '(' => {
-                        chars.next();
-                        let mut alternatives = vec![String::new()];
-                        loop {
-                            match chars.peek()? {
-                                ')' => {
-                                    chars.next();
-                                    break;
-                                }
-                                '|' => {
-                                    chars.next();
-                                    alternatives.push(String::new());
-                                }
-                                _ => alternatives.last_mut()?.push(literal(&mut chars)?),
-                            }
-                        }
-                        Atom::Alternatives(alternatives)
-                    }
-                    _ => Atom::Lit(literal(&mut chars)?),
-                };
-                let repeated = chars.next_if_eq(&'+').is_some();
-                if repeated && matches!(atom, Atom::Alternatives(_)) {
-                    return None;
-                }
-                pieces.push(Piece { atom, repeated });
-            }
-            Some(Self(pieces))
-        }
-
-        pub(super) fn matches(&self, s: &str) -> bool {
-            matches_from(&self.0, s)
-        }
-    }
-
-    /// Backtracking match of `pieces` against the whole of `s` (the patterns are a handful of
-    /// pieces, the inputs region names).
-    fn matches_from(pieces: &[Piece], s: &str) -> bool {
-        let Some((first, rest)) = pieces.split_first() else {
-            return s.is_empty();
-        };
-        if let Atom::Alternatives(alternatives) = &first.atom {
-            return alternatives.iter().any(|a| {
-                s.strip_prefix(a.as_str())
-                    .is_some_and(|r| matches_from(rest, r))
-            });
-        }
-        // Byte offsets just after each leading character the atom accepts.
-        let run: Vec<usize> = s
-            .char_indices()
-            .take_while(|&(_, c)| first.atom.accepts(c))
-            .map(|(i, c)| i + c.len_utf8())
-            .collect();
-        let most = if first.repeated {
-            run.len()
-        } else {
-            run.len().min(1)
-        };
-        run.iter()
-            .take(most)
-            .rev()
-            .any(|&end| s.get(end..).is_some_and(|r| matches_from(rest, r)))
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::RegionPattern;
-
-        #[test]
-        fn the_subset() {
-            let aws = RegionPattern::parse(r"^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$").unwrap();
-            assert!(aws.matches("us-east-1"));
-            assert!(aws.matches("mx-central-12"));
-            assert!(!aws.matches("us-gov-west-1"));
-            assert!(!aws.matches("cn-north-1"));
-            assert!(!aws.matches("us-east-"));
-            assert!(!aws.matches("us-east-1x"));
-            assert!(!aws.matches(""));
-            let eusc = RegionPattern::parse(r"^eusc\-(de)\-\w+\-\d+$").unwrap();
-            assert!(eusc.matches("eusc-de-east-1"));
-            assert!(!eusc.matches("eusc-fr-east-1"));
-            let lit = RegionPattern::parse(r"^a\-b$").unwrap();
-            assert!(lit.matches("a-b") && !lit.matches("a-bb"));
-            for unsupported in [
-                r"^a.b$",
-                r"^a*$",
-                r"^[a-z]+$",
-                r"^(a|b)+$",
-                r"a$",
-                r"^a",
-                r"^\s$",
-            ] {
-                assert_eq!(RegionPattern::parse(unsupported), None, "{unsupported}");
-            }
-        }
-    }
 }
 
 /// Regions whose FIPS + dual-stack endpoint is the plain FIPS host (a rule-set special case).
