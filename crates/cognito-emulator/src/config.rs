@@ -117,6 +117,13 @@ pub struct EmulatorConfig {
     /// Fault injection (latency, dropped connections, 5xx, throttling); none by default.
     /// Changeable on a running emulator with [`Emulator::set_faults`](crate::Emulator::set_faults).
     pub faults: crate::Faults,
+    /// How long a client may take to send a request's headers; also how long a keep-alive
+    /// connection may stay idle between requests (the timer starts as soon as the connection
+    /// waits for a request). The connection is closed after it. Default 30 seconds.
+    pub header_read_timeout: Duration,
+    /// At most this many connections are served at once; further ones wait (in the listen
+    /// backlog) until one closes. Default 512.
+    pub max_connections: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -134,6 +141,8 @@ impl Default for EmulatorConfig {
             outbox_log: None,
             require_sigv4: true,
             faults: crate::Faults::default(),
+            header_read_timeout: Duration::from_secs(30),
+            max_connections: 512,
         }
     }
 }

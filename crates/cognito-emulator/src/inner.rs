@@ -276,6 +276,36 @@ pub(crate) fn create_client(
     Ok(client)
 }
 
+/// Whether a name has an email address's shape (`local@domain`, neither part empty).
+pub(crate) fn is_email_format(name: &str) -> bool {
+    name.split_once('@')
+        .is_some_and(|(l, d)| !l.is_empty() && !d.is_empty() && !d.contains('@'))
+}
+
+/// Whether a name has an E.164 phone number's shape (`+` and digits).
+pub(crate) fn is_phone_format(name: &str) -> bool {
+    name.strip_prefix('+')
+        .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// In a pool with email / phone number aliases, the username itself may not look like one
+/// (Cognito: "Username cannot be of email format, since user pool is configured for email
+/// alias."), or another user's alias could shadow it.
+fn check_alias_username(pool: &Pool, given: &str) -> Result<(), ApiError> {
+    let aliases = &pool.spec.alias_attributes;
+    if aliases.iter().any(|a| a == "email") && is_email_format(given) {
+        return Err(invalid(
+            "Username cannot be of email format, since user pool is configured for email alias.",
+        ));
+    }
+    if aliases.iter().any(|a| a == "phone_number") && is_phone_format(given) {
+        return Err(invalid(
+            "Username cannot be of phone number format, since user pool is configured for phone number alias.",
+        ));
+    }
+    Ok(())
+}
+
 /// Validates and splits a new user's sign-in name: returns (internal username, attributes).
 fn user_identity(
     inner: &Inner,
@@ -291,6 +321,7 @@ fn user_identity(
     }
     let ua = &pool.spec.username_attributes;
     let username = if ua.is_empty() {
+        check_alias_username(pool, given)?;
         if pool.find_user(given).is_some() {
             return Err(ApiError::new(
                 "UsernameExistsException",

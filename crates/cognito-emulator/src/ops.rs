@@ -132,7 +132,12 @@ pub(crate) fn send_code(
     require_verified: bool,
 ) -> Result<CodeDeliveryDetailsType, ApiError> {
     let pool = st.pool(pool_id)?;
-    let ttl = i64::try_from(pool.spec.code_validity_secs).unwrap_or(86_400);
+    let mut ttl = i64::try_from(pool.spec.code_validity_secs).unwrap_or(86_400);
+    if kind == OutboxKind::ForgotPassword {
+        // Cognito: "The password reset code is valid for one hour." (sign-up confirmation and
+        // attribute verification codes: 24 hours, the pool's default `code_validity_secs`).
+        ttl = ttl.min(FORGOT_PASSWORD_CODE_TTL);
+    }
     let user = pool
         .users
         .get(username)
@@ -175,6 +180,7 @@ pub(crate) fn send_code(
             PendingCode {
                 code,
                 expires: now.saturating_add(ttl),
+                failures: 0,
             },
         );
     }
@@ -185,17 +191,34 @@ pub(crate) fn send_code(
     })
 }
 
-/// Checks and consumes a code.
+/// How long a forgot-password code lives, seconds (Cognito: one hour).
+pub(crate) const FORGOT_PASSWORD_CODE_TTL: i64 = 3600;
+
+/// `LimitExceededException` for a code that took too many wrong tries.
+pub(crate) fn attempt_limit() -> ApiError {
+    ApiError::new(
+        "LimitExceededException",
+        "Attempt limit exceeded, please try after some time.",
+    )
+}
+
+/// Checks and consumes a code. A wrong code counts against it: after
+/// [`CODE_ATTEMPTS`](crate::state::CODE_ATTEMPTS) wrong tries the code is dead (every later try,
+/// even with the right code, is `LimitExceededException`) until a new one is requested.
 pub(crate) fn take_code(
     inner: &Inner,
     user: &mut User,
     purpose: &str,
     code: &str,
 ) -> Result<(), ApiError> {
-    let Some(pending) = user.codes.get(purpose) else {
+    let Some(pending) = user.codes.get_mut(purpose) else {
         return Err(code_mismatch());
     };
+    if pending.failures >= crate::state::CODE_ATTEMPTS {
+        return Err(attempt_limit());
+    }
     if !crate::inner::ct_eq(pending.code.as_bytes(), code.as_bytes()) {
+        pending.failures = pending.failures.saturating_add(1);
         return Err(code_mismatch());
     }
     if pending.expires <= inner.now() {
@@ -204,6 +227,92 @@ pub(crate) fn take_code(
     }
     user.codes.remove(purpose);
     Ok(())
+}
+
+/// `NotAuthorizedException` for an attribute the app client may not write.
+fn unauthorized_attribute() -> ApiError {
+    not_authorized("A client attempted to write unauthorized attribute")
+}
+
+/// Refuses what an app client may not write: `email_verified` / `phone_number_verified` (only a
+/// code or an admin call verifies an address) and, when the client has `WriteAttributes`,
+/// every attribute it does not list.
+pub(crate) fn check_writable(
+    client: Option<&Client>,
+    attributes: &BTreeMap<String, String>,
+) -> Result<(), ApiError> {
+    for k in attributes.keys() {
+        if k == "email_verified" || k == "phone_number_verified" {
+            return Err(unauthorized_attribute());
+        }
+        if let Some(w) = client.and_then(|c| c.spec.write_attributes.as_ref())
+            && !w.iter().any(|a| a == k)
+        {
+            return Err(unauthorized_attribute());
+        }
+    }
+    Ok(())
+}
+
+/// Whether an app client may read an attribute (`ReadAttributes`; `sub` always).
+fn readable(client: Option<&Client>, name: &str) -> bool {
+    name == "sub"
+        || client
+            .and_then(|c| c.spec.read_attributes.as_ref())
+            .is_none_or(|r| r.iter().any(|a| a == name))
+}
+
+/// The app client an access token was issued to.
+fn client_of_caller(st: &State, c: &Caller) -> Option<Client> {
+    let id = c.claims.get("client_id").and_then(|v| v.as_str())?;
+    st.pool(&c.pool_id).ok()?.clients.get(id).cloned()
+}
+
+/// A small stable hash (FNV-1a) of a name, for simulated destinations.
+fn name_hash(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// What `ForgotPassword` / `ResendConfirmationCode` answer for a user who does not exist (or
+/// cannot get a code) when the client prevents user existence errors: a delivery to a simulated
+/// destination, shaped by the name given (an email address, a phone number, else the pool's
+/// auto-verified medium) and stable for a name. Nothing is sent.
+fn simulated_delivery(pool: &Pool, name: &str) -> CodeDeliveryDetailsType {
+    let sms = crate::inner::is_phone_format(name)
+        || (!crate::inner::is_email_format(name)
+            && !pool.spec.auto_verified_attributes.is_empty()
+            && !pool
+                .spec
+                .auto_verified_attributes
+                .iter()
+                .any(|a| a == "email"));
+    if sms {
+        let digits = if crate::inner::is_phone_format(name) {
+            name.to_owned()
+        } else {
+            format!("+1555{:07}", name_hash(name) % 10_000_000)
+        };
+        CodeDeliveryDetailsType {
+            attribute_name: Some("phone_number".to_owned()),
+            delivery_medium: Some(DeliveryMediumType::Sms),
+            destination: Some(mask(&digits)),
+        }
+    } else {
+        let address = if crate::inner::is_email_format(name) {
+            name.to_owned()
+        } else {
+            const DOMAINS: [&str; 4] = ["gmail.com", "outlook.com", "yahoo.com", "icloud.com"];
+            let d = usize::try_from(name_hash(name) % 4).unwrap_or(0);
+            format!("{name}@{}", DOMAINS.get(d).unwrap_or(&"gmail.com"))
+        };
+        CodeDeliveryDetailsType {
+            attribute_name: Some("email".to_owned()),
+            delivery_medium: Some(DeliveryMediumType::Email),
+            destination: Some(mask(&address)),
+        }
+    }
 }
 
 fn hash_of(h: &Option<SensitiveString>) -> Option<&str> {
@@ -221,6 +330,7 @@ pub(crate) fn sign_up(inner: &Inner, r: SignUpRequest) -> Result<SignUpResponse,
     let password = r.password.as_ref().ok_or_else(|| missing("Password"))?;
     pool.check_policy(password.expose())?;
     let attributes = attr_map(r.user_attributes.as_deref().unwrap_or_default());
+    check_writable(Some(&client), &attributes)?;
     let mut all = attributes.clone();
     if !pool.spec.username_attributes.is_empty() {
         let a = if r.username.expose().contains('@') {
@@ -264,11 +374,6 @@ pub(crate) fn sign_up(inner: &Inner, r: SignUpRequest) -> Result<SignUpResponse,
     })
 }
 
-fn lookup(pool: &Pool, name: &str) -> Result<String, ApiError> {
-    pool.find_user(name)
-        .ok_or_else(crate::error::user_not_found)
-}
-
 pub(crate) fn confirm_sign_up(
     inner: &Inner,
     r: ConfirmSignUpRequest,
@@ -277,7 +382,12 @@ pub(crate) fn confirm_sign_up(
     let (pool_id, client) = client_of(&st, r.client_id.expose())?;
     check_secret_hash(&client, hash_of(&r.secret_hash), &[r.username.expose()])?;
     let pool = st.pool_mut(&pool_id)?;
-    let username = lookup(pool, r.username.expose())?;
+    let username = match pool.find_user(r.username.expose()) {
+        Some(u) => u,
+        // Prevented user existence errors: an unknown user's code is simply wrong.
+        None if client.spec.prevent_user_existence_errors => return Err(code_mismatch()),
+        None => return Err(crate::error::user_not_found()),
+    };
     let user = pool
         .users
         .get_mut(&username)
@@ -308,7 +418,19 @@ pub(crate) fn resend_confirmation_code(
     let mut st = inner.lock();
     let (pool_id, client) = client_of(&st, r.client_id.expose())?;
     check_secret_hash(&client, hash_of(&r.secret_hash), &[r.username.expose()])?;
-    let username = lookup(st.pool(&pool_id)?, r.username.expose())?;
+    let prevent = client.spec.prevent_user_existence_errors;
+    let pool = st.pool(&pool_id)?;
+    let found = pool
+        .find_user(r.username.expose())
+        .filter(|u| !prevent || pool.users.get(u).is_some_and(|u| u.enabled));
+    let Some(username) = found else {
+        if prevent {
+            return Ok(ResendConfirmationCodeResponse {
+                code_delivery_details: Some(simulated_delivery(pool, r.username.expose())),
+            });
+        }
+        return Err(crate::error::user_not_found());
+    };
     let status = st
         .pool(&pool_id)?
         .users
@@ -340,16 +462,30 @@ pub(crate) fn forgot_password(
     let mut st = inner.lock();
     let (pool_id, client) = client_of(&st, r.client_id.expose())?;
     check_secret_hash(&client, hash_of(&r.secret_hash), &[r.username.expose()])?;
-    let username = lookup(st.pool(&pool_id)?, r.username.expose())?;
-    let enabled = st
-        .pool(&pool_id)?
-        .users
-        .get(&username)
-        .is_some_and(|u| u.enabled);
+    // Cognito, PreventUserExistenceErrors ENABLED: "When a user isn't found, is deactivated, or
+    // doesn't have a verified delivery mechanism to recover their password, Amazon Cognito
+    // returns CodeDeliveryDetails with a simulated delivery medium for a user." Nothing is sent.
+    let prevent = client.spec.prevent_user_existence_errors;
+    let pool = st.pool(&pool_id)?;
+    let simulated = simulated_delivery(pool, r.username.expose());
+    let Some(username) = pool.find_user(r.username.expose()) else {
+        if prevent {
+            return Ok(ForgotPasswordResponse {
+                code_delivery_details: Some(simulated),
+            });
+        }
+        return Err(crate::error::user_not_found());
+    };
+    let enabled = pool.users.get(&username).is_some_and(|u| u.enabled);
     if !enabled {
+        if prevent {
+            return Ok(ForgotPasswordResponse {
+                code_delivery_details: Some(simulated),
+            });
+        }
         return Err(not_authorized("User is disabled."));
     }
-    let d = send_code(
+    let d = match send_code(
         inner,
         &mut st,
         &pool_id,
@@ -358,7 +494,11 @@ pub(crate) fn forgot_password(
         None,
         OutboxKind::ForgotPassword,
         true,
-    )?;
+    ) {
+        Ok(d) => d,
+        Err(e) if prevent && e.code == "InvalidParameterException" => simulated,
+        Err(e) => return Err(e),
+    };
     Ok(ForgotPasswordResponse {
         code_delivery_details: Some(d),
     })
@@ -372,7 +512,17 @@ pub(crate) fn confirm_forgot_password(
     let (pool_id, client) = client_of(&st, r.client_id.expose())?;
     check_secret_hash(&client, hash_of(&r.secret_hash), &[r.username.expose()])?;
     let pool = st.pool(&pool_id)?;
-    let username = lookup(pool, r.username.expose())?;
+    let prevent = client.spec.prevent_user_existence_errors;
+    let username = match pool.find_user(r.username.expose()) {
+        // Cognito, PreventUserExistenceErrors ENABLED: ConfirmForgotPassword "returns the
+        // CodeMismatchException error for users that don't exist or are disabled".
+        Some(u) if prevent && !pool.users.get(&u).is_some_and(|u| u.enabled) => {
+            return Err(code_mismatch());
+        }
+        Some(u) => u,
+        None if prevent => return Err(code_mismatch()),
+        None => return Err(crate::error::user_not_found()),
+    };
     pool.check_policy(r.password.expose())?;
     let verifier = inner.make_verifier(&pool_id, &username, r.password.expose())?;
     let user = st
@@ -433,12 +583,18 @@ pub(crate) fn change_password(inner: &Inner, r: ChangePasswordRequest) -> Result
 pub(crate) fn get_user(inner: &Inner, r: GetUserRequest) -> Result<GetUserResponse, ApiError> {
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
+    let client = client_of_caller(&st, &c);
     let user = user_mut(&mut st, &c)?;
     let (list, preferred) = mfa_settings(user);
+    // Only what the app client may read (`ReadAttributes`).
+    let attributes = attributes_of(user)
+        .into_iter()
+        .filter(|a| readable(client.as_ref(), &a.name))
+        .collect();
     Ok(GetUserResponse {
         mfa_options: None,
         preferred_mfa_setting: preferred,
-        user_attributes: attributes_of(user),
+        user_attributes: attributes,
         user_mfa_setting_list: list,
         username: user.username.clone().into(),
     })
@@ -504,10 +660,14 @@ pub(crate) fn apply_attributes(
         let changed = user.attr(&k) != Some(v.as_str());
         if (k == "email" || k == "phone_number") && changed {
             let flag = format!("{k}_verified");
-            if !admin && auto.contains(&k) {
+            if !admin {
+                // The new address is not verified, whatever the old one was; a code goes to
+                // it when the pool auto-verifies this attribute.
                 user.attributes.insert(flag, "false".to_owned());
-                to_verify.push(k.clone());
-            } else if admin {
+                if auto.contains(&k) {
+                    to_verify.push(k.clone());
+                }
+            } else {
                 user.attributes
                     .entry(flag)
                     .or_insert_with(|| "false".to_owned());
@@ -526,6 +686,9 @@ pub(crate) fn update_user_attributes(
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
     let updates = attr_map(&r.user_attributes);
+    // A user cannot mark an address verified (only a code or an admin can), nor write what the
+    // client's `WriteAttributes` leaves out.
+    check_writable(client_of_caller(&st, &c).as_ref(), &updates)?;
     let to_verify = apply_attributes(inner, &mut st, &c.pool_id, &c.username, updates, false)?;
     let mut list = Vec::new();
     for a in to_verify {

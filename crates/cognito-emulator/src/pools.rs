@@ -448,6 +448,8 @@ pub(crate) fn client_type(pool: &Pool, c: &Client) -> UserPoolClientType {
             .collect(),
     );
     t.enable_token_revocation = Some(c.spec.enable_token_revocation);
+    t.read_attributes = c.spec.read_attributes.clone();
+    t.write_attributes = c.spec.write_attributes.clone();
     t.prevent_user_existence_errors = Some(PreventUserExistenceErrorTypes::from(
         if c.spec.prevent_user_existence_errors {
             "ENABLED"
@@ -526,6 +528,8 @@ pub(crate) fn create_user_pool_client(
         .as_ref()
         .is_none_or(|p| p.as_str() == "ENABLED");
     spec.enable_token_revocation = r.enable_token_revocation.unwrap_or(true);
+    spec.read_attributes = r.read_attributes.clone().filter(|v| !v.is_empty());
+    spec.write_attributes = r.write_attributes.clone().filter(|v| !v.is_empty());
     spec.refresh_token_rotation = rotation_of(&r.refresh_token_rotation).flatten();
     let mut extra = serde_json::to_value(&r).unwrap_or_default();
     if let Some(o) = extra.as_object_mut() {
@@ -605,6 +609,14 @@ pub(crate) fn update_user_pool_client(
     }
     if let Some(e) = r.enable_token_revocation {
         c.spec.enable_token_revocation = e;
+    }
+    // As for the other settings here, an absent list keeps the current one; an empty one
+    // means "all".
+    if let Some(a) = &r.read_attributes {
+        c.spec.read_attributes = (!a.is_empty()).then(|| a.clone());
+    }
+    if let Some(a) = &r.write_attributes {
+        c.spec.write_attributes = (!a.is_empty()).then(|| a.clone());
     }
     if let Some(rot) = rotation_of(&r.refresh_token_rotation) {
         c.spec.refresh_token_rotation = rot;

@@ -7,10 +7,11 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 
 const MAX_BODY: usize = 1 << 20;
@@ -180,12 +181,14 @@ fn api(inner: &Inner, parts: &http::request::Parts, body: &[u8]) -> Result<Vec<u
             .unwrap_or("/");
         crate::sigv4::verify(inner, parts.method.as_str(), pq, &parts.headers, body)?;
     }
-    let out = crate::dispatch::call(inner, info.name, body)?;
+    let out = crate::dispatch::call(inner, info.name, body);
+    // Persisted whatever the answer: a refused request may change state too (a wrong code
+    // counts against the code's attempt budget).
     if !info.replay_safe {
         let st = inner.lock();
         inner.persist(&st)?;
     }
-    Ok(out)
+    out
 }
 
 /// The service's error: the connection is closed without an answer (fault mode).
@@ -213,11 +216,84 @@ fn operation_name(headers: &http::HeaderMap) -> String {
     }
 }
 
+/// Whether a `Host` (or `:authority`) names the loopback interface: `127.0.0.1`, `localhost` or
+/// `[::1]`, with or without a port.
+fn loopback_host(host: &str) -> bool {
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if !name.ends_with(':') && !port.contains(']') => {
+            if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+                return false;
+            }
+            name
+        }
+        _ => host,
+    };
+    name == "127.0.0.1" || name.eq_ignore_ascii_case("localhost") || name == "[::1]"
+}
+
+/// Why a request to the emulator's own endpoints (`/_emulator/...`: outbox codes, fault mode) is
+/// refused, if it is: sent by a browser (an `Origin` header; a POST with a content type a page
+/// may send cross-origin without a preflight) or through a name other than the loopback one
+/// (DNS rebinding: a page's own host name resolved to 127.0.0.1).
+fn emulator_endpoint_refusal(parts: &http::request::Parts) -> Option<String> {
+    if parts.headers.contains_key(http::header::ORIGIN) {
+        return Some("Browser requests (with an Origin header) are refused".to_owned());
+    }
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()));
+    match host {
+        Some(h) if loopback_host(&h) => {}
+        Some(h) => {
+            return Some(format!(
+                "Host {h} is not a loopback name (127.0.0.1, localhost, [::1])"
+            ));
+        }
+        None => return Some("A Host header is required".to_owned()),
+    }
+    if parts.method == Method::POST
+        && let Some(ct) = parts.headers.get(http::header::CONTENT_TYPE)
+    {
+        let essence = ct
+            .to_str()
+            .unwrap_or_default()
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        if [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ]
+        .contains(&essence.as_str())
+        {
+            return Some(format!(
+                "Content type {essence} is refused (a browser form could send it); send none or another type"
+            ));
+        }
+    }
+    None
+}
+
 async fn handle(
     inner: Arc<Inner>,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
     let (parts, body) = req.into_parts();
+    if parts.uri.path().starts_with("/_emulator/")
+        && let Some(why) = emulator_endpoint_refusal(&parts)
+    {
+        tracing::debug!(path = %parts.uri.path(), reason = %why, "emulator endpoint refused");
+        return Ok(error_response(
+            &ApiError::new("AccessDeniedException", why).with_status(StatusCode::FORBIDDEN),
+            "",
+        ));
+    }
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => {
@@ -266,28 +342,78 @@ async fn handle(
     Ok(resp)
 }
 
-/// Accepts connections until `shutdown` turns true.
+/// How long to wait after an accept error that is not about one connection (out of file
+/// descriptors, memory, buffers): the listener stays readable, so retrying at once would spin.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// Whether an accept error concerns only the connection being accepted (retry at once).
+fn per_connection_error(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionReset | ConnectionRefused | Interrupted | WouldBlock
+    )
+}
+
+/// Serves one accepted connection; the permit (one of `max_connections`) is held until it ends.
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    inner: Arc<Inner>,
+    permit: OwnedSemaphorePermit,
+) {
+    let _ = stream.set_nodelay(true);
+    let header_read_timeout = inner.config.header_read_timeout;
+    let service = hyper::service::service_fn(move |req| handle(inner.clone(), req));
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    // The timer starts whenever the connection waits for a request head: a client that sends
+    // half a header, or a keep-alive connection left idle, is closed after the timeout.
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
+    let _ = builder
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
+    drop(permit);
+}
+
+/// Accepts connections until `shutdown` turns true: at most `max_connections` at once (the
+/// others wait in the listen backlog), with a back-off on accept errors.
 pub(crate) async fn serve(
     listener: TcpListener,
     inner: Arc<Inner>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let limit = Arc::new(Semaphore::new(inner.config.max_connections.max(1)));
     let mut conns = JoinSet::new();
+    let mut permit: Option<OwnedSemaphorePermit> = None;
     loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let _ = stream.set_nodelay(true);
-                let inner = inner.clone();
-                conns.spawn(async move {
-                    let service = hyper::service::service_fn(move |req| handle(inner.clone(), req));
-                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
+        let Some(held) = permit.take() else {
+            tokio::select! {
+                p = limit.clone().acquire_owned() => match p {
+                    Ok(p) => permit = Some(p),
+                    Err(_) => break,
+                },
+                _ = shutdown.changed() => break,
+                Some(_) = conns.join_next(), if !conns.is_empty() => {}
             }
+            continue;
+        };
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    conns.spawn(serve_connection(stream, inner.clone(), held));
+                }
+                Err(e) => {
+                    permit = Some(held);
+                    if !per_connection_error(&e) {
+                        tracing::warn!(error = %e, "accept failed; backing off");
+                        tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    }
+                }
+            },
             _ = shutdown.changed() => break,
-            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            Some(_) = conns.join_next(), if !conns.is_empty() => permit = Some(held),
         }
     }
     conns.abort_all();

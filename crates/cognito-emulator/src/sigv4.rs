@@ -70,6 +70,13 @@ fn parse(auth: &str) -> Option<Parsed<'_>> {
     Some(parsed)
 }
 
+/// Headers that must be among `SignedHeaders` (lowercase name, name in the error message).
+const REQUIRED_SIGNED: [(&str, &str); 3] = [
+    ("host", "Host"),
+    ("x-amz-date", "X-Amz-Date"),
+    ("x-amz-target", "X-Amz-Target"),
+];
+
 fn parse_amz_date(s: &str) -> Option<std::time::SystemTime> {
     let fmt = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
     let t = time::PrimitiveDateTime::parse(s, fmt).ok()?.assume_utc();
@@ -96,6 +103,16 @@ pub(crate) fn verify(
             "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.",
         )
     })?;
+    // Every AWS SDK signs these; a signature that leaves one out would let a captured request
+    // be replayed with another `X-Amz-Target` (another operation) or against another host.
+    for (name, shown) in REQUIRED_SIGNED {
+        if !parsed.signed_headers.contains(&name) {
+            return Err(ApiError::new(
+                "InvalidSignatureException",
+                format!("'{shown}' must be a 'SignedHeader' in the AWS Authorization."),
+            ));
+        }
+    }
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let amz_date = header("x-amz-date").ok_or_else(|| {
         incomplete(
@@ -157,9 +174,6 @@ pub(crate) fn verify(
         .settings(settings)
         .build()
         .map_err(|_| bad_signature())?;
-    if !parsed.signed_headers.contains(&"host") {
-        return Err(bad_signature());
-    }
     let mut signed: Vec<(&str, &str)> = Vec::new();
     for name in &parsed.signed_headers {
         if *name == "x-amz-date" || *name == "x-amz-security-token" {

@@ -177,6 +177,12 @@ pub struct ClientSpec {
     pub prevent_user_existence_errors: bool,
     /// `EnableTokenRevocation`.
     pub enable_token_revocation: bool,
+    /// `ReadAttributes`: the attributes this client may read (`GetUser`); all when `None`.
+    pub read_attributes: Option<Vec<String>>,
+    /// `WriteAttributes`: the attributes this client may write (`SignUp`,
+    /// `UpdateUserAttributes`); every writable one when `None`. `email_verified` /
+    /// `phone_number_verified` are never writable by a client.
+    pub write_attributes: Option<Vec<String>>,
 }
 
 impl Default for ClientSpec {
@@ -193,6 +199,8 @@ impl Default for ClientSpec {
             refresh_token_validity_secs: None,
             prevent_user_existence_errors: true,
             enable_token_revocation: true,
+            read_attributes: None,
+            write_attributes: None,
         }
     }
 }

@@ -105,7 +105,14 @@ pub(crate) struct UserMfa {
 pub(crate) struct PendingCode {
     pub code: String,
     pub expires: i64,
+    /// Wrong codes submitted against this code; at [`CODE_ATTEMPTS`] the code is dead.
+    #[serde(default)]
+    pub failures: u32,
 }
+
+/// Wrong codes a sign-up / forgot-password / attribute verification code survives; the next try
+/// (even with the right code) is `LimitExceededException` until a new code is requested.
+pub(crate) const CODE_ATTEMPTS: u32 = 5;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Device {

@@ -12,6 +12,7 @@ mod devices;
 mod interop;
 mod mfa;
 mod persist;
+mod protections_account;
 mod srp;
 mod standalone;
 mod tokens;
