@@ -9,6 +9,7 @@ use crate::error::{
     not_authorized,
 };
 use crate::inner::{Inner, load_verifier, mask, password_matches};
+use crate::lockout;
 use crate::spec::{DeviceTracking, Medium, MfaConfig, OutboxKind};
 use crate::state::{Client, Device, Flow, Pool, Session, SrpPending, State};
 use crate::tokens::{self, Issue};
@@ -99,6 +100,37 @@ fn user_missing(client: &Client) -> ApiError {
     }
 }
 
+/// The user a sign-in name designates: the username, the `sub`, an email / phone number used as
+/// username, or an alias (`alias_attributes`) — an email / phone alias only once verified, as
+/// Cognito signs in by alias only then.
+pub(crate) fn sign_in_user(pool: &Pool, name: &str) -> Option<String> {
+    let username = pool.find_user(name)?;
+    let user = pool.users.get(&username)?;
+    let by_alias_only = !user.username.eq_ignore_ascii_case(name)
+        && user.sub != name
+        && !pool
+            .spec
+            .username_attributes
+            .iter()
+            .any(|a| user.attr(a).is_some_and(|v| v.eq_ignore_ascii_case(name)));
+    if !by_alias_only {
+        return Some(username);
+    }
+    let verified_alias = pool.spec.alias_attributes.iter().any(|a| {
+        user.attr(a).is_some_and(|v| v.eq_ignore_ascii_case(name))
+            && (a == "preferred_username" || user.attr(&format!("{a}_verified")) == Some("true"))
+    });
+    verified_alias.then_some(username)
+}
+
+/// The lockout key of a sign-in: the user, or the name of a simulated sign-in.
+fn lock_key(flow: &Flow, username: &str) -> String {
+    match &flow.simulated {
+        Some(name) => lockout::name_key(name),
+        None => lockout::user_key(username),
+    }
+}
+
 fn require_flow(client: &Client, flow: &str) -> Result<(), ApiError> {
     if client.allows(flow) {
         Ok(())
@@ -185,30 +217,44 @@ fn start_password_verifier(
     srp_a: &str,
     flow: Flow,
 ) -> Result<Outcome, ApiError> {
-    let (a, v) = srp_inputs(st, pool_id, client, username, srp_a)?;
+    let (a, v, user_id) = srp_inputs(inner, st, pool_id, client, username, srp_a, &flow)?;
     let server = server_ephemeral(inner, &v)?;
     Ok(finish_password_verifier(
-        inner, st, pool_id, client, username, a, &v, server, flow,
+        inner, st, pool_id, client, &user_id, a, &v, server, flow,
     ))
 }
 
-/// What the server's SRP step needs: the client's A and the user's verifier (cloned, so the
-/// exponentiation can run without the state lock).
+/// What the server's SRP step needs: the client's A, the user's verifier (cloned, so the
+/// exponentiation can run without the state lock) and the user id for SRP (the username, or the
+/// simulated id of a simulated sign-in). Refused during a lockout.
 fn srp_inputs(
-    st: &State,
+    inner: &Inner,
+    st: &mut State,
     pool_id: &str,
     client: &Client,
     username: &str,
     srp_a: &str,
-) -> Result<(PublicValue, Verifier), ApiError> {
+    flow: &Flow,
+) -> Result<(PublicValue, Verifier, String), ApiError> {
     let a = PublicValue::client_a(srp_a).map_err(|_| invalid("SRP_A is invalid"))?;
+    lockout::check(
+        &st.signin_failures,
+        pool_id,
+        &lock_key(flow, username),
+        inner.now(),
+    )?;
+    if let Some(name) = &flow.simulated {
+        let secret = crate::simulate::secret(inner, st);
+        let (id, v) = crate::simulate::verifier(&secret, pool_id, name)?;
+        return Ok((a, v, id));
+    }
     let pool = st.pool(pool_id)?;
     let user = pool
         .users
         .get(username)
         .ok_or_else(|| user_missing(client))?;
     let stored = user.verifier.clone().ok_or_else(bad_credentials)?;
-    Ok((a, load_verifier(&stored)?))
+    Ok((a, load_verifier(&stored)?, username.to_owned()))
 }
 
 /// Opens the PASSWORD_VERIFIER session for a computed server ephemeral.
@@ -356,6 +402,9 @@ pub(crate) fn next_step(
     username: &str,
     mut flow: Flow,
 ) -> Result<Outcome, ApiError> {
+    if flow.simulated.is_some() {
+        return Err(bad_credentials());
+    }
     let pool = st.pool(pool_id)?;
     let user = pool
         .users
@@ -621,19 +670,31 @@ pub(crate) fn initiate(
     }
     require_flow(&client, flow_key)?;
     check_secret_hash(&client, p(params, "SECRET_HASH"), &[given])?;
-    let pool = st.pool(&pool_id)?;
-    let username = pool.find_user(given).ok_or_else(|| user_missing(&client))?;
+    let (username, flow) = match sign_in_user(st.pool(&pool_id)?, given) {
+        Some(u) => (u, flow),
+        // With PreventUserExistenceErrors, an unknown name goes through the motions and fails
+        // like a wrong password.
+        None if client.spec.prevent_user_existence_errors => (
+            given.to_owned(),
+            Flow {
+                simulated: Some(given.to_owned()),
+                ..flow
+            },
+        ),
+        None => return Err(crate::error::user_not_found()),
+    };
 
     match flow_key {
         "USER_SRP_AUTH" => {
             let srp_a = req(params, "SRP_A")?;
-            let (a, v) = srp_inputs(st, &pool_id, &client, &username, srp_a)?;
+            let (a, v, user_id) =
+                srp_inputs(inner, st, &pool_id, &client, &username, srp_a, &flow)?;
             // B = kv + g^b: the exponentiation runs without the state lock.
             drop(guard);
             let server = server_ephemeral(inner, &v)?;
             let mut guard = inner.lock();
             Ok(finish_password_verifier(
-                inner, &mut guard, &pool_id, &client, &username, a, &v, server, flow,
+                inner, &mut guard, &pool_id, &client, &user_id, a, &v, server, flow,
             ))
         }
         "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" => {
@@ -674,6 +735,9 @@ fn custom_challenge(
     username: &str,
     mut flow: Flow,
 ) -> Result<Outcome, ApiError> {
+    if flow.simulated.is_some() {
+        return Err(bad_credentials());
+    }
     flow.mfa_done = true;
     let user = st
         .pool(pool_id)?
@@ -708,17 +772,23 @@ fn custom_challenge(
     Ok(challenge_with_session("CUSTOM_CHALLENGE", params, id))
 }
 
-fn available_first_factors(pool: &Pool, username: &str) -> Vec<String> {
+/// The first factors `USER_AUTH` offers. One-time passwords are passwordless sign-in, which
+/// Cognito does not offer when the pool requires MFA; a simulated sign-in is offered passwords.
+fn available_first_factors(pool: &Pool, username: &str, flow: &Flow) -> Vec<String> {
     let mut out = Vec::new();
+    if flow.simulated.is_some() {
+        return vec!["PASSWORD".to_owned(), "PASSWORD_SRP".to_owned()];
+    }
+    let passwordless = pool.spec.mfa != MfaConfig::On;
     if let Some(u) = pool.users.get(username) {
         if u.verifier.is_some() {
             out.push("PASSWORD".to_owned());
             out.push("PASSWORD_SRP".to_owned());
         }
-        if u.attr("email").is_some() {
+        if passwordless && u.attr("email").is_some() {
             out.push("EMAIL_OTP".to_owned());
         }
-        if u.attr("phone_number").is_some() {
+        if passwordless && u.attr("phone_number").is_some() {
             out.push("SMS_OTP".to_owned());
         }
     }
@@ -735,7 +805,7 @@ fn user_auth(
     params: &Params,
     flow: Flow,
 ) -> Result<Outcome, ApiError> {
-    let available = available_first_factors(st.pool(pool_id)?, username);
+    let available = available_first_factors(st.pool(pool_id)?, username, &flow);
     if let Some(pref) = p(params, "PREFERRED_CHALLENGE")
         && available.iter().any(|a| a == pref)
     {
@@ -781,6 +851,7 @@ fn first_factor(
             let srp_a = req(params, "SRP_A")?;
             start_password_verifier(inner, st, pool_id, client, username, srp_a, flow)
         }
+        "EMAIL_OTP" | "SMS_OTP" if flow.simulated.is_some() => Err(bad_credentials()),
         "EMAIL_OTP" | "SMS_OTP" => {
             let mut flow = flow;
             flow.mfa_done = true;
@@ -808,18 +879,34 @@ fn password_step(
     password: &str,
     flow: Flow,
 ) -> Result<Outcome, ApiError> {
-    let pool = st.pool(pool_id)?;
-    let user = pool
-        .users
-        .get(username)
-        .ok_or_else(|| user_missing(client))?;
-    if !user.enabled {
-        return Err(not_authorized("User is disabled."));
-    }
-    if !password_matches(pool_id, username, user.verifier.as_ref(), password) {
+    let now = inner.now();
+    let key = lock_key(&flow, username);
+    lockout::check(&st.signin_failures, pool_id, &key, now)?;
+    let matches = match &flow.simulated {
+        Some(name) => {
+            // The same work as for a user, for nothing.
+            let secret = crate::simulate::secret(inner, st);
+            crate::simulate::verifier(&secret, pool_id, name)?;
+            false
+        }
+        None => {
+            let user = st
+                .pool(pool_id)?
+                .users
+                .get(username)
+                .ok_or_else(|| user_missing(client))?;
+            if !user.enabled {
+                return Err(not_authorized("User is disabled."));
+            }
+            password_matches(pool_id, username, user.verifier.as_ref(), password)
+        }
+    };
+    if !matches {
+        lockout::fail(&mut st.signin_failures, pool_id, &key, now);
         return Err(bad_credentials());
     }
-    check_status(pool, username)?;
+    lockout::succeed(&mut st.signin_failures, pool_id, &key);
+    check_status(st.pool(pool_id)?, username)?;
     next_step(inner, st, pool_id, &client.id, username, flow)
 }
 
@@ -945,8 +1032,12 @@ pub(crate) fn respond(
         return Err(invalid_session());
     }
     let given = req(responses, "USERNAME")?;
-    let pool = st.pool(&pool_id)?;
-    if pool.find_user(given).as_deref() != Some(sess.username.as_str()) {
+    let same_user = if sess.flow.simulated.is_some() {
+        given.eq_ignore_ascii_case(&sess.username)
+    } else {
+        sign_in_user(st.pool(&pool_id)?, given).as_deref() == Some(sess.username.as_str())
+    };
+    if !same_user {
         return Err(bad_credentials());
     }
     check_secret_hash(&client, p(responses, "SECRET_HASH"), &[given])?;
@@ -963,6 +1054,8 @@ pub(crate) fn respond(
         let srp = sess.srp.as_ref().ok_or_else(invalid_session)?;
         let ts = req(responses, "TIMESTAMP")?;
         let sig = req(responses, "PASSWORD_CLAIM_SIGNATURE")?;
+        let lock = lock_key(&flow, &username);
+        lockout::check(&st.signin_failures, &pool_id, &lock, now)?;
         check_timestamp(inner, ts)?;
         // The session is already out of the table (single use): S and the proof are checked
         // without the state lock.
@@ -970,12 +1063,15 @@ pub(crate) fn respond(
         let ok = srp
             .server
             .verify_password_claim(&srp.a, &pool_id, &username, &srp.secret_block, ts, sig)
-            .unwrap_or(false);
-        if !ok {
-            return Err(bad_credentials());
-        }
+            .unwrap_or(false)
+            && flow.simulated.is_none();
         let mut guard = inner.lock();
         let st = &mut *guard;
+        if !ok {
+            lockout::fail(&mut st.signin_failures, &pool_id, &lock, now);
+            return Err(bad_credentials());
+        }
+        lockout::succeed(&mut st.signin_failures, &pool_id, &lock);
         check_status(st.pool(&pool_id)?, &username)?;
         // A remembered device may be named here rather than in InitiateAuth (what
         // amazon-cognito-identity-js does: it reads its cached key once it knows the user).

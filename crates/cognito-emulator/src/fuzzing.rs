@@ -85,6 +85,8 @@ fn copy(template: &State) -> State {
         pools: template.pools.clone(),
         outbox: template.outbox.clone(),
         sessions: Default::default(),
+        signin_failures: template.signin_failures.clone(),
+        simulation_secret: template.simulation_secret.clone(),
     }
 }
 

@@ -11,12 +11,14 @@ mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
 mod inner;
+mod lockout;
 mod ops;
 mod persist;
 mod pools;
 mod rng;
 mod server;
 mod sigv4;
+mod simulate;
 mod spec;
 mod standalone;
 mod state;

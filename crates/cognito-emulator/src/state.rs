@@ -16,6 +16,12 @@ pub(crate) struct State {
     /// Challenge sessions: short-lived, never persisted.
     #[serde(skip)]
     pub sessions: HashMap<String, Session>,
+    /// Failed sign-in attempts (the temporary lockout, [`crate::lockout`]).
+    #[serde(default)]
+    pub signin_failures: crate::lockout::FailureTable,
+    /// Secret behind the simulated answers about unknown users (hex; drawn on first use).
+    #[serde(default)]
+    pub simulation_secret: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -188,6 +194,9 @@ pub(crate) struct Flow {
     pub device_remembered: bool,
     pub mfa_done: bool,
     pub auth_time: i64,
+    /// The sign-in name of a simulated sign-in: a name that designates no user, answered as if
+    /// it did (`PreventUserExistenceErrors`, [`crate::simulate`]); it can only fail.
+    pub simulated: Option<String>,
 }
 
 #[derive(Debug)]

@@ -13,6 +13,7 @@ mod interop;
 mod mfa;
 mod persist;
 mod protections_account;
+mod protections_signin;
 mod srp;
 mod standalone;
 mod tokens;
