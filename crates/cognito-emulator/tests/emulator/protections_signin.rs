@@ -400,3 +400,42 @@ async fn only_verified_aliases_sign_in() {
         signed_in(&env.srp_login("DAVE@example.com", "Passw0rd!").await);
     }
 }
+
+#[tokio::test]
+async fn lockouts_and_simulated_salts_survive_a_restart() {
+    let dir = std::env::temp_dir().join(format!(
+        "cognito-emulator-signin-protections-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("state.json");
+    let config = || EmulatorConfig {
+        state_file: Some(file.clone()),
+        ..EmulatorConfig::deterministic(T0, 5)
+    };
+    let env = env_config(PoolSpec::named("p"), ClientSpec::public("c"), config()).await;
+    env.user("alice", "Passw0rd!");
+    for _ in 0..6 {
+        assert_eq!(err(&env.password_login("alice", "wrong-1A!").await), WRONG);
+    }
+    let (_, r) = env.srp_start("nobody", None).await;
+    let salt = r.unwrap()["ChallengeParameters"]["SALT"].clone();
+    let (pool, client, http) = (env.pool.clone(), env.client.clone(), env.http.clone());
+    env.emu.shutdown().await;
+
+    let emu = Emulator::start(config()).await.unwrap();
+    let env = Env {
+        emu,
+        http,
+        pool,
+        client,
+    };
+    assert_eq!(err(&env.password_login("alice", "Passw0rd!").await), LOCKED);
+    let (_, r) = env.srp_start("nobody", None).await;
+    assert_eq!(r.unwrap()["ChallengeParameters"]["SALT"], salt);
+    env.advance(1);
+    signed_in(&env.password_login("alice", "Passw0rd!").await);
+    env.emu.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
