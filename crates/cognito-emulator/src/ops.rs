@@ -165,7 +165,11 @@ pub(crate) fn send_code(
             "Cannot reset password for the user as there is no registered/verified email or phone_number",
         ));
     };
-    let dest = user.attr(a).unwrap_or_default().to_owned();
+    // A change waiting for verification is verified at its new address.
+    let pending_value = user.codes.get(purpose).and_then(|p| p.value.clone());
+    let dest = pending_value
+        .clone()
+        .unwrap_or_else(|| user.attr(a).unwrap_or_default().to_owned());
     let (medium, wire) = if a == "phone_number" {
         (Medium::Sms, DeliveryMediumType::Sms)
     } else {
@@ -181,6 +185,7 @@ pub(crate) fn send_code(
                 code,
                 expires: now.saturating_add(ttl),
                 failures: 0,
+                value: pending_value,
             },
         );
     }
@@ -202,15 +207,16 @@ pub(crate) fn attempt_limit() -> ApiError {
     )
 }
 
-/// Checks and consumes a code. A wrong code counts against it: after
-/// [`CODE_ATTEMPTS`](crate::state::CODE_ATTEMPTS) wrong tries the code is dead (every later try,
-/// even with the right code, is `LimitExceededException`) until a new one is requested.
+/// Checks and consumes a code; returns the value it confirms, if any ([`PendingCode::value`]).
+/// A wrong code counts against it: after [`CODE_ATTEMPTS`](crate::state::CODE_ATTEMPTS) wrong
+/// tries the code is dead (every later try, even with the right code, is
+/// `LimitExceededException`) until a new one is requested.
 pub(crate) fn take_code(
     inner: &Inner,
     user: &mut User,
     purpose: &str,
     code: &str,
-) -> Result<(), ApiError> {
+) -> Result<Option<String>, ApiError> {
     let Some(pending) = user.codes.get_mut(purpose) else {
         return Err(code_mismatch());
     };
@@ -225,8 +231,7 @@ pub(crate) fn take_code(
         user.codes.remove(purpose);
         return Err(expired_code());
     }
-    user.codes.remove(purpose);
-    Ok(())
+    Ok(user.codes.remove(purpose).and_then(|p| p.value))
 }
 
 /// `NotAuthorizedException` for an attribute the app client may not write.
@@ -620,6 +625,21 @@ pub(crate) fn delete_user(inner: &Inner, r: DeleteUserRequest) -> Result<Empty, 
     Ok(Empty {})
 }
 
+/// The pool's `UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate` (given to
+/// `CreateUserPool` / `UpdateUserPool`).
+fn verify_before_update(pool: &Pool) -> Vec<String> {
+    pool.extra
+        .get("UserAttributeUpdateSettings")
+        .and_then(|s| s.get("AttributesRequireVerificationBeforeUpdate"))
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Applies attribute updates; returns the attributes that need verification.
 pub(crate) fn apply_attributes(
     inner: &Inner,
@@ -649,6 +669,7 @@ pub(crate) fn apply_attributes(
         }
     }
     let auto = pool.spec.auto_verified_attributes.clone();
+    let deferred = verify_before_update(pool);
     let now = inner.now();
     let user = st
         .pool_mut(pool_id)?
@@ -660,6 +681,21 @@ pub(crate) fn apply_attributes(
         let changed = user.attr(&k) != Some(v.as_str());
         if (k == "email" || k == "phone_number") && changed {
             let flag = format!("{k}_verified");
+            if !admin && auto.contains(&k) && deferred.contains(&k) {
+                // AttributesRequireVerificationBeforeUpdate: the old value (and its verified
+                // flag) stays until the code sent to the new one comes back.
+                user.codes.insert(
+                    format!("verify:{k}"),
+                    PendingCode {
+                        code: String::new(),
+                        expires: 0,
+                        failures: 0,
+                        value: Some(v),
+                    },
+                );
+                to_verify.push(k.clone());
+                continue;
+            }
             if !admin {
                 // The new address is not verified, whatever the old one was; a code goes to
                 // it when the pool auto-verifies this attribute.
@@ -667,6 +703,8 @@ pub(crate) fn apply_attributes(
                 if auto.contains(&k) {
                     to_verify.push(k.clone());
                 }
+                // A code still out for the old address must not verify the new one.
+                user.codes.remove(&format!("verify:{k}"));
             } else {
                 user.attributes
                     .entry(flag)
@@ -772,12 +810,16 @@ pub(crate) fn verify_user_attribute(
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
     let user = user_mut(&mut st, &c)?;
-    take_code(
+    let confirmed = take_code(
         inner,
         user,
         &format!("verify:{}", r.attribute_name),
         &r.code,
     )?;
+    if let Some(v) = confirmed {
+        // A change that waited for its verification takes effect now.
+        user.attributes.insert(r.attribute_name.clone(), v);
+    }
     user.attributes
         .insert(format!("{}_verified", r.attribute_name), "true".to_owned());
     Ok(Empty {})

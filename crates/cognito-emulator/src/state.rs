@@ -114,6 +114,10 @@ pub(crate) struct PendingCode {
     /// Wrong codes submitted against this code; at [`CODE_ATTEMPTS`] the code is dead.
     #[serde(default)]
     pub failures: u32,
+    /// For an attribute verification code: the new value the code confirms, applied when it
+    /// comes back (`AttributesRequireVerificationBeforeUpdate`: the old value stays until then).
+    #[serde(default)]
+    pub value: Option<String>,
 }
 
 /// Wrong codes a sign-up / forgot-password / attribute verification code survives; the next try

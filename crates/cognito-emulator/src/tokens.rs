@@ -169,6 +169,12 @@ pub(crate) fn issue(
         if k == "sub" {
             continue;
         }
+        // Only what the app client may read (`ReadAttributes`).
+        if let Some(r) = &client.spec.read_attributes
+            && !r.iter().any(|a| a == k)
+        {
+            continue;
+        }
         let value = if k.ends_with("_verified") {
             json!(v == "true")
         } else {

@@ -345,8 +345,70 @@ async fn a_changed_address_is_unverified_even_without_auto_verification() {
     );
 }
 
-// App clients' ReadAttributes / WriteAttributes: GetUser returns only readable attributes;
-// SignUp / UpdateUserAttributes refuse unwritable ones.
+// Cognito, AttributesRequireVerificationBeforeUpdate: "Amazon Cognito doesn't change the value of
+// the attribute until your user responds to the verification message and confirms the new value."
+#[tokio::test]
+async fn a_change_that_requires_verification_waits_for_its_code() {
+    let env = env(false).await;
+    let created = env
+        .admin(
+            "CreateUserPool",
+            json!({"PoolName": "keep", "AutoVerifiedAttributes": ["email"],
+                   "UserAttributeUpdateSettings": {"AttributesRequireVerificationBeforeUpdate": ["email"]}}),
+        )
+        .await
+        .unwrap();
+    let pool = created["UserPool"]["Id"].as_str().unwrap().to_owned();
+    let client = env
+        .emu
+        .create_client(&pool, ClientSpec::public("web"))
+        .unwrap();
+    env.emu
+        .create_user(
+            &pool,
+            UserSpec::new("alice", PW).attribute("email", "alice@example.com"),
+        )
+        .unwrap();
+    let login = json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": client.client_id,
+                       "AuthParameters": {"USERNAME": "alice", "PASSWORD": PW}});
+    let t = env.call("InitiateAuth", login).await.unwrap();
+    let access = tokens(&t)["AccessToken"].as_str().unwrap().to_owned();
+    let r = env
+        .call(
+            "UpdateUserAttributes",
+            json!({"AccessToken": access, "UserAttributes": [{"Name": "email", "Value": "new@example.org"}]}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r["CodeDeliveryDetailsList"][0]["Destination"], "n***@e***",
+        "{r}"
+    );
+    let sent = env.emu.outbox().pop().unwrap();
+    assert_eq!(sent.destination, "new@example.org");
+    let attrs = |me: &Value| me["UserAttributes"].as_array().unwrap().clone();
+    let me = env
+        .call("GetUser", json!({"AccessToken": access}))
+        .await
+        .unwrap();
+    assert!(attrs(&me).contains(&json!({"Name": "email", "Value": "alice@example.com"})));
+    assert!(attrs(&me).contains(&json!({"Name": "email_verified", "Value": "true"})));
+    env.call(
+        "VerifyUserAttribute",
+        json!({"AccessToken": access, "AttributeName": "email", "Code": sent.code}),
+    )
+    .await
+    .unwrap();
+    let me = env
+        .call("GetUser", json!({"AccessToken": access}))
+        .await
+        .unwrap();
+    assert!(attrs(&me).contains(&json!({"Name": "email", "Value": "new@example.org"})));
+    assert!(attrs(&me).contains(&json!({"Name": "email_verified", "Value": "true"})));
+}
+
+// App clients' ReadAttributes / WriteAttributes: GetUser and the id token carry only readable
+// attributes; SignUp / UpdateUserAttributes refuse unwritable ones.
 #[tokio::test]
 async fn client_read_and_write_attributes_are_enforced() {
     let client = ClientSpec {
@@ -377,6 +439,10 @@ async fn client_read_and_write_attributes_are_enforced() {
         .collect();
     names.sort_unstable();
     assert_eq!(names, ["email", "email_verified", "sub"]);
+    // The id token carries only readable attributes too.
+    let id = claims(tokens(&t)["IdToken"].as_str().unwrap());
+    assert_eq!(id["email"], "carol@example.com");
+    assert!(id.get("family_name").is_none(), "{id}");
     let e = env
         .call(
             "UpdateUserAttributes",
