@@ -773,13 +773,19 @@ fn custom_challenge(
 }
 
 /// The first factors `USER_AUTH` offers. One-time passwords are passwordless sign-in, which
-/// Cognito does not offer when the pool requires MFA; a simulated sign-in is offered passwords.
+/// Cognito does not offer when the pool requires MFA; a simulated sign-in is offered what a user
+/// with a password and an email (phone number, for a phone number) would be.
 fn available_first_factors(pool: &Pool, username: &str, flow: &Flow) -> Vec<String> {
     let mut out = Vec::new();
-    if flow.simulated.is_some() {
-        return vec!["PASSWORD".to_owned(), "PASSWORD_SRP".to_owned()];
-    }
     let passwordless = pool.spec.mfa != MfaConfig::On;
+    if let Some(name) = &flow.simulated {
+        out.push("PASSWORD".to_owned());
+        out.push("PASSWORD_SRP".to_owned());
+        if passwordless {
+            out.push(crate::simulate::otp_factor(name).to_owned());
+        }
+        return out;
+    }
     if let Some(u) = pool.users.get(username) {
         if u.verifier.is_some() {
             out.push("PASSWORD".to_owned());
@@ -851,7 +857,9 @@ fn first_factor(
             let srp_a = req(params, "SRP_A")?;
             start_password_verifier(inner, st, pool_id, client, username, srp_a, flow)
         }
-        "EMAIL_OTP" | "SMS_OTP" if flow.simulated.is_some() => Err(bad_credentials()),
+        "EMAIL_OTP" | "SMS_OTP" if flow.simulated.is_some() => Ok(simulated_code_challenge(
+            inner, st, pool_id, &client.id, username, factor, flow,
+        )),
         "EMAIL_OTP" | "SMS_OTP" => {
             let mut flow = flow;
             flow.mfa_done = true;
@@ -868,6 +876,43 @@ fn first_factor(
         }
         other => Err(invalid(format!("Unsupported challenge {other}"))),
     }
+}
+
+/// A one-time-password challenge for a simulated sign-in: shaped like a user's, nothing sent, no
+/// code to match.
+fn simulated_code_challenge(
+    inner: &Inner,
+    st: &mut State,
+    pool_id: &str,
+    client_id: &str,
+    name: &str,
+    factor: &str,
+    flow: Flow,
+) -> Outcome {
+    // In pools where email / phone is the username, internal usernames are UUIDs.
+    let uuid_usernames = st
+        .pool(pool_id)
+        .is_ok_and(|p| !p.spec.username_attributes.is_empty());
+    let shown = if uuid_usernames {
+        let secret = crate::simulate::secret(inner, st);
+        crate::simulate::user_id(&secret, pool_id, name)
+    } else {
+        name.to_owned()
+    };
+    let medium = if factor == "SMS_OTP" { "SMS" } else { "EMAIL" };
+    let mut params = BTreeMap::new();
+    params.insert("USER_ID_FOR_SRP".to_owned(), shown.clone());
+    params.insert("USERNAME".to_owned(), shown.clone());
+    params.insert(
+        "CODE_DELIVERY_DELIVERY_MEDIUM".to_owned(),
+        medium.to_owned(),
+    );
+    params.insert(
+        "CODE_DELIVERY_DESTINATION".to_owned(),
+        crate::simulate::otp_destination(name),
+    );
+    let id = new_session(inner, st, pool_id, client_id, &shown, factor, flow);
+    challenge_with_session(factor, params, id)
 }
 
 fn password_step(
@@ -1032,8 +1077,8 @@ pub(crate) fn respond(
         return Err(invalid_session());
     }
     let given = req(responses, "USERNAME")?;
-    let same_user = if sess.flow.simulated.is_some() {
-        given.eq_ignore_ascii_case(&sess.username)
+    let same_user = if let Some(name) = &sess.flow.simulated {
+        given.eq_ignore_ascii_case(&sess.username) || given.eq_ignore_ascii_case(name)
     } else {
         sign_in_user(st.pool(&pool_id)?, given).as_deref() == Some(sess.username.as_str())
     };

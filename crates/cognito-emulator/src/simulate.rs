@@ -71,6 +71,26 @@ pub(crate) fn verifier(
     Ok((id, v))
 }
 
+/// The one-time-password first factor `USER_AUTH` offers a simulated sign-in (when the pool
+/// allows passwordless sign-in): SMS for a phone number, else email, like a user who has one.
+pub(crate) fn otp_factor(name: &str) -> &'static str {
+    if crate::inner::is_phone_format(name) {
+        "SMS_OTP"
+    } else {
+        "EMAIL_OTP"
+    }
+}
+
+/// The masked destination shown for a simulated one-time password (nothing is sent): the name
+/// itself when it is an email address or a phone number.
+pub(crate) fn otp_destination(name: &str) -> String {
+    if crate::inner::is_email_format(name) || crate::inner::is_phone_format(name) {
+        crate::inner::mask(name)
+    } else {
+        crate::inner::mask(&format!("{name}@example.com"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

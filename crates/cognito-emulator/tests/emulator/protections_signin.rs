@@ -210,9 +210,52 @@ async fn unknown_users_fail_like_wrong_passwords_in_every_flow() {
             .await;
         assert_eq!(err(&r), WRONG);
     }
-    // USER_AUTH without a preference: a SELECT_CHALLENGE whose password answers fail.
+    // USER_AUTH without a preference: the SELECT_CHALLENGE of a user with an email, whose
+    // answers fail: a one-time password that nothing matches, or the wrong-password error.
+    let real = env.user_auth(json!({"USERNAME": "alice"})).await.unwrap();
     let r = env.user_auth(json!({"USERNAME": "nobody"})).await.unwrap();
     assert_eq!(r["ChallengeName"], "SELECT_CHALLENGE");
+    assert_eq!(r["AvailableChallenges"], real["AvailableChallenges"]);
+    let mut otps = Vec::new();
+    for (name, sel) in [("alice", &real), ("nobody", &r)] {
+        let otp = env
+            .respond(
+                "SELECT_CHALLENGE",
+                json!({"USERNAME": name, "ANSWER": "EMAIL_OTP"}),
+                Some(&sel["Session"]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(otp["ChallengeName"], "EMAIL_OTP");
+        let wrong_code = env
+            .respond(
+                "EMAIL_OTP",
+                json!({"USERNAME": name, "EMAIL_OTP_CODE": "00000000"}),
+                Some(&otp["Session"]),
+            )
+            .await;
+        otps.push((
+            otp,
+            err(&wrong_code).0.to_owned(),
+            err(&wrong_code).1.to_owned(),
+        ));
+    }
+    let keys = |v: &Value| -> Vec<String> {
+        v["ChallengeParameters"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    assert_eq!(keys(&otps[0].0), keys(&otps[1].0));
+    assert_eq!(
+        otps[1].0["ChallengeParameters"]["CODE_DELIVERY_DELIVERY_MEDIUM"],
+        "EMAIL"
+    );
+    assert_eq!(otps[0].1, "CodeMismatchException");
+    assert_eq!((&otps[0].1, &otps[0].2), (&otps[1].1, &otps[1].2));
+    let r = env.user_auth(json!({"USERNAME": "nobody"})).await.unwrap();
     let r = env
         .respond(
             "SELECT_CHALLENGE",
@@ -308,6 +351,8 @@ async fn an_mfa_required_pool_offers_no_one_time_password_first_factor() {
         r["AvailableChallenges"],
         json!(["PASSWORD", "PASSWORD_SRP"])
     );
+    let unknown = env.user_auth(json!({"USERNAME": "nobody"})).await.unwrap();
+    assert_eq!(unknown["AvailableChallenges"], r["AvailableChallenges"]);
     // Answering with a one-time password anyway is refused, whichever way it is asked.
     let refused = env
         .respond(
