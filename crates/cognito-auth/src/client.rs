@@ -224,9 +224,35 @@ pub struct CognitoAuthBuilder {
     device_name: Option<String>,
     refresh_mode: RefreshMode,
     authenticator: Option<Arc<dyn WebAuthnAuthenticator>>,
+    rng: InjectedRng,
+}
+
+/// The builder's random source; `Debug` names it without printing state.
+struct InjectedRng(Box<dyn RandomSource + Send + Sync>);
+
+impl std::fmt::Debug for InjectedRng {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RandomSource")
+    }
 }
 
 impl CognitoAuthBuilder {
+    /// Where the driver draws randomness (SRP ephemerals, device secrets), as the clock is
+    /// injected with [`clock`](Self::clock). The default is `ring`'s system RNG; a deterministic
+    /// source is for tests and reproducible runs only.
+    ///
+    /// ```
+    /// use cognito_auth::CognitoAuth;
+    /// let auth = CognitoAuth::builder("us-east-1_AbC", "client")
+    ///     .rng(ring::rand::SystemRandom::new())
+    ///     .build()?;
+    /// # Ok::<(), cognito_auth::Error>(())
+    /// ```
+    pub fn rng(mut self, rng: impl RandomSource + Send + Sync + 'static) -> Self {
+        self.rng = InjectedRng(Box::new(rng));
+        self
+    }
+
     /// The app client secret (SECRET_HASH goes on every call that takes one).
     pub fn client_secret(mut self, secret: impl Into<SensitiveString>) -> Self {
         self.client_secret = Some(secret.into());
@@ -326,7 +352,7 @@ impl CognitoAuthBuilder {
                 pool_id: self.pool_id,
                 client_id: self.client_id,
                 client_secret: self.client_secret,
-                rng: Box::new(ring::rand::SystemRandom::new()),
+                rng: self.rng.0,
                 clock: self.clock,
                 devices: self.devices,
                 device_policy: self.device_policy,
@@ -354,6 +380,7 @@ impl CognitoAuth {
             device_name: None,
             refresh_mode: RefreshMode::RefreshTokenAuth,
             authenticator: None,
+            rng: InjectedRng(Box::new(ring::rand::SystemRandom::new())),
         }
     }
 
