@@ -23,7 +23,17 @@ pub(crate) fn admin_initiate_auth(
         r.client_id.expose(),
         r.auth_flow.as_str(),
         &params,
-    )?;
+    );
+    crate::events::record_sign_in(
+        inner,
+        Some(&r.user_pool_id),
+        r.client_id.expose(),
+        crate::events::Step::Initiate(r.auth_flow.as_str()),
+        &params,
+        r.context_data.as_ref().map(|c| c.ip_address.as_str()),
+        &out,
+    );
+    let out = out?;
     Ok(outcome_response!(AdminInitiateAuthResponse, out))
 }
 
@@ -40,7 +50,17 @@ pub(crate) fn admin_respond_to_auth_challenge(
         r.challenge_name.as_str(),
         &responses,
         r.session.as_ref().map(SensitiveString::expose),
-    )?;
+    );
+    crate::events::record_sign_in(
+        inner,
+        Some(&r.user_pool_id),
+        r.client_id.expose(),
+        crate::events::Step::Respond(r.challenge_name.as_str()),
+        &responses,
+        r.context_data.as_ref().map(|c| c.ip_address.as_str()),
+        &out,
+    );
+    let out = out?;
     Ok(outcome_response!(AdminRespondToAuthChallengeResponse, out))
 }
 

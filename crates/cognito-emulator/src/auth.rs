@@ -50,9 +50,9 @@ pub(crate) fn check_secret_hash(
     given: Option<&str>,
     names: &[&str],
 ) -> Result<(), ApiError> {
-    let Some(secret) = &client.secret else {
+    if client.secret.is_none() {
         return Ok(());
-    };
+    }
     let Some(given) = given else {
         return Err(not_authorized(format!(
             "Client {} is configured with secret but SECRET_HASH was not received",
@@ -62,7 +62,10 @@ pub(crate) fn check_secret_hash(
     let given = srp_core::SecretHash::new(given);
     if names
         .iter()
-        .any(|n| srp_core::secret_hash(n, &client.id, secret) == given)
+        // Any active secret (rotation keeps two, [`crate::secrets`]).
+        .any(|n| {
+            crate::secrets::active(client).any(|s| srp_core::secret_hash(n, &client.id, s) == given)
+        })
     {
         Ok(())
     } else {

@@ -1,10 +1,14 @@
 //! `X-Amz-Target` → operation handler, with typed (cognito-wire) requests and responses.
 
 use crate::admin;
+use crate::coverage;
 use crate::error::ApiError;
+use crate::events;
 use crate::inner::Inner;
 use crate::ops;
 use crate::pools;
+use crate::schema;
+use crate::secrets;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -167,4 +171,17 @@ ops_table! {
     "DeleteIdentityProvider" => pools::delete_identity_provider,
     "ListIdentityProviders" => pools::list_identity_providers,
     "GetSigningCertificate" => pools::get_signing_certificate,
+    "AddCustomAttributes" => schema::add_custom_attributes,
+    "GetUserAuthFactors" => coverage::get_user_auth_factors,
+    "AdminGetUserAuthFactors" => coverage::admin_get_user_auth_factors,
+    "AdminListUserAuthEvents" => events::admin_list_user_auth_events,
+    "AdminUpdateAuthEventFeedback" => events::admin_update_auth_event_feedback,
+    "SetRiskConfiguration" => coverage::set_risk_configuration,
+    "DescribeRiskConfiguration" => coverage::describe_risk_configuration,
+    "TagResource" => coverage::tag_resource,
+    "UntagResource" => coverage::untag_resource,
+    "ListTagsForResource" => coverage::list_tags_for_resource,
+    "AddUserPoolClientSecret" => secrets::add_user_pool_client_secret,
+    "ListUserPoolClientSecrets" => secrets::list_user_pool_client_secrets,
+    "DeleteUserPoolClientSecret" => secrets::delete_user_pool_client_secret,
 }

@@ -87,6 +87,7 @@ fn copy(template: &State) -> State {
         sessions: Default::default(),
         signin_failures: template.signin_failures.clone(),
         simulation_secret: template.simulation_secret.clone(),
+        extras: template.extras.clone(),
     }
 }
 

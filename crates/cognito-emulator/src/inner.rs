@@ -271,6 +271,7 @@ pub(crate) fn create_client(
         created: now,
         modified: now,
         extra,
+        secrets: Vec::new(),
     };
     pool.clients.insert(id, client.clone());
     Ok(client)
@@ -421,6 +422,7 @@ pub(crate) fn create_user(
 ) -> Result<String, ApiError> {
     let pool = st.pool(pool_id)?;
     check_attributes(pool, &spec.attributes)?;
+    crate::schema::check(pool, &spec.attributes, crate::schema::Write::Create)?;
     let (username, mut attributes) =
         user_identity(inner, pool, &spec.username, spec.attributes.clone())?;
     let password = spec

@@ -4,8 +4,10 @@
 mod admin;
 mod auth;
 mod config;
+mod coverage;
 mod dispatch;
 mod error;
+mod events;
 mod faults;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -16,6 +18,8 @@ mod ops;
 mod persist;
 mod pools;
 mod rng;
+mod schema;
+mod secrets;
 mod server;
 mod sigv4;
 mod simulate;

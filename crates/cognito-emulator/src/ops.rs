@@ -49,7 +49,19 @@ pub(crate) fn initiate_auth(
         r.client_id.expose(),
         r.auth_flow.as_str(),
         &params,
-    )?;
+    );
+    crate::events::record_sign_in(
+        inner,
+        None,
+        r.client_id.expose(),
+        crate::events::Step::Initiate(r.auth_flow.as_str()),
+        &params,
+        r.user_context_data
+            .as_ref()
+            .and_then(|c| c.ip_address.as_deref()),
+        &out,
+    );
+    let out = out?;
     Ok(outcome_response!(InitiateAuthResponse, out))
 }
 
@@ -65,7 +77,19 @@ pub(crate) fn respond_to_auth_challenge(
         r.challenge_name.as_str(),
         &responses,
         r.session.as_ref().map(SensitiveString::expose),
-    )?;
+    );
+    crate::events::record_sign_in(
+        inner,
+        None,
+        r.client_id.expose(),
+        crate::events::Step::Respond(r.challenge_name.as_str()),
+        &responses,
+        r.user_context_data
+            .as_ref()
+            .and_then(|c| c.ip_address.as_deref()),
+        &out,
+    );
+    let out = out?;
     Ok(outcome_response!(RespondToAuthChallengeResponse, out))
 }
 
@@ -651,6 +675,7 @@ pub(crate) fn apply_attributes(
 ) -> Result<Vec<String>, ApiError> {
     let pool = st.pool(pool_id)?;
     crate::inner::check_attributes(pool, &updates)?;
+    crate::schema::check(pool, &updates, crate::schema::Write::Update)?;
     for attr in pool
         .spec
         .username_attributes
@@ -1186,7 +1211,13 @@ pub(crate) fn global_sign_out(inner: &Inner, r: GlobalSignOutRequest) -> Result<
 fn check_client_secret(client: &Client, given: Option<&SensitiveString>) -> Result<(), ApiError> {
     match (&client.secret, given) {
         (None, _) => Ok(()),
-        (Some(s), Some(g)) if crate::inner::ct_eq(s.as_bytes(), g.expose().as_bytes()) => Ok(()),
+        // Any active secret (rotation keeps two, [`crate::secrets`]).
+        (Some(_), Some(g))
+            if crate::secrets::active(client)
+                .any(|s| crate::inner::ct_eq(s.as_bytes(), g.expose().as_bytes())) =>
+        {
+            Ok(())
+        }
         (Some(_), _) => Err(not_authorized(format!(
             "Unable to verify secret hash for client {}",
             client.id

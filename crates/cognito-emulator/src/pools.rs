@@ -49,10 +49,8 @@ pub(crate) fn pool_type(inner: &Inner, pool: &Pool) -> UserPoolType {
     let mut t: UserPoolType = serde_json::from_value(pool.extra.clone()).unwrap_or_default();
     t.id = Some(pool.id.clone());
     t.name = Some(s.name.clone());
-    t.arn = Some(format!(
-        "arn:aws:cognito-idp:{}:000000000000:userpool/{}",
-        s.region, pool.id
-    ));
+    t.arn = Some(crate::coverage::pool_arn(pool));
+    t.schema_attributes = Some(crate::schema::schema_attributes(pool));
     t.creation_date = Some(EpochSeconds::from_secs(pool.created));
     t.last_modified_date = Some(EpochSeconds::from_secs(pool.modified));
     t.estimated_number_of_users = Some(i32::try_from(pool.users.len()).unwrap_or(i32::MAX));
@@ -149,11 +147,20 @@ pub(crate) fn create_user_pool(
     let mut extra = serde_json::to_value(&r).unwrap_or_default();
     if let Some(o) = extra.as_object_mut() {
         o.remove("PoolName");
-        if let Some(schema) = o.remove("Schema") {
-            o.insert("SchemaAttributes".to_owned(), schema);
-        }
+        o.remove("Schema");
+    }
+    if let Some(t) = &r.user_pool_tags {
+        crate::coverage::check_tags(t)?;
     }
     let id = create_pool(inner, &mut st, spec, extra)?;
+    // Custom attributes of the Schema (standard ones set `required_attributes` above); the pool
+    // checks custom attributes from now on.
+    if let Err(e) =
+        crate::schema::from_create(st.pool_mut(&id)?, r.schema.as_deref().unwrap_or_default())
+    {
+        st.pools.remove(&id);
+        return Err(e);
+    }
     let pool = st.pool(&id)?;
     Ok(CreateUserPoolResponse {
         user_pool: Some(pool_type(inner, pool)),
@@ -172,6 +179,9 @@ pub(crate) fn describe_user_pool(
 }
 
 pub(crate) fn update_user_pool(inner: &Inner, r: UpdateUserPoolRequest) -> Result<Empty, ApiError> {
+    if let Some(t) = &r.user_pool_tags {
+        crate::coverage::check_tags(t)?;
+    }
     let mut st = inner.lock();
     let now = inner.now();
     let pool = st.pool_mut(&r.user_pool_id)?;
@@ -329,6 +339,7 @@ pub(crate) fn delete_user_pool(inner: &Inner, r: DeleteUserPoolRequest) -> Resul
     let mut st = inner.lock();
     st.pool(&r.user_pool_id)?;
     st.pools.remove(&r.user_pool_id);
+    st.extras.forget_pool(&r.user_pool_id);
     let id = r.user_pool_id.clone();
     st.sessions.retain(|_, s| s.pool_id != id);
     Ok(Empty {})

@@ -22,6 +22,9 @@ pub(crate) struct State {
     /// Secret behind the simulated answers about unknown users (hex; drawn on first use).
     #[serde(default)]
     pub simulation_secret: String,
+    /// Sign-in events and risk configurations ([`crate::coverage`]).
+    #[serde(default)]
+    pub extras: crate::coverage::Extras,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -73,6 +76,10 @@ pub(crate) struct Client {
     pub modified: i64,
     #[serde(default)]
     pub extra: serde_json::Value,
+    /// The secrets once a rotation began (`AddUserPoolClientSecret`, [`crate::secrets`]);
+    /// empty: `secret` alone.
+    #[serde(default)]
+    pub secrets: Vec<crate::secrets::ClientSecret>,
 }
 
 impl Client {

@@ -8,6 +8,7 @@
 
 mod admin;
 mod common;
+mod coverage;
 mod devices;
 mod interop;
 mod mfa;

@@ -1,0 +1,239 @@
+//! Sign-in events: every sign-in that ends (tokens issued, or refused for a wrong password or
+//! code) is recorded for its user (`AdminListUserAuthEvents`, `AdminUpdateAuthEventFeedback`).
+//!
+//! Recorded by the four sign-in operations (`InitiateAuth`, `AdminInitiateAuth`,
+//! `RespondToAuthChallenge`, `AdminRespondToAuthChallenge`) around `crate::auth`, from what
+//! they were asked and what they answered: no hook inside the sign-in logic.
+
+use crate::auth::{Outcome, Params, p};
+use crate::error::{ApiError, invalid, not_found, user_not_found};
+use crate::inner::Inner;
+use base64::Engine;
+use cognito_wire::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// Events kept per user (the oldest are dropped).
+pub(crate) const KEEP: usize = 100;
+
+/// One recorded sign-in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct AuthEvent {
+    pub id: String,
+    pub created: i64,
+    /// `Pass` or `Fail`.
+    pub response: String,
+    /// (`Password` / `Mfa`, `Success` / `Failure`).
+    pub challenges: Vec<(String, String)>,
+    pub ip: Option<String>,
+    /// (`Valid` / `Invalid`, provider, date) once feedback was given.
+    pub feedback: Option<(String, String, i64)>,
+}
+
+/// Events per `<pool id>/<sub>` (the `sub`, so a user re-created under the same name starts
+/// with none), newest last.
+pub(crate) type EventTable = BTreeMap<String, Vec<AuthEvent>>;
+
+fn key(pool_id: &str, sub: &str) -> String {
+    format!("{pool_id}/{sub}")
+}
+
+/// Which sign-in step answered.
+pub(crate) enum Step<'a> {
+    /// `InitiateAuth` / `AdminInitiateAuth` with this flow.
+    Initiate(&'a str),
+    /// `RespondToAuthChallenge` / `AdminRespondToAuthChallenge` to this challenge.
+    Respond(&'a str),
+}
+
+fn is_mfa(challenge: &str) -> bool {
+    matches!(
+        challenge,
+        "SMS_MFA" | "SOFTWARE_TOKEN_MFA" | "EMAIL_OTP" | "SMS_OTP" | "MFA_SETUP"
+    )
+}
+
+/// Records the end of a sign-in: `Pass` when tokens were issued, `Fail` when a password, SRP
+/// proof or code was refused; nothing while challenges are still going, for refreshes, or for
+/// a name that designates no user.
+pub(crate) fn record_sign_in(
+    inner: &Inner,
+    pool_id: Option<&str>,
+    client_id: &str,
+    step: Step<'_>,
+    params: &Params,
+    ip: Option<&str>,
+    result: &Result<Outcome, ApiError>,
+) {
+    let pass = match result {
+        Ok(Outcome::Tokens(_)) => true,
+        Ok(Outcome::Challenge { .. }) => return,
+        Err(e) if e.code == "NotAuthorizedException" || e.code == "CodeMismatchException" => false,
+        Err(_) => return,
+    };
+    let challenge = match step {
+        Step::Initiate(flow) if flow.starts_with("REFRESH_TOKEN") => return,
+        Step::Initiate(_) => None,
+        Step::Respond(c) => Some(c),
+    };
+    let Some(name) = p(params, "USERNAME") else {
+        return;
+    };
+    let mut st = inner.lock();
+    let pool_id = match pool_id {
+        Some(p) => p.to_owned(),
+        None => match st.pool_of_client(client_id) {
+            Ok(p) => p,
+            Err(_) => return,
+        },
+    };
+    let Some(sub) = st.pools.get(&pool_id).and_then(|pool| {
+        crate::auth::sign_in_user(pool, name)
+            .and_then(|u| pool.users.get(&u))
+            .map(|u| u.sub.clone())
+    }) else {
+        return;
+    };
+    let outcome = |ok: bool| if ok { "Success" } else { "Failure" }.to_owned();
+    let challenges = match challenge {
+        Some(c) if is_mfa(c) => vec![
+            ("Password".to_owned(), outcome(true)),
+            ("Mfa".to_owned(), outcome(pass)),
+        ],
+        _ => vec![("Password".to_owned(), outcome(pass))],
+    };
+    let event = AuthEvent {
+        id: inner.rng.uuid(),
+        created: inner.now(),
+        response: if pass { "Pass" } else { "Fail" }.to_owned(),
+        challenges,
+        ip: Some(ip.unwrap_or("127.0.0.1").to_owned()),
+        feedback: None,
+    };
+    let list = st
+        .extras
+        .auth_events
+        .entry(key(&pool_id, &sub))
+        .or_default();
+    list.push(event);
+    if list.len() > KEEP {
+        let extra = list.len() - KEEP;
+        list.drain(..extra);
+    }
+}
+
+fn event_type(e: &AuthEvent) -> AuthEventType {
+    AuthEventType {
+        challenge_responses: Some(
+            e.challenges
+                .iter()
+                .map(|(n, r)| ChallengeResponseType {
+                    challenge_name: Some(ChallengeName::from(n.as_str())),
+                    challenge_response: Some(ChallengeResponse::from(r.as_str())),
+                })
+                .collect(),
+        ),
+        creation_date: Some(EpochSeconds::from_secs(e.created)),
+        event_context_data: Some(EventContextDataType {
+            ip_address: e.ip.clone(),
+            ..Default::default()
+        }),
+        event_feedback: e
+            .feedback
+            .as_ref()
+            .map(|(v, provider, at)| EventFeedbackType {
+                feedback_date: Some(EpochSeconds::from_secs(*at)),
+                feedback_value: FeedbackValueType::from(v.as_str()),
+                provider: provider.clone(),
+            }),
+        event_id: Some(e.id.clone()),
+        event_response: Some(EventResponseType::from(e.response.as_str())),
+        event_risk: Some(EventRiskType {
+            compromised_credentials_detected: Some(false),
+            risk_decision: Some(RiskDecisionType::NoRisk),
+            risk_level: None,
+        }),
+        event_type: Some(EventType::SignIn),
+    }
+}
+
+/// The `<pool id>/<sub>` key of a user named in an admin request.
+fn user_key(inner: &Inner, pool_id: &str, name: &str) -> Result<String, ApiError> {
+    let st = inner.lock();
+    let sub = st
+        .pool(pool_id)?
+        .user(name)
+        .ok_or_else(user_not_found)?
+        .sub
+        .clone();
+    Ok(key(pool_id, &sub))
+}
+
+pub(crate) fn admin_list_user_auth_events(
+    inner: &Inner,
+    r: AdminListUserAuthEventsRequest,
+) -> Result<AdminListUserAuthEventsResponse, ApiError> {
+    let max = r.max_results.unwrap_or(60);
+    if !(0..=60).contains(&max) {
+        return Err(invalid(format!(
+            "1 validation error detected: Value '{max}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 60"
+        )));
+    }
+    let max = usize::try_from(if max == 0 { 60 } else { max }).unwrap_or(60);
+    let key = user_key(inner, &r.user_pool_id, r.username.expose())?;
+    let start = match r.next_token.as_deref() {
+        None | Some("") => 0,
+        Some(t) => B64URL
+            .decode(t)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|s| s.parse::<usize>().ok())
+            .ok_or_else(|| invalid("Invalid pagination token"))?,
+    };
+    let st = inner.lock();
+    let all = st.extras.auth_events.get(&key);
+    // Newest first.
+    let events: Vec<AuthEventType> = all
+        .into_iter()
+        .flatten()
+        .rev()
+        .skip(start)
+        .take(max)
+        .map(event_type)
+        .collect();
+    let total = all.map_or(0, Vec::len);
+    let next = (start + events.len() < total).then(|| B64URL.encode((start + max).to_string()));
+    Ok(AdminListUserAuthEventsResponse {
+        auth_events: Some(events),
+        next_token: next,
+    })
+}
+
+pub(crate) fn admin_update_auth_event_feedback(
+    inner: &Inner,
+    r: AdminUpdateAuthEventFeedbackRequest,
+) -> Result<Empty, ApiError> {
+    let key = user_key(inner, &r.user_pool_id, r.username.expose())?;
+    let value = match r.feedback_value {
+        FeedbackValueType::Valid => "Valid",
+        FeedbackValueType::Invalid => "Invalid",
+        other => {
+            let v = other.as_str();
+            return Err(invalid(format!(
+                "1 validation error detected: Value '{v}' at 'feedbackValue' failed to satisfy constraint: Member must satisfy enum value set: [Valid, Invalid]"
+            )));
+        }
+    };
+    let now = inner.now();
+    let mut st = inner.lock();
+    let event = st
+        .extras
+        .auth_events
+        .get_mut(&key)
+        .and_then(|l| l.iter_mut().find(|e| e.id == r.event_id))
+        .ok_or_else(|| not_found(format!("Auth event {} does not exist.", r.event_id)))?;
+    event.feedback = Some((value.to_owned(), "Admin".to_owned(), now));
+    Ok(Empty {})
+}
