@@ -675,3 +675,98 @@ async fn client_secret_rotation_keeps_both_secrets_working() {
         .unwrap_err();
     assert_eq!(e.code, "ResourceNotFoundException");
 }
+
+#[tokio::test]
+async fn rotated_secrets_events_schema_risk_and_tags_survive_a_restart() {
+    let dir =
+        std::env::temp_dir().join(format!("cognito-emulator-coverage-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("state.json");
+    let config = || cognito_emulator::EmulatorConfig {
+        state_file: Some(file.clone()),
+        ..cognito_emulator::EmulatorConfig::deterministic(T0, 5)
+    };
+    let mut env = env_config(
+        cognito_emulator::PoolSpec::named("p"),
+        cognito_emulator::ClientSpec::confidential("c"),
+        config(),
+    )
+    .await;
+    env.user("alice", "Passw0rd!");
+    let body = json!({"UserPoolId": env.pool, "ClientId": env.cid()});
+    let added = env
+        .admin("AddUserPoolClientSecret", body.clone())
+        .await
+        .unwrap();
+    let new = added["ClientSecretDescriptor"]["ClientSecretValue"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    env.admin(
+        "AddCustomAttributes",
+        json!({"UserPoolId": env.pool, "CustomAttributes": [{"Name": "tenant"}]}),
+    )
+    .await
+    .unwrap();
+    env.admin(
+        "SetRiskConfiguration",
+        json!({"UserPoolId": env.pool, "ClientId": env.cid(),
+               "CompromisedCredentialsRiskConfiguration": {"Actions": {"EventAction": "NO_ACTION"}}}),
+    )
+    .await
+    .unwrap();
+    let d = env
+        .admin("DescribeUserPool", json!({"UserPoolId": env.pool}))
+        .await
+        .unwrap();
+    let arn = d["UserPool"]["Arn"].as_str().unwrap().to_owned();
+    env.admin(
+        "TagResource",
+        json!({"ResourceArn": arn, "Tags": {"k": "v"}}),
+    )
+    .await
+    .unwrap();
+    env.srp_login("alice", "Passw0rd!").await.unwrap();
+    env.emu.shutdown().await;
+
+    let emu = cognito_emulator::Emulator::start(config()).await.unwrap();
+    env.emu = emu;
+    env.srp_login("alice", "Passw0rd!").await.unwrap();
+    env.client.client_secret = Some(new);
+    env.srp_login("alice", "Passw0rd!").await.unwrap();
+    let listed = env.admin("ListUserPoolClientSecrets", body).await.unwrap();
+    assert_eq!(listed["ClientSecrets"].as_array().unwrap().len(), 2);
+    let events = env
+        .admin(
+            "AdminListUserAuthEvents",
+            json!({"UserPoolId": env.pool, "Username": "alice"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(events["AuthEvents"].as_array().unwrap().len(), 3);
+    let e = env
+        .admin(
+            "AdminUpdateUserAttributes",
+            json!({"UserPoolId": env.pool, "Username": "alice",
+                   "UserAttributes": [{"Name": "custom:other", "Value": "1"}]}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.message, "Attribute does not exist in the schema.");
+    let rc = env
+        .admin(
+            "DescribeRiskConfiguration",
+            json!({"UserPoolId": env.pool, "ClientId": env.cid()}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rc["RiskConfiguration"]["ClientId"], env.cid());
+    let tags = env
+        .admin("ListTagsForResource", json!({"ResourceArn": arn}))
+        .await
+        .unwrap();
+    assert_eq!(tags["Tags"], json!({"k": "v"}));
+    env.emu.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
