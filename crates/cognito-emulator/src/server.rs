@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -364,14 +364,13 @@ async fn serve_connection(
     let _ = stream.set_nodelay(true);
     let header_read_timeout = inner.config.header_read_timeout;
     let service = hyper::service::service_fn(move |req| handle(inner.clone(), req));
-    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    // The timer starts whenever the connection waits for a request head: a client that sends
-    // half a header, or a keep-alive connection left idle, is closed after the timeout.
-    builder
-        .http1()
+    // HTTP/1.1 only, as Cognito's clients speak it to a plain-HTTP endpoint (no h2c): one
+    // protocol whose limits below hold for every connection. The timer starts whenever the
+    // connection waits for a request head: a client that sends half a header, or a keep-alive
+    // connection left idle, is closed after the timeout.
+    let _ = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(header_read_timeout);
-    let _ = builder
+        .header_read_timeout(header_read_timeout)
         .serve_connection(TokioIo::new(stream), service)
         .await;
     drop(permit);
