@@ -78,17 +78,7 @@ impl Rng {
     pub(crate) fn uuid(&self) -> String {
         let mut b = [0u8; 16];
         self.fill(&mut b);
-        b[6] = (b[6] & 0x0f) | 0x40;
-        b[8] = (b[8] & 0x3f) | 0x80;
-        let h = hex::encode(b);
-        format!(
-            "{}-{}-{}-{}-{}",
-            h.get(0..8).unwrap_or_default(),
-            h.get(8..12).unwrap_or_default(),
-            h.get(12..16).unwrap_or_default(),
-            h.get(16..20).unwrap_or_default(),
-            h.get(20..32).unwrap_or_default()
-        )
+        uuid_v4(b)
     }
 
     /// An opaque token (base64url of `n` random bytes).
@@ -96,4 +86,20 @@ impl Rng {
         use base64::Engine;
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.bytes(n))
     }
+}
+
+/// 16 bytes as a version 4 UUID (`xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx`), its version and
+/// variant bits set.
+pub(crate) fn uuid_v4(mut b: [u8; 16]) -> String {
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        h.get(0..8).unwrap_or_default(),
+        h.get(8..12).unwrap_or_default(),
+        h.get(12..16).unwrap_or_default(),
+        h.get(16..20).unwrap_or_default(),
+        h.get(20..32).unwrap_or_default()
+    )
 }

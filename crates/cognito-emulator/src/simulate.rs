@@ -40,17 +40,7 @@ pub(crate) fn user_id(secret: &[u8], pool_id: &str, name: &str) -> String {
     for (out, x) in b.iter_mut().zip(mac(secret, "user-id", pool_id, name)) {
         *out = x;
     }
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        h.get(0..8).unwrap_or_default(),
-        h.get(8..12).unwrap_or_default(),
-        h.get(12..16).unwrap_or_default(),
-        h.get(16..20).unwrap_or_default(),
-        h.get(20..32).unwrap_or_default()
-    )
+    crate::rng::uuid_v4(b)
 }
 
 /// The simulated user id and SRP verifier of `name` (salt and verifier stable per pool and name;
