@@ -1,6 +1,6 @@
-//! Pool ids come from users, files and token `iss` claims: parsing never panics, and what parses
-//! round-trips, its issuers and JWKS URLs are built without panicking, and `srp_core`'s pool-name
-//! rules are not needed here (a proptest in cognito-auth checks they agree).
+//! Pool ids come from users, files and token `iss` claims: parsing never panics; what parses is
+//! `{region}_{name}` again, and its issuers, JWKS URLs and partition are built without panicking.
+//! (srp-core's pool-name rules agree with these; a proptest in cognito-auth checks that.)
 #![no_main]
 
 use cognito_wire::PoolId;
