@@ -14,6 +14,7 @@
 //! skipped, except with `CI=true`, where that is a failure. `COGNITO_INTEROP_PYTHON` may name a
 //! Python that already has the requirements (no venv is built then).
 use cognito_emulator::*;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -29,7 +30,12 @@ fn unavailable(what: &str, why: &str) {
         !under_ci(),
         "{what} interop cannot run and CI=true forbids skipping it: {why}"
     );
-    eprintln!("SKIPPED {what} interop test (set CI=true to make this a failure): {why}");
+    // Written to the process's stderr directly: the test harness captures `eprintln!` of a
+    // passing test, and a skip must be seen.
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {what} interop test (set CI=true to make this a failure): {why}"
+    );
 }
 
 /// Runs a command; `Err` says what went wrong (not found, or exit status and output).
