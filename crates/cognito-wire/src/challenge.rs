@@ -22,6 +22,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::enums::{ChallengeNameType, DeliveryMediumType};
+use crate::vocab::{Key, USER_ATTRIBUTE_PREFIX};
 
 /// A challenge parameter is missing or malformed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -189,34 +190,34 @@ struct Params<'a> {
 }
 
 impl Params<'_> {
-    fn required(&self, parameter: &'static str) -> Result<String, ChallengeError> {
+    fn required(&self, parameter: Key) -> Result<String, ChallengeError> {
         self.raw
-            .get(parameter)
+            .get(parameter.as_str())
             .cloned()
             .ok_or(ChallengeError::MissingParameter {
                 challenge: self.challenge,
-                parameter,
+                parameter: parameter.as_str(),
             })
     }
 
-    fn optional(&self, parameter: &str) -> Option<String> {
-        self.raw.get(parameter).cloned()
+    fn optional(&self, parameter: Key) -> Option<String> {
+        self.raw.get(parameter.as_str()).cloned()
     }
 
-    fn invalid(&self, parameter: &'static str, reason: impl ToString) -> ChallengeError {
+    fn invalid(&self, parameter: Key, reason: impl ToString) -> ChallengeError {
         ChallengeError::InvalidParameter {
             challenge: self.challenge,
-            parameter,
+            parameter: parameter.as_str(),
             reason: reason.to_string(),
         }
     }
 
-    fn json(&self, parameter: &'static str) -> Result<serde_json::Value, ChallengeError> {
+    fn json(&self, parameter: Key) -> Result<serde_json::Value, ChallengeError> {
         let text = self.required(parameter)?;
         serde_json::from_str(&text).map_err(|e| self.invalid(parameter, e))
     }
 
-    fn name_list(&self, parameter: &'static str) -> Result<Vec<ChallengeNameType>, ChallengeError> {
+    fn name_list(&self, parameter: Key) -> Result<Vec<ChallengeNameType>, ChallengeError> {
         let list: Vec<String> = serde_json::from_value(self.json(parameter)?)
             .map_err(|e| self.invalid(parameter, e))?;
         Ok(list.into_iter().map(ChallengeNameType::from).collect())
@@ -225,9 +226,9 @@ impl Params<'_> {
     fn code_delivery(&self) -> Result<CodeDeliveryParams, ChallengeError> {
         Ok(CodeDeliveryParams {
             delivery_medium: DeliveryMediumType::from(
-                self.required("CODE_DELIVERY_DELIVERY_MEDIUM")?,
+                self.required(Key::CodeDeliveryDeliveryMedium)?,
             ),
-            destination: self.required("CODE_DELIVERY_DESTINATION")?,
+            destination: self.required(Key::CodeDeliveryDestination)?,
         })
     }
 }
@@ -254,28 +255,28 @@ impl Challenge {
         };
         Ok(match name {
             N::PasswordVerifier => Challenge::PasswordVerifier(PasswordVerifierParams {
-                salt: p.required("SALT")?,
-                srp_b: p.required("SRP_B")?,
-                secret_block: p.required("SECRET_BLOCK")?,
-                user_id_for_srp: p.required("USER_ID_FOR_SRP")?,
-                username: p.optional("USERNAME"),
+                salt: p.required(Key::Salt)?,
+                srp_b: p.required(Key::SrpB)?,
+                secret_block: p.required(Key::SecretBlock)?,
+                user_id_for_srp: p.required(Key::UserIdForSrp)?,
+                username: p.optional(Key::Username),
             }),
             N::DeviceSrpAuth => Challenge::DeviceSrpAuth(DeviceSrpAuthParams {
-                username: p.optional("USERNAME"),
+                username: p.optional(Key::Username),
             }),
             N::DevicePasswordVerifier => {
                 Challenge::DevicePasswordVerifier(DevicePasswordVerifierParams {
-                    salt: p.required("SALT")?,
-                    srp_b: p.required("SRP_B")?,
-                    secret_block: p.required("SECRET_BLOCK")?,
-                    username: p.optional("USERNAME"),
-                    device_key: p.optional("DEVICE_KEY"),
+                    salt: p.required(Key::Salt)?,
+                    srp_b: p.required(Key::SrpB)?,
+                    secret_block: p.required(Key::SecretBlock)?,
+                    username: p.optional(Key::Username),
+                    device_key: p.optional(Key::DeviceKey),
                 })
             }
             N::NewPasswordRequired => {
-                let attrs = p.json("userAttributes")?;
+                let attrs = p.json(Key::UserAttributes)?;
                 let serde_json::Value::Object(obj) = attrs else {
-                    return Err(p.invalid("userAttributes", "not a JSON object"));
+                    return Err(p.invalid(Key::UserAttributes, "not a JSON object"));
                 };
                 let user_attributes = obj
                     .into_iter()
@@ -284,12 +285,13 @@ impl Challenge {
                         other => (k, other.to_string()),
                     })
                     .collect();
-                let required: Vec<String> = serde_json::from_value(p.json("requiredAttributes")?)
-                    .map_err(|e| p.invalid("requiredAttributes", e))?;
+                let required: Vec<String> =
+                    serde_json::from_value(p.json(Key::RequiredAttributes)?)
+                        .map_err(|e| p.invalid(Key::RequiredAttributes, e))?;
                 let required_attributes = required
                     .into_iter()
                     .map(|a| {
-                        a.strip_prefix("userAttributes.")
+                        a.strip_prefix(USER_ATTRIBUTE_PREFIX)
                             .map(str::to_string)
                             .unwrap_or(a)
                     })
@@ -303,17 +305,17 @@ impl Challenge {
             N::EmailOtp => Challenge::EmailOtp(p.code_delivery()?),
             N::SmsOtp => Challenge::SmsOtp(p.code_delivery()?),
             N::SoftwareTokenMfa => Challenge::SoftwareTokenMfa(SoftwareTokenMfaParams {
-                friendly_device_name: p.optional("FRIENDLY_DEVICE_NAME"),
+                friendly_device_name: p.optional(Key::FriendlyDeviceName),
             }),
             N::MfaSetup => Challenge::MfaSetup(MfaSetupParams {
-                mfas_can_setup: p.name_list("MFAS_CAN_SETUP")?,
+                mfas_can_setup: p.name_list(Key::MfasCanSetup)?,
             }),
             N::SelectMfaType => Challenge::SelectMfaType(SelectMfaTypeParams {
-                mfas_can_choose: p.name_list("MFAS_CAN_CHOOSE")?,
+                mfas_can_choose: p.name_list(Key::MfasCanChoose)?,
             }),
             N::SelectChallenge => {
-                let available_challenges = if raw.contains_key("AVAILABLE_CHALLENGES") {
-                    p.name_list("AVAILABLE_CHALLENGES")?
+                let available_challenges = if raw.contains_key(Key::AvailableChallenges.as_str()) {
+                    p.name_list(Key::AvailableChallenges)?
                 } else {
                     Vec::new()
                 };
@@ -322,10 +324,10 @@ impl Challenge {
                 })
             }
             N::WebAuthn => Challenge::WebAuthn(WebAuthnParams {
-                credential_request_options: p.json("CREDENTIAL_REQUEST_OPTIONS")?,
+                credential_request_options: p.json(Key::CredentialRequestOptions)?,
             }),
             N::CustomChallenge => Challenge::CustomChallenge(CustomChallengeParams {
-                username: p.optional("USERNAME"),
+                username: p.optional(Key::Username),
                 parameters: raw.clone(),
             }),
             N::Unknown(s) if s == "EMAIL_MFA" => Challenge::EmailOtp(p.code_delivery()?),

@@ -5,6 +5,7 @@ pub mod challenge;
 pub mod client;
 pub mod endpoint;
 pub mod error;
+#[cfg(feature = "hyper-transport")]
 pub mod hyper_transport;
 pub mod model;
 pub mod operation;
@@ -14,9 +15,11 @@ pub mod retry;
 pub mod sensitive;
 pub mod transport;
 pub mod types;
+pub mod vocab;
 
 pub use client::{BuildError, CallOptions, Client, ClientBuilder};
 pub use endpoint::{Endpoint, EndpointError, EndpointParams};
+#[cfg(feature = "hyper-transport")]
 pub use hyper_transport::{HyperConfig, HyperTransport, ProxyConfig, ProxySettings, RootCerts};
 pub use retry::{RetryDecision, RetryPolicy};
 pub use transport::{BoxFuture, Signer, SigningContext, Sleep, TokioSleep, Transport};

@@ -15,6 +15,7 @@ pub use request::{Request, Response};
 
 use crate::{AuthError, TokenSet};
 use cognito_wire::challenge::{Challenge, ParsedChallenge};
+use cognito_wire::vocab::{ChallengeParams as _, Key, Params};
 use cognito_wire::{
     AdminInitiateAuthRequest, AdminRespondToAuthChallengeRequest, AssociateSoftwareTokenRequest,
     AuthFlowType, ChallengeNameType, InitiateAuthRequest, RespondToAuthChallengeRequest,
@@ -23,7 +24,6 @@ use cognito_wire::{
 use request::AuthReply;
 use srp_core::RandomSource;
 use srp_core::{ClientEphemeral, VerifierChallenge};
-use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 /// What to do next.
@@ -266,22 +266,22 @@ impl SignIn {
         if username.is_empty() {
             return Err(AuthError::Config("the username is empty"));
         }
-        let mut params = Params::default();
-        params.put("USERNAME", &username);
+        let mut params = Params::new();
+        params.put(Key::Username, &username);
         if let Some(hash) = self.secret_hash(&username) {
-            params.put_secret("SECRET_HASH", hash);
+            params.put_secret(Key::SecretHash, hash);
         }
         let flow = self.config.flow.clone();
         let auth_flow = match &flow {
             Flow::UserSrp | Flow::AdminUserSrp => {
                 self.password()?;
                 let a = self.fresh_srp_a(rng)?;
-                params.put("SRP_A", &a);
+                params.put(Key::SrpA, &a);
                 AuthFlowType::UserSrpAuth
             }
             Flow::UserPassword | Flow::AdminUserPassword => {
                 let pw = self.password()?.expose().to_owned();
-                params.put_secret("PASSWORD", pw.into());
+                params.put_secret(Key::Password, pw.into());
                 if flow.is_admin() {
                     AuthFlowType::AdminUserPasswordAuth
                 } else {
@@ -292,23 +292,23 @@ impl SignIn {
                 if *srp {
                     self.password()?;
                     let a = self.fresh_srp_a(rng)?;
-                    params.put("SRP_A", &a);
-                    params.put("CHALLENGE_NAME", "SRP_A");
+                    params.put(Key::SrpA, &a);
+                    params.put(Key::ChallengeName, Key::SrpA.as_str());
                 }
                 AuthFlowType::CustomAuth
             }
             Flow::UserAuth { preferred } => {
                 if let Some(first) = preferred {
-                    params.put("PREFERRED_CHALLENGE", first.as_str());
+                    params.put(Key::PreferredChallenge, first.as_str());
                     match first {
                         FirstFactor::Password => {
                             let pw = self.password()?.expose().to_owned();
-                            params.put_secret("PASSWORD", pw.into());
+                            params.put_secret(Key::Password, pw.into());
                         }
                         FirstFactor::PasswordSrp => {
                             self.password()?;
                             let a = self.fresh_srp_a(rng)?;
-                            params.put("SRP_A", &a);
+                            params.put(Key::SrpA, &a);
                         }
                         _ => {}
                     }
@@ -319,18 +319,18 @@ impl SignIn {
         // Every flow names the remembered device up front (InitiateAuth's AuthParameters take
         // DEVICE_KEY "to bypass multi-factor authentication with a remembered device").
         if let Some(device) = &self.config.device {
-            params.put("DEVICE_KEY", &device.device_key);
+            params.put(Key::DeviceKey, &device.device_key);
         }
         let client_id = SensitiveString::from(self.config.client_id.as_str());
         let request = if flow.is_admin() {
             let mut req =
                 AdminInitiateAuthRequest::new(auth_flow, client_id, self.config.pool_id.clone());
-            req.auth_parameters = Some(params.0);
+            req.auth_parameters = Some(params.into_map());
             req.client_metadata = self.config.client_metadata.clone();
             Request::AdminInitiateAuth(req)
         } else {
             let mut req = InitiateAuthRequest::new(auth_flow, client_id);
-            req.auth_parameters = Some(params.0);
+            req.auth_parameters = Some(params.into_map());
             req.client_metadata = self.config.client_metadata.clone();
             Request::InitiateAuth(req)
         };
@@ -410,10 +410,10 @@ impl SignIn {
         rng: &dyn RandomSource,
     ) -> Result<Step, AuthError> {
         self.session = parsed.session.clone();
-        if let Some(name) = parsed.raw.get("USERNAME")
+        if let Some(name) = parsed.raw.param(Key::Username)
             && !name.is_empty()
         {
-            self.challenge_username = name.clone();
+            self.challenge_username = name.to_owned();
         }
         match parsed.challenge {
             Challenge::PasswordVerifier(p) => {
@@ -435,9 +435,9 @@ impl SignIn {
                 )?;
                 self.challenge_username = p.user_id_for_srp.clone();
                 let mut params = self.challenge_params();
-                params.put("PASSWORD_CLAIM_SECRET_BLOCK", &claim.secret_block);
-                params.put("PASSWORD_CLAIM_SIGNATURE", &claim.signature);
-                params.put("TIMESTAMP", &claim.timestamp);
+                params.put(Key::PasswordClaimSecretBlock, &claim.secret_block);
+                params.put(Key::PasswordClaimSignature, &claim.signature);
+                params.put(Key::Timestamp, &claim.timestamp);
                 Ok(Step::Send(
                     self.respond(ChallengeNameType::PasswordVerifier, params),
                 ))
@@ -453,8 +453,8 @@ impl SignIn {
                     })?;
                 let eph = ClientEphemeral::generate(rng)?;
                 let mut params = self.challenge_params();
-                params.put("DEVICE_KEY", &device.device_key);
-                params.put("SRP_A", &eph.public().to_hex());
+                params.put(Key::DeviceKey, &device.device_key);
+                params.put(Key::SrpA, &eph.public().to_hex());
                 self.device_ephemeral = Some(eph);
                 Ok(Step::Send(
                     self.respond(ChallengeNameType::DeviceSrpAuth, params),
@@ -479,9 +479,9 @@ impl SignIn {
                     &timestamp,
                 )?;
                 let mut params = self.challenge_params();
-                params.put("PASSWORD_CLAIM_SECRET_BLOCK", &claim.secret_block);
-                params.put("PASSWORD_CLAIM_SIGNATURE", &claim.signature);
-                params.put("TIMESTAMP", &claim.timestamp);
+                params.put(Key::PasswordClaimSecretBlock, &claim.secret_block);
+                params.put(Key::PasswordClaimSignature, &claim.signature);
+                params.put(Key::Timestamp, &claim.timestamp);
                 self.device_used = true;
                 Ok(Step::Send(self.respond(
                     ChallengeNameType::DevicePasswordVerifier,
@@ -550,9 +550,9 @@ impl SignIn {
                 },
             ) => {
                 let mut params = self.challenge_params();
-                params.put_secret("NEW_PASSWORD", password.expose().into());
+                params.put_secret(Key::NewPassword, password.expose().into());
                 for (name, value) in attributes {
-                    params.put(&format!("userAttributes.{name}"), &value);
+                    params.put_user_attribute(&name, &value);
                 }
                 self.config.password = Some(password);
                 Ok(Step::Send(
@@ -568,30 +568,30 @@ impl SignIn {
             }
             (Question::SetUpMfa { .. }, Answer::SetUpEmail(address)) => {
                 let mut params = self.challenge_params();
-                params.put("EMAIL", &address);
+                params.put(Key::Email, &address);
                 Ok(Step::Send(
                     self.respond(ChallengeNameType::MfaSetup, params),
                 ))
             }
             (Question::ChooseMfa { .. }, Answer::Choose(choice)) => {
                 let mut params = self.challenge_params();
-                params.put("ANSWER", choice.as_str());
+                params.put(Key::Answer, choice.as_str());
                 Ok(Step::Send(
                     self.respond(ChallengeNameType::SelectMfaType, params),
                 ))
             }
             (Question::ChooseFirstFactor { .. }, Answer::FirstFactor(first)) => {
                 let mut params = self.challenge_params();
-                params.put("ANSWER", first.as_str());
+                params.put(Key::Answer, first.as_str());
                 match first {
                     FirstFactor::Password => {
                         let pw = self.password()?.expose().to_owned();
-                        params.put_secret("PASSWORD", pw.into());
+                        params.put_secret(Key::Password, pw.into());
                     }
                     FirstFactor::PasswordSrp => {
                         self.password()?;
                         let a = self.fresh_srp_a(rng)?;
-                        params.put("SRP_A", &a);
+                        params.put(Key::SrpA, &a);
                     }
                     _ => {}
                 }
@@ -601,14 +601,14 @@ impl SignIn {
             }
             (Question::Custom { .. }, Answer::Custom(text)) => {
                 let mut params = self.challenge_params();
-                params.put_secret("ANSWER", text);
+                params.put_secret(Key::Answer, text);
                 Ok(Step::Send(
                     self.respond(ChallengeNameType::CustomChallenge, params),
                 ))
             }
             (Question::WebAuthn { .. }, Answer::WebAuthnCredential(credential)) => {
                 let mut params = self.challenge_params();
-                params.put("CREDENTIAL", &credential.to_string());
+                params.put(Key::Credential, &credential.to_string());
                 Ok(Step::Send(
                     self.respond(ChallengeNameType::WebAuthn, params),
                 ))
@@ -627,13 +627,13 @@ impl SignIn {
     /// `USERNAME`, `SECRET_HASH` (for that name) and `DEVICE_KEY` (when a device is used): the
     /// parameters every challenge response carries.
     fn challenge_params(&self) -> Params {
-        let mut params = Params::default();
-        params.put("USERNAME", &self.challenge_username);
+        let mut params = Params::new();
+        params.put(Key::Username, &self.challenge_username);
         if let Some(hash) = self.secret_hash(&self.challenge_username) {
-            params.put_secret("SECRET_HASH", hash);
+            params.put_secret(Key::SecretHash, hash);
         }
         if let Some(device) = &self.config.device {
-            params.put("DEVICE_KEY", &device.device_key);
+            params.put(Key::DeviceKey, &device.device_key);
         }
         params
     }
@@ -646,13 +646,13 @@ impl SignIn {
                 client_id,
                 self.config.pool_id.clone(),
             );
-            req.challenge_responses = Some(params.0);
+            req.challenge_responses = Some(params.into_map());
             req.session = self.session.clone();
             req.client_metadata = self.config.client_metadata.clone();
             Request::AdminRespondToAuthChallenge(req)
         } else {
             let mut req = RespondToAuthChallengeRequest::new(name, client_id);
-            req.challenge_responses = Some(params.0);
+            req.challenge_responses = Some(params.into_map());
             req.session = self.session.clone();
             req.client_metadata = self.config.client_metadata.clone();
             Request::RespondToAuthChallenge(req)
@@ -673,18 +673,4 @@ fn code_question(
         destination,
         medium,
     })
-}
-
-/// An auth-parameter / challenge-response map under construction.
-#[derive(Default)]
-struct Params(BTreeMap<String, SensitiveString>);
-
-impl Params {
-    fn put(&mut self, key: &str, value: &str) {
-        self.0.insert(key.to_owned(), SensitiveString::from(value));
-    }
-
-    fn put_secret(&mut self, key: &str, value: SensitiveString) {
-        self.0.insert(key.to_owned(), value);
-    }
 }

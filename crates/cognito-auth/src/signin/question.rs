@@ -1,5 +1,6 @@
 //! The questions a sign-in asks its caller, and the answers it takes.
 
+use cognito_wire::vocab::Key;
 use cognito_wire::{ChallengeNameType, DeliveryMediumType, SensitiveString};
 use std::collections::BTreeMap;
 
@@ -28,12 +29,12 @@ impl CodeKind {
         }
     }
 
-    pub(crate) fn response_key(self) -> &'static str {
+    pub(crate) fn response_key(self) -> Key {
         match self {
-            CodeKind::SmsMfa => "SMS_MFA_CODE",
-            CodeKind::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA_CODE",
-            CodeKind::EmailOtp => "EMAIL_OTP_CODE",
-            CodeKind::SmsOtp => "SMS_OTP_CODE",
+            CodeKind::SmsMfa => Key::SmsMfaCode,
+            CodeKind::SoftwareTokenMfa => Key::SoftwareTokenMfaCode,
+            CodeKind::EmailOtp => Key::EmailOtpCode,
+            CodeKind::SmsOtp => Key::SmsOtpCode,
         }
     }
 }
