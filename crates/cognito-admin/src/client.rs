@@ -51,6 +51,13 @@ impl std::fmt::Debug for SharedClock {
     }
 }
 
+/// The admin client's clock is the sign-in driver's clock too (SRP timestamps, token expiry).
+impl cognito_auth::Clock for SharedClock {
+    fn now(&self) -> time::OffsetDateTime {
+        time::OffsetDateTime::from((self.0)())
+    }
+}
+
 impl AdminClient {
     /// A builder.
     pub fn builder() -> AdminClientBuilder {
@@ -85,8 +92,25 @@ impl AdminClient {
         &self.wire
     }
 
-    pub(crate) fn now(&self) -> SystemTime {
-        (self.clock.0)()
+    /// A sign-in client for an app client of this pool, on this client's signing wire client:
+    /// admin sign-in (`ADMIN_USER_PASSWORD_AUTH`, SRP through `AdminInitiateAuth`) runs through
+    /// `cognito-auth`'s one driver, and its [`Session`](cognito_auth::Session) refreshes and
+    /// persists like any other. Set the flow on the sign-in configuration.
+    ///
+    /// ```no_run
+    /// # async fn run(admin: cognito_admin::AdminClient) -> Result<(), cognito_auth::Error> {
+    /// use cognito_admin::{Flow, SignInOutcome};
+    /// let auth = admin.auth("app-client-id").build()?;
+    /// let config = auth.config("alice").password("Passw0rd!").flow(Flow::AdminUserPassword);
+    /// if let SignInOutcome::SignedIn(session) = auth.sign_in_with(config).await? {
+    ///     println!("valid until {}", session.expires_at());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn auth(&self, client_id: impl Into<String>) -> cognito_auth::CognitoAuthBuilder {
+        cognito_auth::CognitoAuth::builder(self.pool_id.clone(), client_id)
+            .wire_client(self.wire.clone())
+            .clock(Arc::new(self.clock.clone()))
     }
 
     /// Calls any operation with a full typed input: the escape hatch for options the typed

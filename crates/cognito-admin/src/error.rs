@@ -14,9 +14,6 @@ pub enum AdminError {
     /// credentials end up here), sending it, decoding the answer, or a Cognito exception.
     #[error(transparent)]
     Wire(#[from] cognito_wire::Error),
-    /// The admin sign-in state machine refused a response or an answer.
-    #[error(transparent)]
-    Auth(#[from] cognito_auth::AuthError),
     /// The wire client could not be built (no region, bad endpoint URL, no transport).
     #[error("cannot build the client: {0}")]
     Build(#[from] cognito_wire::BuildError),
@@ -31,15 +28,6 @@ pub enum AdminError {
         /// The missing member.
         member: &'static str,
     },
-    /// The sign-in state machine asked to send a request this driver does not know.
-    #[error("the sign-in asked for {operation}, which the admin driver does not send")]
-    UnsupportedRequest {
-        /// Operation name.
-        operation: &'static str,
-    },
-    /// The sign-in state machine returned a step this driver does not know.
-    #[error("the sign-in returned a step the admin driver does not know")]
-    UnsupportedStep,
     /// A paginated operation handed back the page token it was just given: following it would
     /// loop forever.
     #[error("{operation}: the service returned the same page token twice; stopping")]
@@ -50,6 +38,16 @@ pub enum AdminError {
 }
 
 impl AdminError {
+    /// What to do about it, classified from the error code (never the message).
+    pub fn next_action(&self) -> cognito_auth::NextAction {
+        use cognito_auth::NextAction;
+        match self {
+            Self::Wire(e) => NextAction::for_wire_error(e),
+            Self::Build(_) | Self::Credentials(_) => NextAction::FixConfiguration,
+            _ => NextAction::Report,
+        }
+    }
+
     /// The wire error, if this is one.
     pub fn wire(&self) -> Option<&cognito_wire::Error> {
         match self {

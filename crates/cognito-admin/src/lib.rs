@@ -10,7 +10,6 @@ mod groups;
 pub mod paginate;
 mod pools;
 pub mod signer;
-mod signin;
 mod users;
 
 #[cfg(feature = "aws-profile")]
@@ -25,11 +24,10 @@ pub use filter::Filter;
 pub use groups::GroupSpec;
 pub use paginate::ItemStream;
 pub use signer::{SigV4Signer, SigV4SignerBuilder, SignError};
-pub use signin::{AdminSignInOutcome, PendingSignIn};
 pub use users::{NewUser, UserQuery};
 
 /// Re-exported so callers can name credentials and providers without another dependency.
 pub use aws_credential_types::Credentials;
 pub use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
-/// Re-exported from `cognito-auth` for admin sign-in.
-pub use cognito_auth::{Answer, Flow, Question, SignInConfig, SignedIn};
+/// Re-exported from `cognito-auth` for admin sign-in ([`AdminClient::auth`]).
+pub use cognito_auth::{Answer, Flow, Question, SignInConfig, SignInOutcome};

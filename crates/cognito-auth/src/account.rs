@@ -1,9 +1,10 @@
 //! The user's own operations: sign-up, passwords, profile, MFA settings, devices, sign-out.
 //! Each takes an access token or only the client id, never AWS credentials.
 
-use crate::{CognitoAuth, Error};
+use crate::{CognitoAuth, Error, Session};
 use cognito_wire::*;
 use cognito_wire::{AttributeType, SensitiveString, op};
+use srp_core::Password;
 use std::collections::BTreeMap;
 
 fn attributes(map: &BTreeMap<String, String>) -> Vec<AttributeType> {
@@ -144,158 +145,149 @@ impl CognitoAuth {
         self.wire().call::<op::ConfirmForgotPassword>(&req).await?;
         Ok(())
     }
+}
 
+/// The user's own operations, each sent with a valid access token of the session (refreshed
+/// first when it is about to expire).
+impl Session {
     /// `ChangePassword`.
     pub async fn change_password(
         &self,
-        access_token: &SensitiveString,
-        previous: &str,
-        proposed: &str,
+        previous: impl Into<Password>,
+        proposed: impl Into<Password>,
     ) -> Result<(), Error> {
-        let mut req = ChangePasswordRequest::new(access_token.clone(), proposed);
-        req.previous_password = Some(previous.into());
-        self.wire().call::<op::ChangePassword>(&req).await?;
+        let (previous, proposed) = (previous.into(), proposed.into());
+        let mut req = ChangePasswordRequest::new(self.access_token().await?, proposed.expose());
+        req.previous_password = Some(previous.expose().into());
+        self.auth().wire().call::<op::ChangePassword>(&req).await?;
         Ok(())
     }
 
-    /// `GetUser`.
-    pub async fn get_user(&self, access_token: &SensitiveString) -> Result<GetUserResponse, Error> {
+    /// `GetUser`: the user's name, attributes and MFA settings.
+    pub async fn get_user(&self) -> Result<GetUserResponse, Error> {
+        let req = GetUserRequest::new(self.access_token().await?);
+        Ok(self.auth().wire().call::<op::GetUser>(&req).await?)
+    }
+
+    /// `UpdateUserAttributes` (a changed email or phone number gets a verification code).
+    pub async fn update_user_attributes(
+        &self,
+        attrs: &BTreeMap<String, String>,
+    ) -> Result<UpdateUserAttributesResponse, Error> {
+        let req = UpdateUserAttributesRequest::new(self.access_token().await?, attributes(attrs));
         Ok(self
+            .auth()
             .wire()
-            .call::<op::GetUser>(&GetUserRequest::new(access_token.clone()))
+            .call::<op::UpdateUserAttributes>(&req)
             .await?)
     }
 
-    /// `UpdateUserAttributes`.
-    pub async fn update_user_attributes(
-        &self,
-        access_token: &SensitiveString,
-        attrs: &BTreeMap<String, String>,
-    ) -> Result<UpdateUserAttributesResponse, Error> {
-        let req = UpdateUserAttributesRequest::new(access_token.clone(), attributes(attrs));
-        Ok(self.wire().call::<op::UpdateUserAttributes>(&req).await?)
-    }
-
     /// `DeleteUserAttributes`.
-    pub async fn delete_user_attributes(
-        &self,
-        access_token: &SensitiveString,
-        names: &[&str],
-    ) -> Result<(), Error> {
+    pub async fn delete_user_attributes(&self, names: &[&str]) -> Result<(), Error> {
         let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
-        self.wire()
-            .call::<op::DeleteUserAttributes>(&DeleteUserAttributesRequest::new(
-                access_token.clone(),
-                names,
-            ))
+        let req = DeleteUserAttributesRequest::new(self.access_token().await?, names);
+        self.auth()
+            .wire()
+            .call::<op::DeleteUserAttributes>(&req)
             .await?;
         Ok(())
     }
 
-    /// `GetUserAttributeVerificationCode`.
+    /// `GetUserAttributeVerificationCode`: sends a code to verify `email` or `phone_number`.
     pub async fn get_user_attribute_verification_code(
         &self,
-        access_token: &SensitiveString,
         attribute: &str,
     ) -> Result<GetUserAttributeVerificationCodeResponse, Error> {
-        let req = GetUserAttributeVerificationCodeRequest::new(access_token.clone(), attribute);
+        let req =
+            GetUserAttributeVerificationCodeRequest::new(self.access_token().await?, attribute);
         Ok(self
+            .auth()
             .wire()
             .call::<op::GetUserAttributeVerificationCode>(&req)
             .await?)
     }
 
-    /// `VerifyUserAttribute`.
-    pub async fn verify_user_attribute(
-        &self,
-        access_token: &SensitiveString,
-        attribute: &str,
-        code: &str,
-    ) -> Result<(), Error> {
-        let req = VerifyUserAttributeRequest::new(access_token.clone(), attribute, code);
-        self.wire().call::<op::VerifyUserAttribute>(&req).await?;
-        Ok(())
-    }
-
-    /// `DeleteUser`.
-    pub async fn delete_user(&self, access_token: &SensitiveString) -> Result<(), Error> {
-        self.wire()
-            .call::<op::DeleteUser>(&DeleteUserRequest::new(access_token.clone()))
+    /// `VerifyUserAttribute` with the code that was sent.
+    pub async fn verify_user_attribute(&self, attribute: &str, code: &str) -> Result<(), Error> {
+        let req = VerifyUserAttributeRequest::new(self.access_token().await?, attribute, code);
+        self.auth()
+            .wire()
+            .call::<op::VerifyUserAttribute>(&req)
             .await?;
         Ok(())
     }
 
-    /// `GlobalSignOut`: invalidates every refresh token of the user.
-    pub async fn global_sign_out(&self, access_token: &SensitiveString) -> Result<(), Error> {
-        self.wire()
-            .call::<op::GlobalSignOut>(&GlobalSignOutRequest::new(access_token.clone()))
+    /// `DeleteUser`: deletes the user; the session is forgotten in the store.
+    pub async fn delete_user(&self) -> Result<(), Error> {
+        let req = DeleteUserRequest::new(self.access_token().await?);
+        self.auth().wire().call::<op::DeleteUser>(&req).await?;
+        if let Some(store) = &self.auth().inner.session_store {
+            store.clear()?;
+        }
+        Ok(())
+    }
+
+    /// `AssociateSoftwareToken`: the TOTP secret to add to an authenticator app (confirm it with
+    /// [`verify_software_token`](Self::verify_software_token)).
+    pub async fn associate_software_token(&self) -> Result<SensitiveString, Error> {
+        let mut req = AssociateSoftwareTokenRequest::default();
+        req.access_token = Some(self.access_token().await?);
+        let resp = self
+            .auth()
+            .wire()
+            .call::<op::AssociateSoftwareToken>(&req)
             .await?;
-        Ok(())
-    }
-
-    /// `RevokeToken`: revokes a refresh token and the tokens issued from it.
-    pub async fn revoke_token(&self, refresh_token: &SensitiveString) -> Result<(), Error> {
-        let mut req = RevokeTokenRequest::new(self.client_id(), refresh_token.clone());
-        req.client_secret = self.inner.client_secret.clone();
-        self.wire().call::<op::RevokeToken>(&req).await?;
-        Ok(())
-    }
-
-    /// `AssociateSoftwareToken` for a signed-in user: the TOTP secret to add to an app.
-    pub async fn associate_software_token(
-        &self,
-        access_token: &SensitiveString,
-    ) -> Result<SensitiveString, Error> {
-        let req = AssociateSoftwareTokenRequest {
-            access_token: Some(access_token.clone()),
-            ..Default::default()
-        };
-        let resp = self.wire().call::<op::AssociateSoftwareToken>(&req).await?;
         resp.secret_code
             .ok_or(Error::Auth(crate::AuthError::MissingToken("SecretCode")))
     }
 
-    /// `VerifySoftwareToken` for a signed-in user.
+    /// `VerifySoftwareToken`: the first code of the new authenticator entry. A wrong code is
+    /// an error with [`NextAction::FixInput`](crate::NextAction::FixInput): ask again, the secret
+    /// stays the same.
     pub async fn verify_software_token(
         &self,
-        access_token: &SensitiveString,
-        code: &str,
+        code: &SensitiveString,
         friendly_name: Option<&str>,
-    ) -> Result<bool, Error> {
-        let mut req = VerifySoftwareTokenRequest::new(code);
-        req.access_token = Some(access_token.clone());
+    ) -> Result<(), Error> {
+        let mut req = VerifySoftwareTokenRequest::new(code.clone());
+        req.access_token = Some(self.access_token().await?);
         req.friendly_device_name = friendly_name.map(str::to_owned);
-        let resp = self.wire().call::<op::VerifySoftwareToken>(&req).await?;
-        Ok(resp.status == Some(VerifySoftwareTokenResponseType::Success))
+        let resp = self
+            .auth()
+            .wire()
+            .call::<op::VerifySoftwareToken>(&req)
+            .await?;
+        if resp.status == Some(VerifySoftwareTokenResponseType::Success) {
+            Ok(())
+        } else {
+            Err(Error::Auth(crate::AuthError::SoftwareTokenNotVerified))
+        }
     }
 
     /// `SetUserMFAPreference` (SMS, TOTP, email).
-    pub async fn set_mfa_preference(
-        &self,
-        access_token: &SensitiveString,
-        pref: MfaPreference,
-    ) -> Result<(), Error> {
-        let mut req = SetUserMFAPreferenceRequest::new(access_token.clone());
+    pub async fn set_mfa_preference(&self, pref: MfaPreference) -> Result<(), Error> {
+        let mut req = SetUserMFAPreferenceRequest::new(self.access_token().await?);
         (
             req.sms_mfa_settings,
             req.software_token_mfa_settings,
             req.email_mfa_settings,
         ) = pref.settings();
-        self.wire().call::<op::SetUserMFAPreference>(&req).await?;
+        self.auth()
+            .wire()
+            .call::<op::SetUserMFAPreference>(&req)
+            .await?;
         Ok(())
     }
 
     /// `ListDevices`, every page.
-    pub async fn list_devices(
-        &self,
-        access_token: &SensitiveString,
-    ) -> Result<Vec<DeviceType>, Error> {
+    pub async fn list_devices(&self) -> Result<Vec<DeviceType>, Error> {
+        let access_token = self.access_token().await?;
         let mut out = Vec::new();
         let mut token = None;
         loop {
             let mut req = ListDevicesRequest::new(access_token.clone());
             req.pagination_token = token;
-            let resp = self.wire().call::<op::ListDevices>(&req).await?;
+            let resp = self.auth().wire().call::<op::ListDevices>(&req).await?;
             out.extend(resp.devices.unwrap_or_default());
             match resp.pagination_token {
                 Some(t) if !t.is_empty() => token = Some(t),
@@ -305,37 +297,78 @@ impl CognitoAuth {
     }
 
     /// `GetDevice`.
-    pub async fn get_device(
-        &self,
-        access_token: &SensitiveString,
-        device_key: &str,
-    ) -> Result<DeviceType, Error> {
+    pub async fn get_device(&self, device_key: &str) -> Result<DeviceType, Error> {
         let mut req = GetDeviceRequest::new(device_key);
-        req.access_token = Some(access_token.clone());
-        Ok(self.wire().call::<op::GetDevice>(&req).await?.device)
+        req.access_token = Some(self.access_token().await?);
+        Ok(self.auth().wire().call::<op::GetDevice>(&req).await?.device)
     }
 
-    /// `ForgetDevice`; also drops it from the device store when it is the stored one.
-    pub async fn forget_device(
+    /// `ForgetDevice`; also drops it from the device store, and from this session, when it is
+    /// this user's device there.
+    pub async fn forget_device(&self, device_key: &str) -> Result<(), Error> {
+        let mut req = ForgetDeviceRequest::new(device_key);
+        req.access_token = Some(self.access_token().await?);
+        self.auth().wire().call::<op::ForgetDevice>(&req).await?;
+        let auth = self.auth();
+        let key = auth.device_ref(&self.sign_in_name());
+        if auth
+            .inner
+            .devices
+            .get(&key)?
+            .is_some_and(|d| d.device_key == device_key)
+        {
+            auth.inner.devices.remove(&key)?;
+        }
+        self.update(|state| {
+            if state.device_key() == Some(device_key) {
+                state.device = None;
+                state.new_device = None;
+            }
+        });
+        Ok(())
+    }
+
+    /// Marks this session's device remembered or not (`UpdateDeviceStatus`). With
+    /// [`DevicePolicy::Ask`](crate::DevicePolicy::Ask) the device was confirmed and stored at
+    /// sign-in and waits for this answer.
+    pub async fn set_device_remembered(&self, remembered: bool) -> Result<(), Error> {
+        let key = self
+            .state()
+            .device_key()
+            .map(str::to_owned)
+            .ok_or_else(|| Error::Config("this session has no device".to_owned()))?;
+        let token = self.access_token().await?;
+        self.auth()
+            .set_device_remembered(&token, &key, remembered)
+            .await?;
+        if remembered {
+            self.update(|state| {
+                if state.device.is_some() {
+                    state.new_device = None;
+                }
+            });
+        }
+        Ok(())
+    }
+}
+
+impl CognitoAuth {
+    /// `GlobalSignOut`: invalidates every refresh token of the user.
+    pub(crate) async fn global_sign_out(
         &self,
         access_token: &SensitiveString,
-        device_key: &str,
-        sign_in_name: Option<&str>,
     ) -> Result<(), Error> {
-        let mut req = ForgetDeviceRequest::new(device_key);
-        req.access_token = Some(access_token.clone());
-        self.wire().call::<op::ForgetDevice>(&req).await?;
-        if let Some(name) = sign_in_name {
-            let key = self.device_ref(name);
-            if self
-                .inner
-                .devices
-                .get(&key)?
-                .is_some_and(|d| d.device_key == device_key)
-            {
-                self.inner.devices.remove(&key)?;
-            }
-        }
+        self.wire()
+            .call::<op::GlobalSignOut>(&GlobalSignOutRequest::new(access_token.clone()))
+            .await?;
+        Ok(())
+    }
+
+    /// `RevokeToken`: revokes a refresh token and the tokens issued from it.
+    pub(crate) async fn revoke_token(&self, refresh_token: &SensitiveString) -> Result<(), Error> {
+        let mut req = RevokeTokenRequest::new(self.client_id(), refresh_token.clone());
+        req.client_secret = self.inner.client_secret.clone();
+        self.wire().call::<op::RevokeToken>(&req).await?;
         Ok(())
     }
 }

@@ -4,8 +4,10 @@
 
 use crate::clock::{Clock, SystemClock};
 use crate::device_store::{DeviceKeyRef, DeviceStore, DeviceStoreError, MemoryDeviceStore};
-use crate::{Answer, AuthError, DeviceCredentials, NewDevice, Question, Request, Response, SignIn};
-use crate::{SignInConfig, Step, TokenSet};
+use crate::session_store::{SessionStore, SessionStoreError};
+use crate::{Answer, AuthError, DeviceCredentials, NewDevice, NextAction, Question, Rejection};
+use crate::{Request, Response, Session, SessionState, SignIn, SignInConfig, Step, TokenSet};
+use cognito_wire::vocab::{Key, Params};
 use cognito_wire::{Client as WireClient, SensitiveString, ServiceErrorKind, op};
 use srp_core::{Password, RandomSource};
 use std::sync::Arc;
@@ -23,6 +25,9 @@ pub enum Error {
     /// The device store failed.
     #[error(transparent)]
     DeviceStore(#[from] DeviceStoreError),
+    /// The session store failed.
+    #[error(transparent)]
+    SessionStore(#[from] SessionStoreError),
     /// The configuration cannot work.
     #[error("configuration: {0}")]
     Config(String),
@@ -49,6 +54,19 @@ impl Error {
     /// The Cognito exception's code (`"NotAuthorizedException"`, ...), when the failure is one.
     pub fn service_code(&self) -> Option<&str> {
         self.service_error().map(ServiceErrorKind::code)
+    }
+
+    /// What to do about it, classified from the error code (never the message).
+    pub fn next_action(&self) -> NextAction {
+        match self {
+            Error::Wire(e) => NextAction::for_wire_error(e),
+            Error::Auth(AuthError::PasswordRequired) => NextAction::FixInput,
+            Error::Auth(AuthError::Config(_)) | Error::Config(_) => NextAction::FixConfiguration,
+            Error::Auth(_) | Error::Srp(_) => NextAction::Report,
+            Error::DeviceStore(_) | Error::SessionStore(_) => NextAction::FixConfiguration,
+            Error::NoRefreshToken => NextAction::SignInAgain,
+            Error::WebAuthn(_) => NextAction::FixInput,
+        }
     }
 }
 
@@ -86,29 +104,12 @@ pub enum RefreshMode {
     Rotation,
 }
 
-/// A signed-in user: tokens, the name Cognito knows them by, and their device.
-#[derive(Debug, Clone)]
-pub struct Session {
-    /// The tokens.
-    pub tokens: TokenSet,
-    /// The user's name as Cognito knows it (for `SECRET_HASH` on refresh).
-    pub username: String,
-    /// The name the user signed in with (key of the device store).
-    pub sign_in_name: String,
-    /// The remembered device in use (used to sign in, or confirmed just now).
-    pub device: Option<DeviceCredentials>,
-    /// The device Cognito assigned at this sign-in when it is not (yet) remembered: confirmed but
-    /// not marked remembered ([`DevicePolicy::Ask`], or a failed `UpdateDeviceStatus`), or not
-    /// confirmed ([`DevicePolicy::Never`], or a failed `ConfirmDevice`: then `device` is `None`).
-    /// With device tracking on, refresh tokens are bound to it, so refreshes send its key.
-    pub new_device: Option<NewDevice>,
-}
-
 /// Where a sign-in stands.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum SignInOutcome {
-    /// Signed in.
-    SignedIn(Box<Session>),
+    /// Signed in: the session handle.
+    SignedIn(Session),
     /// The server asks a question; answer with [`PendingSignIn::answer`].
     NeedsInput(Box<PendingSignIn>),
 }
@@ -117,7 +118,7 @@ impl SignInOutcome {
     /// The session, if signed in.
     pub fn session(self) -> Option<Session> {
         match self {
-            SignInOutcome::SignedIn(s) => Some(*s),
+            SignInOutcome::SignedIn(s) => Some(s),
             SignInOutcome::NeedsInput(_) => None,
         }
     }
@@ -129,7 +130,6 @@ pub struct PendingSignIn {
     auth: CognitoAuth,
     machine: SignIn,
     question: Question,
-    retried_without_device: bool,
     rejected: Option<Error>,
 }
 
@@ -139,26 +139,22 @@ impl PendingSignIn {
         &self.question
     }
 
-    /// Why Cognito refused the previous answer to this same question, when it is asked again:
-    /// a wrong one-time code (`CodeMismatchException`) does not end the sign-in, Cognito keeps
-    /// the challenge open for a few more tries (then the session expires and answering fails
-    /// with `NotAuthorizedException`). `None` for a question asked for the first time.
-    pub fn rejected(&self) -> Option<&Error> {
-        self.rejected.as_ref()
+    /// Why this question is asked again, when Cognito refused the previous answer but lets the
+    /// user retry (a wrong or already used code, a new password the policy refuses, a wrong
+    /// TOTP set-up code). `None` for a question asked for the first time.
+    pub fn rejection(&self) -> Option<&Rejection> {
+        self.machine.rejection()
     }
 
-    /// Takes the rejection out (see [`rejected`](Self::rejected)), e.g. to report it while
-    /// keeping the pending sign-in for the next try.
-    pub fn take_rejected(&mut self) -> Option<Error> {
-        self.rejected.take()
+    /// Cognito's error behind [`rejection`](Self::rejection), for logs and messages.
+    pub fn rejected(&self) -> Option<&Error> {
+        self.rejected.as_ref()
     }
 
     /// Answers it and goes on.
     pub async fn answer(mut self: Box<Self>, answer: Answer) -> Result<SignInOutcome, Error> {
         let step = self.machine.answer(answer, self.auth.inner.rng.as_ref())?;
-        self.auth
-            .drive(self.machine, step, self.retried_without_device)
-            .await
+        self.auth.drive(self.machine, step).await
     }
 }
 
@@ -170,7 +166,9 @@ impl PendingSignIn {
 /// use cognito_auth::{CognitoAuth, SignInOutcome};
 /// let auth = CognitoAuth::builder("us-east-1_AbC", "client-id").build()?;
 /// match auth.sign_in("alice", "Passw0rd!").await? {
-///     SignInOutcome::SignedIn(session) => println!("expires at {}", session.tokens.expires_at),
+///     SignInOutcome::SignedIn(session) => println!("expires at {}", session.expires_at()),
+///     SignInOutcome::NeedsInput(pending) => println!("Cognito asks: {:?}", pending.question()),
+///     _ => {}
 ///     SignInOutcome::NeedsInput(pending) => println!("Cognito asks: {:?}", pending.question()),
 /// }
 /// # Ok(()) }
@@ -191,6 +189,8 @@ pub(crate) struct Inner {
     pub(crate) device_policy: DevicePolicy,
     pub(crate) device_name: Option<String>,
     pub(crate) refresh_mode: RefreshMode,
+    pub(crate) refresh_margin: time::Duration,
+    pub(crate) session_store: Option<Arc<dyn SessionStore>>,
     pub(crate) authenticator: Option<Arc<dyn WebAuthnAuthenticator>>,
 }
 
@@ -223,6 +223,8 @@ pub struct CognitoAuthBuilder {
     device_policy: DevicePolicy,
     device_name: Option<String>,
     refresh_mode: RefreshMode,
+    refresh_margin: time::Duration,
+    session_store: Option<Arc<dyn SessionStore>>,
     authenticator: Option<Arc<dyn WebAuthnAuthenticator>>,
     rng: InjectedRng,
 }
@@ -324,6 +326,20 @@ impl CognitoAuthBuilder {
         self
     }
 
+    /// How long before expiry a [`Session`] refreshes its tokens (default: 5 minutes).
+    pub fn refresh_margin(mut self, margin: time::Duration) -> Self {
+        self.refresh_margin = margin;
+        self
+    }
+
+    /// Where sessions are kept between runs (default: nowhere). Every sign-in and refresh
+    /// saves the session there; sign-out and revocation clear it; [`CognitoAuth::restore`]
+    /// reads it back.
+    pub fn session_store(mut self, store: Arc<dyn SessionStore>) -> Self {
+        self.session_store = Some(store);
+        self
+    }
+
     /// A passkey authenticator that answers `WEB_AUTHN` challenges without returning them to the
     /// caller.
     pub fn webauthn_authenticator(mut self, authenticator: Arc<dyn WebAuthnAuthenticator>) -> Self {
@@ -358,6 +374,8 @@ impl CognitoAuthBuilder {
                 device_policy: self.device_policy,
                 device_name: self.device_name,
                 refresh_mode: self.refresh_mode,
+                refresh_margin: self.refresh_margin,
+                session_store: self.session_store,
                 authenticator: self.authenticator,
             }),
         })
@@ -379,6 +397,8 @@ impl CognitoAuth {
             device_policy: DevicePolicy::Never,
             device_name: None,
             refresh_mode: RefreshMode::RefreshTokenAuth,
+            refresh_margin: time::Duration::minutes(5),
+            session_store: None,
             authenticator: None,
             rng: InjectedRng(Box::new(ring::rand::SystemRandom::new())),
         }
@@ -434,61 +454,86 @@ impl CognitoAuth {
             .await
     }
 
-    /// Signs in with any configuration (flow, device). When the configuration names no device,
-    /// the device store's is used.
+    /// Signs in with any configuration (flow, device, client metadata). When the configuration
+    /// names no device, the device store's is used.
+    ///
+    /// Admin flows ([`Flow::AdminUserPassword`](crate::Flow::AdminUserPassword),
+    /// [`Flow::AdminUserSrp`](crate::Flow::AdminUserSrp)) go through this same driver; their
+    /// requests must be SigV4-signed, so the client must be built on a signing wire client
+    /// (`cognito_admin::AdminClient::auth`).
     pub async fn sign_in_with(&self, mut config: SignInConfig) -> Result<SignInOutcome, Error> {
-        if config.device.is_none() && !config.flow.is_admin() {
+        if config.device.is_none() {
             config.device = self.inner.devices.get(&self.device_ref(&config.username))?;
         }
         let mut machine = SignIn::new(config);
         let step = machine.start(self.inner.rng.as_ref())?;
-        self.drive(machine, step, false).await
+        self.drive(machine, step).await
     }
 
-    /// Runs the machine until it needs the caller or finishes. When Cognito says the remembered
-    /// device no longer exists, the device is purged and the sign-in restarted once without it.
-    async fn drive(
-        &self,
-        mut machine: SignIn,
-        mut step: Step,
-        retried: bool,
-    ) -> Result<SignInOutcome, Error> {
+    /// The session kept in the session store, if any, as a live handle (its tokens are
+    /// refreshed on first use when they expired meanwhile). A session of another pool or app
+    /// client is refused.
+    pub async fn restore(&self) -> Result<Option<Session>, Error> {
+        let Some(store) = &self.inner.session_store else {
+            return Ok(None);
+        };
+        let Some(state) = store.load()? else {
+            return Ok(None);
+        };
+        if state.pool_id != self.inner.pool_id || state.client_id != self.inner.client_id {
+            return Err(Error::Config(format!(
+                "the kept session is for pool {} and app client {}, not {} and {}: sign in again",
+                state.pool_id, state.client_id, self.inner.pool_id, self.inner.client_id
+            )));
+        }
+        Ok(Some(Session::new(self.clone(), state)))
+    }
+
+    /// A session handle for a state obtained elsewhere (tokens from another program, or a
+    /// state read by the caller). It is saved to the session store.
+    pub fn session(&self, state: SessionState) -> Session {
+        let session = Session::new(self.clone(), state);
+        session.save();
+        session
+    }
+
+    /// Runs the machine until it needs the caller or finishes. Cognito's errors go to the state
+    /// machine first: the ones that let the user retry come back as the same question, a
+    /// vanished remembered device is purged from the store and the sign-in restarted without it.
+    async fn drive(&self, mut machine: SignIn, mut step: Step) -> Result<SignInOutcome, Error> {
+        let mut rejected = None;
         loop {
             step = match step {
                 Step::Send(request) => match self.send(request).await {
-                    Ok(response) => machine.handle_response(
-                        response,
-                        self.inner.clock.now(),
-                        self.inner.rng.as_ref(),
-                    )?,
-                    Err(e)
-                        if !retried && machine.config().device.is_some() && device_is_gone(&e) =>
-                    {
-                        tracing::info!(
-                            "the remembered device no longer exists; purging it and signing in again"
-                        );
-                        let mut config = machine.config().clone();
-                        self.inner
-                            .devices
-                            .remove(&self.device_ref(&config.username))?;
-                        config.device = None;
-                        machine = SignIn::new(config);
-                        let first = machine.start(self.inner.rng.as_ref())?;
-                        return Box::pin(self.drive(machine, first, true)).await;
+                    Ok(response) => {
+                        rejected = None;
+                        machine.handle_response(
+                            response,
+                            self.inner.clock.now(),
+                            self.inner.rng.as_ref(),
+                        )?
                     }
-                    Err(e) if is_code_mismatch(&e) => match machine.reask() {
-                        Some(question) => {
-                            return Ok(SignInOutcome::NeedsInput(Box::new(PendingSignIn {
-                                auth: self.clone(),
-                                machine,
-                                question,
-                                retried_without_device: retried,
-                                rejected: Some(e),
-                            })));
+                    Err(e) => {
+                        let next = match e.service_error() {
+                            Some(kind) => machine.handle_error(kind, self.inner.rng.as_ref()),
+                            None => None,
+                        };
+                        let Some(next) = next else {
+                            return Err(e);
+                        };
+                        if let Some(gone) = machine.take_forgotten_device() {
+                            tracing::info!(
+                                device_key = %gone.device_key,
+                                "the remembered device no longer exists; purged, signing in without it"
+                            );
+                            self.inner
+                                .devices
+                                .remove(&self.device_ref(&machine.config().username))?;
+                        } else {
+                            rejected = Some(e);
                         }
-                        None => return Err(e),
-                    },
-                    Err(e) => return Err(e),
+                        next
+                    }
                 },
                 Step::NeedsInput(Question::WebAuthn {
                     credential_request_options,
@@ -512,14 +557,13 @@ impl CognitoAuth {
                         auth: self.clone(),
                         machine,
                         question,
-                        retried_without_device: retried,
-                        rejected: None,
+                        rejected,
                     })));
                 }
                 Step::Done(done) => {
                     let sign_in_name = machine.config().username.clone();
                     let session = self.finish(*done, sign_in_name).await?;
-                    return Ok(SignInOutcome::SignedIn(Box::new(session)));
+                    return Ok(SignInOutcome::SignedIn(session));
                 }
             };
         }
@@ -561,63 +605,66 @@ impl CognitoAuth {
     /// keep a confirmed device, it is in `device` (for the caller to keep) and `new_device`, not
     /// marked remembered.
     async fn finish(&self, done: crate::SignedIn, sign_in_name: String) -> Result<Session, Error> {
-        let mut session = Session {
-            tokens: done.tokens,
-            username: done.username,
+        let mut state = SessionState::new(
+            self.inner.pool_id.clone(),
+            self.inner.client_id.clone(),
             sign_in_name,
-            device: done.device_used,
-            new_device: None,
-        };
+            done.tokens,
+        );
+        state.username = done.username;
+        state.device = done.device_used;
         if self.inner.device_policy == DevicePolicy::Never {
-            session.new_device = done.new_device;
+            state.new_device = done.new_device;
         } else if let Some(new) = done.new_device {
-            let device = match self
-                .confirm_device(&session.tokens.access_token, &new)
-                .await
-            {
-                Ok(device) => device,
-                Err(e) => {
-                    tracing::warn!(
-                        error = %e,
-                        "signed in, but the new device could not be confirmed; it is not remembered"
-                    );
-                    session.new_device = Some(new);
-                    return Ok(session);
-                }
-            };
-            let stored = self
-                .inner
-                .devices
-                .put(&self.device_ref(&session.sign_in_name), &device);
-            session.device = Some(device);
-            if let Err(e) = stored {
-                // Confirmed, but the store cannot keep it: hand it to the caller (to keep
-                // elsewhere) instead of failing the sign-in, and do not mark it remembered.
+            self.adopt_device(&mut state, new).await;
+        }
+        Ok(self.session(state))
+    }
+
+    /// Confirms a device Cognito offered and keeps it per the policy (see [`finish`]).
+    async fn adopt_device(&self, state: &mut SessionState, new: NewDevice) {
+        let device = match self.confirm_device(&state.tokens.access_token, &new).await {
+            Ok(device) => device,
+            Err(e) => {
                 tracing::warn!(
                     error = %e,
-                    "the device is confirmed, but the device store could not keep it"
+                    "signed in, but the new device could not be confirmed; it is not remembered"
                 );
-                session.new_device = Some(new);
-            } else if self.inner.device_policy == DevicePolicy::Remember {
-                if let Err(e) = self
-                    .set_device_remembered(&session.tokens.access_token, &new.device_key, true)
-                    .await
-                {
-                    tracing::warn!(
-                        error = %e,
-                        "the device is confirmed and stored, but marking it remembered failed"
-                    );
-                    session.new_device = Some(new);
-                }
-            } else {
-                session.new_device = Some(new);
+                state.new_device = Some(new);
+                return;
             }
+        };
+        let stored = self
+            .inner
+            .devices
+            .put(&self.device_ref(&state.sign_in_name), &device);
+        state.device = Some(device);
+        if let Err(e) = stored {
+            // Confirmed, but the store cannot keep it: hand it to the caller (to keep
+            // elsewhere) instead of failing the sign-in, and do not mark it remembered.
+            tracing::warn!(
+                error = %e,
+                "the device is confirmed, but the device store could not keep it"
+            );
+            state.new_device = Some(new);
+        } else if self.inner.device_policy == DevicePolicy::Remember {
+            if let Err(e) = self
+                .set_device_remembered(&state.tokens.access_token, &new.device_key, true)
+                .await
+            {
+                tracing::warn!(
+                    error = %e,
+                    "the device is confirmed and stored, but marking it remembered failed"
+                );
+                state.new_device = Some(new);
+            }
+        } else {
+            state.new_device = Some(new);
         }
-        Ok(session)
     }
 
     /// `ConfirmDevice` with a fresh device secret; returns the credentials to keep.
-    pub async fn confirm_device(
+    pub(crate) async fn confirm_device(
         &self,
         access_token: &SensitiveString,
         device: &NewDevice,
@@ -645,7 +692,7 @@ impl CognitoAuth {
     }
 
     /// `UpdateDeviceStatus`: remembered or not.
-    pub async fn set_device_remembered(
+    pub(crate) async fn set_device_remembered(
         &self,
         access_token: &SensitiveString,
         device_key: &str,
@@ -664,36 +711,32 @@ impl CognitoAuth {
         Ok(())
     }
 
-    /// Refreshes a session's tokens (`REFRESH_TOKEN_AUTH` with `DEVICE_KEY`, or
+    /// Refreshes a session state's tokens (`REFRESH_TOKEN_AUTH` with `DEVICE_KEY`, or
     /// `GetTokensFromRefreshToken` in [`RefreshMode::Rotation`]). `SECRET_HASH` uses the
-    /// session's `username` (the token's), as Cognito requires.
-    pub async fn refresh(&self, session: &Session) -> Result<TokenSet, Error> {
-        let refresh_token = session
+    /// state's `username` (the token's), as Cognito requires. Only [`Session`] calls it.
+    pub(crate) async fn refresh_tokens(&self, state: &SessionState) -> Result<TokenSet, Error> {
+        let refresh_token = state
             .tokens
             .refresh_token
             .clone()
             .ok_or(Error::NoRefreshToken)?;
-        let device_key = session
-            .device
-            .as_ref()
-            .map(|d| d.device_key.clone())
-            .or_else(|| session.new_device.as_ref().map(|d| d.device_key.clone()));
+        let device_key = state.device_key().map(str::to_owned);
         let now;
         let result = match self.inner.refresh_mode {
             RefreshMode::RefreshTokenAuth => {
-                let mut params = std::collections::BTreeMap::new();
-                params.insert("REFRESH_TOKEN".to_owned(), refresh_token);
-                if let Some(hash) = self.secret_hash(&session.username) {
-                    params.insert("SECRET_HASH".to_owned(), hash);
+                let mut params = Params::new();
+                params.put_secret(Key::RefreshToken, refresh_token);
+                if let Some(hash) = self.secret_hash(&state.username) {
+                    params.put_secret(Key::SecretHash, hash);
                 }
                 if let Some(key) = &device_key {
-                    params.insert("DEVICE_KEY".to_owned(), SensitiveString::from(key.as_str()));
+                    params.put(Key::DeviceKey, key);
                 }
                 let mut req = cognito_wire::InitiateAuthRequest::new(
                     cognito_wire::AuthFlowType::RefreshTokenAuth,
                     self.inner.client_id.as_str(),
                 );
-                req.auth_parameters = Some(params);
+                req.auth_parameters = Some(params.into_map());
                 let resp = self.inner.wire.call::<op::InitiateAuth>(&req).await?;
                 now = self.inner.clock.now();
                 resp.authentication_result
@@ -717,27 +760,6 @@ impl CognitoAuth {
         let result = result.ok_or(AuthError::EmptyResponse {
             operation: "refresh",
         })?;
-        let mut tokens = session.tokens.clone();
-        tokens.merge_refresh(TokenSet::from_result(&result, now)?);
-        Ok(tokens)
+        Ok(TokenSet::from_result(&result, now)?)
     }
-}
-
-/// Cognito's answer to a wrong one-time code.
-fn is_code_mismatch(e: &Error) -> bool {
-    matches!(
-        e.service_error(),
-        Some(ServiceErrorKind::CodeMismatchException(_))
-    )
-}
-
-/// Cognito's answer for a remembered device it no longer knows: `ResourceNotFoundException`
-/// "Device does not exist." (other resources, such as an unknown app client, must not purge a
-/// good device).
-fn device_is_gone(e: &Error) -> bool {
-    matches!(
-        e.service_error(),
-        Some(kind @ ServiceErrorKind::ResourceNotFoundException(_))
-            if kind.message().is_some_and(|m| m.to_ascii_lowercase().contains("device"))
-    )
 }

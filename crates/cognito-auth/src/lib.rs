@@ -7,14 +7,16 @@ mod clock;
 mod device_store;
 mod error;
 pub mod jwt;
+mod next_action;
 mod private_file;
-mod provider;
+mod session;
+mod session_store;
 mod signin;
 mod tokens;
 
 pub use account::{MfaPreference, MfaSetting};
 pub use client::{
-    CognitoAuth, CognitoAuthBuilder, DevicePolicy, Error, PendingSignIn, RefreshMode, Session,
+    CognitoAuth, CognitoAuthBuilder, DevicePolicy, Error, PendingSignIn, RefreshMode,
     SignInOutcome, WebAuthnAuthenticator,
 };
 pub use clock::{Clock, SystemClock};
@@ -22,10 +24,12 @@ pub use device_store::{
     DeviceKeyRef, DeviceStore, DeviceStoreError, FileDeviceStore, MemoryDeviceStore,
 };
 pub use error::AuthError;
+pub use next_action::NextAction;
 pub use private_file::write_private_file;
-pub use provider::{PasswordSource, PersistHook, TokenProvider};
+pub use session::{PasswordSource, SESSION_STATE_VERSION, Session, SessionState};
+pub use session_store::{FileSessionStore, MemorySessionStore, SessionStore, SessionStoreError};
 pub use signin::{
-    Answer, CodeKind, DeviceCredentials, FirstFactor, Flow, NewDevice, Question, Request, Response,
-    SignIn, SignInConfig, SignedIn, Step,
+    Answer, CodeKind, DeviceCredentials, FirstFactor, Flow, NewDevice, Question, Rejection,
+    Request, Response, SignIn, SignInConfig, SignedIn, Step,
 };
 pub use tokens::{TokenSet, unverified_claims};

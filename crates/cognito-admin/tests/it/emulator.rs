@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, future};
 use cognito_admin::{
-    AdminClient, AdminSignInOutcome, Answer, Filter, Flow, GroupSpec, MfaPreference, MfaSetting,
-    NewUser, Question, UserQuery, attributes_to_map, map_to_attributes, static_credentials,
+    AdminClient, Answer, Filter, Flow, GroupSpec, MfaPreference, MfaSetting, NewUser, Question,
+    SignInOutcome, UserQuery, attributes_to_map, map_to_attributes, static_credentials,
 };
 use cognito_emulator::{ClientSpec, DeviceTracking, Emulator, EmulatorConfig, PoolSpec, UserSpec};
 use cognito_wire::{
@@ -281,7 +281,19 @@ async fn confirm_sign_up() {
     env.emu.shutdown().await;
 }
 
-// ---- admin sign-in through cognito-auth's state machine ----
+// ---- admin sign-in: cognito-auth's one driver on the admin's signing wire client ----
+
+async fn admin_sign_in(
+    env: &Env,
+    client_id: &str,
+    username: &str,
+    password: &str,
+    flow: Flow,
+) -> Result<SignInOutcome, cognito_auth::Error> {
+    let auth = env.admin.auth(client_id).build()?;
+    auth.sign_in_with(auth.config(username).password(password).flow(flow))
+        .await
+}
 
 #[tokio::test]
 async fn admin_sign_in_password_and_srp() {
@@ -294,35 +306,34 @@ async fn admin_sign_in_password_and_srp() {
         .create_user(&env.pool_id, UserSpec::new("carol", PASSWORD))
         .unwrap();
     for flow in [Flow::AdminUserPassword, Flow::AdminUserSrp] {
-        let out = env
-            .admin
-            .admin_sign_in(&client.client_id, "carol", PASSWORD, flow.clone())
+        let out = admin_sign_in(&env, &client.client_id, "carol", PASSWORD, flow.clone())
             .await
             .unwrap();
         let signed = out
-            .signed_in()
+            .session()
             .unwrap_or_else(|| panic!("{flow:?}: not signed in"));
-        assert_eq!(signed.username, "carol");
-        assert!(!signed.tokens.access_token.is_empty());
+        assert_eq!(signed.username(), "carol");
+        assert!(!signed.tokens().access_token.is_empty());
+        // The session refreshes like any other.
+        let refreshed = signed.refresh().await.unwrap();
+        assert!(!refreshed.access_token.is_empty());
     }
-    let err = env
-        .admin
-        .admin_sign_in(
-            &client.client_id,
-            "carol",
-            "wrong-Passw0rd!",
-            Flow::AdminUserSrp,
-        )
+    let err = admin_sign_in(
+        &env,
+        &client.client_id,
+        "carol",
+        "wrong-Passw0rd!",
+        Flow::AdminUserSrp,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.service_code(), Some("NotAuthorizedException"));
+    assert_eq!(err.next_action(), cognito_auth::NextAction::SignInAgain);
+    // The public flows run through the same driver and client (their operations go unsigned).
+    let out = admin_sign_in(&env, &client.client_id, "carol", PASSWORD, Flow::UserSrp)
         .await
-        .unwrap_err();
-    assert_eq!(code(&err), "NotAuthorizedException");
-    // Public flows are refused: admin sign-in only drives the admin flows.
-    let err = env
-        .admin
-        .admin_sign_in(&client.client_id, "carol", PASSWORD, Flow::UserSrp)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, cognito_admin::AdminError::Auth(_)), "{err:?}");
+        .unwrap();
+    assert!(out.session().is_some());
     env.emu.shutdown().await;
 }
 
@@ -341,12 +352,18 @@ async fn admin_sign_in_new_password_challenge() {
         )
         .await
         .unwrap();
-    let config = cognito_admin::SignInConfig::new(&env.pool_id, &client.client_id, "dave")
-        .password("Tmp-Passw0rd!")
+    let auth = env
+        .admin
+        .auth(&client.client_id)
         .client_secret(client.client_secret.clone().unwrap())
+        .build()
+        .unwrap();
+    let config = auth
+        .config("dave")
+        .password("Tmp-Passw0rd!")
         .flow(Flow::AdminUserPassword);
-    let out = env.admin.admin_sign_in_with(config).await.unwrap();
-    let AdminSignInOutcome::NeedsInput(pending) = out else {
+    let out = auth.sign_in_with(config).await.unwrap();
+    let SignInOutcome::NeedsInput(pending) = out else {
         panic!("expected NEW_PASSWORD_REQUIRED")
     };
     assert!(matches!(pending.question(), Question::NewPassword { .. }));
@@ -357,7 +374,7 @@ async fn admin_sign_in_new_password_challenge() {
         })
         .await
         .unwrap();
-    assert!(out.signed_in().is_some());
+    assert!(out.session().is_some());
     assert_eq!(
         env.admin.get_user("dave").await.unwrap().user_status,
         Some(UserStatusType::Confirmed)
@@ -397,19 +414,24 @@ async fn admin_sign_in_asks_again_after_a_wrong_code() {
     } else {
         "000000"
     };
-    let out = env
-        .admin
-        .admin_sign_in(&client.client_id, "tess", PASSWORD, Flow::AdminUserSrp)
-        .await
-        .unwrap();
-    let AdminSignInOutcome::NeedsInput(pending) = out else {
+    let out = admin_sign_in(
+        &env,
+        &client.client_id,
+        "tess",
+        PASSWORD,
+        Flow::AdminUserSrp,
+    )
+    .await
+    .unwrap();
+    let SignInOutcome::NeedsInput(pending) = out else {
         panic!("expected SOFTWARE_TOKEN_MFA")
     };
-    assert!(pending.rejected().is_none());
+    assert!(pending.rejection().is_none());
     let out = pending.answer(Answer::Code(wrong.into())).await.unwrap();
-    let AdminSignInOutcome::NeedsInput(again) = out else {
+    let SignInOutcome::NeedsInput(again) = out else {
         panic!("a wrong code asks again")
     };
+    assert_eq!(again.rejection(), Some(&cognito_auth::Rejection::WrongCode));
     assert_eq!(
         again.rejected().and_then(|e| e.service_code()),
         Some("CodeMismatchException")
@@ -419,7 +441,7 @@ async fn admin_sign_in_asks_again_after_a_wrong_code() {
         .answer(Answer::Code(right.as_str().into()))
         .await
         .unwrap();
-    assert!(out.signed_in().is_some());
+    assert!(out.session().is_some());
     env.emu.shutdown().await;
 }
 
@@ -437,16 +459,19 @@ async fn devices() {
     env.emu
         .create_user(&env.pool_id, UserSpec::new("erin", PASSWORD))
         .unwrap();
-    let signed = env
-        .admin
-        .admin_sign_in(&client.client_id, "erin", PASSWORD, Flow::AdminUserSrp)
-        .await
-        .unwrap()
-        .signed_in()
-        .unwrap();
+    let signed = admin_sign_in(
+        &env,
+        &client.client_id,
+        "erin",
+        PASSWORD,
+        Flow::AdminUserSrp,
+    )
+    .await
+    .unwrap()
+    .session()
+    .unwrap();
     let device = signed
-        .new_device
-        .clone()
+        .new_device()
         .expect("device tracking hands out a device");
     let secret = srp_core::generate_device_secret(
         &device.device_group_key,
@@ -455,7 +480,7 @@ async fn devices() {
     )
     .unwrap();
     let mut confirm = ConfirmDeviceRequest::new(
-        signed.tokens.access_token.clone(),
+        signed.tokens().access_token.clone(),
         device.device_key.clone(),
     );
     confirm.device_name = Some("test-device".into());

@@ -19,7 +19,7 @@ use cognito_wire::vocab::{ChallengeParams as _, Key, Params};
 use cognito_wire::{
     AdminInitiateAuthRequest, AdminRespondToAuthChallengeRequest, AssociateSoftwareTokenRequest,
     AuthFlowType, ChallengeNameType, InitiateAuthRequest, RespondToAuthChallengeRequest,
-    SensitiveString, VerifySoftwareTokenRequest, VerifySoftwareTokenResponseType,
+    SensitiveString, ServiceErrorKind, VerifySoftwareTokenRequest, VerifySoftwareTokenResponseType,
 };
 use request::AuthReply;
 use srp_core::RandomSource;
@@ -40,7 +40,7 @@ pub enum Step {
 }
 
 /// A device Cognito asks the client to confirm (`NewDeviceMetadata`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NewDevice {
     /// `DeviceKey`.
     pub device_key: String,
@@ -94,8 +94,54 @@ pub struct SignIn {
     challenge_username: String,
     session: Option<SensitiveString>,
     device_used: bool,
-    /// The code question whose answer awaits its response (see [`SignIn::reask`]).
-    answered_code: Option<Question>,
+    /// The question whose answer awaits its response (see [`SignIn::handle_error`]).
+    answered: Option<Question>,
+    /// Why the question now pending is asked again.
+    rejection: Option<Rejection>,
+    /// A remembered device Cognito no longer knows, dropped from this sign-in.
+    forgotten_device: Option<DeviceCredentials>,
+    /// The password before a new one was answered (restored when Cognito refuses the new one).
+    previous_password: Option<srp_core::Password>,
+}
+
+/// Why a question is asked again: Cognito refused the answer but lets the user retry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// A wrong one-time code (`CodeMismatchException`): Cognito keeps the challenge open for a
+    /// few more tries, then the session expires.
+    WrongCode,
+    /// A TOTP code that was already used once (`ExpiredCodeException` on a TOTP challenge):
+    /// wait for the authenticator's next code.
+    CodeAlreadyUsed,
+    /// The new password does not satisfy the pool's policy (`InvalidPasswordException`); the
+    /// message says which rule.
+    PasswordRefused {
+        /// Cognito's message (the policy rule), for the user.
+        message: String,
+    },
+    /// The first TOTP code while setting up MFA was wrong; the secret stays the same.
+    WrongSetupCode,
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rejection::WrongCode => f.write_str("the code is wrong; enter it again"),
+            Rejection::CodeAlreadyUsed => {
+                f.write_str("this code was already used; wait for the authenticator's next code")
+            }
+            Rejection::PasswordRefused { message } => {
+                write!(
+                    f,
+                    "the new password was refused ({message}); choose another"
+                )
+            }
+            Rejection::WrongSetupCode => f.write_str(
+                "the code does not match the new authenticator entry; enter the current code",
+            ),
+        }
+    }
 }
 
 impl SignIn {
@@ -110,7 +156,10 @@ impl SignIn {
             challenge_username,
             session: None,
             device_used: false,
-            answered_code: None,
+            answered: None,
+            rejection: None,
+            forgotten_device: None,
+            previous_password: None,
         }
     }
 
@@ -158,29 +207,111 @@ impl SignIn {
                 got: response.operation(),
             });
         }
-        self.answered_code = None;
+        self.answered = None;
+        self.rejection = None;
         let result = self.on_response(response, now, rng);
         self.settle(result)
     }
 
-    /// Asks again the one-time-code question just answered, after Cognito refused the code
-    /// (`CodeMismatchException`): Cognito keeps the challenge session open for a few more tries,
-    /// so the same session answers the next code. `None` (nothing changes) unless the last step
-    /// was the answer to a [`Question::Code`] and no response was taken since.
+    /// Takes a Cognito exception received instead of the response to the last request.
+    ///
+    /// The errors that let the user go on are inputs of the flow: a wrong code
+    /// (`CodeMismatchException`), a TOTP code already used (`ExpiredCodeException` on a TOTP
+    /// challenge), a new password the policy refuses (`InvalidPasswordException`) and a wrong
+    /// first code while setting up TOTP ask the same question again ([`Step::NeedsInput`], with
+    /// [`rejection`](Self::rejection) saying why; the challenge session stays the same, as
+    /// Cognito keeps it open). A remembered device Cognito no longer knows
+    /// (`ResourceNotFoundException` once the sign-in is under way, the app client being known)
+    /// restarts the sign-in without it ([`Step::Send`]; [`take_forgotten_device`](Self::take_forgotten_device)
+    /// names it so the caller can drop it from its store), once. Any other error ends the
+    /// sign-in: `None`, and the machine is finished.
     ///
     /// ```
     /// use cognito_auth::{SignIn, SignInConfig};
-    /// let mut signin = SignIn::new(SignInConfig::new("us-east-1_AbC", "client", "alice"));
-    /// // Nothing was answered yet: there is nothing to ask again.
-    /// assert!(signin.reask().is_none());
+    /// use cognito_wire::ServiceErrorKind;
+    /// let rng = ring::rand::SystemRandom::new();
+    /// let mut signin = SignIn::new(SignInConfig::new("us-east-1_AbC", "client", "alice").password("pw"));
+    /// signin.start(&rng)?;
+    /// // A wrong password is no question to ask again: the sign-in ends.
+    /// let refused = ServiceErrorKind::from_parts("NotAuthorizedException", None, None);
+    /// assert!(signin.handle_error(&refused, &rng).is_none());
+    /// assert!(signin.is_finished());
+    /// # Ok::<(), cognito_auth::AuthError>(())
     /// ```
-    pub fn reask(&mut self) -> Option<Question> {
+    pub fn handle_error(
+        &mut self,
+        error: &ServiceErrorKind,
+        rng: &dyn RandomSource,
+    ) -> Option<Step> {
         if !matches!(self.state, State::AwaitResponse(_)) {
             return None;
         }
-        let question = self.answered_code.take()?;
-        self.state = State::AwaitAnswer(question.clone());
-        Some(question)
+        let answered = self.answered.take();
+        let rejection = match (&answered, error) {
+            (Some(Question::Code { .. }), ServiceErrorKind::CodeMismatchException(_)) => {
+                Some(Rejection::WrongCode)
+            }
+            (
+                Some(Question::Code {
+                    kind: CodeKind::SoftwareTokenMfa,
+                    ..
+                }),
+                ServiceErrorKind::ExpiredCodeException(_),
+            ) => Some(Rejection::CodeAlreadyUsed),
+            (Some(Question::NewPassword { .. }), ServiceErrorKind::InvalidPasswordException(e)) => {
+                Some(Rejection::PasswordRefused {
+                    message: e
+                        .message
+                        .clone()
+                        .unwrap_or_else(|| "it does not meet the password policy".to_owned()),
+                })
+            }
+            (
+                Some(Question::TotpSecret { .. }),
+                ServiceErrorKind::CodeMismatchException(_)
+                | ServiceErrorKind::EnableSoftwareTokenMFAException(_),
+            ) => Some(Rejection::WrongSetupCode),
+            _ => None,
+        };
+        if let (Some(rejection), Some(question)) = (rejection, answered) {
+            self.rejection = Some(rejection);
+            if let Question::NewPassword { .. } = question {
+                // The refused password is not the user's password.
+                self.config.password = self
+                    .previous_password
+                    .take()
+                    .or(self.config.password.take());
+            }
+            self.state = State::AwaitAnswer(question.clone());
+            return Some(Step::NeedsInput(question));
+        }
+        if matches!(error, ServiceErrorKind::ResourceNotFoundException(_))
+            && self.session.is_some()
+            && self.forgotten_device.is_none()
+            && let Some(device) = self.config.device.take()
+        {
+            // The app client is known (the sign-in got this far): the device is what is gone.
+            self.forgotten_device = Some(device);
+            let restart = SignIn::new(self.config.clone());
+            let forgotten = self.forgotten_device.take();
+            *self = restart;
+            self.forgotten_device = forgotten;
+            let result = self.initiate(rng);
+            return self.settle(result).ok();
+        }
+        self.state = State::Done;
+        None
+    }
+
+    /// Why the pending question is asked again, if it is (see [`handle_error`](Self::handle_error)).
+    pub fn rejection(&self) -> Option<&Rejection> {
+        self.rejection.as_ref()
+    }
+
+    /// The remembered device dropped because Cognito no longer knows it (see
+    /// [`handle_error`](Self::handle_error)); the caller removes it from its store.
+    pub fn take_forgotten_device(&mut self) -> Option<DeviceCredentials> {
+        self.forgotten_device.take()
     }
 
     /// Takes the caller's answer to the pending question.
@@ -199,8 +330,9 @@ impl SignIn {
                 });
             }
         };
+        self.rejection = None;
         let result = self.on_answer(&question, answer, rng);
-        self.answered_code = matches!(question, Question::Code { .. }).then_some(question);
+        self.answered = Some(question);
         self.settle(result)
     }
 
@@ -554,7 +686,7 @@ impl SignIn {
                 for (name, value) in attributes {
                     params.put_user_attribute(&name, &value);
                 }
-                self.config.password = Some(password);
+                self.previous_password = self.config.password.replace(password);
                 Ok(Step::Send(
                     self.respond(ChallengeNameType::NewPasswordRequired, params),
                 ))
