@@ -1,0 +1,357 @@
+//! [`Session`]: the one handle on a signed-in user. It owns the tokens, refreshes them before
+//! they expire (one refresh in flight however many callers), keeps the device, saves every
+//! change to its [`SessionStore`](crate::SessionStore), and performs the user's own operations
+//! with a valid access token.
+
+use crate::{CognitoAuth, DeviceCredentials, Error, NewDevice, SignInOutcome, TokenSet};
+use cognito_wire::{BoxFuture, SensitiveString, ServiceErrorKind};
+use srp_core::Password;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+/// The version of [`SessionState`]'s stored form written by this release.
+pub const SESSION_STATE_VERSION: u32 = 1;
+
+/// Everything a signed-in user is: the stored form of a [`Session`] (versioned serde; see
+/// [`to_json`](Self::to_json)). Secrets in it are [`SensitiveString`]s or secret types.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SessionState {
+    /// The stored form's version ([`SESSION_STATE_VERSION`]).
+    pub version: u32,
+    /// The user pool.
+    pub pool_id: String,
+    /// The app client.
+    pub client_id: String,
+    /// The user's name as Cognito knows it (the access token's `username`; `SECRET_HASH` of
+    /// refreshes uses it).
+    pub username: String,
+    /// The name the user signed in with (the key of the device store).
+    pub sign_in_name: String,
+    /// The tokens.
+    pub tokens: TokenSet,
+    /// The remembered device in use (used to sign in, or confirmed at this sign-in).
+    pub device: Option<DeviceCredentials>,
+    /// The device Cognito assigned at this sign-in when it is not (yet) remembered: confirmed but
+    /// not marked remembered, or not confirmed (then `device` is `None`). With device tracking
+    /// on, refresh tokens are bound to it, so refreshes send its key.
+    pub new_device: Option<NewDevice>,
+}
+
+impl SessionState {
+    /// A state for tokens obtained elsewhere (e.g. kept by an older program, or from the OAuth
+    /// token endpoint), for this pool and app client.
+    pub fn new(
+        pool_id: impl Into<String>,
+        client_id: impl Into<String>,
+        sign_in_name: impl Into<String>,
+        tokens: TokenSet,
+    ) -> Self {
+        let sign_in_name = sign_in_name.into();
+        SessionState {
+            version: SESSION_STATE_VERSION,
+            pool_id: pool_id.into(),
+            client_id: client_id.into(),
+            username: tokens.username().unwrap_or_else(|| sign_in_name.clone()),
+            sign_in_name,
+            tokens,
+            device: None,
+            new_device: None,
+        }
+    }
+
+    /// The stored form: pretty JSON with `"version": 1`.
+    pub fn to_json(&self) -> Vec<u8> {
+        // A struct of strings, numbers and options always serializes.
+        serde_json::to_vec_pretty(self).unwrap_or_default()
+    }
+
+    /// Reads the stored form; the error says what is wrong (another version, not a session).
+    pub fn from_json(bytes: &[u8]) -> Result<SessionState, String> {
+        #[derive(serde::Deserialize)]
+        struct Version {
+            version: Option<u32>,
+        }
+        let version: Version =
+            serde_json::from_slice(bytes).map_err(|e| format!("not a session: {e}"))?;
+        match version.version {
+            Some(SESSION_STATE_VERSION) => {
+                serde_json::from_slice(bytes).map_err(|e| format!("not a session: {e}"))
+            }
+            Some(other) => Err(format!(
+                "stored form version {other}; this release reads version {SESSION_STATE_VERSION}"
+            )),
+            None => Err("written by an older release (no version)".to_owned()),
+        }
+    }
+
+    /// The key of the device Cognito binds refresh tokens to, if any.
+    pub fn device_key(&self) -> Option<&str> {
+        self.device
+            .as_ref()
+            .map(|d| d.device_key.as_str())
+            .or_else(|| self.new_device.as_ref().map(|d| d.device_key.as_str()))
+    }
+}
+
+/// Gives the password again when the refresh token no longer works (`None`: give up).
+pub type PasswordSource = Arc<dyn Fn() -> BoxFuture<'static, Option<Password>> + Send + Sync>;
+
+/// A signed-in user: the one place tokens live.
+///
+/// Cloning a `Session` gives another handle on the same user (share it between tasks, hand it
+/// to the bearer middleware): a refresh done through one handle is seen by all. Tokens are
+/// refreshed when they expire within the client's refresh margin (default 5 minutes,
+/// [`CognitoAuthBuilder::refresh_margin`](crate::CognitoAuthBuilder::refresh_margin)); callers
+/// that ask at the same time wait for the one refresh in flight and share its result. With
+/// refresh-token rotation ([`RefreshMode::Rotation`](crate::RefreshMode::Rotation)) the new
+/// refresh token replaces the old one at once, in memory and in the store. Refreshes send the
+/// device key when the session has one.
+///
+/// ```
+/// # async fn run() -> Result<(), cognito_auth::Error> {
+/// use cognito_auth::{CognitoAuth, SignInOutcome};
+/// let emulator = cognito_emulator::Emulator::start(
+///     cognito_emulator::EmulatorConfig::default().seed_json(include_str!("../../../examples/emulator-seed.json"))?,
+/// ).await?;
+/// let auth = CognitoAuth::builder("us-east-1_demo", "webclient").endpoint_url(emulator.url()).build()?;
+/// let SignInOutcome::SignedIn(session) = auth.sign_in("alice", "Passw0rd!").await? else { unreachable!() };
+/// let user = session.get_user().await?;
+/// assert_eq!(user.username, "alice");
+/// let token = session.access_token().await?; // refreshed first when it is about to expire
+/// assert!(!token.expose().is_empty());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<SessionInner>,
+}
+
+struct SessionInner {
+    auth: CognitoAuth,
+    /// The state; held only for short reads and writes, never across IO.
+    state: Mutex<SessionState>,
+    /// Held across a refresh: the single flight.
+    refreshing: tokio::sync::Mutex<()>,
+    password: Mutex<Option<PasswordSource>>,
+    refreshes: AtomicU64,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.state();
+        f.debug_struct("Session")
+            .field("pool_id", &state.pool_id)
+            .field("client_id", &state.client_id)
+            .field("username", &state.username)
+            .field("expires_at", &state.tokens.expires_at)
+            .field("device", &state.device_key())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    pub(crate) fn new(auth: CognitoAuth, state: SessionState) -> Self {
+        Session {
+            inner: Arc::new(SessionInner {
+                auth,
+                state: Mutex::new(state),
+                refreshing: tokio::sync::Mutex::new(()),
+                password: Mutex::new(None),
+                refreshes: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SessionState> {
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The client this session belongs to.
+    pub fn auth(&self) -> &CognitoAuth {
+        &self.inner.auth
+    }
+
+    /// A copy of the whole state (the stored form).
+    pub fn state(&self) -> SessionState {
+        self.lock().clone()
+    }
+
+    /// The tokens as they are now (possibly about to expire: use
+    /// [`access_token`](Self::access_token) / [`fresh_tokens`](Self::fresh_tokens) to send them).
+    pub fn tokens(&self) -> TokenSet {
+        self.lock().tokens.clone()
+    }
+
+    /// The user's name as Cognito knows it.
+    pub fn username(&self) -> String {
+        self.lock().username.clone()
+    }
+
+    /// The name the user signed in with.
+    pub fn sign_in_name(&self) -> String {
+        self.lock().sign_in_name.clone()
+    }
+
+    /// The remembered device in use.
+    pub fn device(&self) -> Option<DeviceCredentials> {
+        self.lock().device.clone()
+    }
+
+    /// The device Cognito assigned at this sign-in when it is not (yet) remembered.
+    pub fn new_device(&self) -> Option<NewDevice> {
+        self.lock().new_device.clone()
+    }
+
+    /// When the access and id tokens expire.
+    pub fn expires_at(&self) -> time::OffsetDateTime {
+        self.lock().tokens.expires_at
+    }
+
+    /// How many refreshes (or re-sign-ins) this session performed.
+    pub fn refresh_count(&self) -> u64 {
+        self.inner.refreshes.load(Ordering::Relaxed)
+    }
+
+    /// How to get the password again when the refresh token no longer works (revoked, expired,
+    /// or already rotated away): the session then signs in again with it, without prompts (a
+    /// sign-in that asks a question fails with [`Error::Config`]).
+    pub fn reauthenticate_with(&self, source: PasswordSource) {
+        *self
+            .inner
+            .password
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(source);
+    }
+
+    /// A valid access token (refreshed first when it expires within the margin).
+    pub async fn access_token(&self) -> Result<SensitiveString, Error> {
+        Ok(self.fresh_tokens().await?.access_token)
+    }
+
+    /// A valid id token (refreshed first when it expires within the margin).
+    pub async fn id_token(&self) -> Result<SensitiveString, Error> {
+        Ok(self.fresh_tokens().await?.id_token)
+    }
+
+    /// Tokens valid for at least the refresh margin.
+    pub async fn fresh_tokens(&self) -> Result<TokenSet, Error> {
+        let margin = self.inner.auth.inner.refresh_margin;
+        if !self.tokens().expires_within(self.inner.auth.now(), margin) {
+            return Ok(self.tokens());
+        }
+        let _flight = self.inner.refreshing.lock().await;
+        // Another caller may have refreshed while this one waited.
+        let current = self.tokens();
+        if !current.expires_within(self.inner.auth.now(), margin) {
+            return Ok(current);
+        }
+        self.renew().await?;
+        Ok(self.tokens())
+    }
+
+    /// Refreshes now, whatever the expiry; returns the new tokens.
+    pub async fn refresh(&self) -> Result<TokenSet, Error> {
+        let _flight = self.inner.refreshing.lock().await;
+        self.renew().await?;
+        Ok(self.tokens())
+    }
+
+    /// Refresh (the flight lock is held by the caller), or sign in again when the refresh token
+    /// no longer works and a password source was given.
+    async fn renew(&self) -> Result<(), Error> {
+        let state = self.state();
+        match self.inner.auth.refresh_tokens(&state).await {
+            Ok(refreshed) => {
+                let mut state = self.lock();
+                state.tokens.merge_refresh(refreshed);
+            }
+            Err(e) if refresh_is_impossible(&e) => {
+                let source = self
+                    .inner
+                    .password
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clone();
+                let Some(source) = source else {
+                    return Err(e);
+                };
+                let password = source().await.ok_or(e)?;
+                let config = self
+                    .inner
+                    .auth
+                    .config(&state.sign_in_name)
+                    .password(password);
+                match self.inner.auth.sign_in_with(config).await? {
+                    SignInOutcome::SignedIn(new) => {
+                        let fresh = new.state();
+                        *self.lock() = fresh;
+                    }
+                    SignInOutcome::NeedsInput(p) => {
+                        return Err(Error::Config(format!(
+                            "signing in again needs an answer ({}); a session cannot prompt",
+                            p.question().label()
+                        )));
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        self.inner.refreshes.fetch_add(1, Ordering::Relaxed);
+        self.save();
+        Ok(())
+    }
+
+    /// Saves the state to the client's session store (a failure is logged: the session in
+    /// memory stays valid).
+    pub(crate) fn save(&self) {
+        if let Some(store) = &self.inner.auth.inner.session_store {
+            let state = self.state();
+            if let Err(e) = store.save(&state) {
+                tracing::warn!(error = %e, "the session could not be saved; it stays valid in memory");
+            }
+        }
+    }
+
+    /// Changes the device state (after confirming or remembering a device).
+    pub(crate) fn update(&self, change: impl FnOnce(&mut SessionState)) {
+        change(&mut self.lock());
+        self.save();
+    }
+
+    /// Forgets the session in the store (after sign-out or revocation).
+    fn forget(&self) -> Result<(), Error> {
+        if let Some(store) = &self.inner.auth.inner.session_store {
+            store.clear()?;
+        }
+        Ok(())
+    }
+
+    /// Signs the user out of every device (`GlobalSignOut`: every refresh token of the user is
+    /// revoked) and forgets the session in the store.
+    pub async fn sign_out(&self) -> Result<(), Error> {
+        let token = self.access_token().await?;
+        self.inner.auth.global_sign_out(&token).await?;
+        self.forget()
+    }
+
+    /// Revokes this session's refresh token (`RevokeToken`: the tokens it issued stop working)
+    /// and forgets the session in the store.
+    pub async fn revoke(&self) -> Result<(), Error> {
+        let token = self.tokens().refresh_token.ok_or(Error::NoRefreshToken)?;
+        self.inner.auth.revoke_token(&token).await?;
+        self.forget()
+    }
+}
+
+fn refresh_is_impossible(e: &Error) -> bool {
+    matches!(e, Error::NoRefreshToken)
+        || matches!(
+            e.service_error(),
+            Some(ServiceErrorKind::NotAuthorizedException(_))
+                | Some(ServiceErrorKind::RefreshTokenReuseException(_))
+        )
+}
