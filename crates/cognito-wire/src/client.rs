@@ -8,6 +8,7 @@ use tracing::Instrument as _;
 
 use crate::endpoint::{self, Endpoint, EndpointError, EndpointParams};
 use crate::error::{BoxError, ConstructionError, Error};
+#[cfg(feature = "hyper-transport")]
 use crate::hyper_transport::HyperTransport;
 use crate::operation::Operation;
 use crate::protocol;
@@ -242,7 +243,16 @@ impl ClientBuilder {
         };
         let transport = match self.transport {
             Some(t) => t,
+            #[cfg(feature = "hyper-transport")]
             None => Arc::new(HyperTransport::new().map_err(BuildError::Transport)?),
+            #[cfg(not(feature = "hyper-transport"))]
+            None => {
+                return Err(BuildError::Transport(
+                    "no transport: cognito-wire was built without its hyper-transport feature; \
+                     give one with ClientBuilder::transport"
+                        .into(),
+                ));
+            }
         };
         Ok(Client {
             endpoint,
