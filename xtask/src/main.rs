@@ -18,8 +18,8 @@ const COMMANDS: &[Entry] = &[
     (
         "codegen",
         codegen::run,
-        "[--check]   generate crates/cognito-wire/src/model from crates/cognito-wire/model \
-         (--check: fail on diff)",
+        "[--check] [--semver]   generate crates/cognito-wire/src/model from crates/cognito-wire/model \
+         (--check: fail on diff; --semver: non_exhaustive structs without positional new)",
     ),
     (
         "update-model",

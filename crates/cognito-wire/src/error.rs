@@ -369,3 +369,68 @@ pub fn decode_exception<T: DeserializeOwned + Default>(body: Option<&serde_json:
     body.and_then(|v| T::deserialize(v).ok())
         .unwrap_or_default()
 }
+
+/// A generated shape's builder was asked to [`build`](crate::ConfirmDeviceRequestBuilder::build)
+/// before one of the shape's required members was set.
+///
+/// ```
+/// use cognito_wire::ConfirmDeviceRequest;
+/// let e = ConfirmDeviceRequest::builder()
+///     .device_key("eu-west-1_device")
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(e.shape(), "ConfirmDeviceRequest");
+/// assert_eq!(e.member(), "AccessToken");
+/// assert_eq!(
+///     e.to_string(),
+///     "ConfirmDeviceRequest needs AccessToken (its `access_token` member)"
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MissingField {
+    shape: &'static str,
+    member: &'static str,
+    field: &'static str,
+}
+
+impl MissingField {
+    /// Used by the generated builders.
+    pub(crate) const fn new(
+        shape: &'static str,
+        member: &'static str,
+        field: &'static str,
+    ) -> Self {
+        Self {
+            shape,
+            member,
+            field,
+        }
+    }
+
+    /// The shape's name in the model, e.g. `ConfirmDeviceRequest`.
+    pub fn shape(&self) -> &'static str {
+        self.shape
+    }
+
+    /// The missing member's name in the model (its JSON key), e.g. `AccessToken`.
+    pub fn member(&self) -> &'static str {
+        self.member
+    }
+
+    /// The missing member's Rust field (and setter) name, e.g. `access_token`.
+    pub fn field(&self) -> &'static str {
+        self.field
+    }
+}
+
+impl std::fmt::Display for MissingField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} needs {} (its `{}` member)",
+            self.shape, self.member, self.field
+        )
+    }
+}
+
+impl std::error::Error for MissingField {}

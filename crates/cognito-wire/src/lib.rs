@@ -25,7 +25,7 @@ pub use retry::{RetryDecision, RetryPolicy};
 pub use transport::{BoxFuture, Signer, SigningContext, Sleep, TokioSleep, Transport};
 
 pub use error::{
-    BoxError, ConstructionError, Error, ErrorClass, ReachedServer, ResponseError,
+    BoxError, ConstructionError, Error, ErrorClass, MissingField, ReachedServer, ResponseError,
     ResponseErrorKind, ServiceError, ServiceErrorKind, TimeoutPhase, TransportError,
 };
 pub use model::enums::*;

@@ -71,24 +71,72 @@ fn structures(model: &Model) -> impl Iterator<Item = (&Shape, &Vec<Member>)> {
     })
 }
 
-/// `src/model/shapes.rs`: every structure shape.
-pub fn shapes(model: &Model) -> Result<String, String> {
+/// How much of the semver-safe API the generated shapes have (issue 12 point 7).
+///
+/// - [`Semver::Gated`] (today's default): every struct carries
+///   `#[cfg_attr(cognito_wire_semver, non_exhaustive)]` and its positional `new` is
+///   `#[cfg(not(cognito_wire_semver))]`, so that
+///   `RUSTFLAGS='--cfg cognito_wire_semver' cargo check --workspace --all-targets` shows every
+///   place that still builds a shape with a struct literal or `new`, without changing the code
+///   anyone compiles;
+/// - [`Semver::On`] (`cargo xtask codegen --semver`): every struct is `#[non_exhaustive]` and has
+///   no positional `new`; construction goes through the builders (or `Default` + assignment).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Semver {
+    /// Non-exhaustive and without `new` only under `--cfg cognito_wire_semver`.
+    Gated,
+    /// Non-exhaustive, no `new`.
+    On,
+}
+
+/// The cfg name that [`Semver::Gated`] output reacts to.
+pub const SEMVER_CFG: &str = "cognito_wire_semver";
+
+/// The setter name of a field: `r#type` -> `set_type`.
+fn set_ident(ident: &str) -> String {
+    format!("set_{}", ident.trim_start_matches("r#"))
+}
+
+/// `src/model/shapes.rs`: every structure shape, each with its builder.
+pub fn shapes(model: &Model, semver: Semver) -> Result<String, String> {
     let mut out = String::new();
     out.push_str(HEADER);
     out.push_str(
         "//! Every structure shape of the Cognito Identity Provider model: requests, responses, \
-         nested types and exception bodies.\n\n#![allow(clippy::too_many_arguments)]\n\n\
-         use std::collections::BTreeMap;\n\nuse serde::{Deserialize, Serialize};\n\n\
-         use super::enums::*;\nuse crate::sensitive::SensitiveString;\n\
+         nested types and exception bodies.\n//!\n//! Each shape `X` has a builder, `X::builder()`: \
+         one setter per member, named as the field, taking `impl Into<T>` (optional members also \
+         have `set_m(Option<T>)`), then `build()`, which returns \
+         `Result<X, MissingField>` when `X` has required members and `X` otherwise.\n\n\
+         #![allow(clippy::too_many_arguments, clippy::should_implement_trait, \
+         clippy::wrong_self_convention)]\n",
+    );
+    out.push_str(
+        "\nuse std::collections::BTreeMap;\n\nuse serde::{Deserialize, Serialize};\n\n\
+         use super::enums::*;\nuse crate::error::MissingField;\nuse crate::sensitive::SensitiveString;\n\
          use crate::types::{Document, EpochSeconds};\n\n",
     );
+    let non_exhaustive = match semver {
+        Semver::Gated => format!("#[cfg_attr({SEMVER_CFG}, non_exhaustive)]\n"),
+        Semver::On => "#[non_exhaustive]\n".to_string(),
+    };
     for (shape, members) in structures(model) {
-        let doc = shape
+        let name = &shape.name;
+        let builder = format!("{name}Builder");
+        if model.shapes.contains_key(&builder) {
+            return Err(format!(
+                "{name}: its builder's name {builder} is a shape too"
+            ));
+        }
+        let mut doc = shape
             .doc
             .clone()
-            .unwrap_or_else(|| format!("The `{}` shape.", shape.name));
+            .unwrap_or_else(|| format!("The `{name}` shape."));
+        if !doc.ends_with('.') {
+            doc.push('.');
+        }
         out.push_str(&doc_lines(&doc, ""));
-        let default = can_default(model, &shape.name);
+        let _ = writeln!(out, "///\n/// Built with [`{name}::builder`].");
+        let default = can_default(model, name);
         let mut derives = vec!["Clone"];
         if !shape.sensitive {
             derives.push("Debug");
@@ -98,12 +146,15 @@ pub fn shapes(model: &Model) -> Result<String, String> {
         }
         derives.extend(["PartialEq", "Serialize", "Deserialize"]);
         let _ = writeln!(out, "#[derive({})]", derives.join(", "));
-        let _ = writeln!(out, "pub struct {} {{", shape.name);
+        out.push_str(&non_exhaustive);
+        let _ = writeln!(out, "pub struct {name} {{");
         let mut seen = BTreeSet::new();
+        // (model name, field ident, inner type, required)
+        let mut fields = Vec::new();
         for m in members {
             let ident = field_ident(&m.name);
             if !seen.insert(ident.clone()) {
-                return Err(format!("{}: two members map to field {ident}", shape.name));
+                return Err(format!("{name}: two members map to field {ident}"));
             }
             let mut doc = m
                 .doc
@@ -136,45 +187,148 @@ pub fn shapes(model: &Model) -> Result<String, String> {
                 let _ = writeln!(out, "    #[serde({})]", attrs.join(", "));
                 let _ = writeln!(out, "    pub {ident}: Option<{ty}>,");
             }
+            fields.push((m.name.as_str(), ident, ty, m.required));
         }
         out.push_str("}\n\n");
 
-        // Constructor taking the required members.
-        let required: Vec<&Member> = members.iter().filter(|m| m.required).collect();
+        let required: Vec<_> = fields.iter().filter(|f| f.3).collect();
+        let _ = writeln!(out, "impl {name} {{");
+        let _ = writeln!(
+            out,
+            "    /// A builder with no member set; see [`{builder}`].\n    \
+             pub fn builder() -> {builder} {{\n        {builder}::default()\n    }}"
+        );
+        // The positional constructor taking the required members (removed by `--semver`).
         if !required.is_empty() {
-            let _ = writeln!(out, "impl {} {{", shape.name);
+            out.push('\n');
             out.push_str(
                 "    /// Creates a value from the required members; every optional member is `None`.\n",
             );
+            if semver == Semver::Gated {
+                let _ = writeln!(out, "    #[cfg(not({SEMVER_CFG}))]");
+            }
             let params = required
                 .iter()
-                .map(|m| {
-                    Ok(format!(
-                        "{}: impl Into<{}>",
-                        field_ident(&m.name),
-                        rust_type(model, &m.target)?
-                    ))
-                })
-                .collect::<Result<Vec<_>, String>>()?;
+                .map(|(_, ident, ty, _)| format!("{ident}: impl Into<{ty}>"))
+                .collect::<Vec<_>>();
             let _ = writeln!(out, "    pub fn new({}) -> Self {{", params.join(", "));
             out.push_str("        Self {\n");
-            for m in members {
-                let ident = field_ident(&m.name);
-                if m.required {
+            for (_, ident, _, req) in &fields {
+                if *req {
                     let _ = writeln!(out, "            {ident}: {ident}.into(),");
                 } else {
                     let _ = writeln!(out, "            {ident}: None,");
                 }
             }
-            out.push_str("        }\n    }\n}\n\n");
+            out.push_str("        }\n    }\n");
         }
+        out.push_str("}\n\n");
 
         if shape.sensitive {
             let _ = writeln!(
                 out,
                 "impl std::fmt::Debug for {name} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) \
-                 -> std::fmt::Result {{\n        f.write_str(\"{name}([redacted])\")\n    }}\n}}\n",
-                name = shape.name
+                 -> std::fmt::Result {{\n        f.write_str(\"{name}([redacted])\")\n    }}\n}}\n"
+            );
+        }
+
+        // The builder.
+        let _ = writeln!(
+            out,
+            "/// Builds a [`{name}`]: one setter per member, then [`build`]({builder}::build)."
+        );
+        if shape.sensitive {
+            let _ = writeln!(
+                out,
+                "/// Its `Debug` prints no member (the shape is sensitive)."
+            );
+            out.push_str("#[derive(Clone, Default)]\n");
+        } else {
+            out.push_str("#[derive(Clone, Debug, Default)]\n");
+        }
+        let _ = writeln!(out, "pub struct {builder} {{");
+        for (_, ident, ty, _) in &fields {
+            let _ = writeln!(out, "    {ident}: Option<{ty}>,");
+        }
+        out.push_str("}\n\n");
+        let _ = writeln!(out, "impl {builder} {{");
+        let mut setters = BTreeSet::new();
+        for (wire, ident, ty, req) in &fields {
+            let set = set_ident(ident);
+            let mut names = vec![ident.trim_start_matches("r#")];
+            if !*req {
+                names.push(set.as_str());
+            }
+            for n in names {
+                if n == "build" || !setters.insert(n.to_string()) {
+                    return Err(format!("{name}: setter {n} collides with another method"));
+                }
+            }
+            let what = if *req { " (required)" } else { "" };
+            let _ = writeln!(
+                out,
+                "    /// Sets [`{name}::{field}`] (`{wire}`){what}.\n    \
+                 pub fn {ident}(mut self, v: impl Into<{ty}>) -> Self {{\n        \
+                 self.{ident} = Some(v.into());\n        self\n    }}\n",
+                field = ident.trim_start_matches("r#"),
+            );
+            if !*req {
+                let _ = writeln!(
+                    out,
+                    "    /// Sets or clears [`{name}::{field}`] (`{wire}`).\n    \
+                     pub fn {set}(mut self, v: Option<{ty}>) -> Self {{\n        \
+                     self.{ident} = v;\n        self\n    }}\n",
+                    field = ident.trim_start_matches("r#"),
+                );
+            }
+        }
+        if required.is_empty() {
+            let _ = writeln!(
+                out,
+                "    /// The [`{name}`]; members not set are `None`.\n    \
+                 pub fn build(self) -> {name} {{"
+            );
+        } else {
+            let list = required
+                .iter()
+                .map(|(wire, _, _, _)| format!("`{wire}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = writeln!(
+                out,
+                "    /// The [`{name}`]; optional members not set are `None`.\n    ///\n    \
+                 /// # Errors\n    ///\n    /// [`MissingField`] naming the first required member \
+                 not set ({list}).\n    \
+                 pub fn build(self) -> Result<{name}, MissingField> {{"
+            );
+        }
+        let body = fields
+            .iter()
+            .map(|(wire, ident, _, req)| {
+                if *req {
+                    format!(
+                        "{ident}: self.{ident}.ok_or(MissingField::new(\"{name}\", \"{wire}\", \"{field}\"))?,",
+                        field = ident.trim_start_matches("r#")
+                    )
+                } else {
+                    format!("{ident}: self.{ident},")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        if required.is_empty() {
+            let _ = writeln!(out, "        {name} {{\n{body}\n        }}\n    }}\n}}\n");
+        } else {
+            let _ = writeln!(
+                out,
+                "        Ok({name} {{\n{body}\n        }})\n    }}\n}}\n"
+            );
+        }
+        if shape.sensitive {
+            let _ = writeln!(
+                out,
+                "impl std::fmt::Debug for {builder} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) \
+                 -> std::fmt::Result {{\n        f.write_str(\"{builder}([redacted])\")\n    }}\n}}\n"
             );
         }
     }

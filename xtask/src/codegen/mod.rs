@@ -1,9 +1,12 @@
-//! `cargo xtask codegen [--check]`: generates `cognito-wire`'s models from the botocore model
+//! `cargo xtask codegen [--check] [--semver|--no-semver]`: generates `cognito-wire`'s models from the botocore model
 //! in `../shared/cognito-idp/service-2.json`.
 //!
 //! Outputs (all checked in): `crates/cognito-wire/src/model/{shapes,enums,operations,errors}.rs`
 //! and `crates/cognito-wire/tests/fixtures/samples.json`. `--check` regenerates in memory and
 //! fails on any difference; the unit test below does the same on `cargo test --workspace`.
+//! `--semver` makes every generated struct `#[non_exhaustive]` without a positional `new`;
+//! `--no-semver` gates both behind `--cfg cognito_wire_semver` (see [`Semver`]); without either
+//! flag, [`DEFAULT_SEMVER`] decides.
 
 mod docs;
 mod emit;
@@ -15,6 +18,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+pub use emit::Semver;
 use model::Model;
 
 /// The workspace root (the parent of `xtask/`).
@@ -66,8 +70,14 @@ fn rustfmt(root: &Path, source: &str) -> Result<String, String> {
     String::from_utf8(output.stdout).map_err(|e| format!("rustfmt output: {e}"))
 }
 
+/// The semver mode of the checked-in code (and of `cargo xtask codegen` without a flag).
+///
+/// To make the generated structs `#[non_exhaustive]` and drop their positional `new` for good,
+/// change this to [`Semver::On`] and run `cargo xtask codegen` (see docs/build.md).
+pub const DEFAULT_SEMVER: Semver = Semver::Gated;
+
 /// Generates every output file: `(path relative to the workspace root, contents)`.
-pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
+pub fn generate(root: &Path, semver: Semver) -> Result<Vec<(PathBuf, String)>, String> {
     let path = model_path(root);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -75,7 +85,7 @@ pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     let dir = Path::new("crates/cognito-wire/src/model");
     let mut files = Vec::new();
     for (name, source) in [
-        ("shapes.rs", emit::shapes(&model)?),
+        ("shapes.rs", emit::shapes(&model, semver)?),
         ("enums.rs", emit::enums(&model)?),
         ("operations.rs", emit::operations(&model)?),
         ("errors.rs", emit::errors(&model)?),
@@ -90,9 +100,9 @@ pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
 }
 
 /// Files whose checked-in contents differ from what the generator produces now.
-pub fn stale_files(root: &Path) -> Result<Vec<PathBuf>, String> {
+pub fn stale_files(root: &Path, semver: Semver) -> Result<Vec<PathBuf>, String> {
     let mut stale = Vec::new();
-    for (rel, contents) in generate(root)? {
+    for (rel, contents) in generate(root, semver)? {
         let current = std::fs::read_to_string(root.join(&rel)).unwrap_or_default();
         if current != contents {
             stale.push(rel);
@@ -104,9 +114,22 @@ pub fn stale_files(root: &Path) -> Result<Vec<PathBuf>, String> {
 /// The `codegen` subcommand.
 pub fn run(args: &[String]) -> Result<(), String> {
     let root = workspace_root();
-    let check = args.iter().any(|a| a == "--check");
+    let mut check = false;
+    let mut semver = DEFAULT_SEMVER;
+    for a in args {
+        match a.as_str() {
+            "--check" => check = true,
+            "--semver" => semver = Semver::On,
+            "--no-semver" => semver = Semver::Gated,
+            other => {
+                return Err(format!(
+                    "codegen: unknown argument {other} (expected --check, --semver, --no-semver)"
+                ));
+            }
+        }
+    }
     if check {
-        let stale = stale_files(&root)?;
+        let stale = stale_files(&root, semver)?;
         if stale.is_empty() {
             println!("codegen: generated files are up to date");
             return Ok(());
@@ -117,7 +140,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             list.join(", ")
         ));
     }
-    for (rel, contents) in generate(&root)? {
+    for (rel, contents) in generate(&root, semver)? {
         let path = root.join(&rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
@@ -136,7 +159,7 @@ mod tests {
     #[test]
     fn generated_code_is_up_to_date() {
         let root = workspace_root();
-        let stale = stale_files(&root).unwrap();
+        let stale = stale_files(&root, DEFAULT_SEMVER).unwrap();
         assert!(
             stale.is_empty(),
             "stale generated files, run `cargo xtask codegen`: {stale:?}"
