@@ -1,7 +1,7 @@
 //! The user's own operations: sign-up, passwords, profile, MFA settings, devices, sign-out.
 //! Each takes an access token or only the client id, never AWS credentials.
 
-use crate::{CognitoAuth, Error, Session};
+use crate::{CognitoAuth, DeviceCredentials, Error, Session};
 use cognito_wire::*;
 use cognito_wire::{AttributeType, SensitiveString, op};
 use srp_core::Password;
@@ -326,6 +326,41 @@ impl Session {
             }
         });
         Ok(())
+    }
+
+    /// Confirms the device Cognito offered at this sign-in (`ConfirmDevice` with a fresh device
+    /// secret; for [`DevicePolicy::Never`](crate::DevicePolicy::Never), where the driver leaves it
+    /// to the caller), keeps it in the device store and the session, and marks it remembered or
+    /// not. Returns its credentials.
+    pub async fn confirm_new_device(&self, remembered: bool) -> Result<DeviceCredentials, Error> {
+        let new = self
+            .new_device()
+            .ok_or_else(|| Error::Config("Cognito offered no device at this sign-in".to_owned()))?;
+        let token = self.access_token().await?;
+        let device = self.auth().confirm_device(&token, &new).await?;
+        let auth = self.auth();
+        auth.inner
+            .devices
+            .put(&auth.device_ref(&self.sign_in_name()), &device)?;
+        self.update(|state| state.device = Some(device.clone()));
+        auth.set_device_remembered(&token, &new.device_key, remembered)
+            .await?;
+        if remembered {
+            self.update(|state| state.new_device = None);
+        }
+        Ok(device)
+    }
+
+    /// Marks any device of the user remembered or not (`UpdateDeviceStatus`).
+    pub async fn update_device_status(
+        &self,
+        device_key: &str,
+        remembered: bool,
+    ) -> Result<(), Error> {
+        let token = self.access_token().await?;
+        self.auth()
+            .set_device_remembered(&token, device_key, remembered)
+            .await
     }
 
     /// Marks this session's device remembered or not (`UpdateDeviceStatus`). With

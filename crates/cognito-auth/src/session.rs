@@ -109,17 +109,34 @@ pub type PasswordSource = Arc<dyn Fn() -> BoxFuture<'static, Option<Password>> +
 /// device key when the session has one.
 ///
 /// ```
-/// # async fn run() -> Result<(), cognito_auth::Error> {
-/// use cognito_auth::{CognitoAuth, SignInOutcome};
-/// let emulator = cognito_emulator::Emulator::start(
-///     cognito_emulator::EmulatorConfig::default().seed_json(include_str!("../../../examples/emulator-seed.json"))?,
-/// ).await?;
-/// let auth = CognitoAuth::builder("us-east-1_demo", "webclient").endpoint_url(emulator.url()).build()?;
-/// let SignInOutcome::SignedIn(session) = auth.sign_in("alice", "Passw0rd!").await? else { unreachable!() };
-/// let user = session.get_user().await?;
-/// assert_eq!(user.username, "alice");
-/// let token = session.access_token().await?; // refreshed first when it is about to expire
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use cognito_auth::{CognitoAuth, MemorySessionStore, SignInOutcome};
+/// use cognito_emulator::{ClientSpec, Emulator, EmulatorConfig, PoolSpec, UserSpec};
+/// use std::sync::Arc;
+///
+/// let emulator = Emulator::start(EmulatorConfig::default()).await?;
+/// let pool_id = emulator.create_pool(PoolSpec::named("example"))?;
+/// let app = emulator.create_client(&pool_id, ClientSpec::public("app"))?;
+/// emulator.create_user(&pool_id, UserSpec::new("alice", "Passw0rd!"))?;
+///
+/// let store = Arc::new(MemorySessionStore::default());
+/// let auth = CognitoAuth::builder(&pool_id, &app.client_id)
+///     .endpoint_url(emulator.url())
+///     .session_store(store.clone())
+///     .build()?;
+/// let SignInOutcome::SignedIn(session) = auth.sign_in("alice", "Passw0rd!").await? else {
+///     return Err("alice has no MFA: no question expected".into());
+/// };
+/// assert_eq!(session.get_user().await?.username.expose(), "alice");
+/// let token = session.access_token().await?; // refreshed first when about to expire
 /// assert!(!token.expose().is_empty());
+/// // The next run starts from the store instead of the password.
+/// let again = auth.restore().await?.ok_or("the store keeps the session")?;
+/// assert_eq!(again.username(), "alice");
+/// session.sign_out().await?; // GlobalSignOut, and the store forgets it
+/// assert!(auth.restore().await?.is_none());
+/// emulator.shutdown().await;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]

@@ -82,7 +82,7 @@ async fn the_authenticator_answers_web_authn() {
     let SignInOutcome::SignedIn(session) = auth.sign_in_with(cfg).await.unwrap() else {
         panic!("not signed in")
     };
-    assert_eq!(session.tokens.access_token.expose(), "a.b.c");
+    assert_eq!(session.tokens().access_token.expose(), "a.b.c");
     assert_eq!(passkey.seen.lock().unwrap()[0]["rpId"], "example.com");
     assert_eq!(cognito.bodies.lock().unwrap().len(), 2);
 }

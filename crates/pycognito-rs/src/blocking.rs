@@ -19,7 +19,7 @@
 
 use crate::{AuthStep, CognitoBuilder, Group, MfaMethod, PycognitoError, User};
 use cognito_admin::AttributeMap;
-use cognito_auth::{DeviceCredentials, NewDevice};
+use cognito_auth::DeviceCredentials;
 use cognito_wire::{DeviceType, SensitiveString, SignUpResponse};
 use std::collections::BTreeMap;
 
@@ -159,7 +159,7 @@ blocking! {
     /// [`crate::Cognito::set_mfa_preference`].
     fn set_mfa_preference(&mut self, pref: cognito_auth::MfaPreference) -> ();
     /// [`crate::Cognito::confirm_device`].
-    fn confirm_device(&mut self, device: &NewDevice) -> DeviceCredentials;
+    fn confirm_device(&mut self, remembered: bool) -> DeviceCredentials;
     /// [`crate::Cognito::update_device_status`].
     fn update_device_status(&mut self, device_key: &str, remembered: bool) -> ();
     /// [`crate::Cognito::forget_device`].

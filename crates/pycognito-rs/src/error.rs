@@ -1,33 +1,10 @@
-//! [`PycognitoError`]: the one error of this crate, and [`NextAction`]: what the caller should do
-//! about it.
+//! [`PycognitoError`]: the one error of this crate, with its [`NextAction`] (`cognito-auth`'s,
+//! classified from Cognito's error code where the error arises).
 
 use cognito_auth::jwt::JwtError;
-use cognito_wire::{ErrorClass, ServiceErrorKind};
+use cognito_wire::ServiceErrorKind;
 
-/// What a caller should do after an error.
-///
-/// ```
-/// use pycognito::{NextAction, PycognitoError};
-/// assert_eq!(PycognitoError::NotSignedIn.next_action(), NextAction::SignInAgain);
-/// assert_eq!(PycognitoError::NoPendingChallenge.next_action(), NextAction::SignInAgain);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum NextAction {
-    /// A passing failure (throttling, network, 5xx): try again, with a backoff.
-    Retry,
-    /// The user typed something wrong (password, code, new password not good enough): ask again.
-    AskUser,
-    /// The user has not confirmed the sign-up: ask for the code (`confirm_sign_up`) or send a new
-    /// one (`resend_confirmation_code`).
-    ConfirmSignUp,
-    /// The password must be reset: `initiate_forgot_password`, then `confirm_forgot_password`.
-    ResetPassword,
-    /// The tokens (or the sign-in session) are no longer good: authenticate again.
-    SignInAgain,
-    /// Retrying will not help: a configuration or programming error, or a refusal.
-    GiveUp,
-}
+pub use cognito_auth::NextAction;
 
 /// The stage a Cognito call failed at (the same exception can mean different things: a
 /// `NotAuthorizedException` is a wrong password at sign-in and a dead refresh token at refresh).
@@ -61,6 +38,15 @@ pub enum PycognitoError {
         /// The error.
         #[source]
         source: cognito_auth::Error,
+    },
+    /// Cognito refused an answer but lets the user retry: the same challenge is still waiting
+    /// ([`Cognito::pending_challenge`](crate::Cognito::pending_challenge)); answer it again.
+    #[error("{rejection}")]
+    Rejected {
+        /// Why the answer was refused.
+        rejection: cognito_auth::Rejection,
+        /// Cognito's error code (`CodeMismatchException`, ...).
+        code: Option<String>,
     },
     /// An admin (SigV4-signed) call failed.
     #[error(transparent)]
@@ -143,6 +129,9 @@ impl PycognitoError {
 
     /// The Cognito exception's code (`"UserNotConfirmedException"`, ...), when the failure is one.
     pub fn service_code(&self) -> Option<&str> {
+        if let Self::Rejected { code, .. } = self {
+            return code.as_deref();
+        }
         self.service_error().map(ServiceErrorKind::code)
     }
 
@@ -151,107 +140,30 @@ impl PycognitoError {
         self.service_code() == Some(code)
     }
 
-    /// What to do next. Cognito exceptions are mapped by code (and, for
-    /// `NotAuthorizedException`, by stage and message); network failures and throttling are
-    /// [`NextAction::Retry`].
+    /// What to do about it: Cognito's errors by their code (see [`NextAction`]), this crate's
+    /// own by their kind. Never from message text.
     pub fn next_action(&self) -> NextAction {
         match self {
-            Self::Cognito { stage, source } => match source.service_error() {
-                Some(kind) => service_action(kind, Some(*stage)),
-                None => match source {
-                    cognito_auth::Error::Wire(w) => class_action(w.class()),
-                    cognito_auth::Error::NoRefreshToken => NextAction::SignInAgain,
-                    // The state machine refused a server value or an answer: the sign-in is over.
-                    cognito_auth::Error::Auth(_) if *stage == Stage::SignIn => {
-                        NextAction::SignInAgain
-                    }
-                    _ => NextAction::GiveUp,
-                },
-            },
-            Self::Admin(e) => match e.service_error() {
-                Some(kind) => service_action(kind, None),
-                None => class_action(e.class()),
-            },
+            Self::Cognito { source, .. } => source.next_action(),
+            Self::Rejected { .. } => NextAction::FixInput,
+            Self::Admin(e) => e.next_action(),
             Self::Jwt(e) => match e {
                 JwtError::JwksFetch(_) | JwtError::JwksExpired | JwtError::JwksNotLoaded => {
-                    NextAction::Retry
+                    NextAction::RetryLater
                 }
                 JwtError::Expired { .. } => NextAction::SignInAgain,
-                _ => NextAction::GiveUp,
+                _ => NextAction::Report,
             },
             Self::NotSignedIn | Self::NoRefreshToken | Self::NoPendingChallenge => {
                 NextAction::SignInAgain
             }
-            Self::WrongChallenge { .. } => NextAction::AskUser,
-            Self::JwtBuild(_)
-            | Self::NoUsername
-            | Self::InsideAsyncRuntime
-            | Self::Runtime(_)
-            | Self::Config(_)
-            | Self::InvalidArgument(_) => NextAction::GiveUp,
-        }
-    }
-}
-
-fn class_action(class: ErrorClass) -> NextAction {
-    match class {
-        ErrorClass::Throttling | ErrorClass::Transient => NextAction::Retry,
-        ErrorClass::Client => NextAction::GiveUp,
-    }
-}
-
-/// The next action for a Cognito exception; `stage` is `None` for admin calls.
-pub(crate) fn service_action(kind: &ServiceErrorKind, stage: Option<Stage>) -> NextAction {
-    let message = kind.message().unwrap_or_default().to_ascii_lowercase();
-    match kind.code() {
-        // A wrong code keeps the challenge open (the pending sign-in is kept: answer it again);
-        // other refused answers consume the sign-in's session: ask again means sign in again.
-        "CodeMismatchException" if stage == Some(Stage::SignIn) => NextAction::AskUser,
-        "ExpiredCodeException"
-        | "InvalidPasswordException"
-        | "PasswordHistoryPolicyViolationException"
-            if stage == Some(Stage::SignIn) =>
-        {
-            NextAction::SignInAgain
-        }
-        "UserNotConfirmedException" => NextAction::ConfirmSignUp,
-        "PasswordResetRequiredException" => NextAction::ResetPassword,
-        "CodeMismatchException"
-        | "ExpiredCodeException"
-        | "InvalidPasswordException"
-        | "PasswordHistoryPolicyViolationException"
-        | "UsernameExistsException"
-        | "AliasExistsException"
-        | "EnableSoftwareTokenMFAException" => NextAction::AskUser,
-        "TooManyRequestsException"
-        | "LimitExceededException"
-        | "InternalErrorException"
-        | "InternalServerException"
-        | "ConcurrentModificationException"
-        | "CodeDeliveryFailureException" => NextAction::Retry,
-        "UserNotFoundException" => match stage {
-            Some(Stage::SignIn) | Some(Stage::Account) => NextAction::AskUser,
-            _ => NextAction::GiveUp,
-        },
-        "NotAuthorizedException" => {
-            if message.contains("disabled") {
-                NextAction::GiveUp
-            } else if stage == Some(Stage::Refresh)
-                || message.contains("session")
-                || message.contains("token")
-            {
-                // A dead refresh token, an expired challenge session, an expired or revoked
-                // access token.
-                NextAction::SignInAgain
-            } else if stage.is_some() {
-                // "Incorrect username or password." (sign-in, change_password).
-                NextAction::AskUser
-            } else {
-                NextAction::GiveUp
+            Self::WrongChallenge { .. } | Self::NoUsername | Self::InvalidArgument(_) => {
+                NextAction::FixInput
+            }
+            Self::JwtBuild(_) | Self::InsideAsyncRuntime | Self::Runtime(_) | Self::Config(_) => {
+                NextAction::FixConfiguration
             }
         }
-        "RefreshTokenReuseException" => NextAction::SignInAgain,
-        _ => NextAction::GiveUp,
     }
 }
 
@@ -266,12 +178,15 @@ mod tests {
         });
         assert_eq!(expired.next_action(), NextAction::SignInAgain);
         for stale in [JwtError::JwksExpired, JwtError::JwksNotLoaded] {
-            assert_eq!(PycognitoError::Jwt(stale).next_action(), NextAction::Retry);
+            assert_eq!(
+                PycognitoError::Jwt(stale).next_action(),
+                NextAction::RetryLater
+            );
         }
         // "expired" in another error's text is not an expired token.
         let forged = PycognitoError::Jwt(JwtError::InvalidSignature);
-        assert_eq!(forged.next_action(), NextAction::GiveUp);
+        assert_eq!(forged.next_action(), NextAction::Report);
         let issuer = PycognitoError::Jwt(JwtError::IssuerMismatch);
-        assert_eq!(issuer.next_action(), NextAction::GiveUp);
+        assert_eq!(issuer.next_action(), NextAction::Report);
     }
 }

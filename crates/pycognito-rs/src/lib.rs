@@ -14,7 +14,8 @@ pub use middleware::{BearerAuth, BearerAuthError, BearerAuthLayer, TokenKind};
 /// Re-exported so callers need no other dependency for the common types.
 pub use cognito_admin::AttributeMap;
 pub use cognito_auth::{
-    Answer, CodeKind, DeviceCredentials, DevicePolicy, MfaPreference, MfaSetting, NewDevice,
-    Question, RefreshMode, Session, TokenProvider, TokenSet,
+    Answer, CodeKind, CognitoAuth, DeviceCredentials, DevicePolicy, FileSessionStore,
+    MemorySessionStore, MfaPreference, MfaSetting, NewDevice, Question, RefreshMode, Rejection,
+    Session, SessionState, SessionStore, TokenSet,
 };
 pub use cognito_wire::SensitiveString;

@@ -1,13 +1,13 @@
 //! [`BearerAuthLayer`]: the successor of pycognito's `RequestsSrpAuth`. A `tower` layer over
 //! any HTTP client service that adds `Authorization: Bearer <token>` to every request, the token
-//! coming from a [`TokenProvider`] (refreshed before expiry, one refresh shared by concurrent
-//! requests, signed in again when the refresh token is dead if the provider can).
+//! coming from a [`Session`] (refreshed before expiry, one refresh shared by concurrent
+//! requests, signed in again when the refresh token is dead if the session was given a password
+//! source).
 
 use crate::PycognitoError;
-use cognito_auth::TokenProvider;
+use cognito_auth::Session;
 use futures_util::future::BoxFuture;
 use http::header::{AUTHORIZATION, HeaderName, HeaderValue};
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 /// Which token goes into the header.
@@ -23,17 +23,16 @@ pub enum TokenKind {
 /// A `tower::Layer` adding a bearer token to requests.
 ///
 /// ```no_run
-/// # async fn run(provider: cognito_auth::TokenProvider) -> Result<(), Box<dyn std::error::Error>> {
+/// # async fn run(session: cognito_auth::Session) -> Result<(), Box<dyn std::error::Error>> {
 /// use http_body_util::Empty;
 /// use bytes::Bytes;
 /// use hyper_util::client::legacy::Client;
 /// use hyper_util::rt::TokioExecutor;
 /// use pycognito::{BearerAuthLayer, TokenKind};
-/// use std::sync::Arc;
 /// use tower::{Layer, ServiceExt};
 ///
 /// let http = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
-/// let client = BearerAuthLayer::new(Arc::new(provider))
+/// let client = BearerAuthLayer::new(session)
 ///     .token(TokenKind::Id)
 ///     .layer(http);
 /// let req = http::Request::get("http://127.0.0.1:8080/me").body(Empty::new())?;
@@ -43,17 +42,18 @@ pub enum TokenKind {
 /// ```
 #[derive(Debug, Clone)]
 pub struct BearerAuthLayer {
-    provider: Arc<TokenProvider>,
+    session: Session,
     kind: TokenKind,
     header: HeaderName,
     prefix: String,
 }
 
 impl BearerAuthLayer {
-    /// `Authorization: Bearer <access token>`.
-    pub fn new(provider: Arc<TokenProvider>) -> Self {
+    /// `Authorization: Bearer <access token>`, from this session (a handle: the caller keeps its
+    /// own clone and sees the refreshes).
+    pub fn new(session: Session) -> Self {
         BearerAuthLayer {
-            provider,
+            session,
             kind: TokenKind::Access,
             header: AUTHORIZATION,
             prefix: "Bearer ".to_owned(),
@@ -133,8 +133,8 @@ where
         let config = self.config.clone();
         Box::pin(async move {
             let token = match config.kind {
-                TokenKind::Access => config.provider.access_token().await,
-                TokenKind::Id => config.provider.id_token().await,
+                TokenKind::Access => config.session.access_token().await,
+                TokenKind::Id => config.session.id_token().await,
             }
             .map_err(|e| BearerAuthError::Token(PycognitoError::refresh(e)))?;
             let mut value = HeaderValue::try_from(format!("{}{}", config.prefix, token.expose()))

@@ -3,7 +3,7 @@
 use super::{Cognito, User};
 use crate::PycognitoError;
 use cognito_admin::AttributeMap;
-use cognito_auth::{DeviceCredentials, MfaPreference, MfaSetting, NewDevice};
+use cognito_auth::{DeviceCredentials, MfaPreference, MfaSetting};
 use cognito_wire::{DeviceType, SensitiveString, SignUpResponse};
 use std::collections::BTreeMap;
 
@@ -114,10 +114,8 @@ impl Cognito {
         previous_password: &str,
         proposed_password: &str,
     ) -> Result<(), PycognitoError> {
-        self.check_token(true).await?;
-        let token = self.require_access_token()?;
-        self.auth
-            .change_password(&token, previous_password, proposed_password)
+        self.require_session()?
+            .change_password(previous_password, proposed_password)
             .await
             .map_err(PycognitoError::account)?;
         Ok(())
@@ -125,10 +123,9 @@ impl Cognito {
 
     /// The signed-in user (`GetUser`), attributes renamed by `attr_map`.
     pub async fn get_user(&self, attr_map: Option<&AttributeMap>) -> Result<User, PycognitoError> {
-        let token = self.require_access_token()?;
         let resp = self
-            .auth
-            .get_user(&token)
+            .require_session()?
+            .get_user()
             .await
             .map_err(PycognitoError::account)?;
         let mut user = User::new(
@@ -149,9 +146,8 @@ impl Cognito {
         attrs: &BTreeMap<String, String>,
         attr_map: Option<&AttributeMap>,
     ) -> Result<(), PycognitoError> {
-        let token = self.require_access_token()?;
-        self.auth
-            .update_user_attributes(&token, &to_cognito_map(attrs, attr_map))
+        self.require_session()?
+            .update_user_attributes(&to_cognito_map(attrs, attr_map))
             .await
             .map_err(PycognitoError::account)?;
         Ok(())
@@ -159,9 +155,8 @@ impl Cognito {
 
     /// Deletes attributes of the signed-in user (`DeleteUserAttributes`).
     pub async fn delete_user_attributes(&self, names: &[&str]) -> Result<(), PycognitoError> {
-        let token = self.require_access_token()?;
-        self.auth
-            .delete_user_attributes(&token, names)
+        self.require_session()?
+            .delete_user_attributes(names)
             .await
             .map_err(PycognitoError::account)
     }
@@ -169,10 +164,8 @@ impl Cognito {
     /// Sends a verification code for an attribute (`email`, `phone_number`) (pycognito's
     /// `send_verification`).
     pub async fn send_verification(&mut self, attribute: &str) -> Result<(), PycognitoError> {
-        self.check_token(true).await?;
-        let token = self.require_access_token()?;
-        self.auth
-            .get_user_attribute_verification_code(&token, attribute)
+        self.require_session()?
+            .get_user_attribute_verification_code(attribute)
             .await
             .map_err(PycognitoError::account)?;
         Ok(())
@@ -184,19 +177,16 @@ impl Cognito {
         confirmation_code: &str,
         attribute: &str,
     ) -> Result<(), PycognitoError> {
-        self.check_token(true).await?;
-        let token = self.require_access_token()?;
-        self.auth
-            .verify_user_attribute(&token, attribute, confirmation_code)
+        self.require_session()?
+            .verify_user_attribute(attribute, confirmation_code)
             .await
             .map_err(PycognitoError::account)
     }
 
     /// Deletes the signed-in user (`DeleteUser`) and forgets the tokens.
     pub async fn delete_user(&mut self) -> Result<(), PycognitoError> {
-        let token = self.require_access_token()?;
-        self.auth
-            .delete_user(&token)
+        self.require_session()?
+            .delete_user()
             .await
             .map_err(PycognitoError::account)?;
         self.session = None;
@@ -205,9 +195,8 @@ impl Cognito {
 
     /// Starts TOTP set-up for the signed-in user (`AssociateSoftwareToken`): the base32 secret.
     pub async fn associate_software_token(&self) -> Result<SensitiveString, PycognitoError> {
-        let token = self.require_access_token()?;
-        self.auth
-            .associate_software_token(&token)
+        self.require_session()?
+            .associate_software_token()
             .await
             .map_err(PycognitoError::account)
     }
@@ -219,11 +208,17 @@ impl Cognito {
         code: &str,
         device_name: Option<&str>,
     ) -> Result<bool, PycognitoError> {
-        let token = self.require_access_token()?;
-        self.auth
-            .verify_software_token(&token, code, device_name)
+        match self
+            .require_session()?
+            .verify_software_token(&SensitiveString::from(code), device_name)
             .await
-            .map_err(PycognitoError::account)
+        {
+            Ok(()) => Ok(true),
+            Err(cognito_auth::Error::Auth(cognito_auth::AuthError::SoftwareTokenNotVerified)) => {
+                Ok(false)
+            }
+            Err(e) => Err(PycognitoError::account(e)),
+        }
     }
 
     /// pycognito's `set_user_mfa_preference`: enables SMS and/or TOTP and prefers one.
@@ -263,22 +258,21 @@ impl Cognito {
 
     /// `SetUserMFAPreference` with every method (SMS, TOTP, email).
     pub async fn set_mfa_preference(&self, pref: MfaPreference) -> Result<(), PycognitoError> {
-        let token = self.require_access_token()?;
-        self.auth
-            .set_mfa_preference(&token, pref)
+        self.require_session()?
+            .set_mfa_preference(pref)
             .await
             .map_err(PycognitoError::account)
     }
 
-    /// Confirms a device Cognito offered after sign-in (`ConfirmDevice`, pycognito's
-    /// `AWSSRP.confirm_device`); returns the credentials to keep.
+    /// Confirms the device Cognito offered at this sign-in (`ConfirmDevice`, pycognito's
+    /// `AWSSRP.confirm_device`), keeps it (device store and session) and marks it remembered or
+    /// not; returns the credentials.
     pub async fn confirm_device(
         &self,
-        device: &NewDevice,
+        remembered: bool,
     ) -> Result<DeviceCredentials, PycognitoError> {
-        let token = self.require_access_token()?;
-        self.auth
-            .confirm_device(&token, device)
+        self.require_session()?
+            .confirm_new_device(remembered)
             .await
             .map_err(PycognitoError::account)
     }
@@ -290,9 +284,8 @@ impl Cognito {
         device_key: &str,
         remembered: bool,
     ) -> Result<(), PycognitoError> {
-        let token = self.require_access_token()?;
-        self.auth
-            .set_device_remembered(&token, device_key, remembered)
+        self.require_session()?
+            .update_device_status(device_key, remembered)
             .await
             .map_err(PycognitoError::account)
     }
@@ -300,28 +293,24 @@ impl Cognito {
     /// Forgets a device (`ForgetDevice`, pycognito's `AWSSRP.forget_device`), also from the
     /// device store.
     pub async fn forget_device(&self, device_key: &str) -> Result<(), PycognitoError> {
-        let token = self.require_access_token()?;
-        let name = self.session.as_ref().map(|s| s.sign_in_name.clone());
-        self.auth
-            .forget_device(&token, device_key, name.as_deref())
+        self.require_session()?
+            .forget_device(device_key)
             .await
             .map_err(PycognitoError::account)
     }
 
     /// The signed-in user's devices (`ListDevices`, every page).
     pub async fn list_devices(&self) -> Result<Vec<DeviceType>, PycognitoError> {
-        let token = self.require_access_token()?;
-        self.auth
-            .list_devices(&token)
+        self.require_session()?
+            .list_devices()
             .await
             .map_err(PycognitoError::account)
     }
 
     /// One device of the signed-in user (`GetDevice`).
     pub async fn get_device(&self, device_key: &str) -> Result<DeviceType, PycognitoError> {
-        let token = self.require_access_token()?;
-        self.auth
-            .get_device(&token, device_key)
+        self.require_session()?
+            .get_device(device_key)
             .await
             .map_err(PycognitoError::account)
     }

@@ -1,11 +1,11 @@
 //! Sign-in, challenges, refresh, token checks and sign-out.
 
-use super::{Cognito, Pending};
+use super::Cognito;
 use crate::PycognitoError;
-use cognito_admin::AdminSignInOutcome;
 use cognito_auth::jwt::{CognitoJwtVerifier, TokenUse};
 use cognito_auth::{Answer, CodeKind, Flow, Question, Session, SignInOutcome};
 use cognito_wire::{ChallengeNameType, DeliveryMediumType, SensitiveString};
+use srp_core::Password;
 use std::collections::BTreeMap;
 
 /// Where a sign-in stands: signed in, or what Cognito asks for next. Answer with the matching
@@ -110,50 +110,58 @@ impl Cognito {
     /// Signs the user in with SRP (`USER_SRP_AUTH`): the password never leaves this process.
     /// pycognito's `authenticate`; MFA and new-password challenges come back as an [`AuthStep`]
     /// instead of an exception.
-    pub async fn authenticate(&mut self, password: &str) -> Result<AuthStep, PycognitoError> {
+    pub async fn authenticate(
+        &mut self,
+        password: impl Into<Password>,
+    ) -> Result<AuthStep, PycognitoError> {
         let username = self.require_username()?.to_owned();
+        let config = self.auth.config(&username).password(password);
+        self.sign_in(config, false).await
+    }
+
+    /// Runs a sign-in through the one driver (the admin one for admin flows).
+    async fn sign_in(
+        &mut self,
+        config: cognito_auth::SignInConfig,
+        admin: bool,
+    ) -> Result<AuthStep, PycognitoError> {
         self.pending = None;
-        let outcome = self
-            .auth
-            .sign_in(&username, password)
+        let driver = if admin { &self.admin_auth } else { &self.auth };
+        let outcome = driver
+            .sign_in_with(config)
             .await
             .map_err(PycognitoError::sign_in)?;
-        self.user_outcome(outcome)
+        self.outcome(outcome)
     }
 
     /// Signs the user in with `USER_PASSWORD_AUTH` (the password goes to Cognito over TLS; for
     /// user migration triggers).
     pub async fn authenticate_user_password(
         &mut self,
-        password: &str,
+        password: impl Into<Password>,
     ) -> Result<AuthStep, PycognitoError> {
         let username = self.require_username()?.to_owned();
-        self.pending = None;
         let config = self
             .auth
             .config(&username)
             .password(password)
             .flow(Flow::UserPassword);
-        let outcome = self
-            .auth
-            .sign_in_with(config)
-            .await
-            .map_err(PycognitoError::sign_in)?;
-        self.user_outcome(outcome)
+        self.sign_in(config, false).await
     }
 
     /// Signs the user in through `AdminInitiateAuth` (`ADMIN_USER_PASSWORD_AUTH`, pycognito's
     /// `admin_authenticate`): SigV4-signed, needs AWS credentials.
-    pub async fn admin_authenticate(&mut self, password: &str) -> Result<AuthStep, PycognitoError> {
+    pub async fn admin_authenticate(
+        &mut self,
+        password: impl Into<Password>,
+    ) -> Result<AuthStep, PycognitoError> {
         let username = self.require_username()?.to_owned();
-        self.pending = None;
         let config = self
-            .auth
+            .admin_auth
             .config(&username)
             .password(password)
             .flow(Flow::AdminUserPassword);
-        let outcome = self.admin.admin_sign_in_with(config).await?;
-        self.admin_outcome(outcome, &username)
+        self.sign_in(config, true).await
     }
 
     /// pycognito's `new_password_challenge`: signs in with the current (temporary) password and,
@@ -161,8 +169,8 @@ impl Cognito {
     /// follow).
     pub async fn new_password_challenge(
         &mut self,
-        password: &str,
-        new_password: &str,
+        password: impl Into<Password>,
+        new_password: impl Into<Password>,
     ) -> Result<AuthStep, PycognitoError> {
         match self.authenticate(password).await? {
             AuthStep::NeedsNewPassword { .. } => {
@@ -225,7 +233,7 @@ impl Cognito {
     /// attributes.
     pub async fn respond_to_new_password_challenge(
         &mut self,
-        new_password: &str,
+        new_password: impl Into<Password>,
         attributes: BTreeMap<String, String>,
     ) -> Result<AuthStep, PycognitoError> {
         self.expect(
@@ -233,7 +241,7 @@ impl Cognito {
             "NEW_PASSWORD_REQUIRED",
         )?;
         self.answer_challenge(Answer::NewPassword {
-            password: srp_core::Password::new(new_password),
+            password: new_password.into(),
             attributes,
         })
         .await
@@ -267,18 +275,15 @@ impl Cognito {
 
     /// Answers the waiting challenge with any [`Answer`].
     pub async fn answer_challenge(&mut self, answer: Answer) -> Result<AuthStep, PycognitoError> {
-        match self.pending.take() {
-            None => Err(PycognitoError::NoPendingChallenge),
-            Some(Pending::User(p)) => {
-                let outcome = p.answer(answer).await.map_err(PycognitoError::sign_in)?;
-                self.user_outcome(outcome)
-            }
-            Some(Pending::Admin(p)) => {
-                let username = self.require_username()?.to_owned();
-                let outcome = (*p).answer(answer).await?;
-                self.admin_outcome(outcome, &username)
-            }
-        }
+        let pending = self
+            .pending
+            .take()
+            .ok_or(PycognitoError::NoPendingChallenge)?;
+        let outcome = pending
+            .answer(answer)
+            .await
+            .map_err(PycognitoError::sign_in)?;
+        self.outcome(outcome)
     }
 
     fn expect_code(&self, kind: CodeKind, name: &'static str) -> Result<(), PycognitoError> {
@@ -307,87 +312,65 @@ impl Cognito {
         }
     }
 
-    fn user_outcome(&mut self, outcome: SignInOutcome) -> Result<AuthStep, PycognitoError> {
+    fn outcome(&mut self, outcome: SignInOutcome) -> Result<AuthStep, PycognitoError> {
         match outcome {
             SignInOutcome::SignedIn(session) => {
-                self.signed_in(*session);
+                self.signed_in(session);
                 Ok(AuthStep::Done)
             }
-            SignInOutcome::NeedsInput(mut p) => {
-                // A wrong code: Cognito keeps the challenge open, so the same responder can be
-                // called again with another code.
-                let rejected = p.take_rejected();
+            SignInOutcome::NeedsInput(p) => {
+                // A refused answer Cognito lets the user retry (a wrong or used code, a refused
+                // new password, a wrong set-up code): the same question stays pending, so the
+                // same responder can be called again; the error says why.
+                let rejection = p.rejection().cloned();
+                let code = p
+                    .rejected()
+                    .and_then(|e| e.service_code())
+                    .map(str::to_owned);
                 let step = AuthStep::from_question(p.question());
-                self.pending = Some(Pending::User(p));
-                match rejected {
-                    Some(e) => Err(PycognitoError::sign_in(e)),
-                    None => Ok(step),
-                }
-            }
-        }
-    }
-
-    fn admin_outcome(
-        &mut self,
-        outcome: AdminSignInOutcome,
-        sign_in_name: &str,
-    ) -> Result<AuthStep, PycognitoError> {
-        match outcome {
-            AdminSignInOutcome::SignedIn(done) => {
-                let done = *done;
-                self.signed_in(Session {
-                    tokens: done.tokens,
-                    username: done.username,
-                    sign_in_name: sign_in_name.to_owned(),
-                    device: done.device_used,
-                    new_device: done.new_device,
-                });
-                Ok(AuthStep::Done)
-            }
-            AdminSignInOutcome::NeedsInput(mut p) => {
-                let rejected = p.take_rejected();
-                let step = AuthStep::from_question(p.question());
-                self.pending = Some(Pending::Admin(p));
-                match rejected {
-                    Some(e) => Err(PycognitoError::Admin(e)),
+                self.pending = Some(p);
+                match rejection {
+                    Some(rejection) => Err(PycognitoError::Rejected { rejection, code }),
                     None => Ok(step),
                 }
             }
             _ => Err(PycognitoError::Config(
-                "the admin sign-in returned an outcome this version does not know".to_owned(),
+                "the sign-in returned an outcome this version does not know".to_owned(),
             )),
         }
     }
 
-    fn signed_in(&mut self, session: Session) {
+    pub(crate) fn signed_in(&mut self, session: Session) {
         self.pending = None;
         self.id_claims = None;
         self.access_claims = None;
         self.session = Some(session);
     }
 
-    /// Whether the access token has expired (pycognito's `check_token`); with `renew`, an
-    /// expired token is refreshed first. Returns whether it had expired.
+    /// Whether the access token has expired (pycognito's `check_token`); with `renew`, tokens
+    /// that expire within the session's refresh margin are refreshed first (by the session, as
+    /// every other use of them would). Returns whether it had expired.
     pub async fn check_token(&mut self, renew: bool) -> Result<bool, PycognitoError> {
-        let expired = self.require_session()?.tokens.expires_at <= self.now();
-        if expired && renew {
-            self.renew_access_token().await?;
+        let session = self.require_session()?.clone();
+        let expired = session.expires_at() <= self.now();
+        if renew {
+            session
+                .fresh_tokens()
+                .await
+                .map_err(PycognitoError::refresh)?;
+            self.id_claims = None;
+            self.access_claims = None;
         }
         Ok(expired)
     }
 
-    /// Refreshes the id and access tokens with the refresh token (pycognito's
-    /// `renew_access_token`).
+    /// Refreshes the id and access tokens with the refresh token now (pycognito's
+    /// `renew_access_token`), through the session.
     pub async fn renew_access_token(&mut self) -> Result<(), PycognitoError> {
-        let session = self.require_session()?;
-        let tokens = self
-            .auth
-            .refresh(session)
+        self.require_session()?
+            .refresh()
             .await
             .map_err(PycognitoError::refresh)?;
-        if let Some(s) = self.session.as_mut() {
-            s.tokens = tokens;
-        }
         self.id_claims = None;
         self.access_claims = None;
         Ok(())
@@ -397,11 +380,12 @@ impl Cognito {
     /// audience / client id, `token_use`, expiry) and keeps their claims
     /// ([`id_claims`](Self::id_claims), [`access_claims`](Self::access_claims)).
     pub async fn verify_tokens(&mut self) -> Result<(), PycognitoError> {
-        let session = self.require_session()?;
-        let (id_token, access_token) = (
-            session.tokens.id_token.clone(),
-            session.tokens.access_token.clone(),
-        );
+        let tokens = self
+            .require_session()?
+            .fresh_tokens()
+            .await
+            .map_err(PycognitoError::refresh)?;
+        let (id_token, access_token) = (tokens.id_token, tokens.access_token);
         if self.verifiers.is_none() {
             let build = |token_use| {
                 let mut b = CognitoJwtVerifier::builder(self.user_pool_id.clone())
@@ -426,11 +410,10 @@ impl Cognito {
     }
 
     /// Signs the user out of every device (`GlobalSignOut`) and forgets the tokens (pycognito's
-    /// `logout`).
+    /// `logout`); the session store is cleared.
     pub async fn logout(&mut self) -> Result<(), PycognitoError> {
-        let token = self.require_access_token()?;
-        self.auth
-            .global_sign_out(&token)
+        self.require_session()?
+            .sign_out()
             .await
             .map_err(PycognitoError::account)?;
         self.session = None;
@@ -439,16 +422,13 @@ impl Cognito {
         Ok(())
     }
 
-    /// Revokes the refresh token (`RevokeToken`) and forgets the tokens.
+    /// Revokes the refresh token (`RevokeToken`) and forgets the tokens; the session store is
+    /// cleared.
     pub async fn revoke_token(&mut self) -> Result<(), PycognitoError> {
-        let token = self
-            .refresh_token()
-            .cloned()
-            .ok_or(PycognitoError::NoRefreshToken)?;
-        self.auth
-            .revoke_token(&token)
-            .await
-            .map_err(PycognitoError::account)?;
+        match self.require_session()?.revoke().await {
+            Err(cognito_auth::Error::NoRefreshToken) => return Err(PycognitoError::NoRefreshToken),
+            other => other.map_err(PycognitoError::account)?,
+        }
         self.session = None;
         Ok(())
     }

@@ -22,30 +22,20 @@ use crate::PycognitoError;
 use cognito_admin::AdminClient;
 use cognito_auth::jwt::{Claims, CognitoJwtVerifier};
 use cognito_auth::{
-    Clock, CognitoAuth, DevicePolicy, DeviceStore, RefreshMode, Session, SystemClock, TokenSet,
+    Clock, CognitoAuth, DevicePolicy, DeviceStore, RefreshMode, Session, SessionState,
+    SessionStore, SystemClock, TokenSet,
 };
 use cognito_wire::{PoolId, SensitiveString};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use time::OffsetDateTime;
 
-/// A sign-in waiting for an answer.
-#[derive(Debug)]
-enum Pending {
-    User(Box<cognito_auth::PendingSignIn>),
-    Admin(Box<cognito_admin::PendingSignIn>),
-}
-
-impl Pending {
-    fn question(&self) -> &cognito_auth::Question {
-        match self {
-            Pending::User(p) => p.question(),
-            Pending::Admin(p) => p.question(),
-        }
-    }
-}
-
 /// pycognito's `Cognito`: a user of a user pool and app client, with their tokens.
+///
+/// This is the pycognito-compatibility layer: pycognito's method names, delegating to
+/// `cognito-auth`'s one driver and its [`Session`] handle (which refreshes, persists and holds the
+/// device). Rust programs that do not port pycognito code use [`CognitoAuth`] and [`Session`]
+/// directly.
 ///
 /// User methods (authenticate, register, change_password, get_user, ...) never need AWS
 /// credentials; `admin_*` methods, [`get_users`](Self::get_users) and the group, identity
@@ -74,6 +64,8 @@ impl Pending {
 #[derive(Debug)]
 pub struct Cognito {
     auth: CognitoAuth,
+    /// The same driver on the admin client's signing wire client (admin flows).
+    admin_auth: CognitoAuth,
     admin: AdminClient,
     user_pool_id: String,
     /// `user_pool_id` parsed (`None` when it is not a valid pool id, which only an explicit
@@ -84,7 +76,7 @@ pub struct Cognito {
     issuer: Option<String>,
     username: Option<String>,
     session: Option<Session>,
-    pending: Option<Pending>,
+    pending: Option<Box<cognito_auth::PendingSignIn>>,
     verifiers: Option<(CognitoJwtVerifier, CognitoJwtVerifier)>,
     id_claims: Option<Claims>,
     access_claims: Option<Claims>,
@@ -110,22 +102,24 @@ pub struct Cognito {
 pub struct CognitoBuilder {
     pool_id: String,
     client_id: String,
-    client_secret: Option<String>,
+    client_secret: Option<SensitiveString>,
     username: Option<String>,
     endpoint_url: Option<String>,
     issuer: Option<String>,
-    tokens: Option<(String, String, Option<String>)>,
+    tokens: Option<(SensitiveString, SensitiveString, Option<SensitiveString>)>,
     admin: Option<AdminClient>,
     admin_credentials: Option<cognito_admin::Credentials>,
     device_store: Option<Arc<dyn DeviceStore>>,
     device_policy: DevicePolicy,
     refresh_mode: RefreshMode,
+    refresh_margin: Option<time::Duration>,
+    session_store: Option<Arc<dyn SessionStore>>,
     clock: Arc<dyn Clock>,
 }
 
 impl CognitoBuilder {
     /// The app client secret (pycognito's `client_secret`).
-    pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
+    pub fn client_secret(mut self, secret: impl Into<SensitiveString>) -> Self {
         self.client_secret = Some(secret.into());
         self
     }
@@ -155,11 +149,24 @@ impl CognitoBuilder {
     /// `refresh_token`). Their expiry is read from the access token's `exp` claim.
     pub fn tokens(
         mut self,
-        id_token: impl Into<String>,
-        access_token: impl Into<String>,
-        refresh_token: Option<String>,
+        id_token: impl Into<SensitiveString>,
+        access_token: impl Into<SensitiveString>,
+        refresh_token: Option<SensitiveString>,
     ) -> Self {
         self.tokens = Some((id_token.into(), access_token.into(), refresh_token));
+        self
+    }
+
+    /// Where the session is kept between runs (see [`SessionStore`]): every sign-in and refresh
+    /// saves it there, and [`Cognito::restore_session`] reads it back.
+    pub fn session_store(mut self, store: Arc<dyn SessionStore>) -> Self {
+        self.session_store = Some(store);
+        self
+    }
+
+    /// How long before expiry tokens are refreshed (default: 5 minutes; see [`Session`]).
+    pub fn refresh_margin(mut self, margin: time::Duration) -> Self {
+        self.refresh_margin = Some(margin);
         self
     }
 
@@ -210,20 +217,6 @@ impl CognitoBuilder {
 
     /// Builds it. No network access happens here.
     pub fn build(self) -> Result<Cognito, PycognitoError> {
-        let mut auth = CognitoAuth::builder(self.pool_id.clone(), self.client_id.clone())
-            .device_policy(self.device_policy)
-            .refresh_mode(self.refresh_mode)
-            .clock(self.clock.clone());
-        if let Some(secret) = &self.client_secret {
-            auth = auth.client_secret(secret.as_str());
-        }
-        if let Some(url) = &self.endpoint_url {
-            auth = auth.endpoint_url(url.clone());
-        }
-        if let Some(store) = self.device_store {
-            auth = auth.device_store(store);
-        }
-        let auth = auth.build().map_err(PycognitoError::sign_in)?;
         let admin = match self.admin {
             Some(a) => a,
             None => {
@@ -237,26 +230,54 @@ impl CognitoBuilder {
                 b.build()?
             }
         };
+        let configure = |mut auth: cognito_auth::CognitoAuthBuilder| {
+            auth = auth
+                .device_policy(self.device_policy)
+                .refresh_mode(self.refresh_mode)
+                .clock(self.clock.clone());
+            if let Some(secret) = &self.client_secret {
+                auth = auth.client_secret(secret.clone());
+            }
+            if let Some(store) = &self.device_store {
+                auth = auth.device_store(store.clone());
+            }
+            if let Some(store) = &self.session_store {
+                auth = auth.session_store(store.clone());
+            }
+            if let Some(margin) = self.refresh_margin {
+                auth = auth.refresh_margin(margin);
+            }
+            auth
+        };
+        let mut user = CognitoAuth::builder(self.pool_id.clone(), self.client_id.clone());
+        if let Some(url) = &self.endpoint_url {
+            user = user.endpoint_url(url.clone());
+        }
+        let auth = configure(user).build().map_err(PycognitoError::sign_in)?;
+        let admin_auth = configure(admin.auth(self.client_id.clone()))
+            .clock(self.clock.clone())
+            .build()
+            .map_err(PycognitoError::sign_in)?;
         let now = self.clock.now();
         let session = self.tokens.map(|(id, access, refresh)| {
             let tokens = TokenSet {
-                expires_at: expiry_of(&access).unwrap_or(now),
-                access_token: SensitiveString::from(access.as_str()),
-                id_token: SensitiveString::from(id.as_str()),
-                refresh_token: refresh.map(|r| SensitiveString::from(r.as_str())),
+                expires_at: expiry_of(access.expose()).unwrap_or(now),
+                access_token: access,
+                id_token: id,
+                refresh_token: refresh,
                 token_type: "Bearer".to_owned(),
             };
             let name = self.username.clone().unwrap_or_default();
-            Session {
-                username: tokens.username().unwrap_or_else(|| name.clone()),
-                sign_in_name: name,
+            auth.session(SessionState::new(
+                self.pool_id.clone(),
+                self.client_id.clone(),
+                name,
                 tokens,
-                device: None,
-                new_device: None,
-            }
+            ))
         });
         Ok(Cognito {
             auth,
+            admin_auth,
             admin,
             pool: PoolId::parse(&self.pool_id).ok(),
             user_pool_id: self.pool_id,
@@ -303,6 +324,8 @@ impl Cognito {
             device_store: None,
             device_policy: DevicePolicy::Never,
             refresh_mode: RefreshMode::RefreshTokenAuth,
+            refresh_margin: None,
+            session_store: None,
             clock: Arc::new(SystemClock),
         }
     }
@@ -371,39 +394,54 @@ impl Cognito {
         self.username = Some(username.into());
     }
 
-    /// The tokens, when signed in.
-    pub fn tokens(&self) -> Option<&TokenSet> {
-        self.session.as_ref().map(|s| &s.tokens)
+    /// The tokens as they are now, when signed in (the session refreshes them when they are
+    /// used; see [`Session`]).
+    pub fn tokens(&self) -> Option<TokenSet> {
+        self.session.as_ref().map(Session::tokens)
     }
 
-    /// The session (tokens, Cognito's username, device), when signed in.
+    /// The session handle, when signed in: clone it to share the user with other tasks or the
+    /// bearer middleware ([`BearerAuthLayer`](crate::BearerAuthLayer)); a refresh through any
+    /// handle is seen by all.
     pub fn session(&self) -> Option<&Session> {
         self.session.as_ref()
     }
 
+    /// Reads the session back from the [session store](CognitoBuilder::session_store) (the
+    /// tokens of an earlier run); whether there was one.
+    pub async fn restore_session(&mut self) -> Result<bool, PycognitoError> {
+        let restored = self.auth.restore().await.map_err(PycognitoError::sign_in)?;
+        if let Some(session) = restored {
+            self.username = Some(session.sign_in_name());
+            self.signed_in(session);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
     /// The id token.
-    pub fn id_token(&self) -> Option<&SensitiveString> {
-        self.tokens().map(|t| &t.id_token)
+    pub fn id_token(&self) -> Option<SensitiveString> {
+        self.tokens().map(|t| t.id_token)
     }
 
     /// The access token.
-    pub fn access_token(&self) -> Option<&SensitiveString> {
-        self.tokens().map(|t| &t.access_token)
+    pub fn access_token(&self) -> Option<SensitiveString> {
+        self.tokens().map(|t| t.access_token)
     }
 
     /// The refresh token.
-    pub fn refresh_token(&self) -> Option<&SensitiveString> {
-        self.tokens().and_then(|t| t.refresh_token.as_ref())
+    pub fn refresh_token(&self) -> Option<SensitiveString> {
+        self.tokens().and_then(|t| t.refresh_token)
     }
 
     /// The token type (`Bearer`).
-    pub fn token_type(&self) -> Option<&str> {
-        self.tokens().map(|t| t.token_type.as_str())
+    pub fn token_type(&self) -> Option<String> {
+        self.tokens().map(|t| t.token_type)
     }
 
     /// When the id and access tokens expire.
     pub fn expires_at(&self) -> Option<OffsetDateTime> {
-        self.tokens().map(|t| t.expires_at)
+        self.session.as_ref().map(Session::expires_at)
     }
 
     /// The verified claims of the id token (after [`verify_tokens`](Self::verify_tokens)).
@@ -424,14 +462,6 @@ impl Cognito {
     /// The underlying admin client.
     pub fn admin(&self) -> &AdminClient {
         &self.admin
-    }
-
-    /// A [`TokenProvider`](cognito_auth::TokenProvider) over the current session (for
-    /// [`BearerAuthLayer`](crate::BearerAuthLayer)): refreshes before expiry, one refresh
-    /// shared by concurrent callers.
-    pub fn token_provider(&self) -> Result<cognito_auth::TokenProvider, PycognitoError> {
-        let session = self.session.clone().ok_or(PycognitoError::NotSignedIn)?;
-        Ok(cognito_auth::TokenProvider::new(self.auth.clone(), session))
     }
 
     /// Attributes sent with [`register`](Self::register) (pycognito's `set_base_attributes`).
@@ -463,10 +493,6 @@ impl Cognito {
 
     pub(crate) fn require_session(&self) -> Result<&Session, PycognitoError> {
         self.session.as_ref().ok_or(PycognitoError::NotSignedIn)
-    }
-
-    pub(crate) fn require_access_token(&self) -> Result<SensitiveString, PycognitoError> {
-        Ok(self.require_session()?.tokens.access_token.clone())
     }
 
     pub(crate) fn now(&self) -> OffsetDateTime {
