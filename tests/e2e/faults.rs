@@ -68,8 +68,9 @@ fn auth_with(
 
 fn signed_in(outcome: SignInOutcome) -> Session {
     match outcome {
-        SignInOutcome::SignedIn(s) => *s,
+        SignInOutcome::SignedIn(s) => s,
         SignInOutcome::NeedsInput(p) => panic!("unexpected question {:?}", p.question()),
+        other => panic!("unexpected outcome {other:?}"),
     }
 }
 
@@ -135,7 +136,7 @@ async fn sign_ins_refreshes_and_reads_complete_within_the_retry_budget_under_fau
                 continue;
             }
         };
-        let (r, _) = bounded(&env, &["InitiateAuth"], auth.refresh(&session)).await;
+        let (r, _) = bounded(&env, &["InitiateAuth"], session.refresh()).await;
         match r {
             Ok(tokens) => assert!(tokens.refresh_token.is_some()),
             Err(e) => {
@@ -146,7 +147,7 @@ async fn sign_ins_refreshes_and_reads_complete_within_the_retry_budget_under_fau
         let (r, _) = bounded(
             &env,
             &["GetUser"],
-            auth.get_user(&session.tokens.access_token),
+            session.get_user(),
         )
         .await;
         match r {
@@ -182,7 +183,7 @@ async fn sign_ins_refreshes_and_reads_complete_within_the_retry_budget_under_fau
         let (r, _) = bounded(
             &env,
             &["GetUser"],
-            auth.get_user(&session.tokens.access_token),
+            session.get_user(),
         )
         .await;
         if r.is_ok() {
@@ -193,7 +194,7 @@ async fn sign_ins_refreshes_and_reads_complete_within_the_retry_budget_under_fau
         let (r, _) = bounded(
             &env,
             &["ListDevices"],
-            auth.list_devices(&session.tokens.access_token),
+            session.list_devices(),
         )
         .await;
         if let Err(e) = r {
@@ -285,7 +286,8 @@ async fn a_one_shot_step_is_never_replayed_and_the_error_says_so() {
         "{err:?}"
     );
     let err = slow
-        .get_user(&session.tokens.access_token)
+        .session(session.state())
+        .get_user()
         .await
         .unwrap_err();
     assert!(matches!(
@@ -306,7 +308,7 @@ async fn a_failed_refresh_keeps_the_tokens_and_they_still_work() {
     env.emu.create_user(&env.pool_id, user("vic")).unwrap();
     let auth = auth_with(&env, |b| b);
     let session = signed_in(auth.sign_in("vic", PW).await.unwrap());
-    let provider = TokenProvider::new(auth.clone(), session).margin(time::Duration::ZERO);
+    let provider = session.clone();
 
     // Throttled twice, then through: three attempts of the one refresh.
     env.emu
@@ -318,9 +320,9 @@ async fn a_failed_refresh_keeps_the_tokens_and_they_still_work() {
         )
         .unwrap();
     env.emu.reset_stats();
-    provider.force_refresh().await.unwrap();
+    provider.refresh().await.unwrap();
     assert_eq!(env.emu.stats().get("InitiateAuth").received, 3);
-    let kept = provider.session().await.unwrap();
+    let kept = provider.state();
 
     for faults in [
         Faults::none().drop_after(1.0),
@@ -332,7 +334,7 @@ async fn a_failed_refresh_keeps_the_tokens_and_they_still_work() {
             .set_faults(faults.clone().only(["InitiateAuth"]))
             .unwrap();
         env.emu.reset_stats();
-        let err = provider.force_refresh().await.unwrap_err();
+        let err = provider.refresh().await.unwrap_err();
         assert_ne!(wire_error(&err).class(), ErrorClass::Client, "{err}");
         let expected = if faults.throttle > 0.0 {
             MAX_ATTEMPTS
@@ -345,8 +347,8 @@ async fn a_failed_refresh_keeps_the_tokens_and_they_still_work() {
             "{faults:?}"
         );
         env.emu.set_faults(Faults::none()).unwrap();
-        // The provider still holds the same, usable tokens.
-        let now = provider.session().await.unwrap();
+        // The session still holds the same, usable tokens.
+        let now = provider.state();
         assert_eq!(
             now.tokens.access_token.expose(),
             kept.tokens.access_token.expose()
@@ -356,18 +358,14 @@ async fn a_failed_refresh_keeps_the_tokens_and_they_still_work() {
             kept.tokens.refresh_token.as_ref().map(|t| t.expose())
         );
         assert_eq!(
-            auth.get_user(&now.tokens.access_token)
-                .await
-                .unwrap()
-                .username
-                .expose(),
+            provider.get_user().await.unwrap().username.expose(),
             "vic"
         );
     }
     // And the refresh token still refreshes.
-    let refreshed = provider.force_refresh().await.unwrap();
+    let refreshed = provider.refresh().await.unwrap();
     assert_ne!(
-        refreshed.tokens.access_token.expose(),
+        refreshed.access_token.expose(),
         kept.tokens.access_token.expose()
     );
     env.emu.shutdown().await;
@@ -383,8 +381,8 @@ async fn a_lost_rotation_answer_keeps_the_old_refresh_token_usable_within_the_gr
     env.emu.create_user(&env.pool_id, user("wes")).unwrap();
     let auth = auth_with(&env, |b| b.refresh_mode(RefreshMode::Rotation));
     let session = signed_in(auth.sign_in("wes", PW).await.unwrap());
-    let old_refresh = session.tokens.refresh_token.clone().unwrap();
-    let provider = TokenProvider::new(auth.clone(), session).margin(time::Duration::ZERO);
+    let old_refresh = session.tokens().refresh_token.unwrap();
+    let provider = session.clone();
 
     env.emu
         .set_faults(
@@ -394,7 +392,7 @@ async fn a_lost_rotation_answer_keeps_the_old_refresh_token_usable_within_the_gr
         )
         .unwrap();
     env.emu.reset_stats();
-    provider.force_refresh().await.unwrap_err();
+    provider.refresh().await.unwrap_err();
     let s = env.emu.stats().get("GetTokensFromRefreshToken");
     assert_eq!(
         (s.received, s.processed),
@@ -405,15 +403,15 @@ async fn a_lost_rotation_answer_keeps_the_old_refresh_token_usable_within_the_gr
 
     // The emulator rotated, the client kept the old token: within the grace period it still
     // works and gives a new one.
-    let kept = provider.session().await.unwrap();
+    let kept = provider.state();
     assert_eq!(
         kept.tokens.refresh_token.as_ref().map(|t| t.expose()),
         Some(old_refresh.expose())
     );
-    let renewed = provider.force_refresh().await.unwrap();
-    let new_refresh = renewed.tokens.refresh_token.clone().unwrap();
+    let renewed = provider.refresh().await.unwrap();
+    let new_refresh = renewed.refresh_token.clone().unwrap();
     assert_ne!(new_refresh.expose(), old_refresh.expose());
-    auth.get_user(&renewed.tokens.access_token).await.unwrap();
+    provider.get_user().await.unwrap();
     env.emu.shutdown().await;
 }
 
@@ -457,23 +455,19 @@ async fn device_confirmation_and_device_sign_in_failures_never_touch_the_device_
     env.emu.reset_stats();
     let session = signed_in(auth.sign_in("xena", PW).await.unwrap());
     assert_eq!(env.emu.stats().get("ConfirmDevice").received, 1);
-    assert!(session.device.is_none());
-    assert!(session.new_device.is_some());
+    assert!(session.device().is_none());
+    assert!(session.new_device().is_some());
     assert_eq!(
         read(&file),
         None,
         "nothing stored for an unconfirmed device"
     );
-    auth.get_user(&session.tokens.access_token).await.unwrap();
-    auth.refresh(&session).await.unwrap();
+    session.get_user().await.unwrap();
+    session.refresh().await.unwrap();
 
     // An explicit ConfirmDevice whose answer is lost: a typed error after one attempt.
-    let new = session.new_device.clone().unwrap();
     env.emu.reset_stats();
-    let err = auth
-        .confirm_device(&session.tokens.access_token, &new)
-        .await
-        .unwrap_err();
+    let err = session.confirm_new_device(true).await.unwrap_err();
     assert_eq!(env.emu.stats().get("ConfirmDevice").received, 1);
     assert_eq!(wire_error(&err).reached_server(), ReachedServer::Maybe);
 
@@ -482,7 +476,7 @@ async fn device_confirmation_and_device_sign_in_failures_never_touch_the_device_
         .set_faults(Faults::none().error_500(1.0).only(["UpdateDeviceStatus"]))
         .unwrap();
     let session = signed_in(auth.sign_in("xena", PW).await.unwrap());
-    let device = session.device.clone().expect("confirmed and kept");
+    let device = session.device().expect("confirmed and kept");
     assert_eq!(
         store.get(&key).unwrap().map(|d| d.device_key),
         Some(device.device_key.clone())
@@ -545,7 +539,6 @@ async fn the_emulator_state_is_consistent_after_drops_before_and_after_processin
     env.emu.create_user(&env.pool_id, user("yuri")).unwrap();
     let auth = auth_with(&env, |b| b);
     let session = signed_in(auth.sign_in("yuri", PW).await.unwrap());
-    let token = &session.tokens.access_token;
     const NEW: &str = "N3w-Passw0rd!x";
 
     // Dropped before processing: nothing changed.
@@ -553,7 +546,7 @@ async fn the_emulator_state_is_consistent_after_drops_before_and_after_processin
         .set_faults(Faults::none().drop_before(1.0).only(["ChangePassword"]))
         .unwrap();
     env.emu.reset_stats();
-    auth.change_password(token, PW, NEW).await.unwrap_err();
+    session.change_password(PW, NEW).await.unwrap_err();
     let s = env.emu.stats().get("ChangePassword");
     assert_eq!((s.received, s.processed), (1, 0));
     env.emu.set_faults(Faults::none()).unwrap();
@@ -568,7 +561,7 @@ async fn the_emulator_state_is_consistent_after_drops_before_and_after_processin
         .set_faults(Faults::none().drop_after(1.0).only(["ChangePassword"]))
         .unwrap();
     env.emu.reset_stats();
-    auth.change_password(token, PW, NEW).await.unwrap_err();
+    session.change_password(PW, NEW).await.unwrap_err();
     let s = env.emu.stats().get("ChangePassword");
     assert_eq!((s.received, s.processed), (1, 1));
     env.emu.set_faults(Faults::none()).unwrap();
@@ -774,12 +767,12 @@ async fn load(url: String, round: u32, passwords: Vec<u32>, progress: Progress) 
                 acked.passwords.insert(c, (start, None));
                 return acked;
             };
-            let token = signed_in(outcome).tokens.access_token;
+            let session = signed_in(outcome);
             let mut n = start;
             loop {
                 let next = n + 1;
-                if auth
-                    .change_password(&token, &changed_password(n), &changed_password(next))
+                if session
+                    .change_password(changed_password(n), changed_password(next))
                     .await
                     .is_err()
                 {
@@ -914,13 +907,16 @@ async fn a_one_shot_call_is_replayed_only_when_the_caller_opts_in() {
     env.emu.create_user(&env.pool_id, user("zoe")).unwrap();
     let auth = auth_with(&env, |b| b);
     let session = signed_in(auth.sign_in("zoe", PW).await.unwrap());
-    let req = UpdateUserAttributesRequest::new(
-        session.tokens.access_token.clone(),
-        vec![AttributeType {
-            name: "nickname".into(),
-            value: Some("z".into()),
-        }],
-    );
+    let nickname = AttributeType::builder()
+        .name("nickname")
+        .value("z")
+        .build()
+        .unwrap();
+    let req = UpdateUserAttributesRequest::builder()
+        .access_token(session.tokens.access_token.clone())
+        .user_attributes(vec![nickname])
+        .build()
+        .unwrap();
     let lose_one = || {
         Faults::none()
             .drop_after(1.0)
@@ -990,12 +986,9 @@ async fn a_device_store_that_cannot_write_does_not_cost_the_sign_in_its_tokens()
     });
     env.emu.reset_stats();
     let session = signed_in(auth.sign_in("abe", PW).await.unwrap());
-    let device = session
-        .device
-        .clone()
-        .expect("confirmed, handed to the caller");
+    let device = session.device().expect("confirmed, handed to the caller");
     assert_eq!(
-        session.new_device.as_ref().map(|d| d.device_key.as_str()),
+        session.new_device().as_ref().map(|d| d.device_key.as_str()),
         Some(device.device_key.as_str()),
         "reported as not remembered"
     );
@@ -1006,8 +999,8 @@ async fn a_device_store_that_cannot_write_does_not_cost_the_sign_in_its_tokens()
         0,
         "not marked remembered"
     );
-    auth.get_user(&session.tokens.access_token).await.unwrap();
-    auth.refresh(&session).await.unwrap();
+    session.get_user().await.unwrap();
+    session.refresh().await.unwrap();
     // The caller can sign in with the device it was given.
     let cfg = auth.config("abe").password(PW).device(Some(device.clone()));
     let again = signed_in(auth.sign_in_with(cfg).await.unwrap());

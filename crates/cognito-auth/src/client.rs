@@ -449,8 +449,12 @@ impl CognitoAuth {
     }
 
     /// Signs in with `USER_SRP_AUTH`, using a remembered device when the store has one.
-    pub async fn sign_in(&self, username: &str, password: &str) -> Result<SignInOutcome, Error> {
-        self.sign_in_with(self.config(username).password(Password::new(password)))
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: impl Into<Password>,
+    ) -> Result<SignInOutcome, Error> {
+        self.sign_in_with(self.config(username).password(password))
             .await
     }
 

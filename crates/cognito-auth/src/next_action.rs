@@ -85,7 +85,14 @@ impl NextAction {
             | "WebAuthnConfigurationMissingException"
             | "WebAuthnOriginNotAllowedException"
             | "WebAuthnRelyingPartyMismatchException"
-            | "WebAuthnClientMismatchException" => NextAction::FixConfiguration,
+            | "WebAuthnClientMismatchException"
+            // AWS's answers to a bad signature or credentials (admin operations).
+            | "AccessDeniedException"
+            | "InvalidSignatureException"
+            | "UnrecognizedClientException"
+            | "MissingAuthenticationTokenException"
+            | "IncompleteSignature"
+            | "ExpiredTokenException" => NextAction::FixConfiguration,
             _ => NextAction::Report,
         }
     }
@@ -146,7 +153,6 @@ mod tests {
         // Every code the model knows gets an action; the ones left to Report are listed here so
         // a new exception is a visible decision.
         let report_only = [
-            "AccessDeniedException",
             "DeviceKeyExistsException",
             "FeatureUnavailableInTierException",
             "ManagedLoginBrandingExistsException",

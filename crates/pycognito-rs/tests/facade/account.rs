@@ -17,7 +17,7 @@ async fn register_and_confirm() {
         err.is("CodeMismatchException") || err.is("ExpiredCodeException"),
         "{err}"
     );
-    assert_eq!(err.next_action(), NextAction::AskUser);
+    assert_eq!(err.next_action(), NextAction::FixInput);
     c.resend_confirmation_code("bob").await.unwrap();
     let code = env.emu.latest_code(&env.pool_id, "bob").unwrap();
     c.confirm_sign_up(&code, None).await.unwrap();
@@ -35,7 +35,7 @@ async fn register_twice_asks_the_user() {
     let mut c = env.cognito("x");
     let err = c.register("alice", PASSWORD, None).await.unwrap_err();
     assert!(err.is("UsernameExistsException"), "{err}");
-    assert_eq!(err.next_action(), NextAction::AskUser);
+    assert_eq!(err.next_action(), NextAction::FixInput);
 }
 
 #[tokio::test]
@@ -50,7 +50,7 @@ async fn forgot_and_confirm_password() {
         .unwrap();
     let mut c = env.cognito("alice");
     let err = c.authenticate(PASSWORD).await.unwrap_err();
-    assert_eq!(err.next_action(), NextAction::AskUser);
+    assert_eq!(err.next_action(), NextAction::SignInAgain);
     assert!(c.authenticate("New-passw0rd1").await.unwrap().is_done());
 }
 
@@ -65,7 +65,7 @@ async fn change_password() {
         .await
         .unwrap_err();
     assert!(err.is("NotAuthorizedException"), "{err}");
-    assert_eq!(err.next_action(), NextAction::AskUser);
+    assert_eq!(err.next_action(), NextAction::SignInAgain);
     c.change_password(PASSWORD, "New-passw0rd1").await.unwrap();
     assert!(c.authenticate("New-passw0rd1").await.unwrap().is_done());
 }

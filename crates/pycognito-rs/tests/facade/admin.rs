@@ -46,7 +46,7 @@ async fn admin_user_lifecycle() {
     let mut dave = env.cognito("dave");
     let err = dave.authenticate(PASSWORD).await.unwrap_err();
     assert!(err.is("NotAuthorizedException"), "{err}");
-    assert_eq!(err.next_action(), NextAction::GiveUp);
+    assert_eq!(err.next_action(), NextAction::SignInAgain);
     c.admin_enable_user("dave").await.unwrap();
     assert!(dave.authenticate(PASSWORD).await.unwrap().is_done());
 
@@ -99,7 +99,7 @@ async fn bad_admin_credentials_give_up() {
         .unwrap();
     let err = c.admin_get_user(None).await.unwrap_err();
     assert!(err.service_code().is_some(), "{err}");
-    assert_eq!(err.next_action(), NextAction::GiveUp, "{err}");
+    assert_eq!(err.next_action(), NextAction::FixConfiguration, "{err}");
 }
 
 #[tokio::test]

@@ -51,7 +51,7 @@ async fn wrong_password_asks_the_user() {
     let mut c = env.cognito("alice");
     let err = c.authenticate("Wrong-passw0rd").await.unwrap_err();
     assert_eq!(err.service_code(), Some("NotAuthorizedException"));
-    assert_eq!(err.next_action(), NextAction::AskUser);
+    assert_eq!(err.next_action(), NextAction::SignInAgain);
     assert!(c.tokens().is_none());
 }
 
@@ -130,7 +130,7 @@ async fn software_token_mfa_challenge() {
         matches!(err, PycognitoError::WrongChallenge { .. }),
         "{err}"
     );
-    assert_eq!(err.next_action(), NextAction::AskUser);
+    assert_eq!(err.next_action(), NextAction::FixInput);
     let code = totp(SECRET, env.now_unix());
     let step = c
         .respond_to_software_token_mfa_challenge(&code)
@@ -171,7 +171,7 @@ async fn wrong_totp_code_means_sign_in_again() {
         .unwrap_err();
     assert!(err.is("CodeMismatchException"), "{err}");
     // The challenge stays open: ask the user again and answer on the same sign-in.
-    assert_eq!(err.next_action(), NextAction::AskUser);
+    assert_eq!(err.next_action(), NextAction::FixInput);
     assert!(
         c.respond_to_software_token_mfa_challenge(&right)
             .await
@@ -361,7 +361,7 @@ async fn logout_signs_out_everywhere() {
         .tokens(
             t.id_token.expose(),
             t.access_token.expose(),
-            t.refresh_token.map(|r| r.expose().to_owned()),
+            t.refresh_token,
         )
         .build()
         .unwrap();
@@ -384,7 +384,7 @@ async fn tokens_from_elsewhere() {
         .tokens(
             t.id_token.expose(),
             t.access_token.expose(),
-            t.refresh_token.map(|r| r.expose().to_owned()),
+            t.refresh_token,
         )
         .build()
         .unwrap();
@@ -442,4 +442,32 @@ async fn email_can_be_the_preferred_mfa_method() {
             .unwrap()
             .is_done()
     );
+}
+
+#[tokio::test]
+async fn the_session_store_keeps_the_user_between_runs() {
+    let env = Env::default().await;
+    env.user("alice");
+    let dir = std::env::temp_dir().join(format!("facade-store-{}", std::process::id()));
+    let path = dir.join("session.json");
+    let store = || -> std::sync::Arc<dyn pycognito::SessionStore> {
+        std::sync::Arc::new(pycognito::FileSessionStore::new(&path))
+    };
+    let mut c = env.builder("alice").session_store(store()).build().unwrap();
+    c.authenticate(PASSWORD).await.unwrap();
+    let stored = std::fs::read_to_string(&path).unwrap();
+    assert!(stored.contains("\"version\": 1"), "{stored}");
+    // A later run: no password, the stored session; expired meanwhile, it refreshes on use.
+    env.advance(Duration::from_secs(2 * 3600));
+    let mut later = env.builder("").session_store(store()).build().unwrap();
+    assert!(later.restore_session().await.unwrap());
+    assert_eq!(later.username(), Some("alice"));
+    assert_eq!(later.get_user(None).await.unwrap().username, "alice");
+    assert_eq!(later.session().unwrap().refresh_count(), 1);
+    // Signing out forgets it.
+    later.logout().await.unwrap();
+    assert!(!path.exists());
+    let mut third = env.builder("").session_store(store()).build().unwrap();
+    assert!(!third.restore_session().await.unwrap());
+    std::fs::remove_dir_all(dir).ok();
 }

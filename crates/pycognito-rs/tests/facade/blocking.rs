@@ -30,7 +30,7 @@ fn blocking_cognito() {
     assert_eq!(c.admin_get_user(None).unwrap().username, "alice");
 
     let err = c.authenticate("Wrong-passw0rd").unwrap_err();
-    assert_eq!(err.next_action(), NextAction::AskUser);
+    assert_eq!(err.next_action(), NextAction::SignInAgain);
 
     c.logout().unwrap();
     assert!(c.get_ref().tokens().is_none());
@@ -45,7 +45,7 @@ fn blocking_cognito() {
     rt.block_on(async move {
         let err = c.authenticate(PASSWORD).unwrap_err();
         assert!(matches!(err, PycognitoError::InsideAsyncRuntime));
-        assert_eq!(err.next_action(), NextAction::GiveUp);
+        assert_eq!(err.next_action(), NextAction::FixConfiguration);
         drop(c);
     });
     rt.block_on(env.emu.shutdown());

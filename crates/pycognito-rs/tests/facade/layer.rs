@@ -60,7 +60,7 @@ async fn bearer_layer_adds_and_refreshes_the_token() {
     let mut c = env.cognito("alice");
     c.authenticate(PASSWORD).await.unwrap();
     let first = c.access_token().unwrap().expose().to_owned();
-    let provider = Arc::new(c.token_provider().unwrap());
+    let provider = c.session().unwrap().clone();
 
     let (url, seen) = header_server().await;
     let http = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
@@ -111,6 +111,8 @@ async fn bearer_layer_adds_and_refreshes_the_token() {
     );
     let refreshed = provider.access_token().await.unwrap();
     assert_eq!(bearer(3), format!("Bearer {}", refreshed.expose()));
+    // One session: the facade sees the refresh the layer did (no stale copy of the tokens).
+    assert_eq!(c.access_token().unwrap().expose(), refreshed.expose());
     let id = provider.id_token().await.unwrap();
     assert_eq!(seen[4], (None, Some(id.expose().to_owned())));
 }
@@ -121,7 +123,7 @@ async fn bearer_layer_reports_a_dead_session() {
     env.user("alice");
     let mut c = env.cognito("alice");
     c.authenticate(PASSWORD).await.unwrap();
-    let provider = Arc::new(c.token_provider().unwrap());
+    let provider = c.session().unwrap().clone();
     c.logout().await.unwrap(); // revokes the refresh token
     env.advance(Duration::from_secs(2 * 3600));
     let (url, _seen) = header_server().await;
