@@ -7,12 +7,13 @@ use cognito_wire::{AttributeType, SensitiveString, op};
 use srp_core::Password;
 use std::collections::BTreeMap;
 
-fn attributes(map: &BTreeMap<String, String>) -> Vec<AttributeType> {
+fn attributes(map: &BTreeMap<String, String>) -> Result<Vec<AttributeType>, Error> {
     map.iter()
         .map(|(name, value)| {
-            let mut a = AttributeType::new(name.clone());
-            a.value = Some(SensitiveString::from(value.as_str()));
-            a
+            Ok(AttributeType::builder()
+                .name(name.clone())
+                .value(value.as_str())
+                .build()?)
         })
         .collect()
 }
@@ -73,17 +74,23 @@ impl MfaPreference {
         Option<EmailMfaSettingsType>,
     ) {
         (
-            self.sms.map(|s| SMSMfaSettingsType {
-                enabled: Some(s.enabled),
-                preferred_mfa: Some(s.preferred),
+            self.sms.map(|s| {
+                SMSMfaSettingsType::builder()
+                    .enabled(s.enabled)
+                    .preferred_mfa(s.preferred)
+                    .build()
             }),
-            self.totp.map(|s| SoftwareTokenMfaSettingsType {
-                enabled: Some(s.enabled),
-                preferred_mfa: Some(s.preferred),
+            self.totp.map(|s| {
+                SoftwareTokenMfaSettingsType::builder()
+                    .enabled(s.enabled)
+                    .preferred_mfa(s.preferred)
+                    .build()
             }),
-            self.email.map(|s| EmailMfaSettingsType {
-                enabled: Some(s.enabled),
-                preferred_mfa: Some(s.preferred),
+            self.email.map(|s| {
+                EmailMfaSettingsType::builder()
+                    .enabled(s.enabled)
+                    .preferred_mfa(s.preferred)
+                    .build()
             }),
         )
     }
@@ -97,10 +104,13 @@ impl CognitoAuth {
         password: &str,
         attrs: &BTreeMap<String, String>,
     ) -> Result<SignUpResponse, Error> {
-        let mut req = SignUpRequest::new(self.client_id(), username);
+        let mut req = SignUpRequest::builder()
+            .client_id(self.client_id())
+            .username(username)
+            .build()?;
         req.password = Some(password.into());
         req.secret_hash = self.secret_hash(username);
-        req.user_attributes = Some(attributes(attrs));
+        req.user_attributes = Some(attributes(attrs)?);
         Ok(self.wire().call::<op::SignUp>(&req).await?)
     }
 
@@ -110,7 +120,11 @@ impl CognitoAuth {
         username: &str,
         code: &str,
     ) -> Result<ConfirmSignUpResponse, Error> {
-        let mut req = ConfirmSignUpRequest::new(self.client_id(), code, username);
+        let mut req = ConfirmSignUpRequest::builder()
+            .client_id(self.client_id())
+            .confirmation_code(code)
+            .username(username)
+            .build()?;
         req.secret_hash = self.secret_hash(username);
         Ok(self.wire().call::<op::ConfirmSignUp>(&req).await?)
     }
@@ -120,14 +134,20 @@ impl CognitoAuth {
         &self,
         username: &str,
     ) -> Result<ResendConfirmationCodeResponse, Error> {
-        let mut req = ResendConfirmationCodeRequest::new(self.client_id(), username);
+        let mut req = ResendConfirmationCodeRequest::builder()
+            .client_id(self.client_id())
+            .username(username)
+            .build()?;
         req.secret_hash = self.secret_hash(username);
         Ok(self.wire().call::<op::ResendConfirmationCode>(&req).await?)
     }
 
     /// `ForgotPassword`: sends a reset code.
     pub async fn forgot_password(&self, username: &str) -> Result<ForgotPasswordResponse, Error> {
-        let mut req = ForgotPasswordRequest::new(self.client_id(), username);
+        let mut req = ForgotPasswordRequest::builder()
+            .client_id(self.client_id())
+            .username(username)
+            .build()?;
         req.secret_hash = self.secret_hash(username);
         Ok(self.wire().call::<op::ForgotPassword>(&req).await?)
     }
@@ -139,8 +159,12 @@ impl CognitoAuth {
         code: &str,
         new_password: &str,
     ) -> Result<(), Error> {
-        let mut req =
-            ConfirmForgotPasswordRequest::new(self.client_id(), code, new_password, username);
+        let mut req = ConfirmForgotPasswordRequest::builder()
+            .client_id(self.client_id())
+            .confirmation_code(code)
+            .password(new_password)
+            .username(username)
+            .build()?;
         req.secret_hash = self.secret_hash(username);
         self.wire().call::<op::ConfirmForgotPassword>(&req).await?;
         Ok(())
@@ -157,7 +181,10 @@ impl Session {
         proposed: impl Into<Password>,
     ) -> Result<(), Error> {
         let (previous, proposed) = (previous.into(), proposed.into());
-        let mut req = ChangePasswordRequest::new(self.access_token().await?, proposed.expose());
+        let mut req = ChangePasswordRequest::builder()
+            .access_token(self.access_token().await?)
+            .proposed_password(proposed.expose())
+            .build()?;
         req.previous_password = Some(previous.expose().into());
         self.auth().wire().call::<op::ChangePassword>(&req).await?;
         Ok(())
@@ -165,7 +192,9 @@ impl Session {
 
     /// `GetUser`: the user's name, attributes and MFA settings.
     pub async fn get_user(&self) -> Result<GetUserResponse, Error> {
-        let req = GetUserRequest::new(self.access_token().await?);
+        let req = GetUserRequest::builder()
+            .access_token(self.access_token().await?)
+            .build()?;
         Ok(self.auth().wire().call::<op::GetUser>(&req).await?)
     }
 
@@ -174,7 +203,10 @@ impl Session {
         &self,
         attrs: &BTreeMap<String, String>,
     ) -> Result<UpdateUserAttributesResponse, Error> {
-        let req = UpdateUserAttributesRequest::new(self.access_token().await?, attributes(attrs));
+        let req = UpdateUserAttributesRequest::builder()
+            .access_token(self.access_token().await?)
+            .user_attributes(attributes(attrs)?)
+            .build()?;
         Ok(self
             .auth()
             .wire()
@@ -185,7 +217,10 @@ impl Session {
     /// `DeleteUserAttributes`.
     pub async fn delete_user_attributes(&self, names: &[&str]) -> Result<(), Error> {
         let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
-        let req = DeleteUserAttributesRequest::new(self.access_token().await?, names);
+        let req = DeleteUserAttributesRequest::builder()
+            .access_token(self.access_token().await?)
+            .user_attribute_names(names)
+            .build()?;
         self.auth()
             .wire()
             .call::<op::DeleteUserAttributes>(&req)
@@ -198,8 +233,10 @@ impl Session {
         &self,
         attribute: &str,
     ) -> Result<GetUserAttributeVerificationCodeResponse, Error> {
-        let req =
-            GetUserAttributeVerificationCodeRequest::new(self.access_token().await?, attribute);
+        let req = GetUserAttributeVerificationCodeRequest::builder()
+            .access_token(self.access_token().await?)
+            .attribute_name(attribute)
+            .build()?;
         Ok(self
             .auth()
             .wire()
@@ -209,7 +246,11 @@ impl Session {
 
     /// `VerifyUserAttribute` with the code that was sent.
     pub async fn verify_user_attribute(&self, attribute: &str, code: &str) -> Result<(), Error> {
-        let req = VerifyUserAttributeRequest::new(self.access_token().await?, attribute, code);
+        let req = VerifyUserAttributeRequest::builder()
+            .access_token(self.access_token().await?)
+            .attribute_name(attribute)
+            .code(code)
+            .build()?;
         self.auth()
             .wire()
             .call::<op::VerifyUserAttribute>(&req)
@@ -219,7 +260,9 @@ impl Session {
 
     /// `DeleteUser`: deletes the user; the session is forgotten in the store.
     pub async fn delete_user(&self) -> Result<(), Error> {
-        let req = DeleteUserRequest::new(self.access_token().await?);
+        let req = DeleteUserRequest::builder()
+            .access_token(self.access_token().await?)
+            .build()?;
         self.auth().wire().call::<op::DeleteUser>(&req).await?;
         if let Some(store) = &self.auth().inner.session_store {
             store.clear()?;
@@ -249,7 +292,9 @@ impl Session {
         code: &SensitiveString,
         friendly_name: Option<&str>,
     ) -> Result<(), Error> {
-        let mut req = VerifySoftwareTokenRequest::new(code.clone());
+        let mut req = VerifySoftwareTokenRequest::builder()
+            .user_code(code.clone())
+            .build()?;
         req.access_token = Some(self.access_token().await?);
         req.friendly_device_name = friendly_name.map(str::to_owned);
         let resp = self
@@ -266,7 +311,9 @@ impl Session {
 
     /// `SetUserMFAPreference` (SMS, TOTP, email).
     pub async fn set_mfa_preference(&self, pref: MfaPreference) -> Result<(), Error> {
-        let mut req = SetUserMFAPreferenceRequest::new(self.access_token().await?);
+        let mut req = SetUserMFAPreferenceRequest::builder()
+            .access_token(self.access_token().await?)
+            .build()?;
         (
             req.sms_mfa_settings,
             req.software_token_mfa_settings,
@@ -285,7 +332,9 @@ impl Session {
         let mut out = Vec::new();
         let mut token = None;
         loop {
-            let mut req = ListDevicesRequest::new(access_token.clone());
+            let mut req = ListDevicesRequest::builder()
+                .access_token(access_token.clone())
+                .build()?;
             req.pagination_token = token;
             let resp = self.auth().wire().call::<op::ListDevices>(&req).await?;
             out.extend(resp.devices.unwrap_or_default());
@@ -298,7 +347,7 @@ impl Session {
 
     /// `GetDevice`.
     pub async fn get_device(&self, device_key: &str) -> Result<DeviceType, Error> {
-        let mut req = GetDeviceRequest::new(device_key);
+        let mut req = GetDeviceRequest::builder().device_key(device_key).build()?;
         req.access_token = Some(self.access_token().await?);
         Ok(self.auth().wire().call::<op::GetDevice>(&req).await?.device)
     }
@@ -306,7 +355,9 @@ impl Session {
     /// `ForgetDevice`; also drops it from the device store, and from this session, when it is
     /// this user's device there.
     pub async fn forget_device(&self, device_key: &str) -> Result<(), Error> {
-        let mut req = ForgetDeviceRequest::new(device_key);
+        let mut req = ForgetDeviceRequest::builder()
+            .device_key(device_key)
+            .build()?;
         req.access_token = Some(self.access_token().await?);
         self.auth().wire().call::<op::ForgetDevice>(&req).await?;
         let auth = self.auth();
@@ -394,14 +445,21 @@ impl CognitoAuth {
         access_token: &SensitiveString,
     ) -> Result<(), Error> {
         self.wire()
-            .call::<op::GlobalSignOut>(&GlobalSignOutRequest::new(access_token.clone()))
+            .call::<op::GlobalSignOut>(
+                &GlobalSignOutRequest::builder()
+                    .access_token(access_token.clone())
+                    .build()?,
+            )
             .await?;
         Ok(())
     }
 
     /// `RevokeToken`: revokes a refresh token and the tokens issued from it.
     pub(crate) async fn revoke_token(&self, refresh_token: &SensitiveString) -> Result<(), Error> {
-        let mut req = RevokeTokenRequest::new(self.client_id(), refresh_token.clone());
+        let mut req = RevokeTokenRequest::builder()
+            .client_id(self.client_id())
+            .token(refresh_token.clone())
+            .build()?;
         req.client_secret = self.inner.client_secret.clone();
         self.wire().call::<op::RevokeToken>(&req).await?;
         Ok(())

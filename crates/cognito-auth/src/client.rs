@@ -37,6 +37,9 @@ pub enum Error {
     /// The SRP math refused an input.
     #[error(transparent)]
     Srp(#[from] srp_core::SrpError),
+    /// A request shape lacked a required member (a bug of this crate: report it).
+    #[error(transparent)]
+    Shape(#[from] cognito_wire::MissingField),
     /// The WebAuthn authenticator could not produce an assertion.
     #[error("the passkey authenticator failed: {0}")]
     WebAuthn(String),
@@ -66,6 +69,7 @@ impl Error {
             Error::DeviceStore(_) | Error::SessionStore(_) => NextAction::FixConfiguration,
             Error::NoRefreshToken => NextAction::SignInAgain,
             Error::WebAuthn(_) => NextAction::FixInput,
+            Error::Shape(_) => NextAction::Report,
         }
     }
 }
@@ -678,15 +682,17 @@ impl CognitoAuth {
             &device.device_key,
             self.inner.rng.as_ref(),
         )?;
-        let mut req = cognito_wire::ConfirmDeviceRequest::new(
-            access_token.clone(),
-            device.device_key.clone(),
-        );
+        let mut req = cognito_wire::ConfirmDeviceRequest::builder()
+            .access_token(access_token.clone())
+            .device_key(device.device_key.clone())
+            .build()?;
         req.device_name = self.inner.device_name.clone();
-        req.device_secret_verifier_config = Some(cognito_wire::DeviceSecretVerifierConfigType {
-            password_verifier: Some(secret.config.password_verifier.clone()),
-            salt: Some(secret.config.salt.clone()),
-        });
+        req.device_secret_verifier_config = Some(
+            cognito_wire::DeviceSecretVerifierConfigType::builder()
+                .password_verifier(secret.config.password_verifier.clone())
+                .salt(secret.config.salt.clone())
+                .build(),
+        );
         self.inner.wire.call::<op::ConfirmDevice>(&req).await?;
         Ok(DeviceCredentials {
             device_key: device.device_key.clone(),
@@ -702,10 +708,10 @@ impl CognitoAuth {
         device_key: &str,
         remembered: bool,
     ) -> Result<(), Error> {
-        let mut req = cognito_wire::UpdateDeviceStatusRequest::new(
-            access_token.clone(),
-            device_key.to_owned(),
-        );
+        let mut req = cognito_wire::UpdateDeviceStatusRequest::builder()
+            .access_token(access_token.clone())
+            .device_key(device_key.to_owned())
+            .build()?;
         req.device_remembered_status = Some(if remembered {
             cognito_wire::DeviceRememberedStatusType::Remembered
         } else {
@@ -736,20 +742,20 @@ impl CognitoAuth {
                 if let Some(key) = &device_key {
                     params.put(Key::DeviceKey, key);
                 }
-                let mut req = cognito_wire::InitiateAuthRequest::new(
-                    cognito_wire::AuthFlowType::RefreshTokenAuth,
-                    self.inner.client_id.as_str(),
-                );
+                let mut req = cognito_wire::InitiateAuthRequest::builder()
+                    .auth_flow(cognito_wire::AuthFlowType::RefreshTokenAuth)
+                    .client_id(self.inner.client_id.as_str())
+                    .build()?;
                 req.auth_parameters = Some(params.into_map());
                 let resp = self.inner.wire.call::<op::InitiateAuth>(&req).await?;
                 now = self.inner.clock.now();
                 resp.authentication_result
             }
             RefreshMode::Rotation => {
-                let mut req = cognito_wire::GetTokensFromRefreshTokenRequest::new(
-                    self.inner.client_id.as_str(),
-                    refresh_token,
-                );
+                let mut req = cognito_wire::GetTokensFromRefreshTokenRequest::builder()
+                    .client_id(self.inner.client_id.as_str())
+                    .refresh_token(refresh_token)
+                    .build()?;
                 req.client_secret = self.inner.client_secret.clone();
                 req.device_key = device_key;
                 let resp = self

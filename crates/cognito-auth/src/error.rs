@@ -63,6 +63,9 @@ pub enum AuthError {
     /// `VerifySoftwareToken` did not succeed.
     #[error("the TOTP code was not accepted while setting up MFA")]
     SoftwareTokenNotVerified,
+    /// A request shape lacked a required member (a bug of this crate: report it).
+    #[error(transparent)]
+    Shape(#[from] cognito_wire::MissingField),
     /// The configuration is inconsistent.
     #[error("invalid sign-in configuration: {0}")]
     Config(&'static str),

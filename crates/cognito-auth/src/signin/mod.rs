@@ -455,13 +455,19 @@ impl SignIn {
         }
         let client_id = SensitiveString::from(self.config.client_id.as_str());
         let request = if flow.is_admin() {
-            let mut req =
-                AdminInitiateAuthRequest::new(auth_flow, client_id, self.config.pool_id.clone());
+            let mut req = AdminInitiateAuthRequest::builder()
+                .auth_flow(auth_flow)
+                .client_id(client_id)
+                .user_pool_id(self.config.pool_id.clone())
+                .build()?;
             req.auth_parameters = Some(params.into_map());
             req.client_metadata = self.config.client_metadata.clone();
             Request::AdminInitiateAuth(req)
         } else {
-            let mut req = InitiateAuthRequest::new(auth_flow, client_id);
+            let mut req = InitiateAuthRequest::builder()
+                .auth_flow(auth_flow)
+                .client_id(client_id)
+                .build()?;
             req.auth_parameters = Some(params.into_map());
             req.client_metadata = self.config.client_metadata.clone();
             Request::InitiateAuth(req)
@@ -488,7 +494,7 @@ impl SignIn {
                 self.session = r.session.or(self.session.take());
                 let params = self.challenge_params();
                 Ok(Step::Send(
-                    self.respond(ChallengeNameType::MfaSetup, params),
+                    self.respond(ChallengeNameType::MfaSetup, params)?,
                 ))
             }
             other => {
@@ -571,7 +577,7 @@ impl SignIn {
                 params.put(Key::PasswordClaimSignature, &claim.signature);
                 params.put(Key::Timestamp, &claim.timestamp);
                 Ok(Step::Send(
-                    self.respond(ChallengeNameType::PasswordVerifier, params),
+                    self.respond(ChallengeNameType::PasswordVerifier, params)?,
                 ))
             }
             Challenge::DeviceSrpAuth(_) => {
@@ -589,7 +595,7 @@ impl SignIn {
                 params.put(Key::SrpA, &eph.public().to_hex());
                 self.device_ephemeral = Some(eph);
                 Ok(Step::Send(
-                    self.respond(ChallengeNameType::DeviceSrpAuth, params),
+                    self.respond(ChallengeNameType::DeviceSrpAuth, params)?,
                 ))
             }
             Challenge::DevicePasswordVerifier(p) => {
@@ -618,7 +624,7 @@ impl SignIn {
                 Ok(Step::Send(self.respond(
                     ChallengeNameType::DevicePasswordVerifier,
                     params,
-                )))
+                )?))
             }
             Challenge::NewPasswordRequired(p) => Ok(Step::NeedsInput(Question::NewPassword {
                 user_attributes: p.user_attributes,
@@ -664,16 +670,16 @@ impl SignIn {
             (Question::Code { kind, .. }, Answer::Code(code)) => {
                 let mut params = self.challenge_params();
                 params.put_secret(kind.response_key(), code);
-                Ok(Step::Send(self.respond(kind.challenge(), params)))
+                Ok(Step::Send(self.respond(kind.challenge(), params)?))
             }
-            (Question::TotpSecret { .. }, Answer::Code(code)) => Ok(self.verify_totp(code, None)),
+            (Question::TotpSecret { .. }, Answer::Code(code)) => self.verify_totp(code, None),
             (
                 Question::TotpSecret { .. },
                 Answer::TotpSetupCode {
                     code,
                     friendly_device_name,
                 },
-            ) => Ok(self.verify_totp(code, friendly_device_name)),
+            ) => self.verify_totp(code, friendly_device_name),
             (
                 Question::NewPassword { .. },
                 Answer::NewPassword {
@@ -688,28 +694,27 @@ impl SignIn {
                 }
                 self.previous_password = self.config.password.replace(password);
                 Ok(Step::Send(
-                    self.respond(ChallengeNameType::NewPasswordRequired, params),
+                    self.respond(ChallengeNameType::NewPasswordRequired, params)?,
                 ))
             }
             (Question::SetUpMfa { .. }, Answer::SetUpTotp) => {
-                let req = AssociateSoftwareTokenRequest {
-                    session: self.session.clone(),
-                    ..Default::default()
-                };
+                let req = AssociateSoftwareTokenRequest::builder()
+                    .set_session(self.session.clone())
+                    .build();
                 Ok(Step::Send(Request::AssociateSoftwareToken(req)))
             }
             (Question::SetUpMfa { .. }, Answer::SetUpEmail(address)) => {
                 let mut params = self.challenge_params();
                 params.put(Key::Email, &address);
                 Ok(Step::Send(
-                    self.respond(ChallengeNameType::MfaSetup, params),
+                    self.respond(ChallengeNameType::MfaSetup, params)?,
                 ))
             }
             (Question::ChooseMfa { .. }, Answer::Choose(choice)) => {
                 let mut params = self.challenge_params();
                 params.put(Key::Answer, choice.as_str());
                 Ok(Step::Send(
-                    self.respond(ChallengeNameType::SelectMfaType, params),
+                    self.respond(ChallengeNameType::SelectMfaType, params)?,
                 ))
             }
             (Question::ChooseFirstFactor { .. }, Answer::FirstFactor(first)) => {
@@ -728,32 +733,38 @@ impl SignIn {
                     _ => {}
                 }
                 Ok(Step::Send(
-                    self.respond(ChallengeNameType::SelectChallenge, params),
+                    self.respond(ChallengeNameType::SelectChallenge, params)?,
                 ))
             }
             (Question::Custom { .. }, Answer::Custom(text)) => {
                 let mut params = self.challenge_params();
                 params.put_secret(Key::Answer, text);
                 Ok(Step::Send(
-                    self.respond(ChallengeNameType::CustomChallenge, params),
+                    self.respond(ChallengeNameType::CustomChallenge, params)?,
                 ))
             }
             (Question::WebAuthn { .. }, Answer::WebAuthnCredential(credential)) => {
                 let mut params = self.challenge_params();
                 params.put(Key::Credential, &credential.to_string());
                 Ok(Step::Send(
-                    self.respond(ChallengeNameType::WebAuthn, params),
+                    self.respond(ChallengeNameType::WebAuthn, params)?,
                 ))
             }
             _ => Err(mismatch),
         }
     }
 
-    fn verify_totp(&mut self, code: SensitiveString, friendly_device_name: Option<String>) -> Step {
-        let mut req = VerifySoftwareTokenRequest::new(code);
+    fn verify_totp(
+        &mut self,
+        code: SensitiveString,
+        friendly_device_name: Option<String>,
+    ) -> Result<Step, AuthError> {
+        let mut req = VerifySoftwareTokenRequest::builder()
+            .user_code(code)
+            .build()?;
         req.session = self.session.clone();
         req.friendly_device_name = friendly_device_name;
-        Step::Send(Request::VerifySoftwareToken(req))
+        Ok(Step::Send(Request::VerifySoftwareToken(req)))
     }
 
     /// `USERNAME`, `SECRET_HASH` (for that name) and `DEVICE_KEY` (when a device is used): the
@@ -770,24 +781,27 @@ impl SignIn {
         params
     }
 
-    fn respond(&self, name: ChallengeNameType, params: Params) -> Request {
+    fn respond(&self, name: ChallengeNameType, params: Params) -> Result<Request, AuthError> {
         let client_id = SensitiveString::from(self.config.client_id.as_str());
         if self.config.flow.is_admin() {
-            let mut req = AdminRespondToAuthChallengeRequest::new(
-                name,
-                client_id,
-                self.config.pool_id.clone(),
-            );
+            let mut req = AdminRespondToAuthChallengeRequest::builder()
+                .challenge_name(name)
+                .client_id(client_id)
+                .user_pool_id(self.config.pool_id.clone())
+                .build()?;
             req.challenge_responses = Some(params.into_map());
             req.session = self.session.clone();
             req.client_metadata = self.config.client_metadata.clone();
-            Request::AdminRespondToAuthChallenge(req)
+            Ok(Request::AdminRespondToAuthChallenge(req))
         } else {
-            let mut req = RespondToAuthChallengeRequest::new(name, client_id);
+            let mut req = RespondToAuthChallengeRequest::builder()
+                .challenge_name(name)
+                .client_id(client_id)
+                .build()?;
             req.challenge_responses = Some(params.into_map());
             req.session = self.session.clone();
             req.client_metadata = self.config.client_metadata.clone();
-            Request::RespondToAuthChallenge(req)
+            Ok(Request::RespondToAuthChallenge(req))
         }
     }
 }

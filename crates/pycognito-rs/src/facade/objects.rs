@@ -31,7 +31,7 @@ pub struct UserMetadata {
 /// use cognito_admin::AttributeMap;
 /// use cognito_wire::{AttributeType, SensitiveString};
 /// let attr = |n: &str, v: &str| {
-///     let mut a = AttributeType::new(n);
+///     let mut a = AttributeType::builder().name(n).build()?;
 ///     a.value = Some(SensitiveString::from(v));
 ///     a
 /// };
