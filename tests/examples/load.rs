@@ -82,6 +82,10 @@ async fn main() {
                         eprintln!("sign-in {i}: unexpected question {:?}", p.question());
                         false
                     }
+                    Ok(other) => {
+                        eprintln!("sign-in {i}: unexpected outcome {other:?}");
+                        false
+                    }
                     Err(e) => {
                         eprintln!("sign-in {i}: {e}");
                         false

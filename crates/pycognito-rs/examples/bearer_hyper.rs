@@ -65,7 +65,7 @@ async fn main() -> Result<(), BoxError> {
     if cognito.authenticate("Passw0rd!").await? != AuthStep::Done {
         return Err("unexpected challenge".into());
     }
-    let provider = Arc::new(cognito.token_provider()?);
+    let provider = cognito.session().ok_or("not signed in")?.clone();
     let http = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
     let client = BearerAuthLayer::new(provider).layer(http);
 

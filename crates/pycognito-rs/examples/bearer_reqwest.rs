@@ -37,7 +37,7 @@ async fn main() -> Result<(), BoxError> {
     if cognito.authenticate("Passw0rd!").await? != AuthStep::Done {
         return Err("unexpected challenge".into());
     }
-    let provider = Arc::new(cognito.token_provider()?);
+    let provider = cognito.session().ok_or("not signed in")?.clone();
 
     // The API: 401 without a bearer token, 403 with another token than the user's.
     let expected = format!("Bearer {}", provider.access_token().await?.expose());
