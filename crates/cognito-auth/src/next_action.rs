@@ -48,6 +48,8 @@ impl NextAction {
             | "LimitExceededException"
             | "TooManyFailedAttemptsException"
             | "InternalErrorException"
+            | "InternalServerException"
+            | "ServiceQuotaExceededException"
             | "CodeDeliveryFailureException"
             | "ConcurrentModificationException" => NextAction::RetryLater,
             "CodeMismatchException"
@@ -80,6 +82,8 @@ impl NextAction {
             | "ForbiddenException"
             | "InvalidOAuthFlowException"
             | "ScopeDoesNotExistException"
+            | "OperationNotEnabledException"
+            | "CachedCIMDURLDoesNotExistException"
             | "UnauthorizedException"
             | "WebAuthnNotEnabledException"
             | "WebAuthnConfigurationMissingException"
