@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -117,6 +118,28 @@ impl Claims {
     /// One claim by name (`custom:tenant`, `email_verified`, `version`, ...).
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.raw().get(name)
+    }
+
+    /// Reads the claims into a type of one's own: custom attributes, and what a pre token
+    /// generation trigger (V2/V3) adds (arrays, numbers, objects). Unknown claims are ignored
+    /// unless `T` denies them; a missing or mistyped claim is [`JwtError::ClaimsType`].
+    ///
+    /// ```no_run
+    /// # fn f(claims: &cognito_jwt::Claims) -> Result<(), cognito_jwt::JwtError> {
+    /// #[derive(serde::Deserialize)]
+    /// struct Mine {
+    ///     #[serde(rename = "custom:tenant")]
+    ///     tenant: String,
+    ///     #[serde(default)]
+    ///     entitlements: Vec<String>,
+    /// }
+    /// let mine: Mine = claims.deserialize_into()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn deserialize_into<T: DeserializeOwned>(&self) -> Result<T, JwtError> {
+        serde_json::from_slice(&self.payload).map_err(|e| JwtError::ClaimsType {
+            message: e.to_string(),
+        })
     }
 
     /// The decoded payload: the claims as the JSON text that was signed.

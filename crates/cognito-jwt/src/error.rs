@@ -1,6 +1,7 @@
 //! Errors of JWT verification, JWKS fetching and verifier construction.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use time::OffsetDateTime;
@@ -161,6 +162,33 @@ pub enum JwtError {
     /// The token's `scope` has none of the required scopes.
     #[error("the token has none of the required scopes")]
     ScopeMissing,
+    /// The custom check ([`check`](crate::CognitoJwtVerifierBuilder::check)) refused the claims.
+    #[error("the token failed the custom check: {reason}")]
+    CheckFailed {
+        /// The check's message.
+        reason: String,
+    },
+    /// The claims do not fit the caller's type
+    /// ([`Claims::deserialize_into`](crate::Claims::deserialize_into)): a claim is missing or
+    /// of another JSON type.
+    #[error("the token's claims do not fit the expected type: {message}")]
+    ClaimsType {
+        /// serde's message (names the claim).
+        message: String,
+    },
+    /// [`add_jwks_for_pool`](crate::CognitoJwtVerifier::add_jwks_for_pool) named a pool the
+    /// verifier does not have.
+    #[error("the verifier has no pool with this id")]
+    UnknownPool,
+    /// The JWKS file could not be read.
+    #[error("cannot read the JWKS file {}: {error}", path.display())]
+    JwksFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        error: Arc<std::io::Error>,
+    },
 }
 
 /// Why the JWKS could not be fetched.
@@ -198,10 +226,22 @@ pub enum JwksFetchError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
-    /// The user pool id is not `<region>_<id>`.
-    #[error("invalid user pool id (expected <region>_<id>)")]
-    InvalidPoolId,
-    /// Neither `token_use` was set (use `TokenUse::Any` to accept both kinds explicitly).
+    /// A user pool id is not `<region>_<id>` (the message says what is wrong with it).
+    #[error(transparent)]
+    InvalidPoolId(cognito_wire::PoolIdError),
+    /// A replica region is not a region name.
+    #[error("invalid replica region {region:?}: expected a region name like eu-central-1")]
+    InvalidRegion {
+        /// The rejected region (its first 40 characters).
+        region: String,
+    },
+    /// Two pools (or a pool twice) accept the same issuer: each issuer belongs to one pool.
+    #[error("the issuer {issuer} is configured twice: give each pool its own issuers")]
+    DuplicateIssuer {
+        /// The issuer.
+        issuer: String,
+    },
+    /// `token_use` was not set (use `TokenUse::Any` to accept both kinds explicitly).
     #[error("token_use must be set (TokenUse::Any accepts both id and access tokens)")]
     MissingTokenUse,
     /// No client id was set and the check was not explicitly skipped with `any_client_id`.

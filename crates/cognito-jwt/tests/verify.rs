@@ -16,11 +16,11 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use bytes::Bytes;
-use cognito_auth::jwt::{
+use cognito_jwt::BoxFuture;
+use cognito_jwt::{
     BuildError, CognitoJwtVerifier, HttpJwksFetcher, JwksFetchError, JwksFetcher, JwtError,
     Segment, TokenUse,
 };
-use cognito_wire::BoxFuture;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use rsa::sha2::{Digest, Sha256, Sha512};
@@ -190,7 +190,7 @@ impl JwksFetcher for TestFetcher {
     }
 }
 
-fn builder(fetcher: Arc<TestFetcher>) -> cognito_auth::jwt::CognitoJwtVerifierBuilder {
+fn builder(fetcher: Arc<TestFetcher>) -> cognito_jwt::CognitoJwtVerifierBuilder {
     CognitoJwtVerifier::builder(POOL)
         .client_id(CLIENT)
         .fetcher(fetcher)
@@ -640,7 +640,7 @@ fn builder_requires_explicit_choices() {
             .token_use(TokenUse::Id)
             .fetcher(f.clone())
             .build();
-        assert!(matches!(r, Err(BuildError::InvalidPoolId)), "{bad}");
+        assert!(matches!(r, Err(BuildError::InvalidPoolId(_))), "{bad}");
     }
     let r = CognitoJwtVerifier::builder(POOL)
         .any_client_id()

@@ -10,7 +10,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use cognito_auth::jwt::{CognitoJwtVerifier, TokenUse};
+use cognito_jwt::{CognitoJwtVerifier, TokenUse};
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
