@@ -66,13 +66,12 @@ pub fn cognito_name(name: &str) -> Cow<'_, str> {
 /// ```
 /// use cognito_admin::{attributes_to_map, map_to_attributes};
 /// use cognito_wire::AttributeType;
-/// let mut email = AttributeType::new("email");
-/// email.value = Some("a@example.com".into());
-/// let mut team = AttributeType::new("custom:team");
-/// team.value = Some("blue".into());
+/// let email = AttributeType::builder().name("email").value("a@example.com").build()?;
+/// let team = AttributeType::builder().name("custom:team").value("blue").build()?;
 /// let map = attributes_to_map(&[email, team]);
 /// assert_eq!(map["email"], "a@example.com");
 /// assert_eq!(map["custom:team"], "blue");
+/// # Ok::<(), cognito_wire::MissingField>(())
 /// ```
 pub fn attributes_to_map(attributes: &[AttributeType]) -> BTreeMap<String, String> {
     AttributeMap::default().to_map(attributes)
@@ -100,8 +99,13 @@ pub fn map_to_attributes(map: &BTreeMap<String, String>) -> Vec<AttributeType> {
 /// assert_eq!(a.name, "email");
 /// assert_eq!(a.value.unwrap().expose(), "a@b");
 /// ```
+#[allow(
+    clippy::field_reassign_with_default,
+    reason = "generated shapes are built with builders or Default, not struct literals (they become #[non_exhaustive])"
+)]
 pub fn attribute(name: impl Into<String>, value: impl Into<String>) -> AttributeType {
-    let mut a = AttributeType::new(name);
+    let mut a = AttributeType::default();
+    a.name = name.into();
     a.value = Some(SensitiveString::new(value.into()));
     a
 }
@@ -323,7 +327,7 @@ mod tests {
 
     #[test]
     fn missing_values_map_to_empty() {
-        let list = vec![AttributeType::new("email")];
+        let list = vec![AttributeType::builder().name("email").build().unwrap()];
         assert_eq!(attributes_to_map(&list)["email"], "");
     }
 }

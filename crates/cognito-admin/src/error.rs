@@ -28,6 +28,10 @@ pub enum AdminError {
         /// The missing member.
         member: &'static str,
     },
+    /// A request could not be built: a required member was not set (a bug of this crate; the
+    /// message names the shape and the member).
+    #[error("cannot build the request: {0}")]
+    Request(#[from] cognito_wire::MissingField),
     /// A paginated operation handed back the page token it was just given: following it would
     /// loop forever.
     #[error("{operation}: the service returned the same page token twice; stopping")]

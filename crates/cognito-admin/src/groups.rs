@@ -56,8 +56,14 @@ impl GroupSpec {
     }
 
     /// The `CreateGroup` request.
+    #[allow(
+        clippy::field_reassign_with_default,
+        reason = "generated shapes are built with builders or Default, not struct literals (they become #[non_exhaustive])"
+    )]
     pub fn into_create_request(self, pool_id: impl Into<String>) -> CreateGroupRequest {
-        let mut req = CreateGroupRequest::new(self.name, pool_id);
+        let mut req = CreateGroupRequest::default();
+        req.group_name = self.name;
+        req.user_pool_id = pool_id.into();
         req.description = self.description;
         req.precedence = self.precedence;
         req.role_arn = self.role_arn;
@@ -65,8 +71,14 @@ impl GroupSpec {
     }
 
     /// The `UpdateGroup` request.
+    #[allow(
+        clippy::field_reassign_with_default,
+        reason = "generated shapes are built with builders or Default, not struct literals (they become #[non_exhaustive])"
+    )]
     pub fn into_update_request(self, pool_id: impl Into<String>) -> UpdateGroupRequest {
-        let mut req = UpdateGroupRequest::new(self.name, pool_id);
+        let mut req = UpdateGroupRequest::default();
+        req.group_name = self.name;
+        req.user_pool_id = pool_id.into();
         req.description = self.description;
         req.precedence = self.precedence;
         req.role_arn = self.role_arn;
@@ -96,7 +108,12 @@ impl AdminClient {
     /// `GetGroup`.
     pub async fn get_group(&self, name: impl Into<String>) -> Result<GroupType, AdminError> {
         let out = self
-            .call::<op::GetGroup>(&GetGroupRequest::new(name, self.pool_id()))
+            .call::<op::GetGroup>(
+                &GetGroupRequest::builder()
+                    .group_name(name)
+                    .user_pool_id(self.pool_id())
+                    .build()?,
+            )
             .await?;
         group_or_missing(out.group, "GetGroup")
     }
@@ -111,8 +128,13 @@ impl AdminClient {
 
     /// `DeleteGroup`.
     pub async fn delete_group(&self, name: impl Into<String>) -> Result<(), AdminError> {
-        self.call::<op::DeleteGroup>(&DeleteGroupRequest::new(name, self.pool_id()))
-            .await?;
+        self.call::<op::DeleteGroup>(
+            &DeleteGroupRequest::builder()
+                .group_name(name)
+                .user_pool_id(self.pool_id())
+                .build()?,
+        )
+        .await?;
         Ok(())
     }
 
@@ -128,14 +150,21 @@ impl AdminClient {
     pub fn list_groups_stream(&self) -> ItemStream<GroupType> {
         paginate::boxed_items::<op::ListGroups>(
             self.wire().clone(),
-            ListGroupsRequest::new(self.pool_id()),
+            ListGroupsRequest::builder()
+                .user_pool_id(self.pool_id())
+                .build(),
         )
     }
 
     /// Every group of the pool, collected.
     pub async fn list_groups_all(&self) -> Result<Vec<GroupType>, AdminError> {
-        paginate::all::<op::ListGroups>(self.wire().clone(), ListGroupsRequest::new(self.pool_id()))
-            .await
+        paginate::all::<op::ListGroups>(
+            self.wire().clone(),
+            ListGroupsRequest::builder()
+                .user_pool_id(self.pool_id())
+                .build()?,
+        )
+        .await
     }
 
     /// `AdminAddUserToGroup`.
@@ -144,7 +173,11 @@ impl AdminClient {
         username: impl Into<SensitiveString>,
         group: impl Into<String>,
     ) -> Result<(), AdminError> {
-        let req = AdminAddUserToGroupRequest::new(group, self.pool_id(), username);
+        let req = AdminAddUserToGroupRequest::builder()
+            .group_name(group)
+            .user_pool_id(self.pool_id())
+            .username(username)
+            .build()?;
         self.call::<op::AdminAddUserToGroup>(&req).await?;
         Ok(())
     }
@@ -155,7 +188,11 @@ impl AdminClient {
         username: impl Into<SensitiveString>,
         group: impl Into<String>,
     ) -> Result<(), AdminError> {
-        let req = AdminRemoveUserFromGroupRequest::new(group, self.pool_id(), username);
+        let req = AdminRemoveUserFromGroupRequest::builder()
+            .group_name(group)
+            .user_pool_id(self.pool_id())
+            .username(username)
+            .build()?;
         self.call::<op::AdminRemoveUserFromGroup>(&req).await?;
         Ok(())
     }
@@ -167,7 +204,10 @@ impl AdminClient {
     ) -> ItemStream<GroupType> {
         paginate::boxed_items::<op::AdminListGroupsForUser>(
             self.wire().clone(),
-            AdminListGroupsForUserRequest::new(self.pool_id(), username),
+            AdminListGroupsForUserRequest::builder()
+                .user_pool_id(self.pool_id())
+                .username(username)
+                .build(),
         )
     }
 
@@ -178,7 +218,10 @@ impl AdminClient {
     ) -> Result<Vec<GroupType>, AdminError> {
         paginate::all::<op::AdminListGroupsForUser>(
             self.wire().clone(),
-            AdminListGroupsForUserRequest::new(self.pool_id(), username),
+            AdminListGroupsForUserRequest::builder()
+                .user_pool_id(self.pool_id())
+                .username(username)
+                .build()?,
         )
         .await
     }
@@ -187,7 +230,10 @@ impl AdminClient {
     pub fn list_users_in_group_stream(&self, group: impl Into<String>) -> ItemStream<UserType> {
         paginate::boxed_items::<op::ListUsersInGroup>(
             self.wire().clone(),
-            ListUsersInGroupRequest::new(group, self.pool_id()),
+            ListUsersInGroupRequest::builder()
+                .group_name(group)
+                .user_pool_id(self.pool_id())
+                .build(),
         )
     }
 
@@ -198,7 +244,10 @@ impl AdminClient {
     ) -> Result<Vec<UserType>, AdminError> {
         paginate::all::<op::ListUsersInGroup>(
             self.wire().clone(),
-            ListUsersInGroupRequest::new(group, self.pool_id()),
+            ListUsersInGroupRequest::builder()
+                .group_name(group)
+                .user_pool_id(self.pool_id())
+                .build()?,
         )
         .await
     }

@@ -12,6 +12,8 @@ use cognito_wire::{
 };
 use futures_util::stream::{self, Stream, StreamExt as _, TryStreamExt as _};
 
+use cognito_wire::MissingField;
+
 use crate::error::AdminError;
 
 /// A list operation whose results come in pages.
@@ -19,13 +21,14 @@ use crate::error::AdminError;
 /// ```
 /// use cognito_admin::paginate::Paginated;
 /// use cognito_wire::{ListUsersRequest, ListUsersResponse, op};
-/// let mut req = ListUsersRequest::new("us-east-1_Pool");
+/// let mut req = ListUsersRequest::builder().user_pool_id("us-east-1_Pool").build()?;
 /// <op::ListUsers as Paginated>::set_token(&mut req, Some("t1".into()));
 /// assert_eq!(req.pagination_token.as_deref(), Some("t1"));
 /// let mut page = ListUsersResponse::default();
 /// page.pagination_token = Some(String::new());
 /// // An empty token means "no more pages".
 /// assert_eq!(<op::ListUsers as Paginated>::next_token(&page), None);
+/// # Ok::<(), cognito_wire::MissingField>(())
 /// ```
 pub trait Paginated: Operation {
     /// One result.
@@ -174,9 +177,13 @@ pub async fn all<O: Paginated>(
 /// [`AdminClient`](crate::AdminClient) return).
 pub type ItemStream<T> = std::pin::Pin<Box<dyn Stream<Item = Result<T, AdminError>> + Send>>;
 
+/// [`items`], boxed; a request that could not be built is the stream's one error.
 pub(crate) fn boxed_items<O: Paginated>(
     wire: cognito_wire::Client,
-    input: O::Input,
+    input: Result<O::Input, MissingField>,
 ) -> ItemStream<O::Item> {
-    items::<O>(wire, input).boxed()
+    match input {
+        Ok(input) => items::<O>(wire, input).boxed(),
+        Err(e) => stream::once(std::future::ready(Err(AdminError::from(e)))).boxed(),
+    }
 }

@@ -40,7 +40,11 @@ impl AdminClient {
     /// `DescribeUserPool` of this client's pool.
     pub async fn describe_user_pool(&self) -> Result<UserPoolType, AdminError> {
         let out = self
-            .call::<op::DescribeUserPool>(&DescribeUserPoolRequest::new(self.pool_id()))
+            .call::<op::DescribeUserPool>(
+                &DescribeUserPoolRequest::builder()
+                    .user_pool_id(self.pool_id())
+                    .build()?,
+            )
             .await?;
         out.user_pool
             .ok_or_else(|| missing("DescribeUserPool", "UserPool"))
@@ -48,8 +52,12 @@ impl AdminClient {
 
     /// `DeleteUserPool` of this client's pool.
     pub async fn delete_user_pool(&self) -> Result<(), AdminError> {
-        self.call::<op::DeleteUserPool>(&DeleteUserPoolRequest::new(self.pool_id()))
-            .await?;
+        self.call::<op::DeleteUserPool>(
+            &DeleteUserPoolRequest::builder()
+                .user_pool_id(self.pool_id())
+                .build()?,
+        )
+        .await?;
         Ok(())
     }
 
@@ -68,7 +76,10 @@ impl AdminClient {
         &self,
         client_id: impl Into<SensitiveString>,
     ) -> Result<UserPoolClientType, AdminError> {
-        let req = DescribeUserPoolClientRequest::new(client_id, self.pool_id());
+        let req = DescribeUserPoolClientRequest::builder()
+            .client_id(client_id)
+            .user_pool_id(self.pool_id())
+            .build()?;
         let out = self.call::<op::DescribeUserPoolClient>(&req).await?;
         out.user_pool_client
             .ok_or_else(|| missing("DescribeUserPoolClient", "UserPoolClient"))
@@ -90,7 +101,10 @@ impl AdminClient {
         &self,
         client_id: impl Into<SensitiveString>,
     ) -> Result<(), AdminError> {
-        let req = DeleteUserPoolClientRequest::new(client_id, self.pool_id());
+        let req = DeleteUserPoolClientRequest::builder()
+            .client_id(client_id)
+            .user_pool_id(self.pool_id())
+            .build()?;
         self.call::<op::DeleteUserPoolClient>(&req).await?;
         Ok(())
     }
@@ -107,7 +121,9 @@ impl AdminClient {
     pub fn list_user_pool_clients_stream(&self) -> ItemStream<UserPoolClientDescription> {
         paginate::boxed_items::<op::ListUserPoolClients>(
             self.wire().clone(),
-            ListUserPoolClientsRequest::new(self.pool_id()),
+            ListUserPoolClientsRequest::builder()
+                .user_pool_id(self.pool_id())
+                .build(),
         )
     }
 
@@ -117,7 +133,9 @@ impl AdminClient {
     ) -> Result<Vec<UserPoolClientDescription>, AdminError> {
         paginate::all::<op::ListUserPoolClients>(
             self.wire().clone(),
-            ListUserPoolClientsRequest::new(self.pool_id()),
+            ListUserPoolClientsRequest::builder()
+                .user_pool_id(self.pool_id())
+                .build()?,
         )
         .await
     }
@@ -126,8 +144,12 @@ impl AdminClient {
     pub async fn get_user_pool_mfa_config(
         &self,
     ) -> Result<GetUserPoolMfaConfigResponse, AdminError> {
-        self.call::<op::GetUserPoolMfaConfig>(&GetUserPoolMfaConfigRequest::new(self.pool_id()))
-            .await
+        self.call::<op::GetUserPoolMfaConfig>(
+            &GetUserPoolMfaConfigRequest::builder()
+                .user_pool_id(self.pool_id())
+                .build()?,
+        )
+        .await
     }
 
     /// `SetUserPoolMfaConfig`.
@@ -148,7 +170,12 @@ impl AdminClient {
         provider_type: IdentityProviderTypeType,
         details: BTreeMap<String, String>,
     ) -> Result<IdentityProviderType, AdminError> {
-        let req = CreateIdentityProviderRequest::new(details, name, provider_type, self.pool_id());
+        let req = CreateIdentityProviderRequest::builder()
+            .provider_details(details)
+            .provider_name(name)
+            .provider_type(provider_type)
+            .user_pool_id(self.pool_id())
+            .build()?;
         self.create_identity_provider_with(&req).await
     }
 
@@ -168,7 +195,10 @@ impl AdminClient {
         &self,
         name: impl Into<String>,
     ) -> Result<IdentityProviderType, AdminError> {
-        let req = DescribeIdentityProviderRequest::new(name, self.pool_id());
+        let req = DescribeIdentityProviderRequest::builder()
+            .provider_name(name)
+            .user_pool_id(self.pool_id())
+            .build()?;
         Ok(self
             .call::<op::DescribeIdentityProvider>(&req)
             .await?
@@ -191,7 +221,10 @@ impl AdminClient {
         &self,
         name: impl Into<String>,
     ) -> Result<(), AdminError> {
-        let req = DeleteIdentityProviderRequest::new(name, self.pool_id());
+        let req = DeleteIdentityProviderRequest::builder()
+            .provider_name(name)
+            .user_pool_id(self.pool_id())
+            .build()?;
         self.call::<op::DeleteIdentityProvider>(&req).await?;
         Ok(())
     }
@@ -208,7 +241,9 @@ impl AdminClient {
     pub fn list_identity_providers_stream(&self) -> ItemStream<ProviderDescription> {
         paginate::boxed_items::<op::ListIdentityProviders>(
             self.wire().clone(),
-            ListIdentityProvidersRequest::new(self.pool_id()),
+            ListIdentityProvidersRequest::builder()
+                .user_pool_id(self.pool_id())
+                .build(),
         )
     }
 
@@ -218,7 +253,9 @@ impl AdminClient {
     ) -> Result<Vec<ProviderDescription>, AdminError> {
         paginate::all::<op::ListIdentityProviders>(
             self.wire().clone(),
-            ListIdentityProvidersRequest::new(self.pool_id()),
+            ListIdentityProvidersRequest::builder()
+                .user_pool_id(self.pool_id())
+                .build()?,
         )
         .await
     }

@@ -122,8 +122,14 @@ impl NewUser {
     }
 
     /// The `AdminCreateUser` request for pool `pool_id`.
+    #[allow(
+        clippy::field_reassign_with_default,
+        reason = "generated shapes are built with builders or Default, not struct literals (they become #[non_exhaustive])"
+    )]
     pub fn into_request(self, pool_id: impl Into<String>) -> AdminCreateUserRequest {
-        let mut req = AdminCreateUserRequest::new(pool_id, self.username);
+        let mut req = AdminCreateUserRequest::default();
+        req.user_pool_id = pool_id.into();
+        req.username = self.username;
         req.temporary_password = self.temporary_password;
         req.user_attributes = (!self.attributes.is_empty()).then_some(self.attributes);
         req.validation_data = (!self.validation_data.is_empty()).then_some(self.validation_data);
@@ -180,8 +186,13 @@ impl UserQuery {
     }
 
     /// The first-page `ListUsers` request for pool `pool_id`.
+    #[allow(
+        clippy::field_reassign_with_default,
+        reason = "generated shapes are built with builders or Default, not struct literals (they become #[non_exhaustive])"
+    )]
     pub fn into_request(self, pool_id: impl Into<String>) -> ListUsersRequest {
-        let mut req = ListUsersRequest::new(pool_id);
+        let mut req = ListUsersRequest::default();
+        req.user_pool_id = pool_id.into();
         req.filter = self.filter.map(|f| f.to_string());
         req.attributes_to_get = self.attributes;
         req.limit = self.page_size;
@@ -206,8 +217,13 @@ impl AdminClient {
         &self,
         username: impl Into<SensitiveString>,
     ) -> Result<AdminGetUserResponse, AdminError> {
-        self.call::<op::AdminGetUser>(&AdminGetUserRequest::new(self.pool_id(), username))
-            .await
+        self.call::<op::AdminGetUser>(
+            &AdminGetUserRequest::builder()
+                .user_pool_id(self.pool_id())
+                .username(username)
+                .build()?,
+        )
+        .await
     }
 
     /// One page of `ListUsers` (the request's `PaginationToken` says which).
@@ -222,7 +238,7 @@ impl AdminClient {
     pub fn list_users_stream(&self, query: UserQuery) -> ItemStream<UserType> {
         paginate::boxed_items::<op::ListUsers>(
             self.wire().clone(),
-            query.into_request(self.pool_id()),
+            Ok(query.into_request(self.pool_id())),
         )
     }
 
@@ -238,7 +254,11 @@ impl AdminClient {
         username: impl Into<SensitiveString>,
         attributes: Vec<AttributeType>,
     ) -> Result<(), AdminError> {
-        let req = AdminUpdateUserAttributesRequest::new(attributes, self.pool_id(), username);
+        let req = AdminUpdateUserAttributesRequest::builder()
+            .user_attributes(attributes)
+            .user_pool_id(self.pool_id())
+            .username(username)
+            .build()?;
         self.call::<op::AdminUpdateUserAttributes>(&req).await?;
         Ok(())
     }
@@ -250,7 +270,11 @@ impl AdminClient {
         names: impl IntoIterator<Item = S>,
     ) -> Result<(), AdminError> {
         let names: Vec<String> = names.into_iter().map(Into::into).collect();
-        let req = AdminDeleteUserAttributesRequest::new(names, self.pool_id(), username);
+        let req = AdminDeleteUserAttributesRequest::builder()
+            .user_attribute_names(names)
+            .user_pool_id(self.pool_id())
+            .username(username)
+            .build()?;
         self.call::<op::AdminDeleteUserAttributes>(&req).await?;
         Ok(())
     }
@@ -260,8 +284,13 @@ impl AdminClient {
         &self,
         username: impl Into<SensitiveString>,
     ) -> Result<(), AdminError> {
-        self.call::<op::AdminDeleteUser>(&AdminDeleteUserRequest::new(self.pool_id(), username))
-            .await?;
+        self.call::<op::AdminDeleteUser>(
+            &AdminDeleteUserRequest::builder()
+                .user_pool_id(self.pool_id())
+                .username(username)
+                .build()?,
+        )
+        .await?;
         Ok(())
     }
 
@@ -270,8 +299,13 @@ impl AdminClient {
         &self,
         username: impl Into<SensitiveString>,
     ) -> Result<(), AdminError> {
-        self.call::<op::AdminEnableUser>(&AdminEnableUserRequest::new(self.pool_id(), username))
-            .await?;
+        self.call::<op::AdminEnableUser>(
+            &AdminEnableUserRequest::builder()
+                .user_pool_id(self.pool_id())
+                .username(username)
+                .build()?,
+        )
+        .await?;
         Ok(())
     }
 
@@ -280,8 +314,13 @@ impl AdminClient {
         &self,
         username: impl Into<SensitiveString>,
     ) -> Result<(), AdminError> {
-        self.call::<op::AdminDisableUser>(&AdminDisableUserRequest::new(self.pool_id(), username))
-            .await?;
+        self.call::<op::AdminDisableUser>(
+            &AdminDisableUserRequest::builder()
+                .user_pool_id(self.pool_id())
+                .username(username)
+                .build()?,
+        )
+        .await?;
         Ok(())
     }
 
@@ -291,8 +330,11 @@ impl AdminClient {
         username: impl Into<SensitiveString>,
         client_metadata: Option<BTreeMap<String, String>>,
     ) -> Result<(), AdminError> {
-        let mut req = AdminResetUserPasswordRequest::new(self.pool_id(), username);
-        req.client_metadata = client_metadata;
+        let req = AdminResetUserPasswordRequest::builder()
+            .user_pool_id(self.pool_id())
+            .username(username)
+            .set_client_metadata(client_metadata)
+            .build()?;
         self.call::<op::AdminResetUserPassword>(&req).await?;
         Ok(())
     }
@@ -305,8 +347,12 @@ impl AdminClient {
         password: impl Into<SensitiveString>,
         permanent: bool,
     ) -> Result<(), AdminError> {
-        let mut req = AdminSetUserPasswordRequest::new(password, self.pool_id(), username);
-        req.permanent = Some(permanent);
+        let req = AdminSetUserPasswordRequest::builder()
+            .password(password)
+            .user_pool_id(self.pool_id())
+            .username(username)
+            .permanent(permanent)
+            .build()?;
         self.call::<op::AdminSetUserPassword>(&req).await?;
         Ok(())
     }
@@ -316,10 +362,12 @@ impl AdminClient {
         &self,
         username: impl Into<SensitiveString>,
     ) -> Result<(), AdminError> {
-        self.call::<op::AdminConfirmSignUp>(&AdminConfirmSignUpRequest::new(
-            self.pool_id(),
-            username,
-        ))
+        self.call::<op::AdminConfirmSignUp>(
+            &AdminConfirmSignUpRequest::builder()
+                .user_pool_id(self.pool_id())
+                .username(username)
+                .build()?,
+        )
         .await?;
         Ok(())
     }
@@ -329,10 +377,12 @@ impl AdminClient {
         &self,
         username: impl Into<SensitiveString>,
     ) -> Result<(), AdminError> {
-        self.call::<op::AdminUserGlobalSignOut>(&AdminUserGlobalSignOutRequest::new(
-            self.pool_id(),
-            username,
-        ))
+        self.call::<op::AdminUserGlobalSignOut>(
+            &AdminUserGlobalSignOutRequest::builder()
+                .user_pool_id(self.pool_id())
+                .username(username)
+                .build()?,
+        )
         .await?;
         Ok(())
     }
@@ -343,12 +393,14 @@ impl AdminClient {
         username: impl Into<SensitiveString>,
         preference: MfaPreference,
     ) -> Result<(), AdminError> {
-        let mut req = AdminSetUserMFAPreferenceRequest::new(self.pool_id(), username);
-        (
-            req.sms_mfa_settings,
-            req.software_token_mfa_settings,
-            req.email_mfa_settings,
-        ) = preference.settings();
+        let (sms, totp, email) = preference.settings();
+        let req = AdminSetUserMFAPreferenceRequest::builder()
+            .user_pool_id(self.pool_id())
+            .username(username)
+            .set_sms_mfa_settings(sms)
+            .set_software_token_mfa_settings(totp)
+            .set_email_mfa_settings(email)
+            .build()?;
         self.call::<op::AdminSetUserMFAPreference>(&req).await?;
         Ok(())
     }
@@ -368,7 +420,10 @@ impl AdminClient {
     ) -> ItemStream<DeviceType> {
         paginate::boxed_items::<op::AdminListDevices>(
             self.wire().clone(),
-            AdminListDevicesRequest::new(self.pool_id(), username),
+            AdminListDevicesRequest::builder()
+                .user_pool_id(self.pool_id())
+                .username(username)
+                .build(),
         )
     }
 
@@ -379,7 +434,10 @@ impl AdminClient {
     ) -> Result<Vec<DeviceType>, AdminError> {
         paginate::all::<op::AdminListDevices>(
             self.wire().clone(),
-            AdminListDevicesRequest::new(self.pool_id(), username),
+            AdminListDevicesRequest::builder()
+                .user_pool_id(self.pool_id())
+                .username(username)
+                .build()?,
         )
         .await
     }
@@ -390,7 +448,11 @@ impl AdminClient {
         username: impl Into<SensitiveString>,
         device_key: impl Into<String>,
     ) -> Result<DeviceType, AdminError> {
-        let req = AdminGetDeviceRequest::new(device_key, self.pool_id(), username);
+        let req = AdminGetDeviceRequest::builder()
+            .device_key(device_key)
+            .user_pool_id(self.pool_id())
+            .username(username)
+            .build()?;
         Ok(self.call::<op::AdminGetDevice>(&req).await?.device)
     }
 
@@ -401,12 +463,17 @@ impl AdminClient {
         device_key: impl Into<String>,
         remembered: bool,
     ) -> Result<(), AdminError> {
-        let mut req = AdminUpdateDeviceStatusRequest::new(device_key, self.pool_id(), username);
-        req.device_remembered_status = Some(if remembered {
+        let status = if remembered {
             DeviceRememberedStatusType::Remembered
         } else {
             DeviceRememberedStatusType::NotRemembered
-        });
+        };
+        let req = AdminUpdateDeviceStatusRequest::builder()
+            .device_key(device_key)
+            .user_pool_id(self.pool_id())
+            .username(username)
+            .device_remembered_status(status)
+            .build()?;
         self.call::<op::AdminUpdateDeviceStatus>(&req).await?;
         Ok(())
     }
@@ -417,7 +484,11 @@ impl AdminClient {
         username: impl Into<SensitiveString>,
         device_key: impl Into<String>,
     ) -> Result<(), AdminError> {
-        let req = AdminForgetDeviceRequest::new(device_key, self.pool_id(), username);
+        let req = AdminForgetDeviceRequest::builder()
+            .device_key(device_key)
+            .user_pool_id(self.pool_id())
+            .username(username)
+            .build()?;
         self.call::<op::AdminForgetDevice>(&req).await?;
         Ok(())
     }

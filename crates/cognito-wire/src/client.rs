@@ -70,7 +70,8 @@ pub enum BuildError {
 ///     .build()
 ///     .unwrap();
 /// let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-/// let out = rt.block_on(client.call::<op::GetUser>(&GetUserRequest::new("token"))).unwrap();
+/// let request = GetUserRequest::builder().access_token("token").build().unwrap();
+/// let out = rt.block_on(client.call::<op::GetUser>(&request)).unwrap();
 /// assert_eq!(out.username.expose(), "alice");
 /// ```
 #[derive(Clone)]

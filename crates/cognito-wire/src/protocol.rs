@@ -28,7 +28,11 @@ pub const DEFAULT_USER_AGENT: &str = concat!("cognito-wire/", env!("CARGO_PKG_VE
 ///
 /// ```
 /// use cognito_wire::{op, protocol, AuthFlowType, InitiateAuthRequest};
-/// let input = InitiateAuthRequest::new(AuthFlowType::UserSrpAuth, "client");
+/// let input = InitiateAuthRequest::builder()
+///     .auth_flow(AuthFlowType::UserSrpAuth)
+///     .client_id("client")
+///     .build()
+///     .unwrap();
 /// let endpoint = "https://cognito-idp.us-east-1.amazonaws.com/".parse().unwrap();
 /// let req = protocol::build_request::<op::InitiateAuth>(&endpoint, &input).unwrap();
 /// assert_eq!(req.headers()["x-amz-target"], "AWSCognitoIdentityProviderService.InitiateAuth");

@@ -371,7 +371,13 @@ fn client(url: &str, transport: HyperTransport) -> Client {
 }
 
 async fn get_user(c: &Client) -> Result<GetUserResponse, Error> {
-    c.call::<op::GetUser>(&GetUserRequest::new("tok")).await
+    c.call::<op::GetUser>(
+        &GetUserRequest::builder()
+            .access_token("tok")
+            .build()
+            .unwrap(),
+    )
+    .await
 }
 
 /// `Basic base64(user:pass)`.

@@ -89,7 +89,11 @@ async fn unsigned_admin_call_is_rejected() {
     let endpoint: http::Uri = env.emu.url().parse().unwrap();
     let req = protocol::build_request::<op::AdminGetUser>(
         &endpoint,
-        &cognito_wire::AdminGetUserRequest::new(env.pool_id.clone(), "nobody"),
+        &cognito_wire::AdminGetUserRequest::builder()
+            .user_pool_id(env.pool_id.clone())
+            .username("nobody")
+            .build()
+            .unwrap(),
     )
     .unwrap();
     let transport = cognito_wire::HyperTransport::new().unwrap();
@@ -479,15 +483,17 @@ async fn devices() {
         &ring::rand::SystemRandom::new(),
     )
     .unwrap();
-    let mut confirm = ConfirmDeviceRequest::new(
-        signed.tokens().access_token.clone(),
-        device.device_key.clone(),
-    );
-    confirm.device_name = Some("test-device".into());
-    confirm.device_secret_verifier_config = Some(DeviceSecretVerifierConfigType {
-        password_verifier: Some(secret.config.password_verifier.clone()),
-        salt: Some(secret.config.salt.clone()),
-    });
+    let verifier = DeviceSecretVerifierConfigType::builder()
+        .password_verifier(secret.config.password_verifier.clone())
+        .salt(secret.config.salt.clone())
+        .build();
+    let confirm = ConfirmDeviceRequest::builder()
+        .access_token(signed.tokens().access_token.clone())
+        .device_key(device.device_key.clone())
+        .device_name("test-device")
+        .device_secret_verifier_config(verifier)
+        .build()
+        .unwrap();
     env.admin.call::<op::ConfirmDevice>(&confirm).await.unwrap();
 
     let devices = env.admin.list_devices_all("erin").await.unwrap();
@@ -608,7 +614,12 @@ async fn pools_and_clients() {
         .build()
         .unwrap();
     let pool = root
-        .create_user_pool(&CreateUserPoolRequest::new("created-by-admin"))
+        .create_user_pool(
+            &CreateUserPoolRequest::builder()
+                .pool_name("created-by-admin")
+                .build()
+                .unwrap(),
+        )
         .await
         .unwrap();
     let pool_id = pool.id.clone().unwrap();
@@ -617,12 +628,16 @@ async fn pools_and_clients() {
     let described = a.describe_user_pool().await.unwrap();
     assert_eq!(described.name.as_deref(), Some("created-by-admin"));
 
-    let mut req = CreateUserPoolClientRequest::new("web", &pool_id);
-    req.generate_secret = Some(true);
-    req.explicit_auth_flows = Some(vec![
-        ExplicitAuthFlowsType::AllowAdminUserPasswordAuth,
-        ExplicitAuthFlowsType::AllowRefreshTokenAuth,
-    ]);
+    let req = CreateUserPoolClientRequest::builder()
+        .client_name("web")
+        .user_pool_id(&pool_id)
+        .generate_secret(true)
+        .explicit_auth_flows(vec![
+            ExplicitAuthFlowsType::AllowAdminUserPasswordAuth,
+            ExplicitAuthFlowsType::AllowRefreshTokenAuth,
+        ])
+        .build()
+        .unwrap();
     let created = a.create_user_pool_client(&req).await.unwrap();
     let client_id = created.client_id.clone().unwrap();
     assert!(created.client_secret.is_some());
@@ -632,13 +647,21 @@ async fn pools_and_clients() {
         .unwrap();
     assert_eq!(described.client_name.as_deref(), Some("web"));
 
-    let mut update = UpdateUserPoolClientRequest::new(client_id.clone(), &pool_id);
-    update.client_name = Some("web-2".into());
+    let update = UpdateUserPoolClientRequest::builder()
+        .client_id(client_id.clone())
+        .user_pool_id(&pool_id)
+        .client_name("web-2")
+        .build()
+        .unwrap();
     let updated = a.update_user_pool_client(&update).await.unwrap();
     assert_eq!(updated.client_name.as_deref(), Some("web-2"));
 
-    let mut second = CreateUserPoolClientRequest::new("mobile", &pool_id);
-    second.generate_secret = Some(false);
+    let second = CreateUserPoolClientRequest::builder()
+        .client_name("mobile")
+        .user_pool_id(&pool_id)
+        .generate_secret(false)
+        .build()
+        .unwrap();
     a.create_user_pool_client(&second).await.unwrap();
     let listed: BTreeSet<_> = a
         .list_user_pool_clients_all()
@@ -666,11 +689,16 @@ async fn pools_and_clients() {
 #[tokio::test]
 async fn pool_mfa_config() {
     let env = setup().await;
-    let mut req = SetUserPoolMfaConfigRequest::new(&env.pool_id);
-    req.mfa_configuration = Some(UserPoolMfaType::Optional);
-    req.software_token_mfa_configuration = Some(cognito_wire::SoftwareTokenMfaConfigType {
-        enabled: Some(true),
-    });
+    let req = SetUserPoolMfaConfigRequest::builder()
+        .user_pool_id(&env.pool_id)
+        .mfa_configuration(UserPoolMfaType::Optional)
+        .software_token_mfa_configuration(
+            cognito_wire::SoftwareTokenMfaConfigType::builder()
+                .enabled(true)
+                .build(),
+        )
+        .build()
+        .unwrap();
     let set = env.admin.set_user_pool_mfa_config(&req).await.unwrap();
     assert_eq!(set.mfa_configuration, Some(UserPoolMfaType::Optional));
     let got = env.admin.get_user_pool_mfa_config().await.unwrap();
@@ -717,8 +745,12 @@ async fn identity_providers() {
             .map(String::as_str),
         Some("https://issuer.example.com")
     );
-    let mut update = UpdateIdentityProviderRequest::new("corp", &env.pool_id);
-    update.attribute_mapping = Some(BTreeMap::from([("email".to_owned(), "email".to_owned())]));
+    let update = UpdateIdentityProviderRequest::builder()
+        .provider_name("corp")
+        .user_pool_id(&env.pool_id)
+        .attribute_mapping(BTreeMap::from([("email".to_owned(), "email".to_owned())]))
+        .build()
+        .unwrap();
     let updated = a.update_identity_provider(&update).await.unwrap();
     assert_eq!(
         updated

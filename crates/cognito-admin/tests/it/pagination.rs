@@ -211,7 +211,10 @@ async fn errors_end_the_stream_after_the_good_items() {
     let admin = admin(t);
     let mut items = std::pin::pin!(cognito_admin::paginate::items::<op::ListUsers>(
         admin.wire().clone(),
-        ListUsersRequest::new("us-east-1_Pool"),
+        ListUsersRequest::builder()
+            .user_pool_id("us-east-1_Pool")
+            .build()
+            .unwrap(),
     ));
     let first = items.try_next().await.unwrap().unwrap();
     assert_eq!(username(&first), "a");

@@ -83,7 +83,11 @@ fn cognito_request() -> http::Request<Bytes> {
         .unwrap();
     protocol::build_request::<op::AdminGetUser>(
         &endpoint,
-        &AdminGetUserRequest::new("eu-west-1_Pool", "alice"),
+        &AdminGetUserRequest::builder()
+            .user_pool_id("eu-west-1_Pool")
+            .username("alice")
+            .build()
+            .unwrap(),
     )
     .unwrap()
 }

@@ -65,7 +65,12 @@ async fn keep_alive_reuses_one_connection() {
     let c = client(&server.url(), config(), NoSleep::default());
     for _ in 0..5 {
         let out = c
-            .call::<op::GetUser>(&GetUserRequest::new("tok"))
+            .call::<op::GetUser>(
+                &GetUserRequest::builder()
+                    .access_token("tok")
+                    .build()
+                    .unwrap(),
+            )
             .await
             .unwrap();
         assert_eq!(out.username.expose(), "alice");
@@ -108,7 +113,11 @@ async fn throttling_is_retried_even_for_one_shot_operations() {
     .await;
     let sleep = NoSleep::default();
     let c = client(&server.url(), config(), sleep.clone());
-    let req = InitiateAuthRequest::new(AuthFlowType::UserSrpAuth, "client");
+    let req = InitiateAuthRequest::builder()
+        .auth_flow(AuthFlowType::UserSrpAuth)
+        .client_id("client")
+        .build()
+        .unwrap();
     let out = c.call::<op::InitiateAuth>(&req).await.unwrap();
     assert_eq!(
         out.challenge_name,
@@ -133,7 +142,12 @@ async fn server_errors_are_retried_with_bounded_attempts_for_read_only_operation
     .await;
     let c = client(&server.url(), config(), NoSleep::default());
     let err = c
-        .call::<op::GetUser>(&GetUserRequest::new("tok"))
+        .call::<op::GetUser>(
+            &GetUserRequest::builder()
+                .access_token("tok")
+                .build()
+                .unwrap(),
+        )
         .await
         .unwrap_err();
     assert_eq!(server.requests(), 3, "standard mode: 3 attempts");
@@ -152,7 +166,11 @@ async fn server_errors_are_retried_with_bounded_attempts_for_read_only_operation
 async fn one_shot_operation_is_not_replayed_after_a_5xx() {
     let server = start(|_, _| Reply::json(503, r#"{"__type":"InternalErrorException"}"#)).await;
     let c = client(&server.url(), config(), NoSleep::default());
-    let req = RespondToAuthChallengeRequest::new(ChallengeNameType::PasswordVerifier, "client");
+    let req = RespondToAuthChallengeRequest::builder()
+        .challenge_name(ChallengeNameType::PasswordVerifier)
+        .client_id("client")
+        .build()
+        .unwrap();
     let err = c
         .call::<op::RespondToAuthChallenge>(&req)
         .await
@@ -190,7 +208,12 @@ async fn client_errors_are_not_retried() {
     .await;
     let c = client(&server.url(), config(), NoSleep::default());
     let err = c
-        .call::<op::GetUser>(&GetUserRequest::new("tok"))
+        .call::<op::GetUser>(
+            &GetUserRequest::builder()
+                .access_token("tok")
+                .build()
+                .unwrap(),
+        )
         .await
         .unwrap_err();
     assert_eq!(server.requests(), 1);
@@ -226,7 +249,11 @@ async fn connect_failure_is_retried_for_any_operation() {
         .sleep(NoSleep::default())
         .build()
         .unwrap();
-    let req = InitiateAuthRequest::new(AuthFlowType::UserSrpAuth, "client");
+    let req = InitiateAuthRequest::builder()
+        .auth_flow(AuthFlowType::UserSrpAuth)
+        .client_id("client")
+        .build()
+        .unwrap();
     let err = c.call::<op::InitiateAuth>(&req).await.unwrap_err();
     assert_eq!(
         sends.load(Ordering::SeqCst),
@@ -245,7 +272,11 @@ async fn request_timeout_is_typed_and_one_shot_calls_are_not_replayed() {
         ..config()
     };
     let c = client(&server.url(), cfg, NoSleep::default());
-    let req = InitiateAuthRequest::new(AuthFlowType::UserSrpAuth, "client");
+    let req = InitiateAuthRequest::builder()
+        .auth_flow(AuthFlowType::UserSrpAuth)
+        .client_id("client")
+        .build()
+        .unwrap();
     let err = c.call::<op::InitiateAuth>(&req).await.unwrap_err();
     assert!(
         matches!(
@@ -262,7 +293,7 @@ async fn request_timeout_is_typed_and_one_shot_calls_are_not_replayed() {
 
     // A read-only call is replayed up to the attempt limit.
     let err = c
-        .call::<op::GetUser>(&GetUserRequest::new("t"))
+        .call::<op::GetUser>(&GetUserRequest::builder().access_token("t").build().unwrap())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }));
@@ -318,7 +349,7 @@ async fn huge_bodies_are_capped() {
     };
     let c = client(&server.url(), cfg, NoSleep::default());
     let err = c
-        .call::<op::GetUser>(&GetUserRequest::new("t"))
+        .call::<op::GetUser>(&GetUserRequest::builder().access_token("t").build().unwrap())
         .await
         .unwrap_err();
     let Error::Response(r) = &err else {
@@ -340,7 +371,7 @@ async fn undecodable_bodies_keep_the_raw_bytes() {
     .await;
     let c = client(&server.url(), config(), NoSleep::default());
     let err = c
-        .call::<op::GetUser>(&GetUserRequest::new("t"))
+        .call::<op::GetUser>(&GetUserRequest::builder().access_token("t").build().unwrap())
         .await
         .unwrap_err();
     let Error::Response(r) = &err else {
@@ -355,7 +386,7 @@ async fn undecodable_bodies_keep_the_raw_bytes() {
 
     // 502 with HTML: a transient response error, retried for a read-only call.
     let err = c
-        .call::<op::GetUser>(&GetUserRequest::new("t"))
+        .call::<op::GetUser>(&GetUserRequest::builder().access_token("t").build().unwrap())
         .await
         .unwrap_err();
     let Error::Response(r) = &err else {
@@ -372,7 +403,13 @@ async fn signed_operations_need_a_signer() {
     let server = start(|_, _| Reply::json(200, r#"{"Username":"bob","Enabled":true}"#)).await;
     let c = client(&server.url(), config(), NoSleep::default());
     let err = c
-        .call::<op::AdminGetUser>(&AdminGetUserRequest::new("us-east-1_x", "bob"))
+        .call::<op::AdminGetUser>(
+            &AdminGetUserRequest::builder()
+                .user_pool_id("us-east-1_x")
+                .username("bob")
+                .build()
+                .unwrap(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -416,12 +453,18 @@ async fn signed_operations_need_a_signer() {
         .build()
         .unwrap();
     let out = c
-        .call::<op::AdminGetUser>(&AdminGetUserRequest::new("us-east-1_x", "bob"))
+        .call::<op::AdminGetUser>(
+            &AdminGetUserRequest::builder()
+                .user_pool_id("us-east-1_x")
+                .username("bob")
+                .build()
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(out.username.expose(), "bob");
     // Public operations are not signed even with a signer.
-    c.call::<op::GetUser>(&GetUserRequest::new("t"))
+    c.call::<op::GetUser>(&GetUserRequest::builder().access_token("t").build().unwrap())
         .await
         .unwrap_err();
     assert_eq!(signs.load(Ordering::SeqCst), 1);
@@ -492,7 +535,11 @@ async fn truncated_bodies_on_the_wire_are_io_errors() {
         .sleep(NoSleep::default())
         .build()
         .unwrap();
-    let req = InitiateAuthRequest::new(AuthFlowType::UserSrpAuth, "client");
+    let req = InitiateAuthRequest::builder()
+        .auth_flow(AuthFlowType::UserSrpAuth)
+        .client_id("client")
+        .build()
+        .unwrap();
     let err = c.call::<op::InitiateAuth>(&req).await.unwrap_err();
     assert!(
         matches!(
@@ -522,7 +569,15 @@ async fn max_in_flight_bounds_connections_under_a_burst() {
     let c = client(&server.url(), cfg, NoSleep::default());
     let calls = (0..20).map(|_| {
         let c = c.clone();
-        async move { c.call::<op::GetUser>(&GetUserRequest::new("tok")).await }
+        async move {
+            c.call::<op::GetUser>(
+                &GetUserRequest::builder()
+                    .access_token("tok")
+                    .build()
+                    .unwrap(),
+            )
+            .await
+        }
     });
     for result in futures_util::future::join_all(calls).await {
         assert_eq!(result.unwrap().username.expose(), "alice");

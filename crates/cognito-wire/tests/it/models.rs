@@ -258,7 +258,10 @@ fn get_user_exact_json() {
         Some(DeliveryMediumType::Sms)
     );
     assert_eq!(serde_json::to_value(&out).unwrap(), wire);
-    let req = GetUserRequest::new("tok");
+    let req = GetUserRequest::builder()
+        .access_token("tok")
+        .build()
+        .unwrap();
     assert_eq!(
         serde_json::to_value(&req).unwrap(),
         json!({"AccessToken": "tok"})
