@@ -380,11 +380,8 @@ impl Cognito {
     /// audience / client id, `token_use`, expiry) and keeps their claims
     /// ([`id_claims`](Self::id_claims), [`access_claims`](Self::access_claims)).
     pub async fn verify_tokens(&mut self) -> Result<(), PycognitoError> {
-        let tokens = self
-            .require_session()?
-            .fresh_tokens()
-            .await
-            .map_err(PycognitoError::refresh)?;
+        // The tokens as they are (pycognito's verify_tokens checks, it does not refresh).
+        let tokens = self.require_session()?.tokens();
         let (id_token, access_token) = (tokens.id_token, tokens.access_token);
         if self.verifiers.is_none() {
             let build = |token_use| {

@@ -14,7 +14,7 @@ async fn authenticate_with_srp_and_verify_tokens() {
     assert_eq!(c.authenticate(PASSWORD).await.unwrap(), AuthStep::Done);
     assert!(c.access_token().is_some());
     assert!(c.refresh_token().is_some());
-    assert_eq!(c.token_type(), Some("Bearer"));
+    assert_eq!(c.token_type().as_deref(), Some("Bearer"));
     c.verify_tokens().await.unwrap();
     assert_eq!(
         c.access_claims().unwrap().username.as_deref(),
@@ -274,17 +274,30 @@ async fn new_password_required() {
         matches!(step, AuthStep::NeedsNewPassword { .. }),
         "{step:?}"
     );
-    // A new password that breaks the policy: the challenge session is gone, sign in again.
+    // A new password that breaks the policy: refused with the policy's message, and the same
+    // challenge waits for another one.
     let err = c
         .respond_to_new_password_challenge("short", BTreeMap::new())
         .await
         .unwrap_err();
     assert!(err.is("InvalidPasswordException"), "{err}");
-    assert_eq!(err.next_action(), NextAction::SignInAgain);
-    let step = c.authenticate("Temp-passw0rd").await.unwrap();
     assert!(
-        matches!(step, AuthStep::NeedsNewPassword { .. }),
-        "{step:?}"
+        matches!(
+            &err,
+            PycognitoError::Rejected {
+                rejection: pycognito::Rejection::PasswordRefused { .. },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.next_action(), NextAction::FixInput);
+    assert!(
+        matches!(
+            c.pending_challenge(),
+            Some(AuthStep::NeedsNewPassword { .. })
+        ),
+        "the challenge still waits"
     );
     let step = c
         .respond_to_new_password_challenge("New-passw0rd1", BTreeMap::new())
