@@ -3,6 +3,7 @@
 mod bench;
 mod codegen;
 mod interop;
+mod public_api;
 mod update_model;
 
 use std::process::ExitCode;
@@ -20,6 +21,12 @@ const COMMANDS: &[Entry] = &[
         codegen::run,
         "[--check] [--semver]   generate crates/cognito-wire/src/model from crates/cognito-wire/model \
          (--check: fail on diff; --semver: non_exhaustive structs without positional new)",
+    ),
+    (
+        "public-api",
+        public_api::run,
+        "[--check]   render every published crate's public API into api/<crate>.txt (re-bless; \
+         --check: fail on a difference)",
     ),
     (
         "update-model",
