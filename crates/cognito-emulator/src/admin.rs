@@ -2,17 +2,18 @@
 
 use crate::auth;
 use crate::error::{ApiError, invalid, not_authorized, not_found, user_not_found};
-use crate::inner::Inner;
 use crate::ops::{self, attr_map, attributes_of, outcome_response};
 use crate::spec::{OutboxKind, UserSpec};
-use crate::state::{Group, Pool, State, User};
+use crate::state::{Group, Pool, User};
+use crate::txn::Ctx;
+use crate::txn::{State, UserMut};
 use base64::Engine;
 use cognito_wire::*;
 
 const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 pub(crate) fn admin_initiate_auth(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminInitiateAuthRequest,
 ) -> Result<AdminInitiateAuthResponse, ApiError> {
     inner.lock().pool(&r.user_pool_id)?;
@@ -38,7 +39,7 @@ pub(crate) fn admin_initiate_auth(
 }
 
 pub(crate) fn admin_respond_to_auth_challenge(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminRespondToAuthChallengeRequest,
 ) -> Result<AdminRespondToAuthChallengeResponse, ApiError> {
     inner.lock().pool(&r.user_pool_id)?;
@@ -87,21 +88,21 @@ pub(crate) fn user_type(u: &User) -> UserType {
 }
 
 fn user_of<'a>(
-    st: &'a mut State,
+    st: &'a State,
     pool_id: &str,
     name: &SensitiveString,
-) -> Result<&'a mut User, ApiError> {
-    st.pool_mut(pool_id)?
-        .user_mut(name.expose())
+) -> Result<UserMut<'a>, ApiError> {
+    st.pool(pool_id)?;
+    st.user_mut(pool_id, name.expose())?
         .ok_or_else(user_not_found)
 }
 
-fn temporary_password(inner: &Inner) -> String {
+fn temporary_password(inner: &Ctx) -> String {
     format!("Tmp{}a1!", inner.rng.alnum(8))
 }
 
 pub(crate) fn admin_create_user(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminCreateUserRequest,
 ) -> Result<AdminCreateUserResponse, ApiError> {
     let mut st = inner.lock();
@@ -115,12 +116,11 @@ pub(crate) fn admin_create_user(
         .unwrap_or_else(|| temporary_password(inner));
     let username = if resend {
         let pool = st.pool(&pool_id)?;
-        let name = pool
-            .find_user(r.username.expose())
+        let name = st
+            .lookup_user(&pool.id, r.username.expose())
             .ok_or_else(user_not_found)?;
-        if pool
-            .users
-            .get(&name)
+        if st
+            .get_user(&pool.id, &name)
             .is_some_and(|u| u.status != "FORCE_CHANGE_PASSWORD")
         {
             return Err(ApiError::new(
@@ -129,7 +129,7 @@ pub(crate) fn admin_create_user(
             ));
         }
         let v = inner.make_verifier(&pool_id, &name, &temp)?;
-        if let Some(u) = st.pool_mut(&pool_id)?.users.get_mut(&name) {
+        if let Some(mut u) = st.user_exact_mut(&pool_id, &name)? {
             u.verifier = Some(v);
         }
         name
@@ -147,11 +147,8 @@ pub(crate) fn admin_create_user(
     };
     if !suppress {
         let user = st
-            .pool(&pool_id)?
-            .users
-            .get(&username)
-            .ok_or_else(user_not_found)?
-            .clone();
+            .get_user(&pool_id, &username)
+            .ok_or_else(user_not_found)?;
         let wants_sms = r
             .desired_delivery_mediums
             .as_ref()
@@ -184,23 +181,21 @@ pub(crate) fn admin_create_user(
         }
     }
     let user = st
-        .pool(&pool_id)?
-        .users
-        .get(&username)
+        .get_user(&pool_id, &username)
         .ok_or_else(user_not_found)?;
     Ok(AdminCreateUserResponse {
-        user: Some(user_type(user)),
+        user: Some(user_type(&user)),
     })
 }
 
 pub(crate) fn admin_get_user(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminGetUserRequest,
 ) -> Result<AdminGetUserResponse, ApiError> {
-    let mut st = inner.lock();
-    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
-    let t = user_type(u);
-    let (list, preferred) = ops::mfa_settings(u);
+    let st = inner.lock();
+    let u = user_of(&st, &r.user_pool_id, &r.username)?;
+    let t = user_type(&u);
+    let (list, preferred) = ops::mfa_settings(&u);
     Ok(AdminGetUserResponse {
         enabled: t.enabled,
         mfa_options: t.mfa_options,
@@ -214,57 +209,50 @@ pub(crate) fn admin_get_user(
     })
 }
 
-pub(crate) fn admin_delete_user(
-    inner: &Inner,
-    r: AdminDeleteUserRequest,
-) -> Result<Empty, ApiError> {
+pub(crate) fn admin_delete_user(inner: &Ctx, r: AdminDeleteUserRequest) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
-    let name = user_of(&mut st, &r.user_pool_id, &r.username)?
-        .username
-        .clone();
-    ops::delete_user_everywhere(&mut st, &r.user_pool_id, &name)?;
+    let name = user_of(&st, &r.user_pool_id, &r.username)?.username.clone();
+    ops::delete_user_everywhere(&mut st, &r.user_pool_id, &name, inner.now())?;
     Ok(Empty {})
 }
 
-pub(crate) fn admin_enable_user(
-    inner: &Inner,
-    r: AdminEnableUserRequest,
-) -> Result<Empty, ApiError> {
-    let mut st = inner.lock();
+pub(crate) fn admin_enable_user(inner: &Ctx, r: AdminEnableUserRequest) -> Result<Empty, ApiError> {
+    let st = inner.lock();
     let now = inner.now();
-    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    let mut u = user_of(&st, &r.user_pool_id, &r.username)?;
     u.enabled = true;
     u.modified = now;
     Ok(Empty {})
 }
 
 pub(crate) fn admin_disable_user(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminDisableUserRequest,
 ) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
     let now = inner.now();
-    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    let mut u = user_of(&st, &r.user_pool_id, &r.username)?;
     u.enabled = false;
     u.modified = now;
     let name = u.username.clone();
-    ops::sign_out_everywhere(&mut st, &r.user_pool_id, &name)?;
+    drop(u);
+    ops::sign_out_everywhere(&mut st, &r.user_pool_id, &name, inner.now())?;
     Ok(Empty {})
 }
 
 pub(crate) fn admin_set_user_password(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminSetUserPasswordRequest,
 ) -> Result<Empty, ApiError> {
-    let mut st = inner.lock();
+    let st = inner.lock();
     let pool = st.pool(&r.user_pool_id)?;
     pool.check_policy(r.password.expose())?;
-    let name = pool
-        .find_user(r.username.expose())
+    let name = st
+        .lookup_user(&pool.id, r.username.expose())
         .ok_or_else(user_not_found)?;
     let v = inner.make_verifier(&r.user_pool_id, &name, r.password.expose())?;
     let now = inner.now();
-    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    let mut u = user_of(&st, &r.user_pool_id, &r.username)?;
     u.verifier = Some(v);
     u.status = if r.permanent == Some(true) {
         "CONFIRMED"
@@ -277,13 +265,11 @@ pub(crate) fn admin_set_user_password(
 }
 
 pub(crate) fn admin_reset_user_password(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminResetUserPasswordRequest,
 ) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
-    let name = user_of(&mut st, &r.user_pool_id, &r.username)?
-        .username
-        .clone();
+    let name = user_of(&st, &r.user_pool_id, &r.username)?.username.clone();
     ops::send_code(
         inner,
         &mut st,
@@ -294,18 +280,18 @@ pub(crate) fn admin_reset_user_password(
         OutboxKind::ForgotPassword,
         true,
     )?;
-    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    let mut u = user_of(&st, &r.user_pool_id, &r.username)?;
     u.status = "RESET_REQUIRED".to_owned();
     Ok(Empty {})
 }
 
 pub(crate) fn admin_confirm_sign_up(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminConfirmSignUpRequest,
 ) -> Result<Empty, ApiError> {
-    let mut st = inner.lock();
+    let st = inner.lock();
     let now = inner.now();
-    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    let mut u = user_of(&st, &r.user_pool_id, &r.username)?;
     if u.status != "UNCONFIRMED" {
         return Err(not_authorized(format!(
             "User cannot be confirmed. Current status is {}",
@@ -319,13 +305,11 @@ pub(crate) fn admin_confirm_sign_up(
 }
 
 pub(crate) fn admin_update_user_attributes(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminUpdateUserAttributesRequest,
 ) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
-    let name = user_of(&mut st, &r.user_pool_id, &r.username)?
-        .username
-        .clone();
+    let name = user_of(&st, &r.user_pool_id, &r.username)?.username.clone();
     ops::apply_attributes(
         inner,
         &mut st,
@@ -338,37 +322,33 @@ pub(crate) fn admin_update_user_attributes(
 }
 
 pub(crate) fn admin_delete_user_attributes(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminDeleteUserAttributesRequest,
 ) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
-    let name = user_of(&mut st, &r.user_pool_id, &r.username)?
-        .username
-        .clone();
+    let name = user_of(&st, &r.user_pool_id, &r.username)?.username.clone();
     ops::remove_attributes(&mut st, &r.user_pool_id, &name, &r.user_attribute_names)?;
     Ok(Empty {})
 }
 
 pub(crate) fn admin_user_global_sign_out(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminUserGlobalSignOutRequest,
 ) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
-    let name = user_of(&mut st, &r.user_pool_id, &r.username)?
-        .username
-        .clone();
-    ops::sign_out_everywhere(&mut st, &r.user_pool_id, &name)?;
+    let name = user_of(&st, &r.user_pool_id, &r.username)?.username.clone();
+    ops::sign_out_everywhere(&mut st, &r.user_pool_id, &name, inner.now())?;
     Ok(Empty {})
 }
 
 pub(crate) fn admin_set_user_mfa_preference(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminSetUserMFAPreferenceRequest,
 ) -> Result<Empty, ApiError> {
-    let mut st = inner.lock();
-    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    let st = inner.lock();
+    let mut u = user_of(&st, &r.user_pool_id, &r.username)?;
     ops::set_mfa(
-        u,
+        &mut u,
         r.sms_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
         r.software_token_mfa_settings
             .map(|s| (s.enabled, s.preferred_mfa)),
@@ -499,6 +479,35 @@ fn decode_token(t: Option<&str>) -> Result<Option<String>, ApiError> {
 }
 
 /// One page of a sorted list keyed by name.
+/// A page of a pool's users that `keep` accepts, by username, after `after`; and the next
+/// page's token. Users are read from the database in batches (never all at once).
+fn page_users(
+    st: &State,
+    pool_id: &str,
+    after: Option<&str>,
+    limit: usize,
+    keep: impl Fn(&User) -> bool,
+) -> Result<(Vec<User>, Option<String>), ApiError> {
+    let mut out: Vec<User> = Vec::new();
+    let mut cursor = after.map(str::to_owned);
+    loop {
+        let batch = st.users_after(pool_id, cursor.as_deref(), 500)?;
+        let Some(last) = batch.last() else {
+            return Ok((out, None));
+        };
+        cursor = Some(last.username.clone());
+        for u in batch {
+            if keep(&u) {
+                if out.len() == limit {
+                    let next = out.last().map(|l| B64URL.encode(l.username.as_bytes()));
+                    return Ok((out, next));
+                }
+                out.push(u);
+            }
+        }
+    }
+}
+
 fn page<'a, T: 'a>(
     items: impl Iterator<Item = (&'a String, T)>,
     after: Option<&str>,
@@ -537,25 +546,20 @@ fn project(mut t: UserType, attrs: &Option<Vec<String>>) -> UserType {
     t
 }
 
-pub(crate) fn list_users(
-    inner: &Inner,
-    r: ListUsersRequest,
-) -> Result<ListUsersResponse, ApiError> {
+pub(crate) fn list_users(inner: &Ctx, r: ListUsersRequest) -> Result<ListUsersResponse, ApiError> {
     let st = inner.lock();
     let pool = st.pool(&r.user_pool_id)?;
     let filter = parse_filter(r.filter.as_deref().unwrap_or(""))?;
     let limit = limit_of(r.limit, 60)?;
     let after = decode_token(r.pagination_token.as_deref())?;
-    let items = pool
-        .users
-        .iter()
-        .filter(|(_, u)| filter.as_ref().is_none_or(|f| matches(f, u)));
-    let (users, next) = page(items, after.as_deref(), limit);
+    let (users, next) = page_users(&st, &pool.id, after.as_deref(), limit, |u| {
+        filter.as_ref().is_none_or(|f| matches(f, u))
+    })?;
     Ok(ListUsersResponse {
         pagination_token: next,
         users: Some(
             users
-                .into_iter()
+                .iter()
                 .map(|u| project(user_type(u), &r.attributes_to_get))
                 .collect(),
         ),
@@ -585,7 +589,7 @@ fn group<'a>(pool: &'a Pool, name: &str) -> Result<&'a Group, ApiError> {
 }
 
 pub(crate) fn create_group(
-    inner: &Inner,
+    inner: &Ctx,
     r: CreateGroupRequest,
 ) -> Result<CreateGroupResponse, ApiError> {
     let mut st = inner.lock();
@@ -613,7 +617,7 @@ pub(crate) fn create_group(
     Ok(CreateGroupResponse { group: Some(out) })
 }
 
-pub(crate) fn get_group(inner: &Inner, r: GetGroupRequest) -> Result<GetGroupResponse, ApiError> {
+pub(crate) fn get_group(inner: &Ctx, r: GetGroupRequest) -> Result<GetGroupResponse, ApiError> {
     let st = inner.lock();
     let pool = st.pool(&r.user_pool_id)?;
     Ok(GetGroupResponse {
@@ -622,7 +626,7 @@ pub(crate) fn get_group(inner: &Inner, r: GetGroupRequest) -> Result<GetGroupRes
 }
 
 pub(crate) fn update_group(
-    inner: &Inner,
+    inner: &Ctx,
     r: UpdateGroupRequest,
 ) -> Result<UpdateGroupResponse, ApiError> {
     let mut st = inner.lock();
@@ -647,20 +651,29 @@ pub(crate) fn update_group(
     })
 }
 
-pub(crate) fn delete_group(inner: &Inner, r: DeleteGroupRequest) -> Result<Empty, ApiError> {
+pub(crate) fn delete_group(inner: &Ctx, r: DeleteGroupRequest) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
     let pool = st.pool_mut(&r.user_pool_id)?;
     pool.groups
         .remove(&r.group_name)
         .ok_or_else(group_not_found)?;
-    for u in pool.users.values_mut() {
-        u.groups.remove(&r.group_name);
+    let mut members = Vec::new();
+    st.for_each_user(&r.user_pool_id, |u| {
+        if u.groups.contains(&r.group_name) {
+            members.push(u.username.clone());
+        }
+        Ok(())
+    })?;
+    for name in members {
+        if let Some(mut u) = st.user_exact_mut(&r.user_pool_id, &name)? {
+            u.groups.remove(&r.group_name);
+        }
     }
     Ok(Empty {})
 }
 
 pub(crate) fn list_groups(
-    inner: &Inner,
+    inner: &Ctx,
     r: ListGroupsRequest,
 ) -> Result<ListGroupsResponse, ApiError> {
     let st = inner.lock();
@@ -680,34 +693,36 @@ pub(crate) fn list_groups(
 }
 
 pub(crate) fn admin_add_user_to_group(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminAddUserToGroupRequest,
 ) -> Result<Empty, ApiError> {
-    let mut st = inner.lock();
+    let st = inner.lock();
     group(st.pool(&r.user_pool_id)?, &r.group_name)?;
-    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    let mut u = user_of(&st, &r.user_pool_id, &r.username)?;
     u.groups.insert(r.group_name);
     Ok(Empty {})
 }
 
 pub(crate) fn admin_remove_user_from_group(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminRemoveUserFromGroupRequest,
 ) -> Result<Empty, ApiError> {
-    let mut st = inner.lock();
+    let st = inner.lock();
     group(st.pool(&r.user_pool_id)?, &r.group_name)?;
-    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    let mut u = user_of(&st, &r.user_pool_id, &r.username)?;
     u.groups.remove(&r.group_name);
     Ok(Empty {})
 }
 
 pub(crate) fn admin_list_groups_for_user(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminListGroupsForUserRequest,
 ) -> Result<AdminListGroupsForUserResponse, ApiError> {
     let st = inner.lock();
     let pool = st.pool(&r.user_pool_id)?;
-    let u = pool.user(r.username.expose()).ok_or_else(user_not_found)?;
+    let u = st
+        .find_user_record(&pool.id, r.username.expose())?
+        .ok_or_else(user_not_found)?;
     let limit = limit_of(r.limit, 60)?;
     let after = decode_token(r.next_token.as_deref())?;
     let items = pool.groups.iter().filter(|(k, _)| u.groups.contains(*k));
@@ -724,7 +739,7 @@ pub(crate) fn admin_list_groups_for_user(
 }
 
 pub(crate) fn list_users_in_group(
-    inner: &Inner,
+    inner: &Ctx,
     r: ListUsersInGroupRequest,
 ) -> Result<ListUsersInGroupResponse, ApiError> {
     let st = inner.lock();
@@ -732,25 +747,23 @@ pub(crate) fn list_users_in_group(
     group(pool, &r.group_name)?;
     let limit = limit_of(r.limit, 60)?;
     let after = decode_token(r.next_token.as_deref())?;
-    let items = pool
-        .users
-        .iter()
-        .filter(|(_, u)| u.groups.contains(&r.group_name));
-    let (users, next) = page(items, after.as_deref(), limit);
+    let (users, next) = page_users(&st, &pool.id, after.as_deref(), limit, |u| {
+        u.groups.contains(&r.group_name)
+    })?;
     Ok(ListUsersInGroupResponse {
         next_token: next,
-        users: Some(users.into_iter().map(user_type).collect()),
+        users: Some(users.iter().map(user_type).collect()),
     })
 }
 
 // ---- devices ----
 
 pub(crate) fn admin_get_device(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminGetDeviceRequest,
 ) -> Result<AdminGetDeviceResponse, ApiError> {
-    let mut st = inner.lock();
-    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    let st = inner.lock();
+    let u = user_of(&st, &r.user_pool_id, &r.username)?;
     let d = u
         .devices
         .get(&r.device_key)
@@ -762,12 +775,12 @@ pub(crate) fn admin_get_device(
 }
 
 pub(crate) fn admin_list_devices(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminListDevicesRequest,
 ) -> Result<AdminListDevicesResponse, ApiError> {
-    let mut st = inner.lock();
-    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
-    let (devices, next) = ops::list_device_types(u, r.limit, r.pagination_token.as_deref());
+    let st = inner.lock();
+    let u = user_of(&st, &r.user_pool_id, &r.username)?;
+    let (devices, next) = ops::list_device_types(&u, r.limit, r.pagination_token.as_deref());
     Ok(AdminListDevicesResponse {
         devices: Some(devices),
         pagination_token: next,
@@ -775,21 +788,26 @@ pub(crate) fn admin_list_devices(
 }
 
 pub(crate) fn admin_update_device_status(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminUpdateDeviceStatusRequest,
 ) -> Result<Empty, ApiError> {
-    let mut st = inner.lock();
-    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
-    ops::set_device_status(inner, u, &r.device_key, r.device_remembered_status.as_ref())?;
+    let st = inner.lock();
+    let mut u = user_of(&st, &r.user_pool_id, &r.username)?;
+    ops::set_device_status(
+        inner,
+        &mut u,
+        &r.device_key,
+        r.device_remembered_status.as_ref(),
+    )?;
     Ok(Empty {})
 }
 
 pub(crate) fn admin_forget_device(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminForgetDeviceRequest,
 ) -> Result<Empty, ApiError> {
-    let mut st = inner.lock();
-    let u = user_of(&mut st, &r.user_pool_id, &r.username)?;
+    let st = inner.lock();
+    let mut u = user_of(&st, &r.user_pool_id, &r.username)?;
     u.devices
         .remove(&r.device_key)
         .ok_or_else(|| not_found("Device does not exist."))?;

@@ -8,11 +8,13 @@ use crate::error::{
     ApiError, bad_credentials, expired_session, internal, invalid, invalid_session, missing,
     not_authorized,
 };
-use crate::inner::{Inner, load_verifier, mask, password_matches};
+use crate::inner::{load_verifier, mask, password_matches};
 use crate::lockout;
 use crate::spec::{DeviceTracking, Medium, MfaConfig, OutboxKind};
-use crate::state::{Client, Device, Flow, Pool, Session, SrpPending, State};
+use crate::state::{Client, Device, Flow, Pool, Session, SrpPending};
 use crate::tokens::{self, Issue};
+use crate::txn::Ctx;
+use crate::txn::State;
 use cognito_wire::{
     AuthenticationResultType, ChallengeNameType, NewDeviceMetadataType, SensitiveString,
 };
@@ -76,7 +78,7 @@ pub(crate) fn check_secret_hash(
     }
 }
 
-fn check_timestamp(inner: &Inner, ts: &str) -> Result<(), ApiError> {
+fn check_timestamp(inner: &Ctx, ts: &str) -> Result<(), ApiError> {
     match srp_core::parse_timestamp(ts) {
         Ok(t) => {
             let skew = (t.unix_timestamp() - inner.now()).unsigned_abs();
@@ -106,9 +108,9 @@ fn user_missing(client: &Client) -> ApiError {
 /// The user a sign-in name designates: the username, the `sub`, an email / phone number used as
 /// username, or an alias (`alias_attributes`) — an email / phone alias only once verified, as
 /// Cognito signs in by alias only then.
-pub(crate) fn sign_in_user(pool: &Pool, name: &str) -> Option<String> {
-    let username = pool.find_user(name)?;
-    let user = pool.users.get(&username)?;
+pub(crate) fn sign_in_user(st: &State, pool: &Pool, name: &str) -> Option<String> {
+    let username = st.lookup_user(&pool.id, name)?;
+    let user = st.get_user(&pool.id, &username)?;
     let by_alias_only = !user.username.eq_ignore_ascii_case(name)
         && user.sub != name
         && !pool
@@ -143,10 +145,9 @@ fn require_flow(client: &Client, flow: &str) -> Result<(), ApiError> {
 }
 
 /// Status checks once the password is proven.
-fn check_status(pool: &Pool, username: &str) -> Result<(), ApiError> {
-    let user = pool
-        .users
-        .get(username)
+fn check_status(st: &State, pool: &Pool, username: &str) -> Result<(), ApiError> {
+    let user = st
+        .get_user(&pool.id, username)
         .ok_or_else(crate::error::user_not_found)?;
     if !user.enabled {
         return Err(not_authorized("User is disabled."));
@@ -164,47 +165,81 @@ fn check_status(pool: &Pool, username: &str) -> Result<(), ApiError> {
     }
 }
 
+/// A new challenge session, stored under a new random id (the `Session` value clients get);
+/// returns the id. Expired sessions are pruned with the other expired rows ([`crate::txn`]).
 fn new_session(
-    inner: &Inner,
+    inner: &Ctx,
     st: &mut State,
     pool_id: &str,
     client_id: &str,
     username: &str,
     challenge: &str,
     flow: Flow,
-) -> String {
-    let id = inner.rng.token(192);
-    let ttl = i64::try_from(inner.config.session_ttl.as_secs()).unwrap_or(180);
-    let now = inner.now();
-    // Drop expired sessions now and then so the table stays small.
-    if st.sessions.len() > 10_000 {
-        st.sessions.retain(|_, s| s.expires > now);
-    }
-    st.sessions.insert(
-        id.clone(),
-        Session {
-            pool_id: pool_id.to_owned(),
-            client_id: client_id.to_owned(),
-            username: username.to_owned(),
-            challenge: challenge.to_owned(),
-            expires: now.saturating_add(ttl),
-            flow,
-            srp: None,
-            code: None,
-            attempts: 0,
-            pending_totp: None,
-            totp_verified: false,
-            choices: Vec::new(),
-        },
-    );
-    id
+) -> Result<String, ApiError> {
+    new_session_with(
+        inner,
+        st,
+        pool_id,
+        client_id,
+        username,
+        challenge,
+        flow,
+        |_| {},
+    )
 }
 
-fn server_ephemeral(inner: &Inner, v: &Verifier) -> Result<ServerEphemeral, ApiError> {
+/// [`new_session`], with `f` completing the session before it is stored.
+#[allow(clippy::too_many_arguments)]
+fn new_session_with(
+    inner: &Ctx,
+    st: &mut State,
+    pool_id: &str,
+    client_id: &str,
+    username: &str,
+    challenge: &str,
+    flow: Flow,
+    f: impl FnOnce(&mut Session),
+) -> Result<String, ApiError> {
+    let id = inner.rng.token(192);
+    let mut sess = session_value(inner, pool_id, client_id, username, challenge, flow);
+    f(&mut sess);
+    st.put_session(&id, &sess)?;
+    Ok(id)
+}
+
+/// A challenge session (not stored).
+fn session_value(
+    inner: &Ctx,
+    pool_id: &str,
+    client_id: &str,
+    username: &str,
+    challenge: &str,
+    flow: Flow,
+) -> Session {
+    let ttl = i64::try_from(inner.config.session_ttl.as_secs()).unwrap_or(180);
+    Session {
+        pool_id: pool_id.to_owned(),
+        client_id: client_id.to_owned(),
+        username: username.to_owned(),
+        challenge: challenge.to_owned(),
+        expires: inner.now().saturating_add(ttl),
+        flow,
+        srp: None,
+        code: None,
+        attempts: 0,
+        pending_totp: None,
+        totp_verified: false,
+        choices: Vec::new(),
+    }
+}
+
+/// A server ephemeral for a verifier, with the private `b` it was made from (stored with the
+/// session, so the exchange survives a restart).
+fn server_ephemeral(inner: &Ctx, v: &Verifier) -> Result<(ServerEphemeral, Vec<u8>), ApiError> {
     for _ in 0..8 {
         let b = inner.rng.bytes(srp_core::SERVER_PRIVATE_BYTES);
         if let Ok(e) = ServerEphemeral::from_private_bytes(v, &b) {
-            return Ok(e);
+            return Ok((e, b));
         }
     }
     Err(internal("could not draw b"))
@@ -212,7 +247,7 @@ fn server_ephemeral(inner: &Inner, v: &Verifier) -> Result<ServerEphemeral, ApiE
 
 /// Starts `PASSWORD_VERIFIER` for a user (USER_SRP_AUTH, PASSWORD_SRP, CUSTOM_AUTH with SRP_A).
 fn start_password_verifier(
-    inner: &Inner,
+    inner: &Ctx,
     st: &mut State,
     pool_id: &str,
     client: &Client,
@@ -222,16 +257,14 @@ fn start_password_verifier(
 ) -> Result<Outcome, ApiError> {
     let (a, v, user_id) = srp_inputs(inner, st, pool_id, client, username, srp_a, &flow)?;
     let server = server_ephemeral(inner, &v)?;
-    Ok(finish_password_verifier(
-        inner, st, pool_id, client, &user_id, a, &v, server, flow,
-    ))
+    finish_password_verifier(inner, st, pool_id, client, &user_id, a, &v, server, flow)
 }
 
 /// What the server's SRP step needs: the client's A, the user's verifier (cloned, so the
 /// exponentiation can run without the state lock) and the user id for SRP (the username, or the
 /// simulated id of a simulated sign-in). Refused during a lockout.
 fn srp_inputs(
-    inner: &Inner,
+    inner: &Ctx,
     st: &mut State,
     pool_id: &str,
     client: &Client,
@@ -251,10 +284,8 @@ fn srp_inputs(
         let (id, v) = crate::simulate::verifier(&secret, pool_id, name)?;
         return Ok((a, v, id));
     }
-    let pool = st.pool(pool_id)?;
-    let user = pool
-        .users
-        .get(username)
+    let user = st
+        .get_user(pool_id, username)
         .ok_or_else(|| user_missing(client))?;
     let stored = user.verifier.clone().ok_or_else(bad_credentials)?;
     Ok((a, load_verifier(&stored)?, username.to_owned()))
@@ -263,16 +294,16 @@ fn srp_inputs(
 /// Opens the PASSWORD_VERIFIER session for a computed server ephemeral.
 #[allow(clippy::too_many_arguments)]
 fn finish_password_verifier(
-    inner: &Inner,
+    inner: &Ctx,
     st: &mut State,
     pool_id: &str,
     client: &Client,
     username: &str,
     a: PublicValue,
     v: &Verifier,
-    server: ServerEphemeral,
+    (server, b): (ServerEphemeral, Vec<u8>),
     flow: Flow,
-) -> Outcome {
+) -> Result<Outcome, ApiError> {
     let block = SecretBlock::from_bytes(inner.rng.bytes(64));
     let key = block.as_base64().to_owned();
     let mut params = BTreeMap::new();
@@ -282,34 +313,33 @@ fn finish_password_verifier(
     params.insert("USERNAME".to_owned(), username.to_owned());
     params.insert("USER_ID_FOR_SRP".to_owned(), username.to_owned());
     // The secret block is the session of PASSWORD_VERIFIER (Cognito returns no Session here).
-    let id = new_session(
+    let mut sess = session_value(
         inner,
-        st,
         pool_id,
         &client.id,
         username,
         "PASSWORD_VERIFIER",
         flow,
     );
-    if let Some(mut s) = st.sessions.remove(&id) {
-        s.srp = Some(SrpPending {
-            server,
-            a,
-            secret_block: block,
-            device_key: None,
-        });
-        st.sessions.insert(key, s);
-    }
-    Outcome::Challenge {
+    sess.srp = Some(SrpPending {
+        server,
+        a,
+        secret_block: block,
+        device_key: None,
+        b,
+        verifier: v.clone(),
+    });
+    st.put_session(&key, &sess)?;
+    Ok(Outcome::Challenge {
         name: "PASSWORD_VERIFIER".to_owned(),
         params,
         session: None,
         available: None,
-    }
+    })
 }
 
-fn enabled_mfa(pool: &Pool, username: &str) -> Vec<&'static str> {
-    let Some(u) = pool.users.get(username) else {
+fn enabled_mfa(st: &State, pool: &Pool, username: &str) -> Vec<&'static str> {
+    let Some(u) = st.get_user(&pool.id, username) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -328,7 +358,7 @@ fn enabled_mfa(pool: &Pool, username: &str) -> Vec<&'static str> {
 /// Sends a code for an MFA or OTP challenge and opens its session.
 #[allow(clippy::too_many_arguments)]
 fn code_challenge(
-    inner: &Inner,
+    inner: &Ctx,
     st: &mut State,
     pool_id: &str,
     client_id: &str,
@@ -348,9 +378,7 @@ fn code_challenge(
             ("email", Medium::Email, "EMAIL")
         };
         let user = st
-            .pool(pool_id)?
-            .users
-            .get(username)
+            .get_user(pool_id, username)
             .ok_or_else(crate::error::user_not_found)?;
         let dest = user
             .attr(attr)
@@ -371,10 +399,18 @@ fn code_challenge(
         params.insert("CODE_DELIVERY_DESTINATION".to_owned(), mask(&dest));
         code = Some(c);
     }
-    let id = new_session(inner, st, pool_id, client_id, username, challenge, flow);
-    if let Some(s) = st.sessions.get_mut(&id) {
-        s.code = code;
-    }
+    let id = new_session_with(
+        inner,
+        st,
+        pool_id,
+        client_id,
+        username,
+        challenge,
+        flow,
+        |s| {
+            s.code = code;
+        },
+    )?;
     Ok(Outcome::Challenge {
         name: challenge.to_owned(),
         params,
@@ -398,7 +434,7 @@ fn challenge_with_session(
 
 /// The next step once a factor is done: new password, device SRP, MFA, or tokens.
 pub(crate) fn next_step(
-    inner: &Inner,
+    inner: &Ctx,
     st: &mut State,
     pool_id: &str,
     client_id: &str,
@@ -409,9 +445,8 @@ pub(crate) fn next_step(
         return Err(bad_credentials());
     }
     let pool = st.pool(pool_id)?;
-    let user = pool
-        .users
-        .get(username)
+    let user = st
+        .get_user(&pool.id, username)
         .ok_or_else(crate::error::user_not_found)?;
     let mut base = BTreeMap::new();
     base.insert("USER_ID_FOR_SRP".to_owned(), username.to_owned());
@@ -446,7 +481,7 @@ pub(crate) fn next_step(
             username,
             "NEW_PASSWORD_REQUIRED",
             flow,
-        );
+        )?;
         return Ok(challenge_with_session("NEW_PASSWORD_REQUIRED", params, id));
     }
 
@@ -470,14 +505,14 @@ pub(crate) fn next_step(
                 username,
                 "DEVICE_SRP_AUTH",
                 flow,
-            );
+            )?;
             return Ok(challenge_with_session("DEVICE_SRP_AUTH", params, id));
         }
         // A device that was never confirmed is ignored; the sign-in goes on as from a new device.
         flow.device_key = None;
     }
 
-    let methods = enabled_mfa(pool, username);
+    let methods = enabled_mfa(st, pool, username);
     let needed = match pool.spec.mfa {
         MfaConfig::Off => false,
         MfaConfig::Optional => !methods.is_empty(),
@@ -494,7 +529,7 @@ pub(crate) fn next_step(
                 "MFAS_CAN_SETUP".to_owned(),
                 serde_json::to_string(&can).unwrap_or_else(|_| "[]".into()),
             );
-            let id = new_session(inner, st, pool_id, client_id, username, "MFA_SETUP", flow);
+            let id = new_session(inner, st, pool_id, client_id, username, "MFA_SETUP", flow)?;
             return Ok(challenge_with_session("MFA_SETUP", params, id));
         }
         let preferred = user.mfa.preferred.clone();
@@ -520,7 +555,7 @@ pub(crate) fn next_step(
                     "MFAS_CAN_CHOOSE".to_owned(),
                     serde_json::to_string(&methods).unwrap_or_else(|_| "[]".into()),
                 );
-                let id = new_session(
+                let id = new_session_with(
                     inner,
                     st,
                     pool_id,
@@ -528,10 +563,10 @@ pub(crate) fn next_step(
                     username,
                     "SELECT_MFA_TYPE",
                     flow,
-                );
-                if let Some(s) = st.sessions.get_mut(&id) {
-                    s.choices = methods.iter().map(|m| (*m).to_owned()).collect();
-                }
+                    |s| {
+                        s.choices = methods.iter().map(|m| (*m).to_owned()).collect();
+                    },
+                )?;
                 Ok(challenge_with_session("SELECT_MFA_TYPE", params, id))
             }
         };
@@ -544,28 +579,24 @@ pub(crate) fn next_step(
     let device_key = if flow.device_verified {
         let dk = flow.device_key.clone();
         if let Some(dk) = &dk
-            && let Some(d) = st
-                .pool_mut(pool_id)?
-                .users
-                .get_mut(username)
-                .and_then(|u| u.devices.get_mut(dk))
+            && let Some(mut u) = st.user_exact_mut(pool_id, username)?
+            && let Some(d) = u.devices.get_mut(dk)
         {
             d.last_auth = now;
         }
         dk
     } else if tracking != DeviceTracking::Off {
-        let pool = st.pool_mut(pool_id)?;
-        let region = pool.spec.region.clone();
-        let user = pool
-            .users
-            .get_mut(username)
+        let region = st.pool(pool_id)?.spec.region.clone();
+        let mut user = st
+            .user_exact_mut(pool_id, username)?
             .ok_or_else(crate::error::user_not_found)?;
         let key = format!("{region}_{}", inner.rng.uuid());
+        let group_key = user.device_group_key.clone();
         user.devices.insert(
             key.clone(),
             Device {
                 key: key.clone(),
-                group_key: user.device_group_key.clone(),
+                group_key,
                 name: None,
                 verifier: None,
                 remembered: false,
@@ -605,7 +636,7 @@ pub(crate) fn next_step(
 
 /// InitiateAuth and AdminInitiateAuth.
 pub(crate) fn initiate(
-    inner: &Inner,
+    inner: &Ctx,
     admin_pool: Option<&str>,
     client_id: &str,
     flow_name: &str,
@@ -673,7 +704,7 @@ pub(crate) fn initiate(
     }
     require_flow(&client, flow_key)?;
     check_secret_hash(&client, p(params, "SECRET_HASH"), &[given])?;
-    let (username, flow) = match sign_in_user(st.pool(&pool_id)?, given) {
+    let (username, flow) = match sign_in_user(st, st.pool(&pool_id)?, given) {
         Some(u) => (u, flow),
         // With PreventUserExistenceErrors, an unknown name goes through the motions and fails
         // like a wrong password.
@@ -696,9 +727,9 @@ pub(crate) fn initiate(
             drop(guard);
             let server = server_ephemeral(inner, &v)?;
             let mut guard = inner.lock();
-            Ok(finish_password_verifier(
+            finish_password_verifier(
                 inner, &mut guard, &pool_id, &client, &user_id, a, &v, server, flow,
-            ))
+            )
         }
         "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" => {
             let password = req(params, "PASSWORD")?;
@@ -711,7 +742,7 @@ pub(crate) fn initiate(
                 flow.mfa_done = true;
                 let out =
                     start_password_verifier(inner, st, &pool_id, &client, &username, srp_a, flow)?;
-                mark_custom(st, &out);
+                mark_custom(st, &out)?;
                 return Ok(out);
             }
             custom_challenge(inner, st, &pool_id, &client.id, &username, flow)
@@ -720,18 +751,18 @@ pub(crate) fn initiate(
     }
 }
 
-fn mark_custom(st: &mut State, out: &Outcome) {
+fn mark_custom(st: &mut State, out: &Outcome) -> Result<(), ApiError> {
     if let Outcome::Challenge { params, .. } = out
         && let Some(block) = params.get("SECRET_BLOCK")
-        && let Some(s) = st.sessions.get_mut(block)
     {
-        s.choices = vec!["CUSTOM".to_owned()];
+        st.update_session(block, |s| s.choices = vec!["CUSTOM".to_owned()])?;
     }
+    Ok(())
 }
 
 /// The built-in custom challenge: a code sent to the user's email (or phone).
 fn custom_challenge(
-    inner: &Inner,
+    inner: &Ctx,
     st: &mut State,
     pool_id: &str,
     client_id: &str,
@@ -743,9 +774,7 @@ fn custom_challenge(
     }
     flow.mfa_done = true;
     let user = st
-        .pool(pool_id)?
-        .users
-        .get(username)
+        .get_user(pool_id, username)
         .ok_or_else(crate::error::user_not_found)?;
     let (dest, medium, name) = match (user.attr("email"), user.attr("phone_number")) {
         (Some(e), _) => (e.to_owned(), Medium::Email, "EMAIL"),
@@ -760,7 +789,7 @@ fn custom_challenge(
     params.insert("USERNAME".to_owned(), username.to_owned());
     params.insert("CODE_DELIVERY_DELIVERY_MEDIUM".to_owned(), name.to_owned());
     params.insert("CODE_DELIVERY_DESTINATION".to_owned(), mask(&dest));
-    let id = new_session(
+    let id = new_session_with(
         inner,
         st,
         pool_id,
@@ -768,17 +797,17 @@ fn custom_challenge(
         username,
         "CUSTOM_CHALLENGE",
         flow,
-    );
-    if let Some(s) = st.sessions.get_mut(&id) {
-        s.code = Some(code);
-    }
+        |s| {
+            s.code = Some(code);
+        },
+    )?;
     Ok(challenge_with_session("CUSTOM_CHALLENGE", params, id))
 }
 
 /// The first factors `USER_AUTH` offers. One-time passwords are passwordless sign-in, which
 /// Cognito does not offer when the pool requires MFA; a simulated sign-in is offered what a user
 /// with a password and an email (phone number, for a phone number) would be.
-fn available_first_factors(pool: &Pool, username: &str, flow: &Flow) -> Vec<String> {
+fn available_first_factors(st: &State, pool: &Pool, username: &str, flow: &Flow) -> Vec<String> {
     let mut out = Vec::new();
     let passwordless = pool.spec.mfa != MfaConfig::On;
     if let Some(name) = &flow.simulated {
@@ -789,7 +818,7 @@ fn available_first_factors(pool: &Pool, username: &str, flow: &Flow) -> Vec<Stri
         }
         return out;
     }
-    if let Some(u) = pool.users.get(username) {
+    if let Some(u) = st.get_user(&pool.id, username) {
         if u.verifier.is_some() {
             out.push("PASSWORD".to_owned());
             out.push("PASSWORD_SRP".to_owned());
@@ -806,7 +835,7 @@ fn available_first_factors(pool: &Pool, username: &str, flow: &Flow) -> Vec<Stri
 
 /// USER_AUTH: the preferred first factor, or SELECT_CHALLENGE.
 fn user_auth(
-    inner: &Inner,
+    inner: &Ctx,
     st: &mut State,
     pool_id: &str,
     client: &Client,
@@ -814,13 +843,13 @@ fn user_auth(
     params: &Params,
     flow: Flow,
 ) -> Result<Outcome, ApiError> {
-    let available = available_first_factors(st.pool(pool_id)?, username, &flow);
+    let available = available_first_factors(st, st.pool(pool_id)?, username, &flow);
     if let Some(pref) = p(params, "PREFERRED_CHALLENGE")
         && available.iter().any(|a| a == pref)
     {
         return first_factor(inner, st, pool_id, client, username, pref, params, flow);
     }
-    let id = new_session(
+    let id = new_session_with(
         inner,
         st,
         pool_id,
@@ -828,10 +857,10 @@ fn user_auth(
         username,
         "SELECT_CHALLENGE",
         flow,
-    );
-    if let Some(s) = st.sessions.get_mut(&id) {
-        s.choices = available.clone();
-    }
+        |s| {
+            s.choices = available.clone();
+        },
+    )?;
     Ok(Outcome::Challenge {
         name: "SELECT_CHALLENGE".to_owned(),
         params: BTreeMap::new(),
@@ -842,7 +871,7 @@ fn user_auth(
 
 #[allow(clippy::too_many_arguments)]
 fn first_factor(
-    inner: &Inner,
+    inner: &Ctx,
     st: &mut State,
     pool_id: &str,
     client: &Client,
@@ -860,9 +889,9 @@ fn first_factor(
             let srp_a = req(params, "SRP_A")?;
             start_password_verifier(inner, st, pool_id, client, username, srp_a, flow)
         }
-        "EMAIL_OTP" | "SMS_OTP" if flow.simulated.is_some() => Ok(simulated_code_challenge(
-            inner, st, pool_id, &client.id, username, factor, flow,
-        )),
+        "EMAIL_OTP" | "SMS_OTP" if flow.simulated.is_some() => {
+            simulated_code_challenge(inner, st, pool_id, &client.id, username, factor, flow)
+        }
         "EMAIL_OTP" | "SMS_OTP" => {
             let mut flow = flow;
             flow.mfa_done = true;
@@ -884,14 +913,14 @@ fn first_factor(
 /// A one-time-password challenge for a simulated sign-in: shaped like a user's, nothing sent, no
 /// code to match.
 fn simulated_code_challenge(
-    inner: &Inner,
+    inner: &Ctx,
     st: &mut State,
     pool_id: &str,
     client_id: &str,
     name: &str,
     factor: &str,
     flow: Flow,
-) -> Outcome {
+) -> Result<Outcome, ApiError> {
     // In pools where email / phone is the username, internal usernames are UUIDs.
     let uuid_usernames = st
         .pool(pool_id)
@@ -914,12 +943,12 @@ fn simulated_code_challenge(
         "CODE_DELIVERY_DESTINATION".to_owned(),
         crate::simulate::otp_destination(name),
     );
-    let id = new_session(inner, st, pool_id, client_id, &shown, factor, flow);
-    challenge_with_session(factor, params, id)
+    let id = new_session(inner, st, pool_id, client_id, &shown, factor, flow)?;
+    Ok(challenge_with_session(factor, params, id))
 }
 
 fn password_step(
-    inner: &Inner,
+    inner: &Ctx,
     st: &mut State,
     pool_id: &str,
     client: &Client,
@@ -939,9 +968,7 @@ fn password_step(
         }
         None => {
             let user = st
-                .pool(pool_id)?
-                .users
-                .get(username)
+                .get_user(pool_id, username)
                 .ok_or_else(|| user_missing(client))?;
             if !user.enabled {
                 return Err(not_authorized("User is disabled."));
@@ -954,14 +981,14 @@ fn password_step(
         return Err(bad_credentials());
     }
     lockout::succeed(&mut st.signin_failures, pool_id, &key);
-    check_status(st.pool(pool_id)?, username)?;
+    check_status(st, st.pool(pool_id)?, username)?;
     next_step(inner, st, pool_id, &client.id, username, flow)
 }
 
 /// REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn refresh(
-    inner: &Inner,
+    inner: &Ctx,
     st: &mut State,
     pool_id: &str,
     client: &Client,
@@ -972,16 +999,15 @@ pub(crate) fn refresh(
 ) -> Result<AuthenticationResultType, ApiError> {
     let now = inner.now();
     let invalid_token = || not_authorized("Invalid Refresh Token");
-    let pool = st.pool(pool_id)?;
-    let rec = pool
-        .refresh_tokens
-        .get(token)
-        .cloned()
+    let rec = st
+        .refresh_token(pool_id, token)?
         .ok_or_else(invalid_token)?;
     if rec.client_id != client.id {
         return Err(invalid_token());
     }
-    let user = pool.users.get(&rec.username).ok_or_else(invalid_token)?;
+    let user = st
+        .get_user(pool_id, &rec.username)
+        .ok_or_else(invalid_token)?;
     let mut names: Vec<&str> = vec![rec.username.as_str()];
     if let Some(u) = username_param {
         names.push(u);
@@ -992,7 +1018,7 @@ pub(crate) fn refresh(
         }
     }
     check_secret_hash(client, secret_hash, &names)?;
-    if rec.revoked || pool.revoked_origins.contains(&rec.origin_jti) {
+    if rec.revoked || st.origin_revoked(pool_id, &rec.origin_jti)? {
         return Err(not_authorized("Refresh Token has been revoked"));
     }
     if rec.expires <= now {
@@ -1030,17 +1056,18 @@ pub(crate) fn refresh(
         },
     )?;
     if rotate
-        && let Some(r) = st.pool_mut(pool_id)?.refresh_tokens.get_mut(token)
+        && let Some(mut r) = st.refresh_token(pool_id, token)?
         && r.rotated_at.is_none()
     {
         r.rotated_at = Some(now);
+        st.put_refresh_token(pool_id, token, &r)?;
     }
     Ok(result)
 }
 
 /// RespondToAuthChallenge and AdminRespondToAuthChallenge.
 pub(crate) fn respond(
-    inner: &Inner,
+    inner: &Ctx,
     admin_pool: Option<&str>,
     client_id: &str,
     challenge: &str,
@@ -1066,7 +1093,7 @@ pub(crate) fn respond(
     } else {
         session.ok_or_else(|| missing("Session"))?.to_owned()
     };
-    let sess = st.sessions.remove(&key).ok_or_else(invalid_session)?;
+    let sess = st.take_session(&key)?.ok_or_else(invalid_session)?;
     let now = inner.now();
     if sess.expires <= now {
         return Err(expired_session());
@@ -1083,7 +1110,7 @@ pub(crate) fn respond(
     let same_user = if let Some(name) = &sess.flow.simulated {
         given.eq_ignore_ascii_case(&sess.username) || given.eq_ignore_ascii_case(name)
     } else {
-        sign_in_user(st.pool(&pool_id)?, given).as_deref() == Some(sess.username.as_str())
+        sign_in_user(st, st.pool(&pool_id)?, given).as_deref() == Some(sess.username.as_str())
     };
     if !same_user {
         return Err(bad_credentials());
@@ -1120,19 +1147,17 @@ pub(crate) fn respond(
             return Err(bad_credentials());
         }
         lockout::succeed(&mut st.signin_failures, &pool_id, &lock);
-        check_status(st.pool(&pool_id)?, &username)?;
+        check_status(st, st.pool(&pool_id)?, &username)?;
         // A remembered device may be named here rather than in InitiateAuth (what
         // amazon-cognito-identity-js does: it reads its cached key once it knows the user).
         if let Some(dk) = p(responses, "DEVICE_KEY").filter(|d| !d.is_empty()) {
             let exists = st
-                .pool(&pool_id)?
-                .users
-                .get(&username)
+                .get_user(&pool_id, &username)
                 .is_some_and(|u| u.devices.contains_key(dk));
             if !exists {
                 // The challenge stays open, as Cognito's does: amazon-cognito-identity-js answers
                 // it again without the forgotten device's key.
-                st.sessions.insert(key, sess);
+                st.put_session(&key, &sess)?;
                 return Err(device_not_found());
             }
             flow.device_key = Some(dk.to_owned());
@@ -1152,15 +1177,12 @@ pub(crate) fn respond(
                 return Err(bad_credentials());
             }
             let device = st
-                .pool(&pool_id)?
-                .users
-                .get(&username)
-                .and_then(|u| u.devices.get(device_key))
-                .cloned()
+                .get_user(&pool_id, &username)
+                .and_then(|u| u.devices.get(device_key).cloned())
                 .ok_or_else(device_not_found)?;
             let stored = device.verifier.clone().ok_or_else(bad_credentials)?;
             let v = load_verifier(&stored)?;
-            let server = server_ephemeral(inner, &v)?;
+            let (server, b) = server_ephemeral(inner, &v)?;
             let block = SecretBlock::from_bytes(inner.rng.bytes(64));
             let mut params = BTreeMap::new();
             params.insert("DEVICE_KEY".to_owned(), device_key.to_owned());
@@ -1168,7 +1190,7 @@ pub(crate) fn respond(
             params.insert("SECRET_BLOCK".to_owned(), block.as_base64().to_owned());
             params.insert("SRP_B".to_owned(), server.public().to_hex());
             params.insert("USERNAME".to_owned(), username.clone());
-            let id = new_session(
+            let id = new_session_with(
                 inner,
                 st,
                 &pool_id,
@@ -1176,15 +1198,17 @@ pub(crate) fn respond(
                 &username,
                 "DEVICE_PASSWORD_VERIFIER",
                 flow,
-            );
-            if let Some(s) = st.sessions.get_mut(&id) {
-                s.srp = Some(SrpPending {
-                    server,
-                    a,
-                    secret_block: block,
-                    device_key: Some(device_key.to_owned()),
-                });
-            }
+                |s| {
+                    s.srp = Some(SrpPending {
+                        server,
+                        a,
+                        secret_block: block,
+                        device_key: Some(device_key.to_owned()),
+                        b,
+                        verifier: v.clone(),
+                    });
+                },
+            )?;
             Ok(challenge_with_session(
                 "DEVICE_PASSWORD_VERIFIER",
                 params,
@@ -1204,11 +1228,8 @@ pub(crate) fn respond(
             }
             check_timestamp(inner, ts)?;
             let device = st
-                .pool(&pool_id)?
-                .users
-                .get(&username)
-                .and_then(|u| u.devices.get(device_key))
-                .cloned()
+                .get_user(&pool_id, &username)
+                .and_then(|u| u.devices.get(device_key).cloned())
                 .ok_or_else(device_not_found)?;
             let ok = srp
                 .server
@@ -1231,7 +1252,12 @@ pub(crate) fn respond(
         "NEW_PASSWORD_REQUIRED" => {
             let new_password = req(responses, "NEW_PASSWORD")?;
             let pool = st.pool(&pool_id)?;
-            pool.check_policy(new_password)?;
+            if let Err(refused) = pool.check_policy(new_password) {
+                // Cognito keeps the challenge open: the user may choose another password on the
+                // same session (until it expires).
+                st.put_session(&key, &sess)?;
+                return Err(refused);
+            }
             let mut updates = BTreeMap::new();
             for (k, v) in responses {
                 if let Some(attr) = k.strip_prefix("userAttributes.") {
@@ -1239,9 +1265,8 @@ pub(crate) fn respond(
                 }
             }
             crate::inner::check_attributes(pool, &updates)?;
-            let user = pool
-                .users
-                .get(&username)
+            let mut user = st
+                .get_user(&pool_id, &username)
                 .ok_or_else(crate::error::user_not_found)?;
             for r in &pool.spec.required_attributes {
                 if !user.attributes.contains_key(r) && !updates.contains_key(r) {
@@ -1249,15 +1274,11 @@ pub(crate) fn respond(
                 }
             }
             let verifier = inner.make_verifier(&pool_id, &username, new_password)?;
-            let user = st
-                .pool_mut(&pool_id)?
-                .users
-                .get_mut(&username)
-                .ok_or_else(crate::error::user_not_found)?;
             user.attributes.extend(updates);
             user.verifier = Some(verifier);
             user.status = "CONFIRMED".to_owned();
             user.modified = now;
+            st.put_user(&pool_id, &user)?;
             next_step(inner, st, &pool_id, &client.id, &username, flow)
         }
         "SMS_MFA" | "EMAIL_OTP" | "SMS_OTP" | "SOFTWARE_TOKEN_MFA" => {
@@ -1269,10 +1290,8 @@ pub(crate) fn respond(
             };
             let code = req(responses, param)?;
             let ok = if challenge == "SOFTWARE_TOKEN_MFA" {
-                let user = st
-                    .pool_mut(&pool_id)?
-                    .users
-                    .get_mut(&username)
+                let mut user = st
+                    .get_user(&pool_id, &username)
                     .ok_or_else(crate::error::user_not_found)?;
                 let secret = user.mfa.totp_secret.clone().unwrap_or_default();
                 match crate::totp::verify(&secret, code, now) {
@@ -1284,6 +1303,7 @@ pub(crate) fn respond(
                     }
                     Some(step) => {
                         user.mfa.last_totp_step = Some(step);
+                        st.put_user(&pool_id, &user)?;
                         true
                     }
                     None => false,
@@ -1297,7 +1317,7 @@ pub(crate) fn respond(
                 if sess.attempts < 2 {
                     let mut sess = sess;
                     sess.attempts += 1;
-                    st.sessions.insert(key, sess);
+                    st.put_session(&key, &sess)?;
                 }
                 return Err(ApiError::new(
                     "CodeMismatchException",
@@ -1350,7 +1370,7 @@ pub(crate) fn respond(
 }
 
 fn select_challenge(
-    inner: &Inner,
+    inner: &Ctx,
     st: &mut State,
     pool_id: &str,
     client: &Client,
@@ -1376,11 +1396,11 @@ fn select_challenge(
 /// The session of an MFA_SETUP challenge, for AssociateSoftwareToken / VerifySoftwareToken:
 /// consumed and replaced by a new one (returned).
 pub(crate) fn take_setup_session(
-    inner: &Inner,
+    inner: &Ctx,
     st: &mut State,
     id: &str,
 ) -> Result<Session, ApiError> {
-    let sess = st.sessions.remove(id).ok_or_else(invalid_session)?;
+    let sess = st.take_session(id)?.ok_or_else(invalid_session)?;
     if sess.expires <= inner.now() {
         return Err(expired_session());
     }
@@ -1391,12 +1411,16 @@ pub(crate) fn take_setup_session(
 }
 
 /// Puts a setup session back under a fresh id (with a fresh expiry).
-pub(crate) fn reissue_session(inner: &Inner, st: &mut State, mut sess: Session) -> String {
+pub(crate) fn reissue_session(
+    inner: &Ctx,
+    st: &mut State,
+    mut sess: Session,
+) -> Result<String, ApiError> {
     let id = inner.rng.token(192);
     let ttl = i64::try_from(inner.config.session_ttl.as_secs()).unwrap_or(180);
     sess.expires = inner.now().saturating_add(ttl);
-    st.sessions.insert(id.clone(), sess);
-    id
+    st.put_session(&id, &sess)?;
+    Ok(id)
 }
 
 pub(crate) fn challenge_type(name: &str) -> ChallengeNameType {

@@ -5,9 +5,9 @@
 //! keep beside the pools ([`Extras`]).
 
 use crate::error::{ApiError, invalid, not_found, user_not_found};
-use crate::inner::Inner;
 use crate::spec::MfaConfig;
 use crate::state::{Pool, User, client_not_found};
+use crate::txn::Ctx;
 use cognito_wire::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -15,9 +15,6 @@ use std::collections::BTreeMap;
 /// State kept beside the pools, by pool id.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Extras {
-    /// Sign-in events ([`crate::events`]).
-    #[serde(default)]
-    pub auth_events: crate::events::EventTable,
     /// Risk configurations by pool id, then client id (`""`: the pool's own).
     #[serde(default)]
     pub risk: BTreeMap<String, BTreeMap<String, RiskConfigurationType>>,
@@ -27,8 +24,6 @@ impl Extras {
     /// Forgets what belongs to a deleted pool.
     pub(crate) fn forget_pool(&mut self, pool_id: &str) {
         self.risk.remove(pool_id);
-        let prefix = format!("{pool_id}/");
-        self.auth_events.retain(|k, _| !k.starts_with(&prefix));
     }
 }
 
@@ -47,7 +42,7 @@ pub(crate) fn pool_arn(pool: &Pool) -> String {
 pub(crate) const MAX_TAGS: usize = 50;
 
 /// The pool an ARN names.
-fn pool_by_arn<'a>(st: &'a mut crate::state::State, arn: &str) -> Result<&'a mut Pool, ApiError> {
+fn pool_by_arn<'a>(st: &'a mut crate::txn::State, arn: &str) -> Result<&'a mut Pool, ApiError> {
     if !arn.starts_with("arn:") || arn.len() < 20 || arn.len() > 2048 {
         return Err(invalid(format!(
             "1 validation error detected: Value '{arn}' at 'resourceArn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?"
@@ -107,7 +102,7 @@ pub(crate) fn check_tags(tags: &BTreeMap<String, String>) -> Result<(), ApiError
     Ok(())
 }
 
-pub(crate) fn tag_resource(inner: &Inner, r: TagResourceRequest) -> Result<Empty, ApiError> {
+pub(crate) fn tag_resource(inner: &Ctx, r: TagResourceRequest) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
     let pool = pool_by_arn(&mut st, &r.resource_arn)?;
     let mut all = tags(pool);
@@ -116,7 +111,7 @@ pub(crate) fn tag_resource(inner: &Inner, r: TagResourceRequest) -> Result<Empty
     set_tags(pool, &all).map(|()| Empty {})
 }
 
-pub(crate) fn untag_resource(inner: &Inner, r: UntagResourceRequest) -> Result<Empty, ApiError> {
+pub(crate) fn untag_resource(inner: &Ctx, r: UntagResourceRequest) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
     let pool = pool_by_arn(&mut st, &r.resource_arn)?;
     let mut all = tags(pool);
@@ -127,7 +122,7 @@ pub(crate) fn untag_resource(inner: &Inner, r: UntagResourceRequest) -> Result<E
 }
 
 pub(crate) fn list_tags_for_resource(
-    inner: &Inner,
+    inner: &Ctx,
     r: ListTagsForResourceRequest,
 ) -> Result<ListTagsForResourceResponse, ApiError> {
     let mut st = inner.lock();
@@ -149,7 +144,7 @@ fn check_client(pool: &Pool, client_id: Option<&SensitiveString>) -> Result<Stri
 }
 
 pub(crate) fn set_risk_configuration(
-    inner: &Inner,
+    inner: &Ctx,
     r: SetRiskConfigurationRequest,
 ) -> Result<SetRiskConfigurationResponse, ApiError> {
     let mut st = inner.lock();
@@ -181,7 +176,7 @@ pub(crate) fn set_risk_configuration(
 /// The client's configuration, else the pool's (Cognito falls back the same way), else an empty
 /// one naming the pool (and client).
 pub(crate) fn describe_risk_configuration(
-    inner: &Inner,
+    inner: &Ctx,
     r: DescribeRiskConfigurationRequest,
 ) -> Result<DescribeRiskConfigurationResponse, ApiError> {
     let st = inner.lock();
@@ -240,16 +235,18 @@ fn configured_factors(pool: &Pool, u: &User) -> Vec<AuthFactorType> {
 }
 
 pub(crate) fn get_user_auth_factors(
-    inner: &Inner,
+    inner: &Ctx,
     r: GetUserAuthFactorsRequest,
 ) -> Result<GetUserAuthFactorsResponse, ApiError> {
     let mut st = inner.lock();
     let c = crate::tokens::verify_access(inner, &mut st, r.access_token.expose())?;
     let pool = st.pool(&c.pool_id)?;
-    let u = pool.users.get(&c.username).ok_or_else(user_not_found)?;
-    let (list, preferred) = crate::ops::mfa_settings(u);
+    let u = st
+        .get_user(&pool.id, &c.username)
+        .ok_or_else(user_not_found)?;
+    let (list, preferred) = crate::ops::mfa_settings(&u);
     Ok(GetUserAuthFactorsResponse {
-        configured_user_auth_factors: Some(configured_factors(pool, u)),
+        configured_user_auth_factors: Some(configured_factors(pool, &u)),
         preferred_mfa_setting: preferred,
         user_mfa_setting_list: list,
         username: u.username.clone().into(),
@@ -257,15 +254,17 @@ pub(crate) fn get_user_auth_factors(
 }
 
 pub(crate) fn admin_get_user_auth_factors(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminGetUserAuthFactorsRequest,
 ) -> Result<AdminGetUserAuthFactorsResponse, ApiError> {
     let st = inner.lock();
     let pool = st.pool(&r.user_pool_id)?;
-    let u = pool.user(r.username.expose()).ok_or_else(user_not_found)?;
-    let (list, preferred) = crate::ops::mfa_settings(u);
+    let u = st
+        .find_user_record(&pool.id, r.username.expose())?
+        .ok_or_else(user_not_found)?;
+    let (list, preferred) = crate::ops::mfa_settings(&u);
     Ok(AdminGetUserAuthFactorsResponse {
-        configured_user_auth_factors: Some(configured_factors(pool, u)),
+        configured_user_auth_factors: Some(configured_factors(pool, &u)),
         preferred_mfa_setting: preferred,
         user_mfa_setting_list: list,
         username: u.username.clone().into(),

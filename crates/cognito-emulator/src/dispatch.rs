@@ -4,11 +4,11 @@ use crate::admin;
 use crate::coverage;
 use crate::error::ApiError;
 use crate::events;
-use crate::inner::Inner;
 use crate::ops;
 use crate::pools;
 use crate::schema;
 use crate::secrets;
+use crate::txn::Ctx;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -68,9 +68,9 @@ fn drop_nulls(value: &mut serde_json::Value) -> bool {
 }
 
 fn run<I: DeserializeOwned, O: Serialize>(
-    inner: &Inner,
+    inner: &Ctx,
     body: &[u8],
-    f: fn(&Inner, I) -> Result<O, ApiError>,
+    f: fn(&Ctx, I) -> Result<O, ApiError>,
 ) -> Result<Vec<u8>, ApiError> {
     let input = parse::<I>(body)?;
     let out = f(inner, input)?;
@@ -90,7 +90,7 @@ macro_rules! ops_table {
         /// Names of the operations the emulator implements.
         pub const IMPLEMENTED: &[&str] = &[$($name),*];
 
-        pub(crate) fn call(inner: &Inner, op: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+        pub(crate) fn call(inner: &Ctx, op: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
             match op {
                 $($name => run(inner, body, $f),)*
                 _ => Err(not_implemented(op)),

@@ -7,11 +7,10 @@
 
 use crate::auth::{Outcome, Params, p};
 use crate::error::{ApiError, invalid, not_found, user_not_found};
-use crate::inner::Inner;
+use crate::txn::Ctx;
 use base64::Engine;
 use cognito_wire::*;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -30,14 +29,6 @@ pub(crate) struct AuthEvent {
     pub ip: Option<String>,
     /// (`Valid` / `Invalid`, provider, date) once feedback was given.
     pub feedback: Option<(String, String, i64)>,
-}
-
-/// Events per `<pool id>/<sub>` (the `sub`, so a user re-created under the same name starts
-/// with none), newest last.
-pub(crate) type EventTable = BTreeMap<String, Vec<AuthEvent>>;
-
-fn key(pool_id: &str, sub: &str) -> String {
-    format!("{pool_id}/{sub}")
 }
 
 /// Which sign-in step answered.
@@ -59,7 +50,7 @@ fn is_mfa(challenge: &str) -> bool {
 /// proof or code was refused; nothing while challenges are still going, for refreshes, or for
 /// a name that designates no user.
 pub(crate) fn record_sign_in(
-    inner: &Inner,
+    inner: &Ctx,
     pool_id: Option<&str>,
     client_id: &str,
     step: Step<'_>,
@@ -81,7 +72,7 @@ pub(crate) fn record_sign_in(
     let Some(name) = p(params, "USERNAME") else {
         return;
     };
-    let mut st = inner.lock();
+    let st = inner.lock();
     let pool_id = match pool_id {
         Some(p) => p.to_owned(),
         None => match st.pool_of_client(client_id) {
@@ -90,8 +81,8 @@ pub(crate) fn record_sign_in(
         },
     };
     let Some(sub) = st.pools.get(&pool_id).and_then(|pool| {
-        crate::auth::sign_in_user(pool, name)
-            .and_then(|u| pool.users.get(&u))
+        crate::auth::sign_in_user(&st, pool, name)
+            .and_then(|u| st.get_user(&pool_id, &u))
             .map(|u| u.sub.clone())
     }) else {
         return;
@@ -112,16 +103,16 @@ pub(crate) fn record_sign_in(
         ip: Some(ip.unwrap_or("127.0.0.1").to_owned()),
         feedback: None,
     };
-    let list = st
-        .extras
-        .auth_events
-        .entry(key(&pool_id, &sub))
-        .or_default();
+    let Ok(mut list) = st.auth_events(&pool_id, &sub) else {
+        return;
+    };
     list.push(event);
     if list.len() > KEEP {
         let extra = list.len() - KEEP;
         list.drain(..extra);
     }
+    // A failed write dooms the request (rolled back, answered with an internal error).
+    let _ = st.put_auth_events(&pool_id, &sub, &list);
 }
 
 fn event_type(e: &AuthEvent) -> AuthEventType {
@@ -159,20 +150,18 @@ fn event_type(e: &AuthEvent) -> AuthEventType {
     }
 }
 
-/// The `<pool id>/<sub>` key of a user named in an admin request.
-fn user_key(inner: &Inner, pool_id: &str, name: &str) -> Result<String, ApiError> {
+/// The `sub` of a user named in an admin request.
+fn user_sub(inner: &Ctx, pool_id: &str, name: &str) -> Result<String, ApiError> {
     let st = inner.lock();
-    let sub = st
-        .pool(pool_id)?
-        .user(name)
+    st.pool(pool_id)?;
+    Ok(st
+        .find_user_record(pool_id, name)?
         .ok_or_else(user_not_found)?
-        .sub
-        .clone();
-    Ok(key(pool_id, &sub))
+        .sub)
 }
 
 pub(crate) fn admin_list_user_auth_events(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminListUserAuthEventsRequest,
 ) -> Result<AdminListUserAuthEventsResponse, ApiError> {
     let max = r.max_results.unwrap_or(60);
@@ -182,7 +171,7 @@ pub(crate) fn admin_list_user_auth_events(
         )));
     }
     let max = usize::try_from(if max == 0 { 60 } else { max }).unwrap_or(60);
-    let key = user_key(inner, &r.user_pool_id, r.username.expose())?;
+    let sub = user_sub(inner, &r.user_pool_id, r.username.expose())?;
     let start = match r.next_token.as_deref() {
         None | Some("") => 0,
         Some(t) => B64URL
@@ -193,17 +182,16 @@ pub(crate) fn admin_list_user_auth_events(
             .ok_or_else(|| invalid("Invalid pagination token"))?,
     };
     let st = inner.lock();
-    let all = st.extras.auth_events.get(&key);
+    let all = st.auth_events(&r.user_pool_id, &sub)?;
     // Newest first.
     let events: Vec<AuthEventType> = all
-        .into_iter()
-        .flatten()
+        .iter()
         .rev()
         .skip(start)
         .take(max)
         .map(event_type)
         .collect();
-    let total = all.map_or(0, Vec::len);
+    let total = all.len();
     let next = (start + events.len() < total).then(|| B64URL.encode((start + max).to_string()));
     Ok(AdminListUserAuthEventsResponse {
         auth_events: Some(events),
@@ -212,10 +200,10 @@ pub(crate) fn admin_list_user_auth_events(
 }
 
 pub(crate) fn admin_update_auth_event_feedback(
-    inner: &Inner,
+    inner: &Ctx,
     r: AdminUpdateAuthEventFeedbackRequest,
 ) -> Result<Empty, ApiError> {
-    let key = user_key(inner, &r.user_pool_id, r.username.expose())?;
+    let sub = user_sub(inner, &r.user_pool_id, r.username.expose())?;
     let value = match r.feedback_value {
         FeedbackValueType::Valid => "Valid",
         FeedbackValueType::Invalid => "Invalid",
@@ -227,13 +215,13 @@ pub(crate) fn admin_update_auth_event_feedback(
         }
     };
     let now = inner.now();
-    let mut st = inner.lock();
-    let event = st
-        .extras
-        .auth_events
-        .get_mut(&key)
-        .and_then(|l| l.iter_mut().find(|e| e.id == r.event_id))
+    let st = inner.lock();
+    let mut events = st.auth_events(&r.user_pool_id, &sub)?;
+    let event = events
+        .iter_mut()
+        .find(|e| e.id == r.event_id)
         .ok_or_else(|| not_found(format!("Auth event {} does not exist.", r.event_id)))?;
     event.feedback = Some((value.to_owned(), "Admin".to_owned(), now));
+    st.put_auth_events(&r.user_pool_id, &sub, &events)?;
     Ok(Empty {})
 }

@@ -11,7 +11,7 @@ use crate::config::{EmulatorConfig, IssuerMode, ManualClock};
 use crate::error::ApiError;
 use crate::inner::Inner;
 use crate::spec::{ClientSpec, DeviceTracking, MfaConfig, PoolSpec, UserMfaSpec, UserSpec};
-use crate::state::State;
+use crate::store::{Store, TempFile};
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
 use aws_sigv4::sign::v4::SigningParams;
@@ -60,7 +60,8 @@ pub struct Outcome {
 /// The template state and the tokens issued to `alice` in it.
 #[derive(Debug)]
 pub struct Harness {
-    template: State,
+    /// The template database, copied for every run.
+    template: TempFile,
     /// `alice`'s access token.
     pub access_token: String,
     /// `alice`'s id token.
@@ -77,17 +78,6 @@ fn config() -> EmulatorConfig {
         rng_seed: Some(SEED),
         issuer: IssuerMode::Aws,
         ..EmulatorConfig::default()
-    }
-}
-
-fn copy(template: &State) -> State {
-    State {
-        pools: template.pools.clone(),
-        outbox: template.outbox.clone(),
-        sessions: Default::default(),
-        signin_failures: template.signin_failures.clone(),
-        simulation_secret: template.simulation_secret.clone(),
-        extras: template.extras.clone(),
     }
 }
 
@@ -112,12 +102,13 @@ impl Harness {
     /// (TOTP MFA), `carol` (temporary password), `dave` (SMS MFA), `erin` (email MFA), and
     /// signs `alice` in once (which also creates the pool's signing key).
     pub fn new() -> Result<Self, ApiError> {
-        let inner = Inner::new(config(), State::default());
-        {
-            let mut st = inner.lock();
+        let (store, _) = Store::open(None).map_err(crate::error::internal)?;
+        let inner = Arc::new(Inner::new(config(), store));
+        crate::txn::transact(&inner, |ctx| {
+            let mut st = ctx.lock();
             let st = &mut *st;
             crate::inner::create_pool(
-                &inner,
+                ctx,
                 st,
                 PoolSpec {
                     id: Some(POOL_ID.to_owned()),
@@ -149,7 +140,7 @@ impl Harness {
                 ..ClientSpec::confidential("confidential")
             };
             for c in [public, confidential] {
-                crate::inner::create_client(&inner, st, POOL_ID, c, serde_json::Value::Null)?;
+                crate::inner::create_client(ctx, st, POOL_ID, c, serde_json::Value::Null)?;
             }
             let mut users = vec![
                 UserSpec {
@@ -185,11 +176,12 @@ impl Harness {
                 },
             ];
             for u in users.drain(..) {
-                crate::provision_user(&inner, st, POOL_ID, u)?;
+                crate::provision_user(ctx, st, POOL_ID, u)?;
             }
-        }
+            Ok(())
+        })?;
         let mut h = Harness {
-            template: State::default(),
+            template: TempFile::new(),
             access_token: String::new(),
             id_token: String::new(),
             refresh_token: String::new(),
@@ -229,14 +221,17 @@ impl Harness {
             b"",
         );
         h.jwks = jwks.body;
-        h.template = copy(&inner.lock());
+        inner
+            .store
+            .copy_to(h.template.path())
+            .map_err(crate::error::internal)?;
         Ok(h)
     }
 
     /// One request through the emulator's router.
     fn dispatch(
         &self,
-        inner: &Inner,
+        inner: &Arc<Inner>,
         method: &str,
         uri: &str,
         headers: &[(&str, &str)],
@@ -280,7 +275,10 @@ impl Harness {
     /// code in the outbox), `$TOTP` (`bob`'s current code). A header `x-fuzz-sign` makes the
     /// harness add a valid SigV4 signature (credentials `test`/`test`) for the final request.
     pub fn run(&self, input: &[u8]) -> Vec<Outcome> {
-        let inner = Inner::new(config(), copy(&self.template));
+        let Ok(store) = Store::open_copy(self.template.path()) else {
+            return Vec::new();
+        };
+        let inner = Arc::new(Inner::new(config(), store));
         let mut vars = Vars {
             access: self.access_token.clone(),
             session: String::new(),
@@ -304,7 +302,7 @@ impl Harness {
         outcomes
     }
 
-    fn one(&self, inner: &Inner, vars: &Vars, raw: &[u8]) -> Outcome {
+    fn one(&self, inner: &Arc<Inner>, vars: &Vars, raw: &[u8]) -> Outcome {
         let text = String::from_utf8_lossy(raw);
         let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
         let mut lines = head.lines();
@@ -333,7 +331,7 @@ impl Harness {
         self.dispatch(inner, method, &path, &refs, body.as_bytes())
     }
 
-    fn substitute(&self, inner: &Inner, vars: &Vars, s: &str) -> String {
+    fn substitute(&self, inner: &Arc<Inner>, vars: &Vars, s: &str) -> String {
         if !s.contains('$') {
             return s.to_owned();
         }
@@ -349,11 +347,9 @@ impl Harness {
             out = out.replace("$SECRET_HASH", &secret_hash("alice"));
         }
         if out.contains("$CODE") {
-            let code = inner
-                .lock()
-                .outbox
-                .last()
-                .map(|m| m.code.clone())
+            let code = crate::txn::read(inner, |st| st.outbox(None, None))
+                .ok()
+                .and_then(|o| o.last().map(|m| m.code.clone()))
                 .unwrap_or_default();
             out = out.replace("$CODE", &code);
         }

@@ -5,10 +5,11 @@ use crate::config::{Clock, EmulatorConfig, IssuerMode, SystemClock};
 use crate::error::{ApiError, internal, invalid};
 use crate::rng::Rng;
 use crate::spec::{ClientSpec, Medium, OutboxKind, OutboxMessage, PoolSpec, UserSpec};
-use crate::state::{Client, Group, Pool, State, StoredVerifier, User, UserMfa, check_pool_id};
+use crate::state::{Client, Group, Pool, StoredVerifier, User, UserMfa, check_pool_id};
+use crate::txn::State;
 use base64::Engine;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 use subtle::ConstantTimeEq;
 
@@ -16,7 +17,8 @@ pub(crate) const B64: base64::engine::GeneralPurpose = base64::engine::general_p
 
 #[derive(Debug)]
 pub(crate) struct Inner {
-    pub state: Mutex<State>,
+    /// The database ([`crate::store`]); requests work on it through [`crate::txn::transact`].
+    pub store: Arc<crate::store::Store>,
     pub clock: Arc<dyn Clock>,
     pub rng: Rng,
     pub config: EmulatorConfig,
@@ -25,9 +27,9 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
-    pub fn new(config: EmulatorConfig, state: State) -> Self {
+    pub fn new(config: EmulatorConfig, store: crate::store::Store) -> Self {
         Inner {
-            state: Mutex::new(state),
+            store: Arc::new(store),
             clock: config
                 .clock
                 .clone()
@@ -36,13 +38,6 @@ impl Inner {
             faults: crate::faults::FaultState::new(config.faults.clone(), config.rng_seed),
             config,
             base_url: Mutex::new(String::new()),
-        }
-    }
-
-    pub fn lock(&self) -> MutexGuard<'_, State> {
-        match self.state.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
         }
     }
 
@@ -78,14 +73,6 @@ impl Inner {
         }
     }
 
-    /// Writes the state file (when configured): tmp + fsync + rename + fsync dir.
-    pub fn persist(&self, st: &State) -> Result<(), ApiError> {
-        if let Some(path) = &self.config.state_file {
-            crate::persist::save(path, st).map_err(internal)?;
-        }
-        Ok(())
-    }
-
     /// Puts a message in the outbox (and the outbox log).
     #[allow(clippy::too_many_arguments)]
     pub fn send(
@@ -117,11 +104,10 @@ impl Inner {
             message,
             at: self.now(),
         };
-        if let Some(path) = &self.config.outbox_log {
-            crate::persist::append_line(path, &msg);
-        }
         tracing::debug!(pool_id, username, ?medium, ?kind, "outbox message");
-        st.outbox.push(msg);
+        // A failed write is recorded in the state: the request is rolled back and answered
+        // with an error.
+        let _ = st.push_outbox(msg);
     }
 
     pub fn make_verifier(
@@ -212,10 +198,7 @@ pub(crate) fn create_pool(
             modified: now,
             key: None,
             clients: BTreeMap::new(),
-            users: BTreeMap::new(),
             groups: BTreeMap::new(),
-            refresh_tokens: BTreeMap::new(),
-            revoked_origins: BTreeSet::new(),
             identity_providers: BTreeMap::new(),
             extra,
         },
@@ -310,6 +293,7 @@ fn check_alias_username(pool: &Pool, given: &str) -> Result<(), ApiError> {
 /// Validates and splits a new user's sign-in name: returns (internal username, attributes).
 fn user_identity(
     inner: &Inner,
+    st: &State,
     pool: &Pool,
     given: &str,
     mut attributes: BTreeMap<String, String>,
@@ -323,7 +307,7 @@ fn user_identity(
     let ua = &pool.spec.username_attributes;
     let username = if ua.is_empty() {
         check_alias_username(pool, given)?;
-        if pool.find_user(given).is_some() {
+        if st.find_user(&pool.id, given)?.is_some() {
             return Err(ApiError::new(
                 "UsernameExistsException",
                 "User already exists",
@@ -349,10 +333,7 @@ fn user_identity(
     // Uniqueness of email / phone used as username or alias.
     for attr in ua.iter().chain(pool.spec.alias_attributes.iter()) {
         if let Some(v) = attributes.get(attr)
-            && pool
-                .users
-                .values()
-                .any(|u| u.attr(attr).is_some_and(|x| x.eq_ignore_ascii_case(v)))
+            && st.user_with_attr(&pool.id, attr, v, None)?.is_some()
         {
             let what = if attr == "phone_number" {
                 "phone_number"
@@ -424,7 +405,7 @@ pub(crate) fn create_user(
     check_attributes(pool, &spec.attributes)?;
     crate::schema::check(pool, &spec.attributes, crate::schema::Write::Create)?;
     let (username, mut attributes) =
-        user_identity(inner, pool, &spec.username, spec.attributes.clone())?;
+        user_identity(inner, st, pool, &spec.username, spec.attributes.clone())?;
     let password = spec
         .password
         .as_deref()
@@ -493,8 +474,7 @@ pub(crate) fn create_user(
         groups: BTreeSet::new(),
         tokens_valid_after: 0,
     };
-    let pool = st.pool_mut(pool_id)?;
-    pool.users.insert(username.clone(), user);
+    st.put_user(pool_id, &user)?;
     for g in &spec.groups {
         add_to_group(inner, st, pool_id, &username, g, true)?;
     }
@@ -528,10 +508,12 @@ pub(crate) fn add_to_group(
             },
         );
     }
-    let user = pool
-        .user_mut(username)
+    let mut user = st
+        .find_user_record(pool_id, username)?
         .ok_or_else(crate::error::user_not_found)?;
-    user.groups.insert(group.to_owned());
+    if user.groups.insert(group.to_owned()) {
+        st.put_user(pool_id, &user)?;
+    }
     Ok(())
 }
 

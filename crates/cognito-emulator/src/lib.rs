@@ -12,6 +12,7 @@ mod faults;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod import;
 mod inner;
 mod lockout;
 mod ops;
@@ -26,8 +27,10 @@ mod simulate;
 mod spec;
 mod standalone;
 mod state;
+mod store;
 mod tokens;
 mod totp;
+mod txn;
 
 pub use config::{Clock, EmulatorConfig, IssuerMode, ManualClock, SystemClock};
 pub use dispatch::IMPLEMENTED;
@@ -59,13 +62,22 @@ impl Emulator {
     /// Loads the state file (if any), binds 127.0.0.1:`port` and starts serving.
     pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
         config.faults.validate().map_err(EmulatorError::Config)?;
-        let state = match &config.state_file {
-            Some(path) => persist::load(path).map_err(EmulatorError::State)?,
-            None => state::State::default(),
-        };
+        let state_file = config.state_file.clone();
+        let (store, opened) =
+            tokio::task::spawn_blocking(move || store::Store::open(state_file.as_deref()))
+                .await
+                .map_err(|e| EmulatorError::State(e.to_string()))?
+                .map_err(EmulatorError::State)?;
+        if let (Some(json), Some(db)) = (&opened.imported_from, &opened.database) {
+            tracing::warn!(
+                json = %json.display(),
+                database = %db.display(),
+                "imported the JSON state file into a new database (the JSON file is left as it was; later changes go to the database)"
+            );
+        }
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
-        let inner = Arc::new(Inner::new(config, state));
+        let inner = Arc::new(Inner::new(config, store));
         if let Ok(mut url) = inner.base_url.lock() {
             *url = format!("http://{addr}");
         }
@@ -89,19 +101,31 @@ impl Emulator {
         self.addr
     }
 
+    /// Runs `f` as one transaction (committed before this returns).
     fn with_state<T>(
         &self,
-        f: impl FnOnce(&Inner, &mut state::State) -> Result<T, ApiError>,
+        f: impl Fn(&Inner, &mut txn::State) -> Result<T, ApiError>,
     ) -> Result<T, EmulatorError> {
-        let mut st = self.inner.lock();
-        let out = f(&self.inner, &mut st)?;
-        self.inner.persist(&st)?;
-        Ok(out)
+        Ok(txn::transact(&self.inner, |ctx| f(ctx, &mut ctx.lock()))?)
+    }
+
+    /// The database file of an emulator with a state file: the state path itself, or
+    /// `<path>.sqlite` when the path holds a JSON state file of the earlier format (imported
+    /// into it at the first start). `None` for an emulator without a state file (its temporary
+    /// database is removed when the emulator is dropped).
+    pub fn database_path(&self) -> Option<std::path::PathBuf> {
+        self.inner
+            .config
+            .state_file
+            .as_ref()
+            .map(|_| self.inner.store.path().to_path_buf())
     }
 
     /// Creates a user pool; returns its id (`us-east-1_XXXXXXXXX`, or `spec.id`).
     pub fn create_pool(&self, spec: PoolSpec) -> Result<String, EmulatorError> {
-        self.with_state(|inner, st| inner::create_pool(inner, st, spec, serde_json::Value::Null))
+        self.with_state(|inner, st| {
+            inner::create_pool(inner, st, spec.clone(), serde_json::Value::Null)
+        })
     }
 
     /// Creates an app client in a pool.
@@ -111,7 +135,8 @@ impl Emulator {
         spec: ClientSpec,
     ) -> Result<AppClient, EmulatorError> {
         self.with_state(|inner, st| {
-            let c = inner::create_client(inner, st, pool_id, spec, serde_json::Value::Null)?;
+            let c =
+                inner::create_client(inner, st, pool_id, spec.clone(), serde_json::Value::Null)?;
             Ok(AppClient {
                 client_id: c.id,
                 client_secret: c.secret,
@@ -122,7 +147,7 @@ impl Emulator {
     /// Creates a user (no password policy check: tests may use any password). Its `email` /
     /// `phone_number` count as verified unless the spec says otherwise.
     pub fn create_user(&self, pool_id: &str, spec: UserSpec) -> Result<(), EmulatorError> {
-        self.with_state(|inner, st| provision_user(inner, st, pool_id, spec).map(|_| ()))
+        self.with_state(|inner, st| provision_user(inner, st, pool_id, spec.clone()).map(|_| ()))
     }
 
     /// Adds a user to a group, creating the group if needed.
@@ -142,28 +167,26 @@ impl Emulator {
 
     /// Every message "sent" so far.
     pub fn outbox(&self) -> Vec<OutboxMessage> {
-        self.inner.lock().outbox.clone()
+        txn::read(&self.inner, |st| st.outbox(None, None)).unwrap_or_default()
     }
 
     /// The code of the latest message sent to a user (by username, alias or sub).
     pub fn latest_code(&self, pool_id: &str, username: &str) -> Option<String> {
-        let st = self.inner.lock();
-        let name = st
-            .pools
-            .get(pool_id)
-            .and_then(|p| p.find_user(username))
-            .unwrap_or_else(|| username.to_owned());
-        st.outbox
-            .iter()
-            .rev()
-            .find(|m| m.pool_id == pool_id && m.username == name)
-            .map(|m| m.code.clone())
+        txn::read(&self.inner, |st| {
+            let name = st
+                .find_user(pool_id, username)?
+                .unwrap_or_else(|| username.to_owned());
+            Ok(st.latest_message(pool_id, &name)?.map(|m| m.code))
+        })
+        .ok()
+        .flatten()
     }
 
     /// The current TOTP code of a user with a verified software token.
     pub fn totp_code(&self, pool_id: &str, username: &str) -> Option<String> {
-        let st = self.inner.lock();
-        let user = st.pools.get(pool_id)?.user(username)?;
+        let user = txn::read(&self.inner, |st| st.find_user_record(pool_id, username))
+            .ok()
+            .flatten()?;
         let secret = totp::base32_decode(user.mfa.totp_secret.as_deref()?)?;
         Some(totp::code_at(&secret, totp::step(self.inner.now())))
     }
@@ -212,7 +235,7 @@ impl Emulator {
 /// A user from the embedded API or a seed: verified contact attributes unless stated.
 fn provision_user(
     inner: &Inner,
-    st: &mut state::State,
+    st: &mut txn::State,
     pool_id: &str,
     mut spec: UserSpec,
 ) -> Result<String, ApiError> {
@@ -240,7 +263,7 @@ fn provision_user(
 
 pub(crate) fn apply_seed(
     inner: &Inner,
-    st: &mut state::State,
+    st: &mut txn::State,
     seed: &Seed,
 ) -> Result<Vec<String>, ApiError> {
     let mut ids = Vec::new();

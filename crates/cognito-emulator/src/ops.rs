@@ -6,10 +6,12 @@ use crate::error::{
     ApiError, bad_credentials, code_mismatch, expired_code, invalid, missing, not_authorized,
     not_found,
 };
-use crate::inner::{Inner, mask, password_matches};
+use crate::inner::{mask, password_matches};
 use crate::spec::{Medium, OutboxKind};
-use crate::state::{Client, Device, PendingCode, Pool, State, User};
+use crate::state::{Client, Device, PendingCode, Pool, User};
 use crate::tokens::{Caller, verify_access};
+use crate::txn::Ctx;
+use crate::txn::{State, UserMut};
 use cognito_wire::*;
 use std::collections::BTreeMap;
 
@@ -39,7 +41,7 @@ macro_rules! outcome_response {
 pub(crate) use outcome_response;
 
 pub(crate) fn initiate_auth(
-    inner: &Inner,
+    inner: &Ctx,
     r: InitiateAuthRequest,
 ) -> Result<InitiateAuthResponse, ApiError> {
     let params = r.auth_parameters.unwrap_or_default();
@@ -66,7 +68,7 @@ pub(crate) fn initiate_auth(
 }
 
 pub(crate) fn respond_to_auth_challenge(
-    inner: &Inner,
+    inner: &Ctx,
     r: RespondToAuthChallengeRequest,
 ) -> Result<RespondToAuthChallengeResponse, ApiError> {
     let responses = r.challenge_responses.unwrap_or_default();
@@ -146,7 +148,7 @@ pub(crate) fn mfa_settings(u: &User) -> (Option<Vec<String>>, Option<String>) {
 /// Sends a code for `purpose` to the user's email or phone (preferring `attr` when given).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn send_code(
-    inner: &Inner,
+    inner: &Ctx,
     st: &mut State,
     pool_id: &str,
     username: &str,
@@ -162,9 +164,8 @@ pub(crate) fn send_code(
         // attribute verification codes: 24 hours, the pool's default `code_validity_secs`).
         ttl = ttl.min(FORGOT_PASSWORD_CODE_TTL);
     }
-    let user = pool
-        .users
-        .get(username)
+    let user = st
+        .get_user(&pool.id, username)
         .ok_or_else(crate::error::user_not_found)?;
     let candidates: Vec<&str> = match attr {
         Some(a) => vec![a],
@@ -202,7 +203,7 @@ pub(crate) fn send_code(
     let code = inner.rng.digits(6);
     let now = inner.now();
     inner.send(st, pool_id, username, &dest, medium, kind, &code);
-    if let Some(u) = st.pool_mut(pool_id)?.users.get_mut(username) {
+    if let Some(mut u) = st.user_exact_mut(pool_id, username)? {
         u.codes.insert(
             purpose.to_owned(),
             PendingCode {
@@ -236,7 +237,7 @@ pub(crate) fn attempt_limit() -> ApiError {
 /// tries the code is dead (every later try, even with the right code, is
 /// `LimitExceededException`) until a new one is requested.
 pub(crate) fn take_code(
-    inner: &Inner,
+    inner: &Ctx,
     user: &mut User,
     purpose: &str,
     code: &str,
@@ -348,7 +349,7 @@ fn hash_of(h: &Option<SensitiveString>) -> Option<&str> {
     h.as_ref().map(SensitiveString::expose)
 }
 
-pub(crate) fn sign_up(inner: &Inner, r: SignUpRequest) -> Result<SignUpResponse, ApiError> {
+pub(crate) fn sign_up(inner: &Ctx, r: SignUpRequest) -> Result<SignUpResponse, ApiError> {
     let mut st = inner.lock();
     let (pool_id, client) = client_of(&st, r.client_id.expose())?;
     check_secret_hash(&client, hash_of(&r.secret_hash), &[r.username.expose()])?;
@@ -379,9 +380,7 @@ pub(crate) fn sign_up(inner: &Inner, r: SignUpRequest) -> Result<SignUpResponse,
     };
     let username = crate::inner::create_user(inner, &mut st, &pool_id, &spec, true)?;
     let sub = st
-        .pool(&pool_id)?
-        .users
-        .get(&username)
+        .get_user(&pool_id, &username)
         .map(|u| u.sub.clone())
         .unwrap_or_default();
     let delivery = send_code(
@@ -404,22 +403,21 @@ pub(crate) fn sign_up(inner: &Inner, r: SignUpRequest) -> Result<SignUpResponse,
 }
 
 pub(crate) fn confirm_sign_up(
-    inner: &Inner,
+    inner: &Ctx,
     r: ConfirmSignUpRequest,
 ) -> Result<ConfirmSignUpResponse, ApiError> {
-    let mut st = inner.lock();
+    let st = inner.lock();
     let (pool_id, client) = client_of(&st, r.client_id.expose())?;
     check_secret_hash(&client, hash_of(&r.secret_hash), &[r.username.expose()])?;
-    let pool = st.pool_mut(&pool_id)?;
-    let username = match pool.find_user(r.username.expose()) {
+    let pool = st.pool(&pool_id)?;
+    let username = match st.lookup_user(&pool.id, r.username.expose()) {
         Some(u) => u,
         // Prevented user existence errors: an unknown user's code is simply wrong.
         None if client.spec.prevent_user_existence_errors => return Err(code_mismatch()),
         None => return Err(crate::error::user_not_found()),
     };
-    let user = pool
-        .users
-        .get_mut(&username)
+    let mut user = st
+        .user_exact_mut(&pool.id, &username)?
         .ok_or_else(crate::error::user_not_found)?;
     if user.status != "UNCONFIRMED" {
         return Err(not_authorized(format!(
@@ -427,7 +425,7 @@ pub(crate) fn confirm_sign_up(
             user.status
         )));
     }
-    take_code(inner, user, "signup", &r.confirmation_code)?;
+    take_code(inner, &mut user, "signup", &r.confirmation_code)?;
     user.status = "CONFIRMED".to_owned();
     if user.attr("email").is_some() {
         user.attributes
@@ -441,7 +439,7 @@ pub(crate) fn confirm_sign_up(
 }
 
 pub(crate) fn resend_confirmation_code(
-    inner: &Inner,
+    inner: &Ctx,
     r: ResendConfirmationCodeRequest,
 ) -> Result<ResendConfirmationCodeResponse, ApiError> {
     let mut st = inner.lock();
@@ -449,9 +447,9 @@ pub(crate) fn resend_confirmation_code(
     check_secret_hash(&client, hash_of(&r.secret_hash), &[r.username.expose()])?;
     let prevent = client.spec.prevent_user_existence_errors;
     let pool = st.pool(&pool_id)?;
-    let found = pool
-        .find_user(r.username.expose())
-        .filter(|u| !prevent || pool.users.get(u).is_some_and(|u| u.enabled));
+    let found = st
+        .lookup_user(&pool.id, r.username.expose())
+        .filter(|u| !prevent || st.get_user(&pool.id, u).is_some_and(|u| u.enabled));
     let Some(username) = found else {
         if prevent {
             return Ok(ResendConfirmationCodeResponse {
@@ -461,9 +459,7 @@ pub(crate) fn resend_confirmation_code(
         return Err(crate::error::user_not_found());
     };
     let status = st
-        .pool(&pool_id)?
-        .users
-        .get(&username)
+        .get_user(&pool_id, &username)
         .map(|u| u.status.clone())
         .unwrap_or_default();
     if status != "UNCONFIRMED" {
@@ -485,7 +481,7 @@ pub(crate) fn resend_confirmation_code(
 }
 
 pub(crate) fn forgot_password(
-    inner: &Inner,
+    inner: &Ctx,
     r: ForgotPasswordRequest,
 ) -> Result<ForgotPasswordResponse, ApiError> {
     let mut st = inner.lock();
@@ -497,7 +493,7 @@ pub(crate) fn forgot_password(
     let prevent = client.spec.prevent_user_existence_errors;
     let pool = st.pool(&pool_id)?;
     let simulated = simulated_delivery(pool, r.username.expose());
-    let Some(username) = pool.find_user(r.username.expose()) else {
+    let Some(username) = st.lookup_user(&pool.id, r.username.expose()) else {
         if prevent {
             return Ok(ForgotPasswordResponse {
                 code_delivery_details: Some(simulated),
@@ -505,7 +501,7 @@ pub(crate) fn forgot_password(
         }
         return Err(crate::error::user_not_found());
     };
-    let enabled = pool.users.get(&username).is_some_and(|u| u.enabled);
+    let enabled = st.get_user(&pool.id, &username).is_some_and(|u| u.enabled);
     if !enabled {
         if prevent {
             return Ok(ForgotPasswordResponse {
@@ -534,18 +530,18 @@ pub(crate) fn forgot_password(
 }
 
 pub(crate) fn confirm_forgot_password(
-    inner: &Inner,
+    inner: &Ctx,
     r: ConfirmForgotPasswordRequest,
 ) -> Result<Empty, ApiError> {
-    let mut st = inner.lock();
+    let st = inner.lock();
     let (pool_id, client) = client_of(&st, r.client_id.expose())?;
     check_secret_hash(&client, hash_of(&r.secret_hash), &[r.username.expose()])?;
     let pool = st.pool(&pool_id)?;
     let prevent = client.spec.prevent_user_existence_errors;
-    let username = match pool.find_user(r.username.expose()) {
+    let username = match st.lookup_user(&pool.id, r.username.expose()) {
         // Cognito, PreventUserExistenceErrors ENABLED: ConfirmForgotPassword "returns the
         // CodeMismatchException error for users that don't exist or are disabled".
-        Some(u) if prevent && !pool.users.get(&u).is_some_and(|u| u.enabled) => {
+        Some(u) if prevent && !st.get_user(&pool.id, &u).is_some_and(|u| u.enabled) => {
             return Err(code_mismatch());
         }
         Some(u) => u,
@@ -554,12 +550,10 @@ pub(crate) fn confirm_forgot_password(
     };
     pool.check_policy(r.password.expose())?;
     let verifier = inner.make_verifier(&pool_id, &username, r.password.expose())?;
-    let user = st
-        .pool_mut(&pool_id)?
-        .users
-        .get_mut(&username)
+    let mut user = st
+        .user_exact_mut(&pool_id, &username)?
         .ok_or_else(crate::error::user_not_found)?;
-    take_code(inner, user, "forgot", &r.confirmation_code)?;
+    take_code(inner, &mut user, "forgot", &r.confirmation_code)?;
     user.verifier = Some(verifier);
     if user.status == "RESET_REQUIRED" || user.status == "FORCE_CHANGE_PASSWORD" {
         user.status = "CONFIRMED".to_owned();
@@ -569,24 +563,21 @@ pub(crate) fn confirm_forgot_password(
 }
 
 /// Locks the state and authenticates an access token.
-fn caller(inner: &Inner, st: &mut State, token: &SensitiveString) -> Result<Caller, ApiError> {
+fn caller(inner: &Ctx, st: &mut State, token: &SensitiveString) -> Result<Caller, ApiError> {
     verify_access(inner, st, token.expose())
 }
 
-fn user_mut<'a>(st: &'a mut State, c: &Caller) -> Result<&'a mut User, ApiError> {
-    st.pool_mut(&c.pool_id)?
-        .users
-        .get_mut(&c.username)
+fn user_mut<'a>(st: &'a State, c: &Caller) -> Result<UserMut<'a>, ApiError> {
+    st.user_exact_mut(&c.pool_id, &c.username)?
         .ok_or_else(crate::error::user_not_found)
 }
 
-pub(crate) fn change_password(inner: &Inner, r: ChangePasswordRequest) -> Result<Empty, ApiError> {
+pub(crate) fn change_password(inner: &Ctx, r: ChangePasswordRequest) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
     let pool = st.pool(&c.pool_id)?;
-    let user = pool
-        .users
-        .get(&c.username)
+    let user = st
+        .get_user(&pool.id, &c.username)
         .ok_or_else(crate::error::user_not_found)?;
     let previous = r
         .previous_password
@@ -603,20 +594,20 @@ pub(crate) fn change_password(inner: &Inner, r: ChangePasswordRequest) -> Result
     pool.check_policy(r.proposed_password.expose())?;
     let v = inner.make_verifier(&c.pool_id, &c.username, r.proposed_password.expose())?;
     let now = inner.now();
-    let user = user_mut(&mut st, &c)?;
+    let mut user = user_mut(&st, &c)?;
     user.verifier = Some(v);
     user.modified = now;
     Ok(Empty {})
 }
 
-pub(crate) fn get_user(inner: &Inner, r: GetUserRequest) -> Result<GetUserResponse, ApiError> {
+pub(crate) fn get_user(inner: &Ctx, r: GetUserRequest) -> Result<GetUserResponse, ApiError> {
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
     let client = client_of_caller(&st, &c);
-    let user = user_mut(&mut st, &c)?;
-    let (list, preferred) = mfa_settings(user);
+    let user = user_mut(&st, &c)?;
+    let (list, preferred) = mfa_settings(&user);
     // Only what the app client may read (`ReadAttributes`).
-    let attributes = attributes_of(user)
+    let attributes = attributes_of(&user)
         .into_iter()
         .filter(|a| readable(client.as_ref(), &a.name))
         .collect();
@@ -633,19 +624,20 @@ pub(crate) fn delete_user_everywhere(
     st: &mut State,
     pool_id: &str,
     username: &str,
+    now: i64,
 ) -> Result<(), ApiError> {
-    st.pool_mut(pool_id)?
-        .users
-        .remove(username)
-        .ok_or_else(crate::error::user_not_found)?;
+    if st.user(pool_id, username)?.is_none() {
+        return Err(crate::error::user_not_found());
+    }
     // A deleted user's tokens die with it, exactly as at a global sign-out.
-    sign_out_everywhere(st, pool_id, username)
+    sign_out_everywhere(st, pool_id, username, now)?;
+    st.delete_user(pool_id, username)
 }
 
-pub(crate) fn delete_user(inner: &Inner, r: DeleteUserRequest) -> Result<Empty, ApiError> {
+pub(crate) fn delete_user(inner: &Ctx, r: DeleteUserRequest) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
-    delete_user_everywhere(&mut st, &c.pool_id, &c.username)?;
+    delete_user_everywhere(&mut st, &c.pool_id, &c.username, inner.now())?;
     Ok(Empty {})
 }
 
@@ -666,7 +658,7 @@ fn verify_before_update(pool: &Pool) -> Vec<String> {
 
 /// Applies attribute updates; returns the attributes that need verification.
 pub(crate) fn apply_attributes(
-    inner: &Inner,
+    inner: &Ctx,
     st: &mut State,
     pool_id: &str,
     username: &str,
@@ -683,9 +675,9 @@ pub(crate) fn apply_attributes(
         .chain(pool.spec.alias_attributes.iter())
     {
         if let Some(v) = updates.get(attr)
-            && pool.users.values().any(|u| {
-                u.username != username && u.attr(attr).is_some_and(|x| x.eq_ignore_ascii_case(v))
-            })
+            && st
+                .user_with_attr(pool_id, attr, v, Some(username))?
+                .is_some()
         {
             return Err(ApiError::new(
                 "AliasExistsException",
@@ -696,10 +688,8 @@ pub(crate) fn apply_attributes(
     let auto = pool.spec.auto_verified_attributes.clone();
     let deferred = verify_before_update(pool);
     let now = inner.now();
-    let user = st
-        .pool_mut(pool_id)?
-        .users
-        .get_mut(username)
+    let mut user = st
+        .user_exact_mut(pool_id, username)?
         .ok_or_else(crate::error::user_not_found)?;
     let mut to_verify = Vec::new();
     for (k, v) in updates {
@@ -743,7 +733,7 @@ pub(crate) fn apply_attributes(
 }
 
 pub(crate) fn update_user_attributes(
-    inner: &Inner,
+    inner: &Ctx,
     r: UpdateUserAttributesRequest,
 ) -> Result<UpdateUserAttributesResponse, ApiError> {
     let mut st = inner.lock();
@@ -777,11 +767,10 @@ pub(crate) fn remove_attributes(
     username: &str,
     names: &[String],
 ) -> Result<(), ApiError> {
-    let pool = st.pool_mut(pool_id)?;
+    let pool = st.pool(pool_id)?;
     let required = pool.spec.required_attributes.clone();
-    let user = pool
-        .users
-        .get_mut(username)
+    let mut user = st
+        .user_exact_mut(&pool.id, username)?
         .ok_or_else(crate::error::user_not_found)?;
     for n in names {
         if n == "sub" || required.contains(n) {
@@ -795,7 +784,7 @@ pub(crate) fn remove_attributes(
 }
 
 pub(crate) fn delete_user_attributes(
-    inner: &Inner,
+    inner: &Ctx,
     r: DeleteUserAttributesRequest,
 ) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
@@ -805,7 +794,7 @@ pub(crate) fn delete_user_attributes(
 }
 
 pub(crate) fn get_user_attribute_verification_code(
-    inner: &Inner,
+    inner: &Ctx,
     r: GetUserAttributeVerificationCodeRequest,
 ) -> Result<GetUserAttributeVerificationCodeResponse, ApiError> {
     let mut st = inner.lock();
@@ -829,15 +818,15 @@ pub(crate) fn get_user_attribute_verification_code(
 }
 
 pub(crate) fn verify_user_attribute(
-    inner: &Inner,
+    inner: &Ctx,
     r: VerifyUserAttributeRequest,
 ) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
-    let user = user_mut(&mut st, &c)?;
+    let mut user = user_mut(&st, &c)?;
     let confirmed = take_code(
         inner,
-        user,
+        &mut user,
         &format!("verify:{}", r.attribute_name),
         &r.code,
     )?;
@@ -850,19 +839,19 @@ pub(crate) fn verify_user_attribute(
     Ok(Empty {})
 }
 
-pub(crate) fn new_totp_secret(inner: &Inner) -> String {
+pub(crate) fn new_totp_secret(inner: &Ctx) -> String {
     crate::totp::base32_encode(&inner.rng.bytes(20))
 }
 
 pub(crate) fn associate_software_token(
-    inner: &Inner,
+    inner: &Ctx,
     r: AssociateSoftwareTokenRequest,
 ) -> Result<AssociateSoftwareTokenResponse, ApiError> {
     let mut st = inner.lock();
     let secret = new_totp_secret(inner);
     if let Some(token) = &r.access_token {
         let c = caller(inner, &mut st, token)?;
-        user_mut(&mut st, &c)?.mfa.pending_totp_secret = Some(secret.clone());
+        user_mut(&st, &c)?.mfa.pending_totp_secret = Some(secret.clone());
         return Ok(AssociateSoftwareTokenResponse {
             secret_code: Some(secret.into()),
             session: None,
@@ -871,7 +860,7 @@ pub(crate) fn associate_software_token(
     let session = r.session.as_ref().ok_or_else(|| missing("AccessToken"))?;
     let mut sess = auth::take_setup_session(inner, &mut st, session.expose())?;
     sess.pending_totp = Some(secret.clone());
-    let id = auth::reissue_session(inner, &mut st, sess);
+    let id = auth::reissue_session(inner, &mut st, sess)?;
     Ok(AssociateSoftwareTokenResponse {
         secret_code: Some(secret.into()),
         session: Some(id.into()),
@@ -879,7 +868,7 @@ pub(crate) fn associate_software_token(
 }
 
 pub(crate) fn verify_software_token(
-    inner: &Inner,
+    inner: &Ctx,
     r: VerifySoftwareTokenRequest,
 ) -> Result<VerifySoftwareTokenResponse, ApiError> {
     let mut st = inner.lock();
@@ -887,7 +876,7 @@ pub(crate) fn verify_software_token(
     let mismatch = || ApiError::new("EnableSoftwareTokenMFAException", "Code mismatch");
     if let Some(token) = &r.access_token {
         let c = caller(inner, &mut st, token)?;
-        let user = user_mut(&mut st, &c)?;
+        let mut user = user_mut(&st, &c)?;
         let secret = user
             .mfa
             .pending_totp_secret
@@ -911,17 +900,16 @@ pub(crate) fn verify_software_token(
     let Some(step) = crate::totp::verify(&secret, r.user_code.expose(), now) else {
         return Err(mismatch());
     };
-    let user = st
-        .pool_mut(&sess.pool_id)?
-        .users
-        .get_mut(&sess.username)
+    let mut user = st
+        .user_exact_mut(&sess.pool_id, &sess.username)?
         .ok_or_else(crate::error::user_not_found)?;
     user.mfa.totp_secret = Some(secret);
     user.mfa.totp = true;
     user.mfa.preferred = Some("SOFTWARE_TOKEN_MFA".to_owned());
     user.mfa.last_totp_step = Some(step);
+    drop(user);
     sess.totp_verified = true;
-    let id = auth::reissue_session(inner, &mut st, sess);
+    let id = auth::reissue_session(inner, &mut st, sess)?;
     Ok(VerifySoftwareTokenResponse {
         session: Some(id.into()),
         status: Some(VerifySoftwareTokenResponseType::Success),
@@ -982,14 +970,14 @@ pub(crate) fn set_mfa(
 }
 
 pub(crate) fn set_user_mfa_preference(
-    inner: &Inner,
+    inner: &Ctx,
     r: SetUserMFAPreferenceRequest,
 ) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
-    let user = user_mut(&mut st, &c)?;
+    let mut user = user_mut(&st, &c)?;
     set_mfa(
-        user,
+        &mut user,
         r.sms_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
         r.software_token_mfa_settings
             .map(|s| (s.enabled, s.preferred_mfa)),
@@ -1036,7 +1024,7 @@ fn device_not_found() -> ApiError {
 }
 
 pub(crate) fn confirm_device(
-    inner: &Inner,
+    inner: &Ctx,
     r: ConfirmDeviceRequest,
 ) -> Result<ConfirmDeviceResponse, ApiError> {
     let mut st = inner.lock();
@@ -1060,7 +1048,7 @@ pub(crate) fn confirm_device(
     })
     .map_err(|e| invalid(format!("Invalid DeviceSecretVerifierConfig: {e}")))?;
     let now = inner.now();
-    let user = user_mut(&mut st, &c)?;
+    let mut user = user_mut(&st, &c)?;
     let device = user
         .devices
         .get_mut(&r.device_key)
@@ -1088,13 +1076,10 @@ fn token_of(t: &Option<SensitiveString>) -> Result<&SensitiveString, ApiError> {
     t.as_ref().ok_or_else(|| missing("AccessToken"))
 }
 
-pub(crate) fn get_device(
-    inner: &Inner,
-    r: GetDeviceRequest,
-) -> Result<GetDeviceResponse, ApiError> {
+pub(crate) fn get_device(inner: &Ctx, r: GetDeviceRequest) -> Result<GetDeviceResponse, ApiError> {
     let mut st = inner.lock();
     let c = caller(inner, &mut st, token_of(&r.access_token)?)?;
-    let user = user_mut(&mut st, &c)?;
+    let user = user_mut(&st, &c)?;
     let d = user
         .devices
         .get(&r.device_key)
@@ -1127,13 +1112,13 @@ pub(crate) fn list_device_types(
 }
 
 pub(crate) fn list_devices(
-    inner: &Inner,
+    inner: &Ctx,
     r: ListDevicesRequest,
 ) -> Result<ListDevicesResponse, ApiError> {
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
-    let user = user_mut(&mut st, &c)?;
-    let (devices, next) = list_device_types(user, r.limit, r.pagination_token.as_deref());
+    let user = user_mut(&st, &c)?;
+    let (devices, next) = list_device_types(&user, r.limit, r.pagination_token.as_deref());
     Ok(ListDevicesResponse {
         devices: Some(devices),
         pagination_token: next,
@@ -1141,7 +1126,7 @@ pub(crate) fn list_devices(
 }
 
 pub(crate) fn set_device_status(
-    inner: &Inner,
+    inner: &Ctx,
     user: &mut User,
     key: &str,
     status: Option<&DeviceRememberedStatusType>,
@@ -1157,25 +1142,25 @@ pub(crate) fn set_device_status(
 }
 
 pub(crate) fn update_device_status(
-    inner: &Inner,
+    inner: &Ctx,
     r: UpdateDeviceStatusRequest,
 ) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
-    let user = user_mut(&mut st, &c)?;
+    let mut user = user_mut(&st, &c)?;
     set_device_status(
         inner,
-        user,
+        &mut user,
         &r.device_key,
         r.device_remembered_status.as_ref(),
     )?;
     Ok(Empty {})
 }
 
-pub(crate) fn forget_device(inner: &Inner, r: ForgetDeviceRequest) -> Result<Empty, ApiError> {
+pub(crate) fn forget_device(inner: &Ctx, r: ForgetDeviceRequest) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
     let c = caller(inner, &mut st, token_of(&r.access_token)?)?;
-    let user = user_mut(&mut st, &c)?;
+    let mut user = user_mut(&st, &c)?;
     user.devices
         .remove(&r.device_key)
         .ok_or_else(device_not_found)?;
@@ -1188,23 +1173,23 @@ pub(crate) fn sign_out_everywhere(
     st: &mut State,
     pool_id: &str,
     username: &str,
+    now: i64,
 ) -> Result<(), ApiError> {
-    let pool = st.pool_mut(pool_id)?;
-    let mut origins = Vec::new();
-    for rec in pool.refresh_tokens.values_mut() {
-        if rec.username == username {
+    st.pool(pool_id)?;
+    for (token, mut rec) in st.refresh_tokens_of(pool_id, username)? {
+        if !rec.revoked {
             rec.revoked = true;
-            origins.push(rec.origin_jti.clone());
+            st.put_refresh_token(pool_id, &token, &rec)?;
         }
+        st.revoke_origin(pool_id, &rec.origin_jti, now)?;
     }
-    pool.revoked_origins.extend(origins);
     Ok(())
 }
 
-pub(crate) fn global_sign_out(inner: &Inner, r: GlobalSignOutRequest) -> Result<Empty, ApiError> {
+pub(crate) fn global_sign_out(inner: &Ctx, r: GlobalSignOutRequest) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
-    sign_out_everywhere(&mut st, &c.pool_id, &c.username)?;
+    sign_out_everywhere(&mut st, &c.pool_id, &c.username, inner.now())?;
     Ok(Empty {})
 }
 
@@ -1225,8 +1210,8 @@ fn check_client_secret(client: &Client, given: Option<&SensitiveString>) -> Resu
     }
 }
 
-pub(crate) fn revoke_token(inner: &Inner, r: RevokeTokenRequest) -> Result<Empty, ApiError> {
-    let mut st = inner.lock();
+pub(crate) fn revoke_token(inner: &Ctx, r: RevokeTokenRequest) -> Result<Empty, ApiError> {
+    let st = inner.lock();
     let (pool_id, client) = client_of(&st, r.client_id.expose())?;
     check_client_secret(&client, r.client_secret.as_ref())?;
     if !client.spec.enable_token_revocation {
@@ -1241,24 +1226,24 @@ pub(crate) fn revoke_token(inner: &Inner, r: RevokeTokenRequest) -> Result<Empty
             "The token type is not supported: only refresh tokens can be revoked.",
         ));
     }
-    let pool = st.pool_mut(&pool_id)?;
-    let Some(rec) = pool.refresh_tokens.get(r.token.expose()).cloned() else {
+    let Some(rec) = st.refresh_token(&pool_id, r.token.expose())? else {
         return Ok(Empty {});
     };
     if rec.client_id != client.id {
         return Err(not_authorized("Invalid Refresh Token"));
     }
-    for other in pool.refresh_tokens.values_mut() {
-        if other.origin_jti == rec.origin_jti {
+    for (token, mut other) in st.refresh_tokens_of(&pool_id, &rec.username)? {
+        if other.origin_jti == rec.origin_jti && !other.revoked {
             other.revoked = true;
+            st.put_refresh_token(&pool_id, &token, &other)?;
         }
     }
-    pool.revoked_origins.insert(rec.origin_jti);
+    st.revoke_origin(&pool_id, &rec.origin_jti, inner.now())?;
     Ok(Empty {})
 }
 
 pub(crate) fn get_tokens_from_refresh_token(
-    inner: &Inner,
+    inner: &Ctx,
     r: GetTokensFromRefreshTokenRequest,
 ) -> Result<GetTokensFromRefreshTokenResponse, ApiError> {
     let mut st = inner.lock();

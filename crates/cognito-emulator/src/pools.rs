@@ -1,9 +1,10 @@
 //! Admin operations on user pools, app clients and identity providers.
 
 use crate::error::{ApiError, invalid, not_found};
-use crate::inner::{Inner, create_client, create_pool};
+use crate::inner::{create_client, create_pool};
 use crate::spec::{ClientSpec, DeviceTracking, MfaConfig, PoolSpec};
 use crate::state::{Client, Pool, client_not_found};
+use crate::txn::{Ctx, State};
 use base64::Engine;
 use cognito_wire::*;
 use std::collections::BTreeMap;
@@ -44,7 +45,7 @@ fn strs<T: AsRef<str>>(v: &[T]) -> Vec<String> {
     v.iter().map(|x| x.as_ref().to_owned()).collect()
 }
 
-pub(crate) fn pool_type(inner: &Inner, pool: &Pool) -> UserPoolType {
+pub(crate) fn pool_type(inner: &Ctx, st: &State, pool: &Pool) -> UserPoolType {
     let s = &pool.spec;
     let mut t: UserPoolType = serde_json::from_value(pool.extra.clone()).unwrap_or_default();
     t.id = Some(pool.id.clone());
@@ -53,7 +54,12 @@ pub(crate) fn pool_type(inner: &Inner, pool: &Pool) -> UserPoolType {
     t.schema_attributes = Some(crate::schema::schema_attributes(pool));
     t.creation_date = Some(EpochSeconds::from_secs(pool.created));
     t.last_modified_date = Some(EpochSeconds::from_secs(pool.modified));
-    t.estimated_number_of_users = Some(i32::try_from(pool.users.len()).unwrap_or(i32::MAX));
+    t.estimated_number_of_users = Some(
+        st.user_count(&pool.id)
+            .ok()
+            .and_then(|n| i32::try_from(n).ok())
+            .unwrap_or(i32::MAX),
+    );
     t.mfa_configuration = Some(mfa_type(s.mfa));
     t.username_attributes = (!s.username_attributes.is_empty()).then(|| {
         s.username_attributes
@@ -105,7 +111,7 @@ pub(crate) fn pool_type(inner: &Inner, pool: &Pool) -> UserPoolType {
 }
 
 pub(crate) fn create_user_pool(
-    inner: &Inner,
+    inner: &Ctx,
     r: CreateUserPoolRequest,
 ) -> Result<CreateUserPoolResponse, ApiError> {
     let mut st = inner.lock();
@@ -163,22 +169,22 @@ pub(crate) fn create_user_pool(
     }
     let pool = st.pool(&id)?;
     Ok(CreateUserPoolResponse {
-        user_pool: Some(pool_type(inner, pool)),
+        user_pool: Some(pool_type(inner, &st, pool)),
     })
 }
 
 pub(crate) fn describe_user_pool(
-    inner: &Inner,
+    inner: &Ctx,
     r: DescribeUserPoolRequest,
 ) -> Result<DescribeUserPoolResponse, ApiError> {
     let st = inner.lock();
     let pool = st.pool(&r.user_pool_id)?;
     Ok(DescribeUserPoolResponse {
-        user_pool: Some(pool_type(inner, pool)),
+        user_pool: Some(pool_type(inner, &st, pool)),
     })
 }
 
-pub(crate) fn update_user_pool(inner: &Inner, r: UpdateUserPoolRequest) -> Result<Empty, ApiError> {
+pub(crate) fn update_user_pool(inner: &Ctx, r: UpdateUserPoolRequest) -> Result<Empty, ApiError> {
     if let Some(t) = &r.user_pool_tags {
         crate::coverage::check_tags(t)?;
     }
@@ -250,7 +256,7 @@ fn mfa_config_of(
 }
 
 pub(crate) fn get_user_pool_mfa_config(
-    inner: &Inner,
+    inner: &Ctx,
     r: GetUserPoolMfaConfigRequest,
 ) -> Result<GetUserPoolMfaConfigResponse, ApiError> {
     let st = inner.lock();
@@ -268,7 +274,7 @@ pub(crate) fn get_user_pool_mfa_config(
 /// email) or not `Enabled` (software token) is turned off. `MfaConfiguration` absent keeps the
 /// current value; `ON` / `OPTIONAL` with no method enabled is refused.
 pub(crate) fn set_user_pool_mfa_config(
-    inner: &Inner,
+    inner: &Ctx,
     r: SetUserPoolMfaConfigRequest,
 ) -> Result<SetUserPoolMfaConfigResponse, ApiError> {
     let mut st = inner.lock();
@@ -335,13 +341,12 @@ pub(crate) fn set_user_pool_mfa_config(
     })
 }
 
-pub(crate) fn delete_user_pool(inner: &Inner, r: DeleteUserPoolRequest) -> Result<Empty, ApiError> {
+pub(crate) fn delete_user_pool(inner: &Ctx, r: DeleteUserPoolRequest) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
     st.pool(&r.user_pool_id)?;
     st.pools.remove(&r.user_pool_id);
     st.extras.forget_pool(&r.user_pool_id);
-    let id = r.user_pool_id.clone();
-    st.sessions.retain(|_, s| s.pool_id != id);
+    // Its users, tokens, sessions and events go with it when the request commits.
     Ok(Empty {})
 }
 
@@ -387,7 +392,7 @@ fn paginate<'a, T>(
 }
 
 pub(crate) fn list_user_pools(
-    inner: &Inner,
+    inner: &Ctx,
     r: ListUserPoolsRequest,
 ) -> Result<ListUserPoolsResponse, ApiError> {
     let st = inner.lock();
@@ -507,7 +512,7 @@ fn rotation_of(r: &Option<RefreshTokenRotationType>) -> Option<Option<u64>> {
 }
 
 pub(crate) fn create_user_pool_client(
-    inner: &Inner,
+    inner: &Ctx,
     r: CreateUserPoolClientRequest,
 ) -> Result<CreateUserPoolClientResponse, ApiError> {
     let mut st = inner.lock();
@@ -565,7 +570,7 @@ fn client_in<'a>(pool: &'a Pool, id: &str) -> Result<&'a Client, ApiError> {
 }
 
 pub(crate) fn describe_user_pool_client(
-    inner: &Inner,
+    inner: &Ctx,
     r: DescribeUserPoolClientRequest,
 ) -> Result<DescribeUserPoolClientResponse, ApiError> {
     let st = inner.lock();
@@ -577,7 +582,7 @@ pub(crate) fn describe_user_pool_client(
 }
 
 pub(crate) fn update_user_pool_client(
-    inner: &Inner,
+    inner: &Ctx,
     r: UpdateUserPoolClientRequest,
 ) -> Result<UpdateUserPoolClientResponse, ApiError> {
     let mut st = inner.lock();
@@ -641,7 +646,7 @@ pub(crate) fn update_user_pool_client(
 }
 
 pub(crate) fn delete_user_pool_client(
-    inner: &Inner,
+    inner: &Ctx,
     r: DeleteUserPoolClientRequest,
 ) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
@@ -653,7 +658,7 @@ pub(crate) fn delete_user_pool_client(
 }
 
 pub(crate) fn list_user_pool_clients(
-    inner: &Inner,
+    inner: &Ctx,
     r: ListUserPoolClientsRequest,
 ) -> Result<ListUserPoolClientsResponse, ApiError> {
     let st = inner.lock();
@@ -689,7 +694,7 @@ fn idp_of(v: &serde_json::Value) -> IdentityProviderType {
 }
 
 pub(crate) fn create_identity_provider(
-    inner: &Inner,
+    inner: &Ctx,
     r: CreateIdentityProviderRequest,
 ) -> Result<CreateIdentityProviderResponse, ApiError> {
     let mut st = inner.lock();
@@ -722,7 +727,7 @@ pub(crate) fn create_identity_provider(
 }
 
 pub(crate) fn describe_identity_provider(
-    inner: &Inner,
+    inner: &Ctx,
     r: DescribeIdentityProviderRequest,
 ) -> Result<DescribeIdentityProviderResponse, ApiError> {
     let st = inner.lock();
@@ -737,7 +742,7 @@ pub(crate) fn describe_identity_provider(
 }
 
 pub(crate) fn update_identity_provider(
-    inner: &Inner,
+    inner: &Ctx,
     r: UpdateIdentityProviderRequest,
 ) -> Result<UpdateIdentityProviderResponse, ApiError> {
     let mut st = inner.lock();
@@ -765,7 +770,7 @@ pub(crate) fn update_identity_provider(
 }
 
 pub(crate) fn delete_identity_provider(
-    inner: &Inner,
+    inner: &Ctx,
     r: DeleteIdentityProviderRequest,
 ) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
@@ -777,7 +782,7 @@ pub(crate) fn delete_identity_provider(
 }
 
 pub(crate) fn list_identity_providers(
-    inner: &Inner,
+    inner: &Ctx,
     r: ListIdentityProvidersRequest,
 ) -> Result<ListIdentityProvidersResponse, ApiError> {
     let st = inner.lock();
@@ -805,7 +810,7 @@ pub(crate) fn list_identity_providers(
 }
 
 pub(crate) fn get_signing_certificate(
-    inner: &Inner,
+    inner: &Ctx,
     r: GetSigningCertificateRequest,
 ) -> Result<GetSigningCertificateResponse, ApiError> {
     let mut st = inner.lock();

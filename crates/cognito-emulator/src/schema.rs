@@ -8,8 +8,8 @@
 //! through the embedded API or a seed without any accepts every `custom:` name, as before.
 
 use crate::error::{ApiError, invalid};
-use crate::inner::Inner;
 use crate::state::Pool;
+use crate::txn::Ctx;
 use cognito_wire::*;
 use std::collections::BTreeMap;
 
@@ -251,7 +251,7 @@ pub(crate) fn check(
 }
 
 pub(crate) fn add_custom_attributes(
-    inner: &Inner,
+    inner: &Ctx,
     r: AddCustomAttributesRequest,
 ) -> Result<Empty, ApiError> {
     if r.custom_attributes.is_empty() || r.custom_attributes.len() > 25 {

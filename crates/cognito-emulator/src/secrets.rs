@@ -7,8 +7,8 @@
 //! mirrors the oldest, so code that only asks "has this client a secret" is unchanged.
 
 use crate::error::{ApiError, invalid, not_found};
-use crate::inner::Inner;
 use crate::state::{Client, Pool, client_not_found};
+use crate::txn::Ctx;
 use cognito_wire::*;
 use serde::{Deserialize, Serialize};
 
@@ -72,7 +72,7 @@ fn client_mut<'a>(pool: &'a mut Pool, id: &str) -> Result<&'a mut Client, ApiErr
 }
 
 pub(crate) fn add_user_pool_client_secret(
-    inner: &Inner,
+    inner: &Ctx,
     r: AddUserPoolClientSecretRequest,
 ) -> Result<AddUserPoolClientSecretResponse, ApiError> {
     let given = r.client_secret.as_ref().map(|s| s.expose().to_owned());
@@ -135,7 +135,7 @@ pub(crate) fn add_user_pool_client_secret(
 }
 
 pub(crate) fn list_user_pool_client_secrets(
-    inner: &Inner,
+    inner: &Ctx,
     r: ListUserPoolClientSecretsRequest,
 ) -> Result<ListUserPoolClientSecretsResponse, ApiError> {
     let st = inner.lock();
@@ -157,7 +157,7 @@ pub(crate) fn list_user_pool_client_secrets(
 }
 
 pub(crate) fn delete_user_pool_client_secret(
-    inner: &Inner,
+    inner: &Ctx,
     r: DeleteUserPoolClientSecretRequest,
 ) -> Result<DeleteUserPoolClientSecretResponse, ApiError> {
     let mut st = inner.lock();

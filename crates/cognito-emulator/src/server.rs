@@ -38,7 +38,7 @@ fn error_response(e: &ApiError, request_id: &str) -> Response<Full<Bytes>> {
 
 /// Handles one request (blocking: runs on the blocking pool).
 pub(crate) fn route(
-    inner: &Inner,
+    inner: &Arc<Inner>,
     parts: &http::request::Parts,
     body: &[u8],
 ) -> Response<Full<Bytes>> {
@@ -48,7 +48,6 @@ pub(crate) fn route(
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let result: Result<serde_json::Value, ApiError> = match segments.as_slice() {
             ["_emulator", "outbox"] => {
-                let st = inner.lock();
                 let query = parts.uri.query().unwrap_or("");
                 let want = |k: &str| {
                     query.split('&').find_map(|kv| {
@@ -58,13 +57,8 @@ pub(crate) fn route(
                     })
                 };
                 let (pool, user) = (want("pool_id"), want("username"));
-                let msgs: Vec<_> = st
-                    .outbox
-                    .iter()
-                    .filter(|m| pool.as_ref().is_none_or(|p| *p == m.pool_id))
-                    .filter(|m| user.as_ref().is_none_or(|u| *u == m.username))
-                    .collect();
-                serde_json::to_value(msgs).map_err(crate::error::internal)
+                crate::txn::read(inner, |st| st.outbox(pool.as_deref(), user.as_deref()))
+                    .and_then(|msgs| serde_json::to_value(msgs).map_err(crate::error::internal))
             }
             ["_emulator", "health"] => Ok(serde_json::json!({"status": "ok"})),
             ["_emulator", "stats"] => {
@@ -73,24 +67,19 @@ pub(crate) fn route(
             ["_emulator", "faults"] => {
                 Ok(serde_json::json!({"faults": inner.faults.get().to_string()}))
             }
-            [pool_id, ".well-known", "jwks.json"] => {
-                let mut st = inner.lock();
+            // The signing key is made at the first need (here or at a sign-in): a write only
+            // then; otherwise a read of the committed snapshot that waits for no writer.
+            [pool_id, ".well-known", "jwks.json"] => crate::txn::transact(inner, |ctx| {
+                let mut st = ctx.lock();
                 match st.pools.get_mut(*pool_id) {
-                    Some(pool) => {
-                        let r = crate::tokens::jwks(inner, pool);
-                        if r.is_ok() {
-                            let _ = inner.persist(&st);
-                        }
-                        r
-                    }
+                    Some(pool) => crate::tokens::jwks(ctx, pool),
                     None => Err(crate::state::pool_not_found(pool_id)),
                 }
-            }
-            [pool_id, ".well-known", "openid-configuration"] => {
-                let st = inner.lock();
+            }),
+            [pool_id, ".well-known", "openid-configuration"] => crate::txn::read(inner, |st| {
                 st.pool(pool_id)
                     .map(|p| crate::tokens::openid_configuration(inner, p))
-            }
+            }),
             _ => Err(ApiError::new(
                 "ResourceNotFoundException",
                 format!("No route for GET {path}"),
@@ -152,7 +141,7 @@ pub(crate) fn route(
     }
 }
 
-fn api(inner: &Inner, parts: &http::request::Parts, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+fn api(inner: &Arc<Inner>, parts: &http::request::Parts, body: &[u8]) -> Result<Vec<u8>, ApiError> {
     let target = parts
         .headers
         .get("x-amz-target")
@@ -181,14 +170,9 @@ fn api(inner: &Inner, parts: &http::request::Parts, body: &[u8]) -> Result<Vec<u
             .unwrap_or("/");
         crate::sigv4::verify(inner, parts.method.as_str(), pq, &parts.headers, body)?;
     }
-    let out = crate::dispatch::call(inner, info.name, body);
-    // Persisted whatever the answer: a refused request may change state too (a wrong code
-    // counts against the code's attempt budget).
-    if !info.replay_safe {
-        let st = inner.lock();
-        inner.persist(&st)?;
-    }
-    out
+    // One transaction, committed whatever the answer (a refused request may change state too:
+    // a wrong code counts against the code's attempt budget) before the answer leaves.
+    crate::txn::transact(inner, |ctx| crate::dispatch::call(ctx, info.name, body))
 }
 
 /// The service's error: the connection is closed without an answer (fault mode).

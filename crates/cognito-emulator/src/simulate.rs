@@ -11,12 +11,12 @@
 //! without the secret.
 
 use crate::error::{ApiError, internal};
-use crate::inner::Inner;
-use crate::state::State;
+use crate::txn::Ctx;
+use crate::txn::State;
 use srp_core::{Password, Salt, Verifier};
 
 /// The simulation secret, drawn on first use.
-pub(crate) fn secret(inner: &Inner, st: &mut State) -> Vec<u8> {
+pub(crate) fn secret(inner: &Ctx, st: &mut State) -> Vec<u8> {
     if st.simulation_secret.is_empty() {
         st.simulation_secret = hex::encode(inner.rng.bytes(32));
     }

@@ -45,13 +45,14 @@ pub async fn start_standalone(opts: &StandaloneOptions) -> Result<Emulator, Emul
             .and_then(|mut seed| {
                 // Already provisioned (a restart on the same state file): a seed pool with an id
                 // is matched by id, one without an id (the emulator picks a random one) by name.
-                let (ids, names): (Vec<String>, Vec<String>) = {
-                    let st = emu.inner.lock();
-                    st.pools
-                        .values()
-                        .map(|p| (p.id.clone(), p.spec.name.clone()))
-                        .unzip()
-                };
+                let (ids, names): (Vec<String>, Vec<String>) =
+                    crate::txn::read(&emu.inner, |st| {
+                        Ok(st
+                            .pools
+                            .values()
+                            .map(|p| (p.id.clone(), p.spec.name.clone()))
+                            .unzip())
+                    })?;
                 seed.pools.retain(|p| match &p.pool.id {
                     Some(id) => !ids.contains(id),
                     None => !names.contains(&p.pool.name),
@@ -78,8 +79,7 @@ fn summary(emu: &Emulator) -> String {
     let url = emu.url();
     let mut out = String::new();
     let mut example: Option<(String, String, String)> = None;
-    {
-        let st = emu.inner.lock();
+    let _ = crate::txn::read(&emu.inner, |st| {
         if st.pools.is_empty() {
             out.push_str("no pools yet (give --seed FILE, or create them with the admin API)\n");
         }
@@ -97,7 +97,8 @@ fn summary(emu: &Emulator) -> String {
                     client.id, client.spec.name
                 );
             }
-            for user in pool.users.values().take(LISTED_USERS) {
+            let users = st.users_after(&pool.id, None, LISTED_USERS)?;
+            for user in &users {
                 let enabled = if user.enabled { "" } else { ", disabled" };
                 let totp = if user.mfa.totp { ", TOTP MFA" } else { "" };
                 let _ = writeln!(
@@ -106,21 +107,19 @@ fn summary(emu: &Emulator) -> String {
                     user.username, user.status
                 );
             }
-            let more = pool.users.len().saturating_sub(LISTED_USERS);
+            let more = st.user_count(&pool.id)?.saturating_sub(users.len());
             if more > 0 {
                 let _ = writeln!(out, "  ... and {more} more users");
             }
             if example.is_none()
                 && let Some(client) = pool.clients.values().find(|c| c.secret.is_none())
-                && let Some(user) = pool
-                    .users
-                    .values()
-                    .find(|u| u.enabled && u.status == "CONFIRMED")
+                && let Some(user) = users.iter().find(|u| u.enabled && u.status == "CONFIRMED")
             {
                 example = Some((pool.id.clone(), client.id.clone(), user.username.clone()));
             }
         }
-    }
+        Ok(())
+    });
     let keys: Vec<String> = emu
         .inner
         .config

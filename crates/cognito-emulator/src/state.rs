@@ -1,28 +1,24 @@
-//! The emulator's state: pools with their clients, users, groups, devices and refresh tokens; the
-//! outbox; challenge sessions (in memory only).
+//! The emulator's records: pools with their clients and groups, users with their devices,
+//! refresh tokens, challenge sessions. They live in the database ([`crate::store`]); a request
+//! works on them through its [`crate::txn::State`].
 
 use crate::error::{ApiError, invalid};
-use crate::spec::{ClientSpec, OutboxMessage, PoolSpec};
+use crate::spec::{ClientSpec, PoolSpec};
 use serde::{Deserialize, Serialize};
 use srp_core::{PublicValue, SecretBlock, ServerEphemeral};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-/// Everything the emulator knows. Serialized whole into the state file.
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub(crate) struct State {
-    pub pools: BTreeMap<String, Pool>,
-    pub outbox: Vec<OutboxMessage>,
-    /// Challenge sessions: short-lived, never persisted.
-    #[serde(skip)]
-    pub sessions: HashMap<String, Session>,
+/// What the emulator keeps beside the pools (one JSON document, `meta.globals`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Globals {
     /// Failed sign-in attempts (the temporary lockout, [`crate::lockout`]).
     #[serde(default)]
     pub signin_failures: crate::lockout::FailureTable,
     /// Secret behind the simulated answers about unknown users (hex; drawn on first use).
     #[serde(default)]
     pub simulation_secret: String,
-    /// Sign-in events and risk configurations ([`crate::coverage`]).
+    /// Risk configurations ([`crate::coverage`]).
     #[serde(default)]
     pub extras: crate::coverage::Extras,
 }
@@ -35,11 +31,7 @@ pub(crate) struct Pool {
     pub modified: i64,
     pub key: Option<PoolKey>,
     pub clients: BTreeMap<String, Client>,
-    pub users: BTreeMap<String, User>,
     pub groups: BTreeMap<String, Group>,
-    pub refresh_tokens: BTreeMap<String, RefreshRecord>,
-    /// `origin_jti`s whose access and id tokens were revoked.
-    pub revoked_origins: BTreeSet<String>,
     pub identity_providers: BTreeMap<String, serde_json::Value>,
     /// The rest of a `UserPoolType` given at creation or update, echoed by `DescribeUserPool`.
     #[serde(default)]
@@ -195,7 +187,7 @@ pub(crate) struct RefreshRecord {
 }
 
 /// Progress of one sign-in across challenges.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Flow {
     #[allow(dead_code)]
     pub admin: bool,
@@ -210,16 +202,71 @@ pub(crate) struct Flow {
     pub simulated: Option<String>,
 }
 
+/// The server's half of an SRP exchange waiting for the client's proof. Stored with the session
+/// as the private `b`, the verifier, `A` and the secret block; `B` is recomputed when the
+/// session is read back.
 #[derive(Debug)]
 pub(crate) struct SrpPending {
     pub server: ServerEphemeral,
     pub a: PublicValue,
     pub secret_block: SecretBlock,
     pub device_key: Option<String>,
+    /// The private `b` (big-endian) `server` was made from.
+    pub b: Vec<u8>,
+    /// The verifier `server` was made from.
+    pub verifier: srp_core::Verifier,
+}
+
+/// [`SrpPending`] as stored.
+#[derive(Serialize, Deserialize)]
+struct SrpPendingDoc {
+    b: String,
+    verifier: StoredVerifier,
+    a: String,
+    secret_block: String,
+    device_key: Option<String>,
+}
+
+impl Serialize for SrpPending {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        SrpPendingDoc {
+            b: hex::encode(&self.b),
+            verifier: StoredVerifier {
+                salt: b64.encode(self.verifier.salt().padded_bytes()),
+                verifier: b64.encode(self.verifier.verifier_bytes()),
+            },
+            a: self.a.to_hex(),
+            secret_block: self.secret_block.as_base64().to_owned(),
+            device_key: self.device_key.clone(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for SrpPending {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let doc = SrpPendingDoc::deserialize(d)?;
+        let verifier =
+            crate::inner::load_verifier(&doc.verifier).map_err(|e| D::Error::custom(e.message))?;
+        let b = hex::decode(&doc.b).map_err(D::Error::custom)?;
+        let server =
+            ServerEphemeral::from_private_bytes(&verifier, &b).map_err(D::Error::custom)?;
+        Ok(SrpPending {
+            server,
+            a: PublicValue::client_a(&doc.a).map_err(D::Error::custom)?,
+            secret_block: SecretBlock::from_base64(&doc.secret_block).map_err(D::Error::custom)?,
+            device_key: doc.device_key,
+            b,
+            verifier,
+        })
+    }
 }
 
 /// A challenge session: bound to a pool, client, user and expected challenge; single use.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Session {
     pub pool_id: String,
     pub client_id: String,
@@ -238,49 +285,6 @@ pub(crate) struct Session {
 impl Pool {
     pub fn region(&self) -> &str {
         &self.spec.region
-    }
-
-    /// Finds a user's internal username from a sign-in name: the username (case-insensitive),
-    /// an email / phone number used as username or alias, or the `sub`.
-    pub fn find_user(&self, name: &str) -> Option<String> {
-        if self.users.contains_key(name) {
-            return Some(name.to_owned());
-        }
-        if let Some(u) = self
-            .users
-            .values()
-            .find(|u| u.username.eq_ignore_ascii_case(name))
-        {
-            return Some(u.username.clone());
-        }
-        let attrs: Vec<&String> = self
-            .spec
-            .username_attributes
-            .iter()
-            .chain(self.spec.alias_attributes.iter())
-            .collect();
-        for attr in attrs {
-            if let Some(u) = self
-                .users
-                .values()
-                .find(|u| u.attr(attr).is_some_and(|v| v.eq_ignore_ascii_case(name)))
-            {
-                return Some(u.username.clone());
-            }
-        }
-        self.users
-            .values()
-            .find(|u| u.sub == name)
-            .map(|u| u.username.clone())
-    }
-
-    pub fn user(&self, name: &str) -> Option<&User> {
-        self.find_user(name).and_then(|n| self.users.get(&n))
-    }
-
-    pub fn user_mut(&mut self, name: &str) -> Option<&mut User> {
-        let n = self.find_user(name)?;
-        self.users.get_mut(&n)
     }
 
     /// Checks a password against the pool's policy.
@@ -315,25 +319,6 @@ impl Pool {
             return Err(fail("Password must have symbol characters"));
         }
         Ok(())
-    }
-}
-
-impl State {
-    pub fn pool(&self, id: &str) -> Result<&Pool, ApiError> {
-        self.pools.get(id).ok_or_else(|| pool_not_found(id))
-    }
-
-    pub fn pool_mut(&mut self, id: &str) -> Result<&mut Pool, ApiError> {
-        self.pools.get_mut(id).ok_or_else(|| pool_not_found(id))
-    }
-
-    /// The pool of an app client.
-    pub fn pool_of_client(&self, client_id: &str) -> Result<String, ApiError> {
-        self.pools
-            .values()
-            .find(|p| p.clients.contains_key(client_id))
-            .map(|p| p.id.clone())
-            .ok_or_else(|| client_not_found(client_id))
     }
 }
 

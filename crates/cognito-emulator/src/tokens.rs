@@ -2,8 +2,10 @@
 //! configuration, access-token verification, refresh tokens.
 
 use crate::error::{ApiError, internal, not_authorized};
-use crate::inner::{B64, Inner};
-use crate::state::{Pool, PoolKey, RefreshRecord, State};
+use crate::inner::B64;
+use crate::state::{Pool, PoolKey, RefreshRecord};
+use crate::txn::Ctx;
+use crate::txn::State;
 use base64::Engine;
 use cognito_wire::{AuthenticationResultType, NewDeviceMetadataType, SensitiveString};
 use rand_core::SeedableRng;
@@ -14,7 +16,7 @@ use std::sync::Arc;
 const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// The pool's signing key, generated on first use (RSA-2048) and kept in the state.
-pub(crate) fn key_pair(inner: &Inner, pool: &mut Pool) -> Result<Arc<RsaKeyPair>, ApiError> {
+pub(crate) fn key_pair(inner: &Ctx, pool: &mut Pool) -> Result<Arc<RsaKeyPair>, ApiError> {
     if pool.key.is_none() {
         let mut rng = rand_chacha::ChaCha20Rng::from_seed(inner.rng.seed32());
         let key = rsa::RsaPrivateKey::new(&mut rng, 2048).map_err(internal)?;
@@ -42,7 +44,7 @@ pub(crate) fn key_pair(inner: &Inner, pool: &mut Pool) -> Result<Arc<RsaKeyPair>
 }
 
 /// `{"keys": [...]}` for a pool.
-pub(crate) fn jwks(inner: &Inner, pool: &mut Pool) -> Result<Value, ApiError> {
+pub(crate) fn jwks(inner: &Ctx, pool: &mut Pool) -> Result<Value, ApiError> {
     key_pair(inner, pool)?;
     let key = pool.key.as_ref().ok_or_else(|| internal("no key"))?;
     Ok(json!({"keys": [{
@@ -54,7 +56,7 @@ pub(crate) fn jwks(inner: &Inner, pool: &mut Pool) -> Result<Value, ApiError> {
 /// and the JWKS. The OAuth 2.0 endpoints (`/oauth2/authorize`, `/oauth2/token`,
 /// `/oauth2/userInfo`) belong to a hosted-UI domain, which the emulator does not have, so they
 /// are left out rather than pointing at addresses that answer 404.
-pub(crate) fn openid_configuration(inner: &Inner, pool: &Pool) -> Value {
+pub(crate) fn openid_configuration(inner: &crate::inner::Inner, pool: &Pool) -> Value {
     let iss = inner.issuer(pool);
     let base = inner.base_url();
     json!({
@@ -97,11 +99,14 @@ pub(crate) struct Issue {
 
 /// Signs the access and id tokens (and mints a refresh token when asked).
 pub(crate) fn issue(
-    inner: &Inner,
+    inner: &Ctx,
     st: &mut State,
     req: Issue,
 ) -> Result<AuthenticationResultType, ApiError> {
     let now = inner.now();
+    let user = st
+        .get_user(&req.pool_id, &req.username)
+        .ok_or_else(crate::error::user_not_found)?;
     let pool = st.pool_mut(&req.pool_id)?;
     let iss = inner.issuer(pool);
     let pair = key_pair(inner, pool)?;
@@ -110,11 +115,6 @@ pub(crate) fn issue(
         .clients
         .get(&req.client_id)
         .ok_or_else(|| crate::state::client_not_found(&req.client_id))?
-        .clone();
-    let user = pool
-        .users
-        .get(&req.username)
-        .ok_or_else(crate::error::user_not_found)?
         .clone();
     let access_ttl = client
         .spec
@@ -200,9 +200,10 @@ pub(crate) fn issue(
             "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.{}",
             inner.rng.token(96)
         );
-        pool.refresh_tokens.insert(
-            token.clone(),
-            RefreshRecord {
+        st.put_refresh_token(
+            &req.pool_id,
+            &token,
+            &RefreshRecord {
                 username: user.username.clone(),
                 client_id: client.id.clone(),
                 device_key: req.device_key.clone(),
@@ -213,7 +214,7 @@ pub(crate) fn issue(
                 revoked: false,
                 rotated_at: None,
             },
-        );
+        )?;
         Some(SensitiveString::from(token))
     } else {
         None
@@ -230,7 +231,7 @@ pub(crate) fn issue(
 
 /// The claims of a JWT after checking its signature against the pool key.
 fn verified_claims(
-    inner: &Inner,
+    inner: &Ctx,
     st: &mut State,
     token: &str,
 ) -> Option<(String, Map<String, Value>)> {
@@ -263,11 +264,7 @@ pub(crate) struct Caller {
 }
 
 /// Checks an access token like Cognito does for the token-authorized operations.
-pub(crate) fn verify_access(
-    inner: &Inner,
-    st: &mut State,
-    token: &str,
-) -> Result<Caller, ApiError> {
+pub(crate) fn verify_access(inner: &Ctx, st: &mut State, token: &str) -> Result<Caller, ApiError> {
     let invalid = || not_authorized("Invalid Access Token");
     let (pool_id, claims) = verified_claims(inner, st, token).ok_or_else(invalid)?;
     if claims.get("token_use").and_then(Value::as_str) != Some("access") {
@@ -282,7 +279,7 @@ pub(crate) fn verify_access(
         .get("origin_jti")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if pool.revoked_origins.contains(origin) {
+    if st.origin_revoked(&pool.id, origin)? {
         return Err(not_authorized("Access Token has been revoked"));
     }
     let username = claims
@@ -290,9 +287,8 @@ pub(crate) fn verify_access(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let user = pool
-        .users
-        .get(&username)
+    let user = st
+        .get_user(&pool.id, &username)
         .ok_or_else(crate::error::user_not_found)?;
     let sub = claims
         .get("sub")
