@@ -2,8 +2,9 @@
 //!
 //! Sign-up and confirmation (code from the outbox), SRP sign-in, TOTP set-up, an MFA sign-in that
 //! confirms a device, a device sign-in that skips MFA, token verification against the JWKS,
-//! refresh, an admin group round trip (SigV4), and global sign-out. The emulator runs on a manual
-//! clock shared with the client, so TOTP steps do not wait for the next 30-second window.
+//! the session refreshing itself at its margin, an admin group round trip (SigV4), and global
+//! sign-out. The emulator runs on a manual clock shared with the client, so TOTP steps do not
+//! wait for the next 30-second window.
 
 use crate::cli::rfc3339;
 use cognito_auth::jwt::{CognitoJwtVerifier, TokenUse};
@@ -173,7 +174,7 @@ pub async fn run() -> Result<(), DemoError> {
     report.ok(
         "USER_SRP_AUTH -> PASSWORD_VERIFIER",
         t,
-        format!("tokens until {}", rfc3339(first.tokens.expires_at)),
+        format!("tokens until {}", rfc3339(first.expires_at())),
     );
     let wrong = auth.sign_in(USERNAME, "not-the-password").await;
     match wrong {
@@ -188,25 +189,22 @@ pub async fn run() -> Result<(), DemoError> {
 
     // 4. TOTP set-up.
     let t = Instant::now();
-    let token = &first.tokens.access_token;
-    let secret = auth
-        .associate_software_token(token)
+    let secret = first
+        .associate_software_token()
         .await
         .map_err(|e| fail("TOTP set-up", e))?;
     let code = totp(secret.expose(), now().unix_timestamp())
         .ok_or_else(|| fail("TOTP set-up", "bad secret"))?;
-    let verified = auth
-        .verify_software_token(token, &code, Some("demo phone"))
+    first
+        .verify_software_token(&code.into(), Some("demo phone"))
         .await
         .map_err(|e| fail("TOTP set-up", e))?;
-    if !verified {
-        return Err(fail("TOTP set-up", "the code was not accepted"));
-    }
     let pref = MfaPreference {
         totp: Some(MfaSetting::enabled(true)),
         ..Default::default()
     };
-    auth.set_mfa_preference(token, pref)
+    first
+        .set_mfa_preference(pref)
         .await
         .map_err(|e| fail("MFA preference", e))?;
     report.ok(
@@ -224,7 +222,7 @@ pub async fn run() -> Result<(), DemoError> {
         .map_err(|e| fail("MFA sign-in", e))?
     {
         SignInOutcome::NeedsInput(p) => p,
-        SignInOutcome::SignedIn(_) => return Err(fail("MFA sign-in", "signed in without MFA")),
+        _ => return Err(fail("MFA sign-in", "signed in without MFA")),
     };
     if !matches!(
         pending.question(),
@@ -245,8 +243,7 @@ pub async fn run() -> Result<(), DemoError> {
         "MFA sign-in",
     )?;
     let device = mfa
-        .device
-        .clone()
+        .device()
         .ok_or_else(|| fail("device confirmation", "no device was confirmed"))?;
     report.ok(
         "SOFTWARE_TOKEN_MFA sign-in + ConfirmDevice",
@@ -261,7 +258,7 @@ pub async fn run() -> Result<(), DemoError> {
         remembering.sign_in(USERNAME, PASSWORD).await,
         "device sign-in",
     )?;
-    if via_device.device.as_ref().map(|d| &d.device_key) != Some(&device.device_key) {
+    if via_device.device().map(|d| d.device_key) != Some(device.device_key.clone()) {
         return Err(fail("device sign-in", "the remembered device was not used"));
     }
     report.ok(
@@ -280,11 +277,12 @@ pub async fn run() -> Result<(), DemoError> {
         .jwks_uri(format!("{issuer}/.well-known/jwks.json"))
         .build()
         .map_err(|e| fail("JWT verifier", e))?;
+    let access = via_device.tokens().access_token;
     let claims = verifier
-        .verify(via_device.tokens.access_token.expose(), now())
+        .verify(access.expose(), now())
         .await
         .map_err(|e| fail("verify access token", e))?;
-    let tampered = format!("{}x", via_device.tokens.access_token.expose());
+    let tampered = format!("{}x", access.expose());
     if verifier.verify(&tampered, now()).await.is_ok() {
         return Err(fail("verify access token", "a tampered token verified"));
     }
@@ -294,20 +292,23 @@ pub async fn run() -> Result<(), DemoError> {
         format!("sub {}", claims.sub),
     );
 
-    // 8. Refresh (REFRESH_TOKEN_AUTH with DEVICE_KEY).
-    advance(600);
+    // 8. The session refreshes by itself when its tokens expire within its margin (5 minutes):
+    // REFRESH_TOKEN_AUTH with DEVICE_KEY.
+    let expires = via_device.expires_at();
+    let until_margin = (expires - now() - time::Duration::minutes(4)).whole_seconds();
+    advance(u64::try_from(until_margin).unwrap_or_default());
     let t = Instant::now();
-    let refreshed = auth
-        .refresh(&via_device)
+    let fresh = via_device
+        .access_token()
         .await
         .map_err(|e| fail("refresh", e))?;
-    if refreshed.access_token.expose() == via_device.tokens.access_token.expose() {
-        return Err(fail("refresh", "the access token did not change"));
+    if fresh.expose() == access.expose() || via_device.refresh_count() != 1 {
+        return Err(fail("refresh", "the session did not refresh its tokens"));
     }
     report.ok(
-        "REFRESH_TOKEN_AUTH with DEVICE_KEY",
+        "Session refresh at its margin (with DEVICE_KEY)",
         t,
-        format!("new tokens until {}", rfc3339(refreshed.expires_at)),
+        format!("new tokens until {}", rfc3339(via_device.expires_at())),
     );
 
     // 9. Admin group round trip (SigV4 with the emulator's test credentials).
@@ -339,12 +340,8 @@ pub async fn run() -> Result<(), DemoError> {
     {
         return Err(fail("admin groups", "the user is not in the group"));
     }
-    let session = Session {
-        tokens: refreshed,
-        ..via_device.clone()
-    };
-    let with_groups = auth
-        .refresh(&session)
+    let with_groups = via_device
+        .refresh()
         .await
         .map_err(|e| fail("refresh after group change", e))?;
     let claims = verifier
@@ -373,14 +370,11 @@ pub async fn run() -> Result<(), DemoError> {
 
     // 10. Global sign-out: the refresh token stops working.
     let t = Instant::now();
-    auth.global_sign_out(&with_groups.access_token)
+    via_device
+        .sign_out()
         .await
         .map_err(|e| fail("GlobalSignOut", e))?;
-    let after = Session {
-        tokens: with_groups,
-        ..session
-    };
-    match auth.refresh(&after).await {
+    match via_device.refresh().await {
         Err(e) if e.service_code() == Some("NotAuthorizedException") => {}
         other => {
             return Err(fail(
@@ -409,10 +403,11 @@ fn signed_in(
     step: &'static str,
 ) -> Result<Session, DemoError> {
     match outcome.map_err(|e| fail(step, e))? {
-        SignInOutcome::SignedIn(s) => Ok(*s),
+        SignInOutcome::SignedIn(s) => Ok(s),
         SignInOutcome::NeedsInput(p) => Err(fail(
             step,
             format!("unexpected question {:?}", p.question()),
         )),
+        _ => Err(fail(step, "an outcome this demo does not know")),
     }
 }

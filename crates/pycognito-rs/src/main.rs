@@ -28,11 +28,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The exit code follows what to do next (cli/error.rs has the table; docs/cli.md too).
     match runtime.block_on(cli::run(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("pycognito: {e}");
-            ExitCode::FAILURE
+            ExitCode::from(e.exit_code())
         }
     }
 }

@@ -30,20 +30,23 @@ struct Env {
 
 impl Env {
     fn start(name: &str, pool: PoolSpec) -> Env {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let emu = rt
-            .block_on(Emulator::start(EmulatorConfig::default()))
-            .unwrap();
-        let pool_id = emu.create_pool(pool).unwrap();
         let spec = ClientSpec {
             name: "cli".into(),
             generate_secret: true,
             ..ClientSpec::default()
         };
+        Env::start_with(name, pool, spec, EmulatorConfig::default())
+    }
+
+    /// An emulator with this configuration, a pool and an app client.
+    fn start_with(name: &str, pool: PoolSpec, spec: ClientSpec, config: EmulatorConfig) -> Env {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let emu = rt.block_on(Emulator::start(config)).unwrap();
+        let pool_id = emu.create_pool(pool).unwrap();
         let client = emu.create_client(&pool_id, spec).unwrap();
         let dir = std::env::temp_dir().join(format!("pycognito-cli-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -145,6 +148,24 @@ impl Env {
         stderr
     }
 
+    /// Runs a command that must fail with this exit code; its one line of stderr.
+    fn exits(&self, code: i32, args: &[&str], stdin: &str) -> String {
+        let out = self.run(args, stdin);
+        let (stdout, stderr) = texts(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "pycognito {args:?}: {stderr}\n{stdout}"
+        );
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "one line on stderr: {stderr}"
+        );
+        assert!(stderr.starts_with("pycognito: "), "{stderr}");
+        stderr
+    }
+
     fn totp_now(&self) -> String {
         let now = self
             .emu()
@@ -226,29 +247,42 @@ fn login_whoami_refresh_verify_logout() {
     assert_eq!(v["username"], "alice");
     assert!(v["access_token"].as_str().unwrap().starts_with("eyJ"));
 
+    // The session file is the session store's versioned form.
+    assert_eq!(read_session(&env)["version"], 1);
+
     env.ok(&["logout"], "");
-    let err = env.fails(&["whoami"], "");
-    assert!(err.contains("pycognito login"), "{err}");
+    assert!(
+        !env.dir.join("session.json").exists(),
+        "the store forgot it"
+    );
+    let err = env.exits(4, &["whoami"], "");
+    assert!(
+        err.contains("no session at ") && err.contains("run `pycognito login` first"),
+        "{err}"
+    );
 }
 
 #[test]
 fn bad_input_is_one_clear_line() {
     let env = Env::start("errors", PoolSpec::default());
     env.user("bob", None);
-    let err = env.fails(
+    let err = env.exits(
+        4,
         &["login", "-u", "bob", "--password-stdin"],
         "wrong-password\n",
     );
     assert!(err.contains("Incorrect username or password"), "{err}");
+    assert!(err.contains("sign in again"), "says what to do: {err}");
     assert!(!err.contains("wrong-password"));
-    let err = env.fails(&["login", "-u", "bob"], "");
+    let err = env.exits(2, &["login", "-u", "bob"], "");
     assert!(
         err.contains("not a terminal"),
         "no prompt without a terminal: {err}"
     );
-    let err = env.fails(&["login", "-u", "bob", "--password-stdin"], "");
+    let err = env.exits(3, &["login", "-u", "bob", "--password-stdin"], "");
     assert!(err.contains("standard input"), "{err}");
-    let err = env.fails(
+    let err = env.exits(
+        2,
         &[
             "login",
             "-u",
@@ -274,7 +308,8 @@ fn mfa_code_and_a_remembered_device() {
     let store = env.dir.join("devices.json");
     let store = store.to_str().unwrap();
     // Without a code and without a terminal, the MFA question is a clear error.
-    let err = env.fails(
+    let err = env.exits(
+        2,
         &["login", "-u", "carol", "--password-stdin"],
         &format!("{PW}\n"),
     );
@@ -497,7 +532,7 @@ fn read_session(env: &Env) -> serde_json::Value {
 }
 
 #[test]
-fn a_stale_session_is_refreshed_before_use() {
+fn a_stale_session_is_refreshed_through_the_store() {
     let env = Env::start("stale", PoolSpec::default());
     env.user("sam", None);
     env.ok(
@@ -506,7 +541,9 @@ fn a_stale_session_is_refreshed_before_use() {
     );
     // Age the kept session: its access token "expired" an hour ago as far as the CLI knows.
     let mut session = read_session(&env);
+    assert_eq!(session["version"], 1, "{session}");
     let old_access = session["tokens"]["access_token"].clone();
+    let refresh_token = session["tokens"]["refresh_token"].clone();
     session["tokens"]["expires_at"] = serde_json::json!(1_700_000_000);
     std::fs::write(
         env.dir.join("session.json"),
@@ -517,15 +554,189 @@ fn a_stale_session_is_refreshed_before_use() {
     let session = read_session(&env);
     assert_ne!(
         session["tokens"]["access_token"], old_access,
-        "whoami refreshed the tokens first and kept the new ones"
+        "whoami refreshed the tokens first and the store kept the new ones"
     );
     assert!(session["tokens"]["expires_at"].as_i64().unwrap() > 1_700_000_000);
-    // Times print as RFC 3339.
+    assert_eq!(
+        session["tokens"]["refresh_token"], refresh_token,
+        "without rotation the refresh token is kept"
+    );
+    // A fresh session is used as it is (no refresh).
+    assert!(env.ok(&["whoami"], "").starts_with("sam"));
+    assert_eq!(read_session(&env)["tokens"], session["tokens"]);
+    // `refresh` forces one; times print as RFC 3339.
     let out = env.ok(&["refresh"], "");
     assert!(
-        out.contains("tokens valid until 20") && out.contains('T'),
+        out.contains("refreshed as sam; tokens valid until 20") && out.contains('T'),
         "{out}"
     );
+    assert_ne!(
+        read_session(&env)["tokens"]["access_token"],
+        session["tokens"]["access_token"]
+    );
+}
+
+#[test]
+fn a_rotated_refresh_token_is_kept_by_the_store() {
+    // Access tokens valid for a minute, less than the session's refresh margin (5 minutes):
+    // every command refreshes first. Rotation with no grace period: a refresh token works once.
+    let clock = std::sync::Arc::new(cognito_emulator::ManualClock::new(
+        std::time::SystemTime::now(),
+    ));
+    let config = EmulatorConfig {
+        clock: Some(clock),
+        ..EmulatorConfig::default()
+    };
+    let spec = ClientSpec {
+        name: "rotating".into(),
+        generate_secret: true,
+        refresh_token_rotation: Some(0),
+        access_token_validity_secs: Some(60),
+        ..ClientSpec::default()
+    };
+    let env = Env::start_with("rotation", PoolSpec::default(), spec, config);
+    env.user("rita", None);
+    env.ok(
+        &[
+            "login",
+            "-u",
+            "rita",
+            "--password-stdin",
+            "--token-rotation",
+        ],
+        &format!("{PW}\n"),
+    );
+    let first = read_session(&env);
+    let first_refresh = first["tokens"]["refresh_token"].clone();
+    assert!(first_refresh.is_string(), "{first}");
+    env.emu().advance_clock(std::time::Duration::from_secs(5));
+    assert!(
+        env.ok(&["whoami", "--token-rotation"], "")
+            .starts_with("rita")
+    );
+    let second = read_session(&env);
+    assert_ne!(
+        second["tokens"]["refresh_token"], first_refresh,
+        "GetTokensFromRefreshToken rotated the refresh token and the store kept the new one"
+    );
+    assert_ne!(
+        second["tokens"]["access_token"],
+        first["tokens"]["access_token"]
+    );
+    // The kept (rotated) token works for the next command ...
+    env.emu().advance_clock(std::time::Duration::from_secs(5));
+    assert!(
+        env.ok(&["whoami", "--token-rotation"], "")
+            .starts_with("rita")
+    );
+    let third = read_session(&env);
+    assert_ne!(
+        third["tokens"]["refresh_token"],
+        second["tokens"]["refresh_token"]
+    );
+    // ... while the retired one is refused: a session file that had lost the rotation could
+    // not go on. The error says to sign in again, with its exit code.
+    std::fs::write(
+        env.dir.join("session.json"),
+        serde_json::to_vec(&first).unwrap(),
+    )
+    .unwrap();
+    env.emu().advance_clock(std::time::Duration::from_secs(5));
+    let err = env.exits(4, &["whoami", "--token-rotation"], "");
+    assert!(err.contains("RefreshTokenReuseException"), "{err}");
+    assert!(err.contains("sign in again (`pycognito login`)"), "{err}");
+}
+
+#[test]
+fn exit_codes_follow_the_next_action() {
+    let pool = PoolSpec {
+        mfa: MfaConfig::Optional,
+        software_token_mfa: true,
+        ..PoolSpec::default()
+    };
+    let env = Env::start("exit-codes", pool);
+    env.user("xena", None);
+    let mut unconfirmed = UserSpec::new("yann", PW);
+    unconfirmed.status = Some("UNCONFIRMED".into());
+    env.emu().create_user(&env.pool_id, unconfirmed).unwrap();
+    let mut reset = UserSpec::new("zoe", PW);
+    reset.status = Some("RESET_REQUIRED".into());
+    env.emu().create_user(&env.pool_id, reset).unwrap();
+    fn login(name: &str) -> [&str; 4] {
+        ["login", "-u", name, "--password-stdin"]
+    }
+
+    // SignInAgain (4): no session, an unreadable or old-format session file, a wrong password.
+    let err = env.exits(4, &["whoami"], "");
+    assert!(err.contains("run `pycognito login` first"), "{err}");
+    let path = env.dir.join("session.json");
+    std::fs::write(&path, b"not json").unwrap();
+    let err = env.exits(4, &["whoami"], "");
+    assert!(
+        err.contains("cannot be read") && err.contains("sign in again"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), b"not json", "left untouched");
+    std::fs::write(&path, br#"{"pool_id":"p","client_id":"c","username":"u"}"#).unwrap();
+    let err = env.exits(4, &["refresh"], "");
+    assert!(err.contains("older release"), "{err}");
+    std::fs::remove_file(&path).unwrap();
+    env.exits(4, &login("xena"), "Wr0ng-Passw0rd!\n");
+
+    // ConfirmSignUp (5) and ResetPassword (6), with the command to run.
+    let err = env.exits(5, &login("yann"), &format!("{PW}\n"));
+    assert!(err.contains("UserNotConfirmedException"), "{err}");
+    assert!(err.contains("`pycognito confirm`"), "{err}");
+    let err = env.exits(6, &login("zoe"), &format!("{PW}\n"));
+    assert!(err.contains("`pycognito forgot-password`"), "{err}");
+
+    // FixInput (3): a wrong verification code, a wrong TOTP code from --code.
+    env.ok(&login("xena"), &format!("{PW}\n"));
+    env.ok(&["attributes", "update", "email=xena2@example.com"], "");
+    let err = env.exits(
+        3,
+        &["attributes", "verify", "email", "--code", "000000x"],
+        "",
+    );
+    assert!(err.contains("correct the input"), "{err}");
+    env.ok(&["mfa", "setup-totp", "--associate"], "");
+    let err = env.exits(
+        3,
+        &["mfa", "setup-totp", "--verify", "--code", "000000"],
+        "",
+    );
+    assert!(err.contains("correct the input and try again"), "{err}");
+
+    // FixConfiguration (8): an app client the pool does not have.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pycognito"));
+    cmd.args(login("xena"))
+        .args(["--endpoint-url", &env.url, "--pool-id", &env.pool_id])
+        .args(["--client-id", "no-such-client"])
+        .arg("--session-file")
+        .arg(env.dir.join("other-session.json"))
+        .env_remove("PYCOGNITO_CLIENT_SECRET")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER");
+    let out = output(cmd, &format!("{PW}\n"));
+    let (_, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(8), "{stderr}");
+    assert!(stderr.contains("check the configuration"), "{stderr}");
+
+    // Usage (2): a missing option, ours or clap's.
+    let out = Command::new(env!("CARGO_BIN_EXE_pycognito"))
+        .args(["signup", "-u", "someone", "--password-stdin"])
+        .env_remove("PYCOGNITO_POOL_ID")
+        .env_remove("PYCOGNITO_CLIENT_ID")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--pool-id"));
+    let out = Command::new(env!("CARGO_BIN_EXE_pycognito"))
+        .args(["login"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
 }
 
 #[test]
@@ -942,6 +1153,7 @@ fn connection_errors_name_the_url() {
         "{stderr}"
     );
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert_eq!(out.status.code(), Some(75), "RetryLater is EX_TEMPFAIL");
     // The same for admin commands, with the endpoint from the environment.
     let mut cmd = env.command(&["admin", "users", "list"], false);
     cmd.env("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", &closed);

@@ -208,7 +208,7 @@ pub async fn run(g: &Global, c: AdminCommand) -> Result<(), CliError> {
         }) => {
             let password = super::prompt::secret("New password", true)?;
             admin
-                .set_user_password(username.as_str(), password, permanent)
+                .set_user_password(username.as_str(), password.expose(), permanent)
                 .await?;
             println!("password set for {username}");
         }

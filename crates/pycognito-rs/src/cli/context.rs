@@ -1,58 +1,21 @@
-//! Building clients from the global options, and the kept session file.
+//! Building clients from the global options, and the kept session.
+//!
+//! The session lives in a [`FileSessionStore`] at the session path, handed to the
+//! [`CognitoAuth`] builder: signing in saves it there, [`Session`] refreshes save it again (a
+//! rotated refresh token is never lost), sign-out and revocation clear it, and
+//! [`CognitoAuth::restore`] reads it back. No code of the CLI refreshes tokens or writes the
+//! session file itself.
 
 use super::{CliError, Global};
-use cognito_auth::{CognitoAuth, DeviceCredentials, FileDeviceStore, Session, TokenSet};
+use cognito_auth::{
+    CognitoAuth, DevicePolicy, FileDeviceStore, FileSessionStore, NextAction, RefreshMode, Session,
+    SessionState, SessionStore,
+};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// What `login` keeps for later commands (mode 0600, replaced atomically).
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-pub struct StoredSession {
-    pub pool_id: String,
-    pub client_id: String,
-    pub username: String,
-    pub sign_in_name: String,
-    pub tokens: TokenSet,
-    pub device: Option<DeviceCredentials>,
-    /// A device Cognito assigned but that is not remembered: (key, group key). With device
-    /// tracking on, refreshes must send its key.
-    #[serde(default)]
-    pub offered_device: Option<(String, String)>,
-}
-
-impl StoredSession {
-    pub fn from_session(auth: &CognitoAuth, s: &Session) -> Self {
-        StoredSession {
-            pool_id: auth.pool_id().to_owned(),
-            client_id: auth.client_id().to_owned(),
-            username: s.username.clone(),
-            sign_in_name: s.sign_in_name.clone(),
-            tokens: s.tokens.clone(),
-            device: s.device.clone(),
-            offered_device: s
-                .new_device
-                .as_ref()
-                .map(|d| (d.device_key.clone(), d.device_group_key.clone())),
-        }
-    }
-
-    pub fn session(&self) -> Session {
-        Session {
-            tokens: self.tokens.clone(),
-            username: self.username.clone(),
-            sign_in_name: self.sign_in_name.clone(),
-            device: self.device.clone(),
-            new_device: self
-                .offered_device
-                .as_ref()
-                .map(|(key, group)| cognito_auth::NewDevice {
-                    device_key: key.clone(),
-                    device_group_key: group.clone(),
-                }),
-        }
-    }
-}
-
+/// Where the session is kept: `--session-file`, else `$XDG_CONFIG_HOME/pycognito/session.json`,
+/// else `~/.config/pycognito/session.json`.
 pub fn session_path(g: &Global) -> PathBuf {
     if let Some(p) = &g.session_file {
         return p.clone();
@@ -64,88 +27,68 @@ pub fn session_path(g: &Global) -> PathBuf {
     base.join("pycognito").join("session.json")
 }
 
-pub fn load_session(g: &Global) -> Result<StoredSession, CliError> {
-    let path = session_path(g);
-    let bytes = std::fs::read(&path).map_err(|e| {
-        CliError(format!(
-            "no session at {} ({e}): run `pycognito login` first",
-            path.display()
-        ))
-    })?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| CliError(format!("session file {} is corrupt: {e}", path.display())))
+/// The session store at the session path.
+pub fn session_store(g: &Global) -> FileSessionStore {
+    FileSessionStore::new(session_path(g))
 }
 
-/// How close to expiry the kept access token may be before a command refreshes it first.
-const REFRESH_MARGIN: time::Duration = time::Duration::seconds(60);
-
-/// The kept session and a client for it, with the tokens refreshed first (and the refreshed
-/// session saved) when the access token expires within a minute and a refresh token is kept.
-/// Commands that send the access token (`whoami`, `devices`, `mfa`, `change-password`,
-/// `logout`) use this, so a session from yesterday still works.
-pub async fn live_session(g: &Global) -> Result<(StoredSession, CognitoAuth), CliError> {
-    let mut stored = load_session(g)?;
-    let auth = auth(g, Some(&stored), None)?;
-    let now = time::OffsetDateTime::now_utc();
-    if stored.tokens.expires_within(now, REFRESH_MARGIN) && stored.tokens.refresh_token.is_some() {
-        stored.tokens = auth.refresh(&stored.session()).await?;
-        save_session(g, &stored)?;
-        tracing::debug!("refreshed the kept session's tokens before use");
-    }
-    Ok((stored, auth))
+/// The error of a command that needs a session when none is kept.
+fn no_session(g: &Global) -> CliError {
+    CliError::said(
+        NextAction::SignInAgain,
+        format!(
+            "no session at {}: run `pycognito login` first",
+            session_path(g).display()
+        ),
+    )
 }
 
-pub fn save_session(g: &Global, s: &StoredSession) -> Result<(), CliError> {
-    write_private(&session_path(g), &serde_json::to_vec_pretty(s)?)
+/// The kept session's stored form, read only (for `verify`, which checks the kept token as it
+/// is, and for the pool and client ids a command falls back to). An unreadable or old-format
+/// file is an error that says to sign in again.
+pub fn kept_state(g: &Global) -> Result<Option<SessionState>, CliError> {
+    Ok(session_store(g).load()?)
 }
 
-pub fn forget_session(g: &Global) -> Result<(), CliError> {
-    match std::fs::remove_file(session_path(g)) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
-        _ => Ok(()),
-    }
+/// The signed-in user: the kept session as a live handle, on a client with the session store
+/// (and the device store, when given) so that refreshes and device changes are saved. Its
+/// tokens are refreshed by the [`Session`] when they expire within the client's margin.
+pub async fn signed_in(g: &Global, device_store: Option<&Path>) -> Result<Session, CliError> {
+    let kept = kept_state(g)?.ok_or_else(|| no_session(g))?;
+    let auth = client(g, Some(&kept), device_store, DevicePolicy::Never)?;
+    auth.restore().await?.ok_or_else(|| no_session(g))
 }
 
-/// Writes a file readable only by its owner, atomically.
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    Ok(cognito_auth::write_private_file(path, bytes)?)
-}
-
-pub fn pool_id(g: &Global, stored: Option<&StoredSession>) -> Result<String, CliError> {
+/// The pool id: `--pool-id`, else the kept session's.
+pub fn pool_id(g: &Global, kept: Option<&SessionState>) -> Result<String, CliError> {
     g.pool_id
         .clone()
-        .or_else(|| stored.map(|s| s.pool_id.clone()))
+        .or_else(|| kept.map(|s| s.pool_id.clone()))
         .ok_or_else(|| CliError::usage("missing --pool-id (or PYCOGNITO_POOL_ID)"))
 }
 
-pub fn client_id(g: &Global, stored: Option<&StoredSession>) -> Result<String, CliError> {
+/// The app client id: `--client-id`, else the kept session's.
+pub fn client_id(g: &Global, kept: Option<&SessionState>) -> Result<String, CliError> {
     g.client_id
         .clone()
-        .or_else(|| stored.map(|s| s.client_id.clone()))
+        .or_else(|| kept.map(|s| s.client_id.clone()))
         .ok_or_else(|| CliError::usage("missing --client-id (or PYCOGNITO_CLIENT_ID)"))
 }
 
-/// The user-side client (no AWS credentials).
-pub fn auth(
+/// The user-side client (no AWS credentials), with the session store at the session path, a
+/// device store when given, and a device policy.
+pub fn client(
     g: &Global,
-    stored: Option<&StoredSession>,
+    kept: Option<&SessionState>,
     device_store: Option<&Path>,
+    policy: DevicePolicy,
 ) -> Result<CognitoAuth, CliError> {
-    auth_with_policy(g, stored, device_store, cognito_auth::DevicePolicy::Never)
-}
-
-/// The user-side client with a device policy.
-pub fn auth_with_policy(
-    g: &Global,
-    stored: Option<&StoredSession>,
-    device_store: Option<&Path>,
-    policy: cognito_auth::DevicePolicy,
-) -> Result<CognitoAuth, CliError> {
-    let mut b = CognitoAuth::builder(pool_id(g, stored)?, client_id(g, stored)?)
+    let mut b = CognitoAuth::builder(pool_id(g, kept)?, client_id(g, kept)?)
         .device_policy(policy)
-        .device_name("pycognito-cli");
+        .device_name("pycognito-cli")
+        .session_store(Arc::new(session_store(g)));
     if let Some(secret) = &g.client_secret {
-        b = b.client_secret(secret.as_str());
+        b = b.client_secret(secret.clone());
     }
     if let Some(url) = &g.endpoint_url {
         b = b.endpoint_url(url.clone());
@@ -153,7 +96,15 @@ pub fn auth_with_policy(
     if let Some(path) = device_store {
         b = b.device_store(Arc::new(FileDeviceStore::new(path)));
     }
+    if g.token_rotation {
+        b = b.refresh_mode(RefreshMode::Rotation);
+    }
     Ok(b.build()?)
+}
+
+/// The user-side client for commands without a session (sign-up, confirmation, password reset).
+pub fn auth(g: &Global) -> Result<CognitoAuth, CliError> {
+    client(g, None, None, DevicePolicy::Never)
 }
 
 /// The admin client, signed (SigV4) with the standard AWS environment variables

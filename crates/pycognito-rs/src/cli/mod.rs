@@ -20,6 +20,7 @@ pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
 }
 
 use clap::{Parser, Subcommand};
+use cognito_wire::SensitiveString;
 use std::path::PathBuf;
 
 /// What `pycognito --help` says first.
@@ -65,14 +66,15 @@ pub struct Global {
     /// App client id.
     #[arg(long, global = true, env = "PYCOGNITO_CLIENT_ID")]
     pub client_id: Option<String>,
-    /// App client secret (prefer the environment variable to keep it out of `ps`).
+    /// App client secret (prefer the environment variable to keep it out of `ps`). A secret
+    /// type: `Debug` of the options shows it redacted.
     #[arg(
         long,
         global = true,
         env = "PYCOGNITO_CLIENT_SECRET",
         hide_env_values = true
     )]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<SensitiveString>,
     /// AWS region (default: from the pool id).
     #[arg(long, global = true, env = "AWS_REGION")]
     pub region: Option<String>,
@@ -83,6 +85,10 @@ pub struct Global {
     /// Where `login` keeps the session (tokens, device) for later commands.
     #[arg(long, global = true, env = "PYCOGNITO_SESSION_FILE")]
     pub session_file: Option<PathBuf>,
+    /// The app client rotates refresh tokens: refresh with GetTokensFromRefreshToken (the new
+    /// refresh token replaces the kept one) instead of REFRESH_TOKEN_AUTH.
+    #[arg(long, global = true, env = "PYCOGNITO_TOKEN_ROTATION")]
+    pub token_rotation: bool,
     /// Print results as JSON (tokens included).
     #[arg(long, global = true)]
     pub json: bool,
@@ -183,10 +189,60 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 outbox_log: a.outbox_log,
                 faults: a.faults.unwrap_or_default(),
             };
-            cognito_emulator::serve_standalone(opts)
-                .await
-                .map_err(CliError::from_display)
+            cognito_emulator::serve_standalone(opts).await.map_err(|e| {
+                CliError::new(cognito_auth::NextAction::FixConfiguration, e.to_string())
+            })
         }
         Command::Demo => crate::demo::run().await.map_err(CliError::from_display),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_the_options_shows_no_secret() {
+        let cli = Cli::try_parse_from([
+            "pycognito",
+            "login",
+            "-u",
+            "alice",
+            "--mfa-code",
+            "918273",
+            "--client-secret",
+            "s3cr3t-client-value",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let debug = format!("{cli:?}");
+        assert!(!debug.contains("s3cr3t-client-value"), "{debug}");
+        assert!(!debug.contains("918273"), "{debug}");
+        assert!(debug.contains("alice"), "{debug}");
+        let cli = Cli::try_parse_from(["pycognito", "verify", "eyJhbGciOi.secret-token.sig"])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let debug = format!("{cli:?}");
+        assert!(!debug.contains("secret-token"), "{debug}");
+    }
+
+    #[test]
+    fn no_option_takes_a_password() {
+        // Every argument of every command, by name: none is a password (they come from stdin
+        // or a prompt, never from `ps`).
+        fn walk(cmd: &clap::Command, found: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str().to_owned();
+                let takes_value = arg.get_action().takes_values();
+                if takes_value && id.contains("password") {
+                    found.push(format!("{} --{id}", cmd.get_name()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, found);
+            }
+        }
+        let mut found = Vec::new();
+        walk(&<Cli as clap::CommandFactory>::command(), &mut found);
+        assert!(found.is_empty(), "options taking a password: {found:?}");
     }
 }

@@ -1,6 +1,8 @@
 //! Reading secrets and answers: from stdin in scripts, from hidden prompts at a terminal.
 
 use super::CliError;
+use cognito_auth::NextAction;
+use srp_core::Password;
 use std::io::{BufRead, IsTerminal};
 
 /// Whether a person can be asked (stdin is a terminal).
@@ -13,22 +15,27 @@ pub fn stdin_line(what: &str) -> Result<String, CliError> {
     let mut line = String::new();
     let n = std::io::stdin().lock().read_line(&mut line)?;
     if n == 0 {
-        return Err(CliError(format!("expected the {what} on standard input")));
+        return Err(CliError::said(
+            NextAction::FixInput,
+            format!("expected the {what} on standard input"),
+        ));
     }
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 /// A secret: from stdin when `from_stdin`, else a hidden prompt at a terminal.
-pub fn secret(what: &str, from_stdin: bool) -> Result<String, CliError> {
+pub fn secret(what: &str, from_stdin: bool) -> Result<Password, CliError> {
     if from_stdin {
-        return stdin_line(what);
+        return stdin_line(what).map(Password::from);
     }
     if !interactive() {
-        return Err(CliError(format!(
+        return Err(CliError::usage(format!(
             "no {what}: standard input is not a terminal (use the --...-stdin option)"
         )));
     }
-    rpassword::prompt_password(format!("{what}: ")).map_err(CliError::from)
+    Ok(Password::from(rpassword::prompt_password(format!(
+        "{what}: "
+    ))?))
 }
 
 /// How many times a mistyped new password is asked again before giving up.
@@ -36,22 +43,25 @@ const NEW_PASSWORD_ATTEMPTS: usize = 3;
 
 /// A new password: from stdin when `from_stdin` (read once), else a hidden prompt at a terminal
 /// asked twice, asking again when the two differ.
-pub fn new_secret(what: &str, from_stdin: bool) -> Result<String, CliError> {
+pub fn new_secret(what: &str, from_stdin: bool) -> Result<Password, CliError> {
     if from_stdin || !interactive() {
         return secret(what, from_stdin);
     }
     for _ in 0..NEW_PASSWORD_ATTEMPTS {
-        let first = rpassword::prompt_password(format!("{what}: "))?;
-        let again = rpassword::prompt_password(format!("{what} (again): "))?;
+        let first = Password::from(rpassword::prompt_password(format!("{what}: "))?);
+        let again = Password::from(rpassword::prompt_password(format!("{what} (again): "))?);
         if first == again {
             return Ok(first);
         }
         eprintln!("The two entries differ; try again.");
     }
-    Err(CliError(format!(
-        "the {} entries differed {NEW_PASSWORD_ATTEMPTS} times",
-        what.to_lowercase()
-    )))
+    Err(CliError::new(
+        NextAction::FixInput,
+        format!(
+            "the {} entries differed {NEW_PASSWORD_ATTEMPTS} times",
+            what.to_lowercase()
+        ),
+    ))
 }
 
 /// A visible answer: at a terminal, a prompt; otherwise the next line of standard input (a
@@ -66,7 +76,7 @@ pub fn ask_or_stdin(what: &str) -> Result<String, CliError> {
 /// A visible answer at a terminal.
 pub fn ask(what: &str) -> Result<String, CliError> {
     if !interactive() {
-        return Err(CliError(format!(
+        return Err(CliError::usage(format!(
             "{what} needed, and standard input is not a terminal"
         )));
     }

@@ -1,12 +1,13 @@
 //! The user's commands: login, tokens, profile, devices, MFA, registration, passwords.
 
-use super::context::{self, StoredSession};
+use super::context;
 use super::{CliError, Global, prompt};
 use cognito_auth::{
-    Answer, CodeKind, DevicePolicy, DeviceStore, Flow, MfaPreference, MfaSetting, Question,
-    SignInOutcome,
+    Answer, CodeKind, DevicePolicy, Flow, MfaPreference, MfaSetting, NextAction, Question, Session,
+    SessionState, SessionStore, SignInOutcome,
 };
 use cognito_wire::{ChallengeNameType, SensitiveString};
+use srp_core::Password;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -21,7 +22,7 @@ pub struct LoginArgs {
     pub password_stdin: bool,
     /// The MFA code, when one will be asked (SMS, TOTP or email).
     #[arg(long)]
-    pub mfa_code: Option<String>,
+    pub mfa_code: Option<SensitiveString>,
     /// Read a new password (NEW_PASSWORD_REQUIRED) from the next line of standard input.
     #[arg(long)]
     pub new_password_stdin: bool,
@@ -36,7 +37,12 @@ pub struct LoginArgs {
     pub remember_device: bool,
 }
 
-/// `pycognito login`: signs in, answering every question from options or prompts.
+/// `pycognito login`: signs in, answering every question from options or prompts. When Cognito
+/// refuses an answer but lets the user retry (a wrong or already used code, a new password the
+/// policy refuses, a wrong TOTP set-up code), the same question comes back with its
+/// [`Rejection`](cognito_auth::Rejection): at a terminal it is shown and the question asked
+/// again; in a script the command stops with the rejection's exit code. The session is saved
+/// by the client's session store.
 pub async fn login(g: &Global, a: LoginArgs) -> Result<(), CliError> {
     if a.remember_device && a.device_store.is_none() {
         return Err(CliError::usage(
@@ -48,30 +54,41 @@ pub async fn login(g: &Global, a: LoginArgs) -> Result<(), CliError> {
     } else {
         DevicePolicy::Never
     };
-    let auth = context::auth_with_policy(g, None, a.device_store.as_deref(), policy)?;
+    let auth = context::client(g, None, a.device_store.as_deref(), policy)?;
     let password = prompt::secret("Password", a.password_stdin)?;
     let flow = if a.plain_password {
         Flow::UserPassword
     } else {
         Flow::UserSrp
     };
-    let config = auth
-        .config(&a.username)
-        .password(password.as_str())
-        .flow(flow);
+    let config = auth.config(&a.username).password(password).flow(flow);
     let mut outcome = auth.sign_in_with(config).await?;
     let mut mfa_code = a.mfa_code.clone();
+    // Values of required attributes, kept when a refused new password is asked again.
+    let mut attributes: Option<BTreeMap<String, String>> = None;
     let session = loop {
-        let mut pending = match outcome {
-            SignInOutcome::SignedIn(s) => break *s,
+        let pending = match outcome {
+            SignInOutcome::SignedIn(s) => break s,
             SignInOutcome::NeedsInput(p) => p,
-        };
-        if let Some(e) = pending.take_rejected() {
-            // A wrong code: Cognito asks again on the same session (a few times).
-            if !prompt::interactive() {
-                return Err(e.into());
+            _ => {
+                return Err(CliError::from_display(
+                    "the sign-in ended in a way this version of pycognito does not know",
+                ));
             }
-            eprintln!("{e}; try again");
+        };
+        if let Some(rejection) = pending.rejection() {
+            // Cognito refused the answer and asks again on the same sign-in.
+            let action = pending
+                .rejected()
+                .map_or(NextAction::FixInput, cognito_auth::Error::next_action);
+            if !prompt::interactive() {
+                let cause = pending
+                    .rejected()
+                    .map(|e| format!("{e}: "))
+                    .unwrap_or_default();
+                return Err(CliError::said(action, format!("{cause}{rejection}")));
+            }
+            eprintln!("{rejection}");
         }
         let answer = match pending.question() {
             Question::Code {
@@ -85,25 +102,32 @@ pub async fn login(g: &Global, a: LoginArgs) -> Result<(), CliError> {
                             (_, Some(d)) => format!("Code sent to {d}"),
                             _ => "Code".to_owned(),
                         };
-                        prompt::ask(&label)?
+                        prompt::ask(&label)?.into()
                     }
                 };
-                Answer::Code(code.into())
+                Answer::Code(code)
             }
             Question::NewPassword {
                 required_attributes,
                 ..
             } => {
                 let new = prompt::new_secret("New password", a.new_password_stdin)?;
-                let mut attrs = BTreeMap::new();
-                for name in required_attributes {
-                    attrs.insert(
-                        name.clone(),
-                        prompt::ask(&format!("Value for required attribute {name}"))?,
-                    );
-                }
+                let attrs = match attributes.take() {
+                    Some(given) => given,
+                    None => {
+                        let mut attrs = BTreeMap::new();
+                        for name in required_attributes {
+                            attrs.insert(
+                                name.clone(),
+                                prompt::ask(&format!("Value for required attribute {name}"))?,
+                            );
+                        }
+                        attrs
+                    }
+                };
+                attributes = Some(attrs.clone());
                 Answer::NewPassword {
-                    password: new.as_str().into(),
+                    password: new,
                     attributes: attrs,
                 }
             }
@@ -113,27 +137,33 @@ pub async fn login(g: &Global, a: LoginArgs) -> Result<(), CliError> {
                 } else if options.contains(&ChallengeNameType::EmailOtp) {
                     Answer::SetUpEmail(prompt::ask("Email address for MFA codes")?)
                 } else {
-                    return Err(CliError(format!(
-                        "MFA set-up required with options {options:?}, none supported here"
-                    )));
+                    return Err(CliError::new(
+                        NextAction::FixConfiguration,
+                        format!(
+                            "MFA set-up required with options {options:?}, none supported here"
+                        ),
+                    ));
                 }
             }
             q @ Question::TotpSecret { secret } => {
-                eprintln!(
-                    "Add this secret to your authenticator app: {}",
-                    secret.expose()
-                );
-                if let Some(uri) = q.otpauth_uri("pycognito", &a.username)
-                    && let Some(code) = prompt::qr(&uri)
-                {
-                    eprintln!("{code}");
+                // Asked again after a wrong code: the same secret, already shown.
+                if pending.rejection().is_none() {
+                    eprintln!(
+                        "Add this secret to your authenticator app: {}",
+                        secret.expose()
+                    );
+                    if let Some(uri) = q.otpauth_uri("pycognito", &a.username)
+                        && let Some(code) = prompt::qr(&uri)
+                    {
+                        eprintln!("{code}");
+                    }
                 }
                 let code = match mfa_code.take() {
                     Some(c) => c,
-                    None => prompt::ask("Code from the app")?,
+                    None => prompt::ask("Code from the app")?.into(),
                 };
                 Answer::TotpSetupCode {
-                    code: code.into(),
+                    code,
                     friendly_device_name: Some("pycognito".into()),
                 }
             }
@@ -153,19 +183,31 @@ pub async fn login(g: &Global, a: LoginArgs) -> Result<(), CliError> {
                 Answer::Custom(prompt::ask(&format!("Custom challenge {parameters:?}"))?.into())
             }
             other => {
-                return Err(CliError(format!(
-                    "cannot answer {other:?} from the command line"
-                )));
+                return Err(CliError::new(
+                    NextAction::FixConfiguration,
+                    format!("cannot answer {other:?} from the command line"),
+                ));
             }
         };
         outcome = pending.answer(answer).await?;
     };
-    let stored = StoredSession::from_session(&auth, &session);
-    context::save_session(g, &stored)?;
-    print_session(g, &stored, "signed in")
+    confirm_saved(g, &session)?;
+    print_session(g, &session.state(), "signed in")
 }
 
-fn print_session(g: &Global, s: &StoredSession, what: &str) -> Result<(), CliError> {
+/// Checks that the session store kept the new session (the handle saves it, but a failed save
+/// leaves only a log line): the session file must hold it, else the save is done again here to
+/// report why it fails.
+fn confirm_saved(g: &Global, session: &Session) -> Result<(), CliError> {
+    let store = context::session_store(g);
+    let state = session.state();
+    if store.load().ok().flatten().as_ref() != Some(&state) {
+        store.save(&state)?;
+    }
+    Ok(())
+}
+
+fn print_session(g: &Global, s: &SessionState, what: &str) -> Result<(), CliError> {
     if g.json {
         let out = serde_json::json!({
             "username": s.username,
@@ -193,13 +235,11 @@ fn print_session(g: &Global, s: &StoredSession, what: &str) -> Result<(), CliErr
     Ok(())
 }
 
-/// `pycognito refresh`.
+/// `pycognito refresh`: a refresh of the kept session, saved by its store.
 pub async fn refresh(g: &Global) -> Result<(), CliError> {
-    let mut stored = context::load_session(g)?;
-    let auth = context::auth(g, Some(&stored), None)?;
-    stored.tokens = auth.refresh(&stored.session()).await?;
-    context::save_session(g, &stored)?;
-    print_session(g, &stored, "refreshed")
+    let session = context::signed_in(g, None).await?;
+    session.refresh().await?;
+    print_session(g, &session.state(), "refreshed")
 }
 
 /// `pycognito verify`.
@@ -207,7 +247,7 @@ pub async fn refresh(g: &Global) -> Result<(), CliError> {
 pub struct VerifyArgs {
     /// The token (default: the kept session's id token with `--token-use id`, else its access
     /// token).
-    pub token: Option<String>,
+    pub token: Option<SensitiveString>,
     /// Which token use to require.
     #[arg(long, value_parser = ["access", "id", "any"], default_value = "any")]
     pub token_use: String,
@@ -225,17 +265,27 @@ pub struct VerifyArgs {
 pub async fn verify(g: &Global, a: VerifyArgs) -> Result<(), CliError> {
     use cognito_auth::jwt::{CognitoJwtVerifier, JwtError, TokenUse};
     use cognito_wire::endpoint;
-    let stored = context::load_session(g).ok();
+    // The kept token as it is (no refresh: this checks what is kept).
+    let stored = match &a.token {
+        Some(_) => context::kept_state(g).ok().flatten(),
+        None => context::kept_state(g)?,
+    };
     let token = match a.token {
         Some(t) => t,
         None => stored
             .as_ref()
             .map(|s| match a.token_use.as_str() {
-                "id" => s.tokens.id_token.expose().to_owned(),
-                _ => s.tokens.access_token.expose().to_owned(),
+                "id" => s.tokens.id_token.clone(),
+                _ => s.tokens.access_token.clone(),
             })
-            .ok_or_else(|| CliError::usage("give a token, or run `pycognito login` first"))?,
+            .ok_or_else(|| {
+                CliError::said(
+                    NextAction::SignInAgain,
+                    "give a token, or run `pycognito login` first",
+                )
+            })?,
     };
+    let token = token.expose();
     let pool = context::pool_id(g, stored.as_ref())?;
     let mut b = CognitoJwtVerifier::builder(pool.clone());
     b = match context::client_id(g, stored.as_ref()) {
@@ -254,12 +304,14 @@ pub async fn verify(g: &Global, a: VerifyArgs) -> Result<(), CliError> {
         .endpoint_url
         .clone()
         .or_else(|| endpoint::endpoint_url_from_env(endpoint::process_env));
+    let config_error =
+        |e: &dyn std::fmt::Display| CliError::new(NextAction::FixConfiguration, e.to_string());
     let params = cognito_wire::EndpointParams {
         endpoint_url: custom.clone(),
-        ..cognito_wire::EndpointParams::for_pool_id(&pool).map_err(CliError::from_display)?
+        ..cognito_wire::EndpointParams::for_pool_id(&pool).map_err(|e| config_error(&e))?
     };
     let resolved = endpoint::resolve(&params, endpoint::process_env)
-        .map_err(CliError::from_display)?
+        .map_err(|e| config_error(&e))?
         .url
         .to_string();
     let pool_url = format!("{}/{pool}", resolved.trim_end_matches('/'));
@@ -280,25 +332,28 @@ pub async fn verify(g: &Global, a: VerifyArgs) -> Result<(), CliError> {
     if let Some(jwks) = jwks {
         b = b.jwks_uri(jwks);
     }
-    let verifier = b.build().map_err(CliError::from_display)?;
+    let verifier = b.build().map_err(|e| config_error(&e))?;
     let claims = match verifier
-        .verify(&token, time::OffsetDateTime::now_utc())
+        .verify(token, time::OffsetDateTime::now_utc())
         .await
     {
         Ok(c) => c,
         Err(JwtError::IssuerMismatch) => {
-            let found = token_issuer(&token).unwrap_or_else(|| "(none)".to_owned());
+            let found = token_issuer(token).unwrap_or_else(|| "(none)".to_owned());
             let expected: Vec<&str> = verifier.issuers().collect();
-            return Err(CliError(format!(
-                "the token's issuer is {found}, expected {} (set --issuer, or the endpoint \
-                 that issued it with --endpoint-url)",
-                expected.join(" or ")
-            )));
+            return Err(CliError::said(
+                NextAction::FixConfiguration,
+                format!(
+                    "the token's issuer is {found}, expected {} (set --issuer, or the endpoint \
+                     that issued it with --endpoint-url)",
+                    expected.join(" or ")
+                ),
+            ));
         }
         Err(JwtError::JwksFetch(e)) => {
             // The key set fetched is the token's issuer's (or the one --jwks-uri names).
             let uris: Vec<&str> = verifier.jwks_uris().collect();
-            let uri = match (uris.as_slice(), token_issuer(&token)) {
+            let uri = match (uris.as_slice(), token_issuer(token)) {
                 ([one], _) => (*one).to_owned(),
                 (all, Some(iss)) => all
                     .iter()
@@ -312,10 +367,13 @@ pub async fn verify(g: &Global, a: VerifyArgs) -> Result<(), CliError> {
                 }
                 other => other.to_string(),
             };
-            return Err(CliError(format!(
-                "cannot fetch the signing keys (JWKS) from {uri}: {reason} (set --jwks-uri, or \
-                 the endpoint with --endpoint-url)"
-            )));
+            return Err(CliError::said(
+                NextAction::FixConfiguration,
+                format!(
+                    "cannot fetch the signing keys (JWKS) from {uri}: {reason} (set --jwks-uri, \
+                     or the endpoint with --endpoint-url)"
+                ),
+            ));
         }
         Err(e) => return Err(e.into()),
     };
@@ -338,8 +396,8 @@ fn token_issuer(token: &str) -> Option<String> {
 
 /// `pycognito whoami`.
 pub async fn whoami(g: &Global) -> Result<(), CliError> {
-    let (stored, auth) = context::live_session(g).await?;
-    let user = auth.get_user(&stored.tokens.access_token).await?;
+    let session = context::signed_in(g, None).await?;
+    let user = session.get_user().await?;
     let attrs: BTreeMap<String, String> = user
         .user_attributes
         .iter()
@@ -367,26 +425,16 @@ pub async fn whoami(g: &Global) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `pycognito logout`.
+/// `pycognito logout`: GlobalSignOut; the store forgets the session.
 pub async fn logout(g: &Global) -> Result<(), CliError> {
-    let (stored, auth) = context::live_session(g).await?;
-    auth.global_sign_out(&stored.tokens.access_token).await?;
-    context::forget_session(g)?;
+    context::signed_in(g, None).await?.sign_out().await?;
     println!("signed out");
     Ok(())
 }
 
-/// `pycognito revoke`.
+/// `pycognito revoke`: RevokeToken; the store forgets the session.
 pub async fn revoke(g: &Global) -> Result<(), CliError> {
-    let stored = context::load_session(g)?;
-    let auth = context::auth(g, Some(&stored), None)?;
-    let token = stored
-        .tokens
-        .refresh_token
-        .clone()
-        .ok_or_else(|| CliError::usage("the session has no refresh token"))?;
-    auth.revoke_token(&token).await?;
-    context::forget_session(g)?;
+    context::signed_in(g, None).await?.revoke().await?;
     println!("refresh token revoked");
     Ok(())
 }
@@ -413,11 +461,10 @@ pub enum DevicesCommand {
 
 /// `pycognito devices`.
 pub async fn devices(g: &Global, c: DevicesCommand) -> Result<(), CliError> {
-    let (stored, auth) = context::live_session(g).await?;
-    let token = &stored.tokens.access_token;
     match c {
         DevicesCommand::List => {
-            for d in auth.list_devices(token).await? {
+            let session = context::signed_in(g, None).await?;
+            for d in session.list_devices().await? {
                 let name = d
                     .device_attributes
                     .unwrap_or_default()
@@ -432,34 +479,15 @@ pub async fn devices(g: &Global, c: DevicesCommand) -> Result<(), CliError> {
             device_key,
             device_store,
         } => {
-            auth.forget_device(token, &device_key, Some(&stored.sign_in_name))
-                .await?;
-            if let Some(path) = device_store {
-                // Only this user's entry, and only when it is the forgotten device.
-                let store = cognito_auth::FileDeviceStore::new(path);
-                let key = cognito_auth::DeviceKeyRef {
-                    pool_id: stored.pool_id.clone(),
-                    client_id: stored.client_id.clone(),
-                    username: stored.sign_in_name.clone(),
-                };
-                if store.get(&key)?.is_some_and(|d| d.device_key == device_key) {
-                    store.remove(&key)?;
-                }
-            }
-            let mut kept = stored;
-            let was_kept = kept.device.as_ref().map(|d| d.device_key.as_str())
-                == Some(device_key.as_str())
-                || kept.offered_device.as_ref().map(|(k, _)| k.as_str())
-                    == Some(device_key.as_str());
-            if was_kept {
-                kept.device = None;
-                kept.offered_device = None;
-                context::save_session(g, &kept)?;
-            }
+            // The session drops the device from itself (saved) and from the device store, when
+            // it is this user's device there.
+            let session = context::signed_in(g, device_store.as_deref()).await?;
+            session.forget_device(&device_key).await?;
             println!("forgot {device_key}");
         }
         DevicesCommand::Remember { device_key } => {
-            auth.set_device_remembered(token, &device_key, true).await?;
+            let session = context::signed_in(g, None).await?;
+            session.update_device_status(&device_key, true).await?;
             println!("remembered {device_key}");
         }
     }
@@ -476,7 +504,7 @@ pub enum MfaCommand {
     SetupTotp {
         /// The first code from the app (else prompted at a terminal, or read from stdin).
         #[arg(long, conflicts_with = "associate")]
-        code: Option<String>,
+        code: Option<SensitiveString>,
         /// Only create the secret: print it and its otpauth:// URI on stdout (two lines; with
         /// `--json`, `{"secret", "otpauth_uri"}`) and stop. Finish with `--verify`.
         #[arg(long, conflicts_with = "verify")]
@@ -513,8 +541,7 @@ pub enum Toggle {
 
 /// `pycognito mfa`.
 pub async fn mfa(g: &Global, c: MfaCommand) -> Result<(), CliError> {
-    let (stored, auth) = context::live_session(g).await?;
-    let token = &stored.tokens.access_token;
+    let session = context::signed_in(g, None).await?;
     match c {
         MfaCommand::SetupTotp {
             code,
@@ -522,11 +549,11 @@ pub async fn mfa(g: &Global, c: MfaCommand) -> Result<(), CliError> {
             verify,
         } => {
             if !verify {
-                let secret = auth.associate_software_token(token).await?;
+                let secret = session.associate_software_token().await?;
                 let uri = Question::TotpSecret {
                     secret: secret.clone(),
                 }
-                .otpauth_uri("pycognito", &stored.username)
+                .otpauth_uri("pycognito", &session.username())
                 .unwrap_or_default();
                 if associate && g.json {
                     println!(
@@ -552,24 +579,13 @@ pub async fn mfa(g: &Global, c: MfaCommand) -> Result<(), CliError> {
                     return Ok(());
                 }
             }
-            let code = match code {
-                Some(c) => c,
-                None => prompt::ask_or_stdin("Code from the app")?,
-            };
-            if !auth
-                .verify_software_token(token, &code, Some("pycognito"))
-                .await?
-            {
-                return Err(CliError::usage("the code was not accepted"));
-            }
-            auth.set_mfa_preference(
-                token,
-                MfaPreference {
+            verify_totp(&session, code).await?;
+            session
+                .set_mfa_preference(MfaPreference {
                     totp: Some(MfaSetting::enabled(true)),
                     ..Default::default()
-                },
-            )
-            .await?;
+                })
+                .await?;
             println!("TOTP MFA enabled and preferred");
         }
         MfaCommand::Prefs {
@@ -589,11 +605,37 @@ pub async fn mfa(g: &Global, c: MfaCommand) -> Result<(), CliError> {
                 sms: pick(sms, "sms"),
                 email: pick(email, "email"),
             };
-            auth.set_mfa_preference(token, pref).await?;
+            session.set_mfa_preference(pref).await?;
             println!("MFA preferences updated");
         }
     }
     Ok(())
+}
+
+/// `VerifySoftwareToken` with the first code: `code`, else a prompt at a terminal, else a line
+/// of stdin. A wrong code ([`NextAction::FixInput`]) is asked again at a terminal (the secret
+/// stays the same); from stdin or `--code` it ends the command with that exit code.
+async fn verify_totp(session: &Session, mut code: Option<SensitiveString>) -> Result<(), CliError> {
+    loop {
+        let given = match code.take() {
+            Some(c) => c,
+            None => SensitiveString::from(prompt::ask_or_stdin("Code from the app")?),
+        };
+        match session
+            .verify_software_token(&given, Some("pycognito"))
+            .await
+        {
+            Ok(()) => return Ok(()),
+            Err(e) if e.next_action() == NextAction::FixInput && prompt::interactive() => {
+                eprintln!(
+                    "the code does not match the new authenticator entry ({}); enter the \
+                     current code",
+                    e.service_code().unwrap_or("refused")
+                );
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 /// `pycognito signup`.
@@ -636,18 +678,17 @@ pub enum AttributesCommand {
         name: String,
         /// The code that was sent.
         #[arg(long)]
-        code: String,
+        code: SensitiveString,
     },
 }
 
 /// `pycognito attributes`.
 pub async fn attributes(g: &Global, c: AttributesCommand) -> Result<(), CliError> {
-    let (stored, auth) = context::live_session(g).await?;
-    let token = &stored.tokens.access_token;
+    let session = context::signed_in(g, None).await?;
     match c {
         AttributesCommand::Update { attributes } => {
             let attrs: BTreeMap<String, String> = attributes.into_iter().collect();
-            let resp = auth.update_user_attributes(token, &attrs).await?;
+            let resp = session.update_user_attributes(&attrs).await?;
             println!("attributes updated");
             for d in resp.code_delivery_details_list.unwrap_or_default() {
                 println!(
@@ -659,13 +700,11 @@ pub async fn attributes(g: &Global, c: AttributesCommand) -> Result<(), CliError
         }
         AttributesCommand::Delete { names } => {
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            auth.delete_user_attributes(token, &names).await?;
+            session.delete_user_attributes(&names).await?;
             println!("attributes deleted");
         }
         AttributesCommand::SendCode { name } => {
-            let resp = auth
-                .get_user_attribute_verification_code(token, &name)
-                .await?;
+            let resp = session.get_user_attribute_verification_code(&name).await?;
             let to = resp
                 .code_delivery_details
                 .and_then(|d| d.destination)
@@ -673,7 +712,7 @@ pub async fn attributes(g: &Global, c: AttributesCommand) -> Result<(), CliError
             println!("a verification code for {name} was sent to {to}");
         }
         AttributesCommand::Verify { name, code } => {
-            auth.verify_user_attribute(token, &name, &code).await?;
+            session.verify_user_attribute(&name, code.expose()).await?;
             println!("{name} verified");
         }
     }
@@ -686,12 +725,47 @@ fn parse_kv(s: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("{s:?} is not name=value"))
 }
 
+/// Whether Cognito refused a new password for its policy (at a terminal, it is asked again).
+fn password_refused(e: &cognito_auth::Error) -> bool {
+    matches!(
+        e.service_code(),
+        Some("InvalidPasswordException" | "PasswordHistoryPolicyViolationException")
+    )
+}
+
+/// Runs `op` with a new password (read by [`prompt::new_secret`]); at a terminal, a password the
+/// policy refuses is reported with Cognito's message and asked again.
+async fn with_new_password<T, F, Fut>(what: &str, from_stdin: bool, op: F) -> Result<T, CliError>
+where
+    F: Fn(Password) -> Fut,
+    Fut: std::future::Future<Output = Result<T, cognito_auth::Error>>,
+{
+    loop {
+        let password = prompt::new_secret(what, from_stdin)?;
+        match op(password).await {
+            Ok(done) => return Ok(done),
+            Err(e) if password_refused(&e) && !from_stdin && prompt::interactive() => {
+                let message = e
+                    .service_error()
+                    .and_then(|k| k.message())
+                    .unwrap_or("it does not meet the password policy")
+                    .to_owned();
+                eprintln!("the new password was refused ({message}); choose another");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 /// `pycognito signup`.
 pub async fn signup(g: &Global, a: SignupArgs) -> Result<(), CliError> {
-    let auth = context::auth(g, None, None)?;
-    let password = prompt::new_secret("Password", a.password_stdin)?;
+    let auth = context::auth(g)?;
     let attrs: BTreeMap<String, String> = a.attributes.into_iter().collect();
-    let resp = auth.sign_up(&a.username, &password, &attrs).await?;
+    let resp = with_new_password("Password", a.password_stdin, |password| {
+        let (auth, attrs, username) = (&auth, &attrs, a.username.as_str());
+        async move { auth.sign_up(username, password.expose(), attrs).await }
+    })
+    .await?;
     if resp.user_confirmed {
         println!("{} registered and confirmed", a.username);
     } else {
@@ -715,13 +789,13 @@ pub struct ConfirmArgs {
     pub username: String,
     /// The code that was sent.
     #[arg(long)]
-    pub code: String,
+    pub code: SensitiveString,
 }
 
 /// `pycognito confirm`.
 pub async fn confirm(g: &Global, a: ConfirmArgs) -> Result<(), CliError> {
-    let auth = context::auth(g, None, None)?;
-    auth.confirm_sign_up(&a.username, &a.code).await?;
+    let auth = context::auth(g)?;
+    auth.confirm_sign_up(&a.username, a.code.expose()).await?;
     println!("{} confirmed", a.username);
     Ok(())
 }
@@ -734,7 +808,7 @@ pub struct ForgotArgs {
     pub username: String,
     /// The code received: sets the new password (read from stdin with --new-password-stdin).
     #[arg(long)]
-    pub code: Option<String>,
+    pub code: Option<SensitiveString>,
     /// Read the new password from standard input.
     #[arg(long)]
     pub new_password_stdin: bool,
@@ -742,16 +816,21 @@ pub struct ForgotArgs {
 
 /// `pycognito forgot-password`.
 pub async fn forgot_password(g: &Global, a: ForgotArgs) -> Result<(), CliError> {
-    let auth = context::auth(g, None, None)?;
-    match a.code {
+    let auth = context::auth(g)?;
+    match &a.code {
         None => {
             auth.forgot_password(&a.username).await?;
             println!("a reset code was sent for {}", a.username);
         }
         Some(code) => {
-            let new = prompt::new_secret("New password", a.new_password_stdin)?;
-            auth.confirm_forgot_password(&a.username, &code, &new)
-                .await?;
+            with_new_password("New password", a.new_password_stdin, |new| {
+                let (auth, username) = (&auth, a.username.as_str());
+                async move {
+                    auth.confirm_forgot_password(username, code.expose(), new.expose())
+                        .await
+                }
+            })
+            .await?;
             println!("password reset for {}", a.username);
         }
     }
@@ -768,11 +847,13 @@ pub struct ChangePasswordArgs {
 
 /// `pycognito change-password`.
 pub async fn change_password(g: &Global, a: ChangePasswordArgs) -> Result<(), CliError> {
-    let (stored, auth) = context::live_session(g).await?;
+    let session = context::signed_in(g, None).await?;
     let old = prompt::secret("Current password", a.passwords_stdin)?;
-    let new = prompt::new_secret("New password", a.passwords_stdin)?;
-    auth.change_password(&stored.tokens.access_token, &old, &new)
-        .await?;
+    with_new_password("New password", a.passwords_stdin, |new| {
+        let (session, old) = (&session, old.clone());
+        async move { session.change_password(old, new).await }
+    })
+    .await?;
     println!("password changed");
     Ok(())
 }
