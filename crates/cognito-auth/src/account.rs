@@ -273,8 +273,9 @@ impl Session {
     /// `AssociateSoftwareToken`: the TOTP secret to add to an authenticator app (confirm it with
     /// [`verify_software_token`](Self::verify_software_token)).
     pub async fn associate_software_token(&self) -> Result<SensitiveString, Error> {
-        let mut req = AssociateSoftwareTokenRequest::default();
-        req.access_token = Some(self.access_token().await?);
+        let req = AssociateSoftwareTokenRequest::builder()
+            .access_token(self.access_token().await?)
+            .build();
         let resp = self
             .auth()
             .wire()

@@ -950,3 +950,231 @@ fn webauthn_question_and_credential_answer() {
     assert_eq!(p["USERNAME"], INTERNAL);
     assert_eq!(session_of(&req).as_deref(), Some("wa"));
 }
+
+// ---- Cognito's errors as inputs of the machine (SignIn::handle_error) ----
+
+fn service_error(code: &str, message: &str) -> cognito_wire::ServiceErrorKind {
+    cognito_wire::ServiceErrorKind::from_parts(code, None, Some(message.to_owned()))
+}
+
+/// A USER_PASSWORD_AUTH sign-in waiting for the answer to a SOFTWARE_TOKEN_MFA challenge
+/// (session `sess-1`), and the request that answered it with `code`.
+fn totp_challenge_answered(s: &mut SignIn, r: &Counter, code: &str) -> Request {
+    send(s.start(r).unwrap());
+    let c = initiate_challenge(
+        ChallengeNameType::SoftwareTokenMfa,
+        &[("USERNAME", INTERNAL)],
+        Some("sess-1"),
+    );
+    question(s.handle_response(c, NOW, r).unwrap());
+    send(s.answer(Answer::Code(code.into()), r).unwrap())
+}
+
+#[test]
+fn a_wrong_or_already_used_totp_code_asks_again_on_the_same_session() {
+    let r = rng();
+    let mut s = SignIn::new(config().flow(Flow::UserPassword));
+    totp_challenge_answered(&mut s, &r, "000000");
+    assert!(s.rejection().is_none());
+    let step = s
+        .handle_error(&service_error("CodeMismatchException", "Invalid code"), &r)
+        .unwrap();
+    assert!(matches!(
+        question(step),
+        Question::Code {
+            kind: CodeKind::SoftwareTokenMfa,
+            ..
+        }
+    ));
+    assert_eq!(s.rejection(), Some(&Rejection::WrongCode));
+    assert!(!s.is_finished());
+    let req = send(s.answer(Answer::Code("123456".into()), &r).unwrap());
+    assert!(s.rejection().is_none(), "answered: the rejection is spent");
+    assert_eq!(session_of(&req).as_deref(), Some("sess-1"));
+    assert_eq!(params(&req)["SOFTWARE_TOKEN_MFA_CODE"], "123456");
+
+    let step = s
+        .handle_error(
+            &service_error(
+                "ExpiredCodeException",
+                "Your software token has already been used once.",
+            ),
+            &r,
+        )
+        .unwrap();
+    question(step);
+    assert_eq!(s.rejection(), Some(&Rejection::CodeAlreadyUsed));
+    let req = send(s.answer(Answer::Code("654321".into()), &r).unwrap());
+    assert_eq!(session_of(&req).as_deref(), Some("sess-1"));
+    assert!(matches!(
+        s.handle_response(respond_tokens(false), NOW, &r).unwrap(),
+        Step::Done(_)
+    ));
+}
+
+#[test]
+fn an_expired_sms_code_or_an_expired_session_ends_the_sign_in() {
+    let r = rng();
+    let mut s = SignIn::new(config().flow(Flow::UserPassword));
+    send(s.start(&r).unwrap());
+    let c = initiate_challenge(
+        ChallengeNameType::SmsMfa,
+        &[
+            ("CODE_DELIVERY_DESTINATION", "+*******0100"),
+            ("CODE_DELIVERY_DELIVERY_MEDIUM", "SMS"),
+        ],
+        Some("sms"),
+    );
+    question(s.handle_response(c, NOW, &r).unwrap());
+    send(s.answer(Answer::Code("123456".into()), &r).unwrap());
+    // Only a TOTP code can be "already used": an expired SMS code needs a new sign-in.
+    assert!(
+        s.handle_error(&service_error("ExpiredCodeException", "expired"), &r)
+            .is_none()
+    );
+    assert!(s.is_finished());
+
+    let mut s = SignIn::new(config().flow(Flow::UserPassword));
+    totp_challenge_answered(&mut s, &r, "123456");
+    assert!(
+        s.handle_error(
+            &service_error("NotAuthorizedException", "Invalid session for the user."),
+            &r
+        )
+        .is_none()
+    );
+    assert!(s.is_finished());
+}
+
+#[test]
+fn a_new_password_the_policy_refuses_is_asked_again_and_forgotten() {
+    let r = rng();
+    let mut s = SignIn::new(config().flow(Flow::UserPassword));
+    send(s.start(&r).unwrap());
+    let c = initiate_challenge(
+        ChallengeNameType::NewPasswordRequired,
+        &[
+            ("userAttributes", "{}"),
+            ("requiredAttributes", "[]"),
+            ("USER_ID_FOR_SRP", INTERNAL),
+        ],
+        Some("np"),
+    );
+    question(s.handle_response(c, NOW, &r).unwrap());
+    let new_password = |pw: &str| Answer::NewPassword {
+        password: Password::new(pw),
+        attributes: BTreeMap::new(),
+    };
+    send(s.answer(new_password("short"), &r).unwrap());
+    let message = "Password did not conform with policy: Password not long enough";
+    let step = s
+        .handle_error(&service_error("InvalidPasswordException", message), &r)
+        .unwrap();
+    assert!(matches!(question(step), Question::NewPassword { .. }));
+    assert_eq!(
+        s.rejection(),
+        Some(&Rejection::PasswordRefused {
+            message: message.to_owned()
+        })
+    );
+    assert!(s.rejection().unwrap().to_string().contains(message));
+    assert_eq!(
+        s.config().password.as_ref().unwrap().expose(),
+        "Passw0rd!",
+        "the refused password is not kept as the user's"
+    );
+    let req = send(s.answer(new_password("L0nger-Passw0rd!"), &r).unwrap());
+    assert_eq!(params(&req)["NEW_PASSWORD"], "L0nger-Passw0rd!");
+    assert_eq!(session_of(&req).as_deref(), Some("np"));
+    assert_eq!(
+        s.config().password.as_ref().unwrap().expose(),
+        "L0nger-Passw0rd!"
+    );
+}
+
+#[test]
+fn a_wrong_totp_set_up_code_asks_again_with_the_same_secret() {
+    let r = rng();
+    let mut s = SignIn::new(config().flow(Flow::UserPassword));
+    send(s.start(&r).unwrap());
+    let c = initiate_challenge(
+        ChallengeNameType::MfaSetup,
+        &[("MFAS_CAN_SETUP", r#"["SOFTWARE_TOKEN_MFA"]"#)],
+        Some("s1"),
+    );
+    question(s.handle_response(c, NOW, &r).unwrap());
+    send(s.answer(Answer::SetUpTotp, &r).unwrap());
+    let mut assoc = AssociateSoftwareTokenResponse::default();
+    assoc.secret_code = Some("JBSWY3DPEHPK3PXP".into());
+    assoc.session = Some("s2".into());
+    let first = question(
+        s.handle_response(Response::AssociateSoftwareToken(assoc), NOW, &r)
+            .unwrap(),
+    );
+    send(s.answer(Answer::Code("000000".into()), &r).unwrap());
+    for code in ["EnableSoftwareTokenMFAException", "CodeMismatchException"] {
+        let again = question(
+            s.handle_error(&service_error(code, "Code mismatch"), &r)
+                .unwrap(),
+        );
+        assert_eq!(again, first, "{code}: the same secret");
+        assert_eq!(s.rejection(), Some(&Rejection::WrongSetupCode));
+        let req = send(s.answer(Answer::Code("123456".into()), &r).unwrap());
+        let Request::VerifySoftwareToken(v) = &req else {
+            panic!("{req:?}")
+        };
+        assert_eq!(v.user_code.expose(), "123456");
+        assert_eq!(session_of(&req).as_deref(), Some("s2"));
+    }
+}
+
+#[test]
+fn a_device_cognito_forgot_is_dropped_once_the_sign_in_is_under_way() {
+    let r = rng();
+    let (creds, _) = device();
+    let server = SrpServer::user("Passw0rd!");
+    let mut s = SignIn::new(config().device(Some(creds.clone())));
+    send(s.start(&r).unwrap());
+    // PASSWORD_VERIFIER comes without a session, as Cognito sends it; the device is refused
+    // in the answer to its response.
+    send(
+        s.handle_response(server.password_verifier(), NOW, &r)
+            .unwrap(),
+    );
+    let missing = service_error("ResourceNotFoundException", "Device does not exist.");
+    let restart = send(s.handle_error(&missing, &r).unwrap());
+    assert!(matches!(restart, Request::InitiateAuth(_)), "{restart:?}");
+    assert!(
+        !params(&restart).contains_key("DEVICE_KEY"),
+        "signed in again without the device"
+    );
+    assert_eq!(s.take_forgotten_device(), Some(creds));
+    assert_eq!(s.take_forgotten_device(), None);
+    assert!(s.config().device.is_none());
+    // Once: the same error again ends the sign-in.
+    let server = SrpServer::user("Passw0rd!");
+    send(
+        s.handle_response(server.password_verifier(), NOW, &r)
+            .unwrap(),
+    );
+    assert!(s.handle_error(&missing, &r).is_none());
+    assert!(s.is_finished());
+}
+
+#[test]
+fn a_not_found_answer_to_initiate_auth_never_drops_the_device() {
+    let r = rng();
+    let (creds, _) = device();
+    for message in [
+        "Device does not exist.",
+        "User pool client client-abc does not exist.",
+    ] {
+        let mut s = SignIn::new(config().device(Some(creds.clone())));
+        send(s.start(&r).unwrap());
+        let missing = service_error("ResourceNotFoundException", message);
+        assert!(s.handle_error(&missing, &r).is_none(), "{message}");
+        assert_eq!(s.take_forgotten_device(), None, "{message}");
+        assert_eq!(s.config().device.as_ref(), Some(&creds), "{message}");
+        assert!(s.is_finished());
+    }
+}

@@ -102,6 +102,10 @@ pub struct SignIn {
     forgotten_device: Option<DeviceCredentials>,
     /// The password before a new one was answered (restored when Cognito refuses the new one).
     previous_password: Option<srp_core::Password>,
+    /// A response came back: the sign-in got past `InitiateAuth`, so the pool and the app
+    /// client exist (see [`SignIn::handle_error`]). Not the challenge session: Cognito sends
+    /// none with `PASSWORD_VERIFIER`.
+    initiated: bool,
 }
 
 /// Why a question is asked again: Cognito refused the answer but lets the user retry.
@@ -160,6 +164,7 @@ impl SignIn {
             rejection: None,
             forgotten_device: None,
             previous_password: None,
+            initiated: false,
         }
     }
 
@@ -209,6 +214,7 @@ impl SignIn {
         }
         self.answered = None;
         self.rejection = None;
+        self.initiated = true;
         let result = self.on_response(response, now, rng);
         self.settle(result)
     }
@@ -286,7 +292,7 @@ impl SignIn {
             return Some(Step::NeedsInput(question));
         }
         if matches!(error, ServiceErrorKind::ResourceNotFoundException(_))
-            && self.session.is_some()
+            && self.initiated
             && self.forgotten_device.is_none()
             && let Some(device) = self.config.device.take()
         {
