@@ -144,12 +144,7 @@ async fn sign_ins_refreshes_and_reads_complete_within_the_retry_budget_under_fau
                 failed += 1;
             }
         }
-        let (r, _) = bounded(
-            &env,
-            &["GetUser"],
-            session.get_user(),
-        )
-        .await;
+        let (r, _) = bounded(&env, &["GetUser"], session.get_user()).await;
         match r {
             Ok(me) => assert_eq!(me.username.expose(), "tess"),
             Err(e) => {
@@ -180,23 +175,13 @@ async fn sign_ins_refreshes_and_reads_complete_within_the_retry_budget_under_fau
         .unwrap();
     let mut ok = 0;
     for _ in 0..15 {
-        let (r, _) = bounded(
-            &env,
-            &["GetUser"],
-            session.get_user(),
-        )
-        .await;
+        let (r, _) = bounded(&env, &["GetUser"], session.get_user()).await;
         if r.is_ok() {
             ok += 1;
         } else if let Err(e) = r {
             assert_ne!(wire_error(&e).class(), ErrorClass::Client, "{e}");
         }
-        let (r, _) = bounded(
-            &env,
-            &["ListDevices"],
-            session.list_devices(),
-        )
-        .await;
+        let (r, _) = bounded(&env, &["ListDevices"], session.list_devices()).await;
         if let Err(e) = r {
             assert_ne!(wire_error(&e).class(), ErrorClass::Client, "{e}");
         }
@@ -285,11 +270,7 @@ async fn a_one_shot_step_is_never_replayed_and_the_error_says_so() {
         matches!(wire_error(&err), cognito_wire::Error::Timeout { .. }),
         "{err:?}"
     );
-    let err = slow
-        .session(session.state())
-        .get_user()
-        .await
-        .unwrap_err();
+    let err = slow.session(session.state()).get_user().await.unwrap_err();
     assert!(matches!(
         wire_error(&err),
         cognito_wire::Error::Timeout { .. }
@@ -357,10 +338,7 @@ async fn a_failed_refresh_keeps_the_tokens_and_they_still_work() {
             now.tokens.refresh_token.as_ref().map(|t| t.expose()),
             kept.tokens.refresh_token.as_ref().map(|t| t.expose())
         );
-        assert_eq!(
-            provider.get_user().await.unwrap().username.expose(),
-            "vic"
-        );
+        assert_eq!(provider.get_user().await.unwrap().username.expose(), "vic");
     }
     // And the refresh token still refreshes.
     let refreshed = provider.refresh().await.unwrap();
@@ -524,7 +502,7 @@ async fn device_confirmation_and_device_sign_in_failures_never_touch_the_device_
     env.emu.set_faults(Faults::none()).unwrap();
     let again = signed_in(auth.sign_in("xena", PW).await.unwrap());
     assert_eq!(
-        again.device.map(|d| d.device_key),
+        again.device().map(|d| d.device_key),
         Some(device.device_key.clone()),
         "device SRP with the stored device"
     );
@@ -913,7 +891,7 @@ async fn a_one_shot_call_is_replayed_only_when_the_caller_opts_in() {
         .build()
         .unwrap();
     let req = UpdateUserAttributesRequest::builder()
-        .access_token(session.tokens.access_token.clone())
+        .access_token(session.tokens().access_token)
         .user_attributes(vec![nickname])
         .build()
         .unwrap();
@@ -1004,6 +982,9 @@ async fn a_device_store_that_cannot_write_does_not_cost_the_sign_in_its_tokens()
     // The caller can sign in with the device it was given.
     let cfg = auth.config("abe").password(PW).device(Some(device.clone()));
     let again = signed_in(auth.sign_in_with(cfg).await.unwrap());
-    assert_eq!(again.device.map(|d| d.device_key), Some(device.device_key));
+    assert_eq!(
+        again.device().map(|d| d.device_key),
+        Some(device.device_key)
+    );
     env.emu.shutdown().await;
 }

@@ -87,12 +87,13 @@ impl Secrets {
     }
 
     fn add_session(&mut self, s: &Session) {
-        self.add("access token", s.tokens.access_token.expose());
-        self.add("id token", s.tokens.id_token.expose());
-        if let Some(r) = &s.tokens.refresh_token {
+        let tokens = s.tokens();
+        self.add("access token", tokens.access_token.expose());
+        self.add("id token", tokens.id_token.expose());
+        if let Some(r) = &tokens.refresh_token {
             self.add("refresh token", r.expose());
         }
-        if let Some(d) = &s.device {
+        if let Some(d) = &s.device() {
             self.add("device password", d.device_password.expose());
         }
     }
@@ -175,26 +176,18 @@ async fn no_secret_reaches_logs_debug_or_cli_output() {
         .session()
         .unwrap();
     secrets.add_session(&first);
-    let totp_secret = plain
-        .associate_software_token(&first.tokens.access_token)
-        .await
-        .unwrap();
+    let totp_secret = first.associate_software_token().await.unwrap();
     secrets.add("TOTP secret", totp_secret.expose());
     let code = env.totp_now(totp_secret.expose());
-    assert!(
-        plain
-            .verify_software_token(&first.tokens.access_token, &code, None)
-            .await
-            .unwrap()
-    );
+    first
+        .verify_software_token(&code.as_str().into(), None)
+        .await
+        .unwrap();
     let pref = MfaPreference {
         totp: Some(MfaSetting::enabled(true)),
         ..Default::default()
     };
-    plain
-        .set_mfa_preference(&first.tokens.access_token, pref)
-        .await
-        .unwrap();
+    first.set_mfa_preference(pref).await.unwrap();
     env.advance(Duration::from_secs(30));
     let SignInOutcome::NeedsInput(pending) = auth.sign_in("hygiene-user", PW).await.unwrap() else {
         panic!("MFA expected")
@@ -236,11 +229,9 @@ async fn no_secret_reaches_logs_debug_or_cli_output() {
         .session()
         .unwrap();
     secrets.add_session(&device);
-    let refreshed = auth.refresh(&device).await.unwrap();
+    let refreshed = device.refresh().await.unwrap();
     secrets.add("refreshed access token", refreshed.access_token.expose());
-    auth.change_password(&refreshed.access_token, PW, NEW_PW)
-        .await
-        .unwrap();
+    device.change_password(PW, NEW_PW).await.unwrap();
     let wrong = plain
         .sign_in("hygiene-user", "Wrong-Passw0rd-1")
         .await
@@ -277,9 +268,7 @@ async fn no_secret_reaches_logs_debug_or_cli_output() {
             .await
             .is_err()
     );
-    auth.revoke_token(device.tokens.refresh_token.as_ref().unwrap())
-        .await
-        .unwrap();
+    device.revoke().await.unwrap();
 
     // Everything the emulator answered with that is secret.
     {

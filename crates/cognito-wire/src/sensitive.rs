@@ -34,11 +34,6 @@ impl SensitiveString {
         &self.0
     }
 
-    /// Same as [`expose`](Self::expose).
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// Length in bytes.
     pub fn len(&self) -> usize {
         self.0.len()

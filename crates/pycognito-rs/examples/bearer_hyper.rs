@@ -16,7 +16,6 @@ use hyper::service::service_fn;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use pycognito::{AuthStep, BearerAuthLayer, Cognito};
-use std::sync::Arc;
 use tower::{Layer, ServiceExt};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -39,6 +39,12 @@ macro_rules! secret_string {
             }
         }
 
+        impl From<&String> for $name {
+            fn from(value: &String) -> Self {
+                Self(value.clone())
+            }
+        }
+
         impl PartialEq for $name {
             /// Constant time in the contents (the lengths may leak).
             fn eq(&self, other: &Self) -> bool {
