@@ -14,6 +14,7 @@ use crate::error::JwtError;
 
 /// Which kind of Cognito token a verifier accepts (`token_use`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TokenUse {
     /// Id tokens only (`token_use` = `id`; the client id is checked in `aud`).
     Id,

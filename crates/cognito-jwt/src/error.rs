@@ -10,6 +10,7 @@ use crate::claims::TokenUse;
 
 /// A part of a compact JWS (`header.payload.signature`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Segment {
     /// The first segment, the JOSE header.
     Header,

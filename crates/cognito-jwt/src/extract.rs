@@ -30,7 +30,7 @@ use crate::verifier::CognitoJwtVerifier;
 ///     tenant: String,
 /// }
 ///
-/// async fn me(Verified { claims, custom }: Verified<Custom>) -> String {
+/// async fn me(Verified { claims, custom, .. }: Verified<Custom>) -> String {
 ///     format!("{} of {}", claims.sub, custom.tenant)
 /// }
 ///
