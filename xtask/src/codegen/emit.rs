@@ -199,14 +199,12 @@ pub fn shapes(model: &Model, semver: Semver) -> Result<String, String> {
              pub fn builder() -> {builder} {{\n        {builder}::default()\n    }}"
         );
         // The positional constructor taking the required members (removed by `--semver`).
-        if !required.is_empty() {
+        if !required.is_empty() && semver == Semver::Gated {
             out.push('\n');
             out.push_str(
                 "    /// Creates a value from the required members; every optional member is `None`.\n",
             );
-            if semver == Semver::Gated {
-                let _ = writeln!(out, "    #[cfg(not({SEMVER_CFG}))]");
-            }
+            let _ = writeln!(out, "    #[cfg(not({SEMVER_CFG}))]");
             let params = required
                 .iter()
                 .map(|(_, ident, ty, _)| format!("{ident}: impl Into<{ty}>"))

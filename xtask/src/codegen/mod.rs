@@ -166,6 +166,46 @@ mod tests {
         );
     }
 
+    /// `--semver`: every generated struct is `#[non_exhaustive]` (builders are closed by their
+    /// private fields), no positional `new` is left, nothing is gated on the cfg any more; the
+    /// default (gated) output gates exactly those.
+    #[test]
+    fn semver_mode_makes_every_shape_non_exhaustive_without_new() {
+        let root = workspace_root();
+        let text = std::fs::read_to_string(model_path(&root)).unwrap();
+        let model = Model::parse(&text).unwrap();
+        let on = emit::shapes(&model, Semver::On).unwrap();
+        let gated = emit::shapes(&model, Semver::Gated).unwrap();
+        let lines: Vec<&str> = on.lines().collect();
+        let mut shapes = 0;
+        for (i, line) in lines.iter().enumerate() {
+            if line.starts_with("pub struct ") && !line.contains("Builder {") {
+                shapes += 1;
+                assert_eq!(lines[i - 1], "#[non_exhaustive]", "{line}");
+            }
+        }
+        assert_eq!(
+            shapes,
+            model
+                .shapes
+                .values()
+                .filter(|s| matches!(s.kind, model::Kind::Structure { .. }))
+                .count()
+        );
+        assert!(!on.contains("pub fn new("));
+        assert!(!on.contains(emit::SEMVER_CFG));
+        assert_eq!(
+            gated
+                .matches("#[cfg_attr(cognito_wire_semver, non_exhaustive)]")
+                .count(),
+            shapes
+        );
+        assert_eq!(
+            gated.matches("#[cfg(not(cognito_wire_semver))]").count(),
+            gated.matches("pub fn new(").count()
+        );
+    }
+
     #[test]
     fn model_counts() {
         let root = workspace_root();
