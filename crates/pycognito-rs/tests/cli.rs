@@ -315,6 +315,25 @@ fn mfa_code_and_a_remembered_device() {
     );
     assert!(err.contains("Authenticator code"), "{err}");
     let code = env.totp_now();
+    // A wrong code in a script: Cognito's error and the rejection, with FixInput's exit code.
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let err = env.exits(
+        3,
+        &[
+            "login",
+            "-u",
+            "carol",
+            "--password-stdin",
+            "--mfa-code",
+            wrong,
+        ],
+        &format!("{PW}\n"),
+    );
+    assert!(
+        err.contains("CodeMismatchException") && err.contains("the code is wrong"),
+        "{err}"
+    );
+    assert!(!err.contains(wrong), "the code is not echoed: {err}");
     let out = env.ok(
         &[
             "login",
@@ -1250,15 +1269,20 @@ fn admin_create_user_reads_the_temporary_password_from_stdin() {
         ],
         "Temp-Passw0rd1!\n",
     );
-    let out = env.ok(
-        &[
-            "login",
-            "-u",
-            "tara",
-            "--password-stdin",
-            "--new-password-stdin",
-        ],
-        &format!("Temp-Passw0rd1!\n{PW}\n"),
+    // A new password the policy refuses, in a script: the policy's message, FixInput's code.
+    let login = [
+        "login",
+        "-u",
+        "tara",
+        "--password-stdin",
+        "--new-password-stdin",
+    ];
+    let err = env.exits(3, &login, "Temp-Passw0rd1!\nshort\n");
+    assert!(
+        err.contains("the new password was refused (Password did not conform with policy")
+            && err.contains("choose another"),
+        "{err}"
     );
+    let out = env.ok(&login, &format!("Temp-Passw0rd1!\n{PW}\n"));
     assert!(out.contains("signed in as tara"), "{out}");
 }

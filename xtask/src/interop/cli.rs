@@ -112,11 +112,7 @@ fn flow(emu: &Emulator, bin: &Path, dir: &Path, id: &str) -> Outcome {
         "user_auth" => {
             return Outcome::Unsupported("`login` has no USER_AUTH option".to_owned());
         }
-        "attributes" => {
-            return Outcome::Unsupported(
-                "no command updates or verifies attributes (`whoami` only reads them)".to_owned(),
-            );
-        }
+        "attributes" => attributes(emu, bin, dir),
         "sign_up" => sign_up(emu, bin, dir),
         "forgot_password" => forgot_password(emu, bin, dir),
         "change_password" => change_password(emu, bin, dir),
@@ -493,6 +489,53 @@ fn forgot_password(emu: &Emulator, bin: &Path, dir: &Path) -> Check {
         &format!("{PW}\n"),
     )?;
     Ok(())
+}
+
+/// `attributes update` (a changed email gets a code), `attributes verify` with the code from the
+/// outbox (a wrong one first: exit code 3), `attributes delete`; `whoami --json` shows each step.
+fn attributes(emu: &Emulator, bin: &Path, dir: &Path) -> Check {
+    let cli = Cli::new(
+        emu,
+        bin,
+        dir,
+        PoolSpec::named("attributes"),
+        ClientSpec::confidential("cli"),
+    )?;
+    emu.create_user(&cli.pool, user("ada")).ctx("create user")?;
+    cli.login("ada", PW, &[])?;
+    let out = cli.ok(
+        &["attributes", "update", "email=ada2@example.com", "name=Ada"],
+        "",
+    )?;
+    ensure(
+        out.contains("verification code for email"),
+        format!("a code for the new email: {out}"),
+    )?;
+    let code = emu.latest_code(&cli.pool, "ada").ctx("verification code")?;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let out = cli.output(
+        cli.command(&["attributes", "verify", "email", "--code", wrong]),
+        "",
+    )?;
+    ensure(
+        out.status.code() == Some(3),
+        format!("a wrong code exits with 3 (FixInput): {}", out.status),
+    )?;
+    cli.ok(&["attributes", "verify", "email", "--code", &code], "")?;
+    let who = json(&cli.ok(&["whoami", "--json"], "")?)?;
+    let attrs = who.get("attributes").ctx("attributes")?;
+    ensure(
+        attrs.get("email").and_then(Json::as_str) == Some("ada2@example.com")
+            && attrs.get("email_verified").and_then(Json::as_str) == Some("true")
+            && attrs.get("name").and_then(Json::as_str) == Some("Ada"),
+        format!("updated and verified: {who}"),
+    )?;
+    cli.ok(&["attributes", "delete", "name"], "")?;
+    let who = json(&cli.ok(&["whoami", "--json"], "")?)?;
+    ensure(
+        who.get("attributes").and_then(|a| a.get("name")).is_none(),
+        format!("name deleted: {who}"),
+    )
 }
 
 fn change_password(emu: &Emulator, bin: &Path, dir: &Path) -> Check {
