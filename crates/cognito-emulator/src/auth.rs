@@ -978,6 +978,7 @@ fn password_step(
     };
     if !matches {
         lockout::fail(&mut st.signin_failures, pool_id, &key, now);
+        st.keep();
         return Err(bad_credentials());
     }
     lockout::succeed(&mut st.signin_failures, pool_id, &key);
@@ -1144,6 +1145,7 @@ pub(crate) fn respond(
         let st = &mut *guard;
         if !ok {
             lockout::fail(&mut st.signin_failures, &pool_id, &lock, now);
+            st.keep();
             return Err(bad_credentials());
         }
         lockout::succeed(&mut st.signin_failures, &pool_id, &lock);
@@ -1296,6 +1298,13 @@ pub(crate) fn respond(
                 let secret = user.mfa.totp_secret.clone().unwrap_or_default();
                 match crate::totp::verify(&secret, code, now) {
                     Some(step) if user.mfa.last_totp_step.is_some_and(|l| l >= step) => {
+                        // Cognito keeps the challenge open (as for a wrong code): the user may
+                        // send the authenticator's next code on the same session.
+                        if sess.attempts < 2 {
+                            let mut sess = sess;
+                            sess.attempts += 1;
+                            st.put_session(&key, &sess)?;
+                        }
                         return Err(ApiError::new(
                             "ExpiredCodeException",
                             "Your software token has already been used once.",

@@ -425,6 +425,8 @@ pub(crate) fn confirm_sign_up(
             user.status
         )));
     }
+    // A wrong code counts against the code, whatever the answer.
+    st.keep();
     take_code(inner, &mut user, "signup", &r.confirmation_code)?;
     user.status = "CONFIRMED".to_owned();
     if user.attr("email").is_some() {
@@ -553,6 +555,7 @@ pub(crate) fn confirm_forgot_password(
     let mut user = st
         .user_exact_mut(&pool_id, &username)?
         .ok_or_else(crate::error::user_not_found)?;
+    st.keep();
     take_code(inner, &mut user, "forgot", &r.confirmation_code)?;
     user.verifier = Some(verifier);
     if user.status == "RESET_REQUIRED" || user.status == "FORCE_CHANGE_PASSWORD" {
@@ -824,6 +827,7 @@ pub(crate) fn verify_user_attribute(
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
     let mut user = user_mut(&st, &c)?;
+    st.keep();
     let confirmed = take_code(
         inner,
         &mut user,
@@ -898,6 +902,9 @@ pub(crate) fn verify_software_token(
         .clone()
         .ok_or_else(crate::error::invalid_session)?;
     let Some(step) = crate::totp::verify(&secret, r.user_code.expose(), now) else {
+        // The set-up stays open: the user may enter the current code again (same secret, same
+        // session).
+        st.put_session(session.expose(), &sess)?;
         return Err(mismatch());
     };
     let mut user = st
