@@ -111,7 +111,9 @@ pub(crate) fn record_sign_in(
         let extra = list.len() - KEEP;
         list.drain(..extra);
     }
-    // A failed write dooms the request (rolled back, answered with an internal error).
+    // Recorded whatever the answer (a failed sign-in is an event). A failed write dooms the
+    // request (rolled back, answered with an internal error).
+    st.keep();
     let _ = st.put_auth_events(&pool_id, &sub, &list);
 }
 

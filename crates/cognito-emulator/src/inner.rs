@@ -401,6 +401,19 @@ pub(crate) fn create_user(
     spec: &UserSpec,
     enforce_policy: bool,
 ) -> Result<String, ApiError> {
+    create_user_with(inner, st, pool_id, spec, enforce_policy, None)
+}
+
+/// [`create_user`] with the verifier of its password already computed (for the username the
+/// spec gives: bulk provisioning computes them in parallel, outside the transaction).
+pub(crate) fn create_user_with(
+    inner: &Inner,
+    st: &mut State,
+    pool_id: &str,
+    spec: &UserSpec,
+    enforce_policy: bool,
+    precomputed: Option<StoredVerifier>,
+) -> Result<String, ApiError> {
     let pool = st.pool(pool_id)?;
     check_attributes(pool, &spec.attributes)?;
     crate::schema::check(pool, &spec.attributes, crate::schema::Write::Create)?;
@@ -413,9 +426,10 @@ pub(crate) fn create_user(
     if enforce_policy && let Some(p) = password {
         pool.check_policy(p)?;
     }
-    let verifier = match password {
-        Some(p) => Some(inner.make_verifier(pool_id, &username, p)?),
-        None => None,
+    let verifier = match (password, precomputed) {
+        (Some(_), Some(v)) if username == spec.username => Some(v),
+        (Some(p), _) => Some(inner.make_verifier(pool_id, &username, p)?),
+        (None, _) => None,
     };
     let status = match &spec.status {
         Some(s) => {

@@ -19,6 +19,8 @@ use srp_core::{Password, Salt, Verifier};
 pub(crate) fn secret(inner: &Ctx, st: &mut State) -> Vec<u8> {
     if st.simulation_secret.is_empty() {
         st.simulation_secret = hex::encode(inner.rng.bytes(32));
+        // Drawn once for good, whatever the answer of the request that needed it.
+        st.keep();
     }
     st.simulation_secret.as_bytes().to_vec()
 }

@@ -7,8 +7,11 @@
 //! - its answer leaves only after the commit; when the commit (or any write before it) fails,
 //!   the transaction is rolled back and the answer is an internal error: nothing of the request
 //!   remains;
+//! - a request that answers an error is rolled back too, unless it marked what it did as kept
+//!   ([`State::keep`]: a wrong code counted, a failed sign-in counted toward the lockout, a
+//!   challenge session used up);
 //! - when another request committed a conflicting write first (SQLite's `BUSY`), the request is
-//!   rolled back and run again from the start, on a fresh snapshot; from the third attempt on it
+//!   rolled back and run again from the start, on a fresh snapshot; from the second attempt on it
 //!   takes the write lock when it begins, so it cannot conflict again.
 
 use crate::coverage::Extras;
@@ -44,8 +47,13 @@ pub(crate) struct State {
     base: Arc<Snapshot>,
     /// Outbox messages to append to the outbox log once committed.
     logged: RefCell<Vec<OutboxMessage>>,
+    /// Sessions taken (single use): deleted at the commit, so that a sign-in takes the write
+    /// lock only after its SRP and RSA math ([`State::take_session`]).
+    taken: RefCell<std::collections::BTreeSet<String>>,
     /// A row was written (the transaction holds the write lock).
     wrote: Cell<bool>,
+    /// Commit even if the request answers an error ([`State::keep`]).
+    keep: Cell<bool>,
     /// Another request's commit conflicted with this one: run it again.
     busy: Cell<bool>,
     /// A database error: the transaction must not commit.
@@ -94,10 +102,19 @@ impl State {
             conn,
             base,
             logged: RefCell::new(Vec::new()),
+            taken: RefCell::new(std::collections::BTreeSet::new()),
             wrote: Cell::new(false),
+            keep: Cell::new(false),
             busy: Cell::new(false),
             failed: RefCell::new(None),
         }
+    }
+
+    /// Marks what the request changed as kept even if it answers an error: a wrong code counted
+    /// against its code, a failed sign-in counted toward the lockout, a challenge session used
+    /// up, a sign-in event. Without it, a request that answers an error is rolled back.
+    pub fn keep(&self) {
+        self.keep.set(true);
     }
 
     /// Records a database error (the request will not commit) and turns it into an answer.
@@ -495,6 +512,7 @@ impl State {
     // ---- challenge sessions ----
 
     pub fn put_session(&self, id: &str, s: &Session) -> Result<(), ApiError> {
+        self.taken.borrow_mut().remove(id);
         let doc = self.encode(s)?;
         self.write(
             "INSERT OR REPLACE INTO sessions(id, pool, expires, doc) VALUES (?1, ?2, ?3, ?4)",
@@ -504,16 +522,23 @@ impl State {
     }
 
     pub fn session(&self, id: &str) -> Result<Option<Session>, ApiError> {
+        if self.taken.borrow().contains(id) {
+            return Ok(None);
+        }
         self.one::<String>("SELECT doc FROM sessions WHERE id = ?1", params![id])?
             .map(|d| self.decode(&d))
             .transpose()
     }
 
-    /// Removes and returns a session (single use).
+    /// Removes and returns a session (single use). The row is deleted at the commit: two
+    /// requests racing for one session both read it, but only the first commit wins; the other
+    /// conflicts, runs again and finds it gone.
     pub fn take_session(&self, id: &str) -> Result<Option<Session>, ApiError> {
         let s = self.session(id)?;
         if s.is_some() {
-            self.write("DELETE FROM sessions WHERE id = ?1", params![id])?;
+            self.taken.borrow_mut().insert(id.to_owned());
+            // Used up, whatever the answer.
+            self.keep();
         }
         Ok(s)
     }
@@ -599,6 +624,9 @@ impl State {
     ) -> Result<(Option<Arc<Snapshot>>, Vec<OutboxMessage>), Finish> {
         let state = self;
         let out = (|| -> Result<Option<Snapshot>, ApiError> {
+            for id in state.taken.borrow().iter() {
+                state.write("DELETE FROM sessions WHERE id = ?1", params![id])?;
+            }
             if let Some(now) = prune_at
                 && state.wrote.get()
             {
@@ -772,12 +800,17 @@ pub(crate) fn transact<T>(
     f: impl Fn(&Ctx) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
     for attempt in 0..ATTEMPTS {
-        let state = crate::store::begin(&inner.store, attempt >= 2)?;
+        let state = crate::store::begin(&inner.store, attempt >= 1)?;
         let ctx = Ctx {
             inner: inner.clone(),
             state: RefCell::new(state),
         };
         let out = f(&ctx);
+        if out.is_err() && !ctx.state.borrow().keep.get() {
+            // An error answer that keeps nothing: nothing of the request remains.
+            ctx.state.into_inner().rollback();
+            return out;
+        }
         let now = inner.now();
         let prune_at = {
             let mut last = inner

@@ -6,7 +6,9 @@
 //! - cold one-shot CLI login: the release `pycognito login` vs `python login_bench.py once`
 //!   (pycognito's `Cognito.authenticate`), each a fresh process against the same emulator;
 //! - sustained sign-ins per client CPU-second: a Rust `CognitoAuth` loop vs a pycognito loop;
-//! - JWT verification: `CognitoJwtVerifier::verify_sync` vs ring's bare RSA verification;
+//! - JWT verification (`jwt.rs`, alone: `cargo xtask bench jwt`): cognito-jwt's `verify_sync`
+//!   vs ring's bare RSA verification and vs aws-jwt-verify on Node; an axum service with and
+//!   without `CognitoJwtLayer`;
 //! - emulator sign-ins served per second (several concurrent Rust clients);
 //! - peak RSS of one login: the CLI vs the pycognito script.
 //!
@@ -16,17 +18,10 @@
 #![allow(clippy::indexing_slicing)]
 
 use super::procs::{self, CLIENT, EmulatorProcess, LoopResult, PASSWORD, POOL};
-use super::{Options, Table, node, python, rust_side};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use cognito_auth::jwt::TokenUse;
-use serde_json::Value;
-use srp_core::ring::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+use super::{Options, Table, node, python};
 use std::fmt::Write as _;
-use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 #[derive(Debug)]
 struct AllOptions {
@@ -113,7 +108,7 @@ fn load_average() -> String {
 }
 
 /// The release `pycognito` binary: `--cli`, else `cargo build --release -p pycognito-rs`.
-fn build_cli(root: &Path, given: Option<&Path>) -> Result<PathBuf, String> {
+pub(super) fn build_cli(root: &Path, given: Option<&Path>) -> Result<PathBuf, String> {
     if let Some(path) = given {
         return Ok(path.to_path_buf());
     }
@@ -242,6 +237,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
         Some(procs::SIGNIN_LOOP) => return procs::signin_loop_mode(args.get(1..).unwrap_or(&[])),
         Some(procs::MAX_RSS) => return procs::max_rss_mode(args.get(1..).unwrap_or(&[])),
+        Some("jwt") => return super::jwt::main(args.get(1..).unwrap_or(&[])),
+        Some("emulator-scale") => return super::scale::main(args.get(1..).unwrap_or(&[])),
         _ => {}
     }
     let opts = parse(args)?;
@@ -377,20 +374,26 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     eprintln!("bench: emulator at {}", emu.url);
     let mut details = Vec::new();
 
-    // 2. JWT verification.
+    // 2. JWT verification (cognito-jwt vs ring and aws-jwt-verify) and the axum layer; the
+    // same rows as `cargo xtask bench jwt`.
     loads.push(("JWT".to_owned(), load_average()));
-    match jwt(&emu.url, &opts.srp) {
-        Ok((ours, ring)) => {
-            let ratio = ours / ring;
-            rows.push(
-                Row::new(
-                    "JWT verification (`verify_sync`, emulator access token)",
-                    format!("{} ({:.0}/s)", ms(ours), 1.0 / ours),
-                    format!("ring RSA verify: {} ({:.0}/s)", ms(ring), 1.0 / ring),
-                    format!("{} the time", times(ratio)),
-                )
-                .target("within 1.15×", Some(ratio <= 1.15)),
-            );
+    let jwt_node = target.join("bench-jwt-js");
+    match super::jwt::measure(
+        &opts.srp,
+        opts.node.then_some(jwt_node.as_path()),
+        &root,
+        8,
+        opts.seconds.min(3.0),
+    ) {
+        Ok(figures) => {
+            for [what, ours, reference, ratio, target, met] in super::jwt::rows(&figures) {
+                let met = match met.as_str() {
+                    "yes" => Some(true),
+                    "no" => Some(false),
+                    _ => None,
+                };
+                rows.push(Row::new(&what, ours, reference, ratio).target(&target, met));
+            }
         }
         Err(e) => rows.push(Row::skipped("JWT verification", &e)),
     }
@@ -605,82 +608,6 @@ impl Report {
         }
         out
     }
-}
-
-/// `verify_sync` and ring's raw verification of the same emulator-issued access token; the
-/// fastest per-call time of each, alternating over the rounds.
-fn jwt(url: &str, opts: &Options) -> Result<(f64, f64), String> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("tokio: {e}"))?;
-    let (token, jwks, verifier) = rt.block_on(async {
-        let (auth, verifier, jwks) =
-            procs::emulator_client(url, POOL, CLIENT, TokenUse::Access).await?;
-        let session = auth
-            .sign_in("alice", PASSWORD)
-            .await
-            .map_err(|e| format!("sign-in: {e}"))?
-            .session()
-            .ok_or("the sign-in asked a question")?;
-        Ok::<_, String>((
-            session.tokens.access_token.expose().to_owned(),
-            jwks,
-            verifier,
-        ))
-    })?;
-    // The raw side: the signing input, the signature and the key named by the header's kid.
-    let mut parts = token.split('.');
-    let (Some(header_b64), Some(payload), Some(sig), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err("the access token is not a JWS".to_owned());
-    };
-    let decode = |s: &str| B64.decode(s).map_err(|e| format!("base64: {e}"));
-    let header: Value = serde_json::from_slice(&decode(header_b64)?).map_err(|e| e.to_string())?;
-    let jwks: Value = serde_json::from_slice(&jwks).map_err(|e| e.to_string())?;
-    let key = jwks["keys"]
-        .as_array()
-        .and_then(|keys| keys.iter().find(|k| k["kid"] == header["kid"]))
-        .ok_or("the token's kid is not in the JWKS")?;
-    let components = RsaPublicKeyComponents {
-        n: decode(key["n"].as_str().ok_or("no n")?)?,
-        e: decode(key["e"].as_str().ok_or("no e")?)?,
-    };
-    let signing_input = format!("{header_b64}.{payload}");
-    let signature = decode(sig)?;
-    let now = time::OffsetDateTime::now_utc();
-    components
-        .verify(
-            &RSA_PKCS1_2048_8192_SHA256,
-            signing_input.as_bytes(),
-            &signature,
-        )
-        .map_err(|_| "ring rejects the emulator's signature")?;
-    verifier
-        .verify_sync(&token, now)
-        .map_err(|e| format!("verify_sync: {e}"))?;
-    let sample = Duration::from_millis(opts.sample_ms);
-    let (mut ours, mut ring) = (f64::INFINITY, f64::INFINITY);
-    for round in 1..=opts.rounds {
-        eprintln!("bench: JWT round {round}/{}", opts.rounds);
-        let raw = || {
-            components.verify(
-                &RSA_PKCS1_2048_8192_SHA256,
-                black_box(signing_input.as_bytes()),
-                black_box(&signature),
-            )
-        };
-        let full = || verifier.verify_sync(black_box(&token), now);
-        if round % 2 == 1 {
-            ring = ring.min(rust_side::best_of(opts.samples, sample, raw));
-            ours = ours.min(rust_side::best_of(opts.samples, sample, full));
-        } else {
-            ours = ours.min(rust_side::best_of(opts.samples, sample, full));
-            ring = ring.min(rust_side::best_of(opts.samples, sample, raw));
-        }
-    }
-    Ok((ours, ring))
 }
 
 fn cli_login(cli: &Path, url: &str, work: &Path) -> Command {

@@ -7,10 +7,12 @@
 #![allow(clippy::indexing_slicing)]
 
 mod all;
+mod jwt;
 mod node;
 mod procs;
 mod python;
 mod rust_side;
+mod scale;
 
 use serde_json::Value;
 use std::collections::BTreeMap;

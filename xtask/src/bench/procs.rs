@@ -298,7 +298,8 @@ pub(crate) fn signin_loop_mode(args: &[String]) -> Result<(), String> {
                 .session()
                 .ok_or("the sign-in asked a question")?;
             let now = time::OffsetDateTime::now_utc();
-            for token in [&session.tokens.access_token, &session.tokens.id_token] {
+            let tokens = session.tokens();
+            for token in [&tokens.access_token, &tokens.id_token] {
                 verifier
                     .verify_sync(token.expose(), now)
                     .map_err(|e| format!("token verification: {e}"))?;

@@ -490,3 +490,42 @@ async fn expired_sessions_tokens_and_messages_are_pruned() {
     env.emu.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn bulk_creation_is_one_transaction() {
+    let env = env(false).await;
+    let specs = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| UserSpec::new(*n, "Passw0rd!").attribute("email", format!("{n}@example.com")))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        env.emu
+            .create_users(&env.pool, specs(&["ann", "ben", "cid"]))
+            .unwrap(),
+        3
+    );
+    // Their verifiers were computed ahead, for the right names: they sign in.
+    for n in ["ann", "ben", "cid"] {
+        assert_eq!(
+            crate::common::code(&env.srp_login(n, "Passw0rd!").await),
+            "OK"
+        );
+    }
+    // One refused (ann exists) and none is created.
+    let e = env
+        .emu
+        .create_users(&env.pool, specs(&["dan", "ann"]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("exists"), "{e}");
+    let r = env
+        .admin(
+            "AdminGetUser",
+            json!({"UserPoolId": env.pool, "Username": "dan"}),
+        )
+        .await;
+    assert_eq!(crate::common::code(&r), "UserNotFoundException");
+    env.emu.shutdown().await;
+}
