@@ -31,15 +31,16 @@ fn secret_client() -> ClientSpec {
 
 async fn signed_in(outcome: SignInOutcome) -> Session {
     match outcome {
-        SignInOutcome::SignedIn(s) => *s,
+        SignInOutcome::SignedIn(s) => s,
         SignInOutcome::NeedsInput(p) => panic!("unexpected question {:?}", p.question()),
+        other => panic!("an outcome this test does not know: {other:?}"),
     }
 }
 
 fn pending(outcome: SignInOutcome) -> Box<PendingSignIn> {
     match outcome {
         SignInOutcome::NeedsInput(p) => p,
-        SignInOutcome::SignedIn(_) => panic!("signed in without the expected question"),
+        other => panic!("expected a question, got {other:?}"),
     }
 }
 
@@ -56,14 +57,15 @@ async fn srp_sign_in_with_client_secret_and_email_alias() {
     // By alias: USERNAME is the email, USER_ID_FOR_SRP the real username; SECRET_HASH must use
     // each in its place.
     let session = signed_in(auth.sign_in("alice@example.com", PW).await.unwrap()).await;
-    assert_eq!(session.username, "alice");
-    assert_eq!(session.sign_in_name, "alice@example.com");
-    let claims = unverified_claims(session.tokens.access_token.expose()).unwrap();
+    assert_eq!(session.username(), "alice");
+    assert_eq!(session.sign_in_name(), "alice@example.com");
+    let claims = unverified_claims(session.tokens().access_token.expose()).unwrap();
     assert_eq!(claims["token_use"], "access");
     assert_eq!(claims["client_id"], env.client.client_id.as_str());
 
     let err = auth.sign_in("alice", "wrong-password").await.unwrap_err();
     assert_eq!(err.service_code(), Some("NotAuthorizedException"), "{err}");
+    assert_eq!(err.next_action(), NextAction::SignInAgain);
     let err = auth.sign_in("nobody", PW).await.unwrap_err();
     assert!(
         matches!(
@@ -73,7 +75,7 @@ async fn srp_sign_in_with_client_secret_and_email_alias() {
         "{err}"
     );
 
-    let me = auth.get_user(&session.tokens.access_token).await.unwrap();
+    let me = session.get_user().await.unwrap();
     assert_eq!(me.username.expose(), "alice");
 }
 
@@ -84,7 +86,7 @@ async fn user_password_auth_flow() {
     let auth = env.auth_builder().build().unwrap();
     let cfg = auth.config("bob").password(PW).flow(Flow::UserPassword);
     let session = signed_in(auth.sign_in_with(cfg).await.unwrap()).await;
-    assert!(session.tokens.refresh_token.is_some());
+    assert!(session.tokens().refresh_token.is_some());
 }
 
 /// A deterministic random source whose clones share one state: (next byte, bytes handed out).
@@ -175,24 +177,22 @@ async fn totp_mfa_after_password_and_code_reuse_refused() {
     let code = env.totp_now(TOTP_SECRET);
     signed_in(p.answer(Answer::Code(code.as_str().into())).await.unwrap()).await;
 
-    // The same code again is refused (not reusable), and a wrong code too.
+    // The same code again is refused (not reusable): the question comes back, saying why.
     let p = pending(auth.sign_in("carol", PW).await.unwrap());
-    let err = p
-        .answer(Answer::Code(code.as_str().into()))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err.service_code(),
-            Some("CodeMismatchException" | "ExpiredCodeException")
-        ),
-        "{err}"
+    let reused = pending(p.answer(Answer::Code(code.as_str().into())).await.unwrap());
+    assert_eq!(reused.rejection(), Some(&Rejection::CodeAlreadyUsed));
+    assert_eq!(
+        reused.rejected().and_then(|e| e.service_code()),
+        Some("ExpiredCodeException")
     );
-    // A wrong code does not end the sign-in: the same question comes back with the reason, and
-    // the next (right) code on the same challenge session signs in.
+    // A wrong code does not end the sign-in either: the same question comes back with the
+    // reason, and the next (right) code on the same challenge session signs in.
     let p = pending(auth.sign_in("carol", PW).await.unwrap());
     assert!(p.rejected().is_none());
-    let again = pending(p.answer(Answer::Code("000000".into())).await.unwrap());
+    assert!(p.rejection().is_none());
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let again = pending(p.answer(Answer::Code(wrong.into())).await.unwrap());
+    assert_eq!(again.rejection(), Some(&Rejection::WrongCode));
     assert_eq!(
         again.rejected().and_then(|e| e.service_code()),
         Some("CodeMismatchException")
@@ -236,6 +236,7 @@ async fn three_wrong_codes_end_the_sign_in() {
     let mut p = pending(auth.sign_in("cleo", PW).await.unwrap());
     for _ in 0..3 {
         p = pending(p.answer(Answer::Code(wrong.into())).await.unwrap());
+        assert_eq!(p.rejection(), Some(&Rejection::WrongCode));
         assert_eq!(
             p.rejected().and_then(|e| e.service_code()),
             Some("CodeMismatchException")
@@ -248,6 +249,7 @@ async fn three_wrong_codes_end_the_sign_in() {
         .await
         .unwrap_err();
     assert_eq!(err.service_code(), Some("NotAuthorizedException"), "{err}");
+    assert_eq!(err.next_action(), NextAction::SignInAgain);
 }
 
 #[tokio::test]
@@ -318,9 +320,12 @@ async fn remembered_device_skips_mfa_and_refreshes_with_device_key() {
     )
     .await;
     let device = first
-        .device
-        .clone()
+        .device()
         .expect("a new device was confirmed and remembered");
+    assert!(
+        first.new_device().is_none(),
+        "remembered at once: nothing left to decide"
+    );
     let key = DeviceKeyRef {
         pool_id: env.pool_id.clone(),
         client_id: env.client.client_id.clone(),
@@ -334,7 +339,7 @@ async fn remembered_device_skips_mfa_and_refreshes_with_device_key() {
             .map(|d| d.device_key.clone()),
         Some(device.device_key.clone())
     );
-    let listed = auth.list_devices(&first.tokens.access_token).await.unwrap();
+    let listed = first.list_devices().await.unwrap();
     assert!(
         listed
             .iter()
@@ -345,10 +350,10 @@ async fn remembered_device_skips_mfa_and_refreshes_with_device_key() {
     env.advance(Duration::from_secs(31));
     let second = signed_in(auth.sign_in("erin", PW).await.unwrap()).await;
     assert_eq!(
-        second.device.as_ref().map(|d| d.device_key.as_str()),
-        Some(device.device_key.as_str())
+        second.device().map(|d| d.device_key),
+        Some(device.device_key.clone())
     );
-    let claims = unverified_claims(second.tokens.access_token.expose()).unwrap();
+    let claims = unverified_claims(second.tokens().access_token.expose()).unwrap();
     assert_eq!(
         claims.get("device_key").and_then(|v| v.as_str()),
         Some(device.device_key.as_str())
@@ -363,7 +368,7 @@ async fn remembered_device_skips_mfa_and_refreshes_with_device_key() {
             preferred: Some(first),
         });
         let by_choice = signed_in(auth.sign_in_with(cfg).await.unwrap()).await;
-        let claims = unverified_claims(by_choice.tokens.access_token.expose()).unwrap();
+        let claims = unverified_claims(by_choice.tokens().access_token.expose()).unwrap();
         assert_eq!(
             claims.get("device_key").and_then(|v| v.as_str()),
             Some(device.device_key.as_str()),
@@ -385,15 +390,22 @@ async fn remembered_device_skips_mfa_and_refreshes_with_device_key() {
 
     // Refresh with DEVICE_KEY and the token's username in SECRET_HASH.
     env.advance(Duration::from_secs(120));
-    let refreshed = auth.refresh(&second).await.unwrap();
+    let before = second.tokens();
+    let refreshed = second.refresh().await.unwrap();
     assert_ne!(
         refreshed.access_token.expose(),
-        second.tokens.access_token.expose()
+        before.access_token.expose()
     );
     assert_eq!(
         refreshed.refresh_token.as_ref().map(|t| t.expose()),
-        second.tokens.refresh_token.as_ref().map(|t| t.expose())
+        before.refresh_token.as_ref().map(|t| t.expose())
     );
+    let claims = unverified_claims(refreshed.access_token.expose()).unwrap();
+    assert_eq!(
+        claims.get("device_key").and_then(|v| v.as_str()),
+        Some(device.device_key.as_str())
+    );
+    assert_eq!(second.refresh_count(), 1);
 }
 
 #[tokio::test]
@@ -412,12 +424,25 @@ async fn a_forgotten_device_is_purged_and_the_sign_in_retried_without_it() {
         .build()
         .unwrap();
     let first = signed_in(auth.sign_in("frank", PW).await.unwrap()).await;
-    let old = first.device.clone().unwrap();
-    // Forget it on the server only (the local store still has it).
-    auth.forget_device(&first.tokens.access_token, &old.device_key, None)
+    let old = first.device().unwrap();
+    // Forget it on the server only, with a bare ForgetDevice (Session::forget_device would drop
+    // it from the store too): the local store still has it, as another process's store would.
+    let forget = cognito_wire::ForgetDeviceRequest::builder()
+        .access_token(first.access_token().await.unwrap())
+        .device_key(old.device_key.clone())
+        .build()
+        .unwrap();
+    auth.wire()
+        .call::<cognito_wire::op::ForgetDevice>(&forget)
         .await
         .unwrap();
+    env.emu.reset_stats();
     let second = signed_in(auth.sign_in("frank", PW).await.unwrap()).await;
+    assert_eq!(
+        env.emu.stats().get("InitiateAuth").received,
+        2,
+        "signed in again once, without the device"
+    );
     let key = DeviceKeyRef {
         pool_id: env.pool_id.clone(),
         client_id: env.client.client_id.clone(),
@@ -428,7 +453,10 @@ async fn a_forgotten_device_is_purged_and_the_sign_in_retried_without_it() {
         stored.device_key, old.device_key,
         "the stale device was purged and a new one confirmed"
     );
-    assert_eq!(second.device.map(|d| d.device_key), Some(stored.device_key));
+    assert_eq!(
+        second.device().map(|d| d.device_key),
+        Some(stored.device_key)
+    );
 }
 
 #[tokio::test]
@@ -445,54 +473,91 @@ async fn rotation_replaces_the_refresh_token_and_reuse_is_refused() {
         .build()
         .unwrap();
     let session = signed_in(auth.sign_in("gina", PW).await.unwrap()).await;
-    let rotated = auth.refresh(&session).await.unwrap();
-    let old = session.tokens.refresh_token.clone().unwrap();
+    let old = session.tokens().refresh_token.unwrap();
+    let rotated = session.refresh().await.unwrap();
     let new = rotated.refresh_token.clone().unwrap();
     assert_ne!(
         old.expose(),
         new.expose(),
         "rotation issues a new refresh token"
     );
-    // After the grace period the old one is refused with RefreshTokenReuseException.
+    assert_eq!(
+        session
+            .tokens()
+            .refresh_token
+            .map(|t| t.expose().to_owned()),
+        Some(new.expose().to_owned()),
+        "the session keeps the rotated token"
+    );
+    // After the grace period the old one is refused with RefreshTokenReuseException: a session
+    // that still holds it (a copy taken before the rotation) cannot refresh.
     env.advance(Duration::from_secs(60));
-    let err = auth.refresh(&session).await.unwrap_err();
+    let mut stale = session.state();
+    stale.tokens.refresh_token = Some(old);
+    let err = auth.session(stale).refresh().await.unwrap_err();
     assert_eq!(
         err.service_code(),
         Some("RefreshTokenReuseException"),
         "{err}"
     );
-    let again = Session {
-        tokens: rotated,
-        ..session
-    };
-    auth.refresh(&again).await.unwrap();
+    assert_eq!(err.next_action(), NextAction::SignInAgain);
+    // The session itself refreshes with the rotated token, and rotates again.
+    let again = session.refresh().await.unwrap();
+    assert_ne!(
+        again.refresh_token.unwrap().expose(),
+        new.expose(),
+        "each refresh rotates"
+    );
+}
+
+/// A session store that counts its saves.
+#[derive(Debug, Default)]
+struct CountingStore {
+    kept: MemorySessionStore,
+    saves: std::sync::atomic::AtomicUsize,
+}
+
+impl SessionStore for CountingStore {
+    fn load(&self) -> Result<Option<SessionState>, SessionStoreError> {
+        self.kept.load()
+    }
+
+    fn save(&self, state: &SessionState) -> Result<(), SessionStoreError> {
+        self.saves.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.kept.save(state)
+    }
+
+    fn clear(&self) -> Result<(), SessionStoreError> {
+        self.kept.clear()
+    }
 }
 
 #[tokio::test]
 async fn a_hundred_concurrent_callers_share_one_refresh() {
     let env = Env::start(PoolSpec::default(), secret_client()).await;
     env.emu.create_user(&env.pool_id, user("hank")).unwrap();
-    let auth = env.auth_builder().build().unwrap();
+    let store = Arc::new(CountingStore::default());
+    let auth = env
+        .auth_builder()
+        .session_store(store.clone())
+        .build()
+        .unwrap();
     let session = signed_in(auth.sign_in("hank", PW).await.unwrap()).await;
-    let persisted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let seen = persisted.clone();
-    let provider = Arc::new(
-        TokenProvider::new(auth.clone(), session.clone()).on_refresh(Arc::new(
-            move |_s: &Session| {
-                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            },
-        )),
-    );
+    let signed_in_with = session.tokens().access_token;
+    let saves = || store.saves.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(saves(), 1, "the sign-in saved the session");
     assert_eq!(
-        provider.access_token().await.unwrap().expose(),
-        session.tokens.access_token.expose(),
+        session.access_token().await.unwrap().expose(),
+        signed_in_with.expose(),
         "fresh: no refresh"
     );
+    assert_eq!(session.refresh_count(), 0);
+    env.emu.reset_stats();
     env.advance(Duration::from_secs(3600 - 60)); // inside the 5-minute margin
     let tasks: Vec<_> = (0..100)
         .map(|_| {
-            let p = provider.clone();
-            tokio::spawn(async move { p.access_token().await.map(|t| t.expose().to_owned()) })
+            let s = session.clone();
+            tokio::spawn(async move { s.access_token().await.map(|t| t.expose().to_owned()) })
         })
         .collect();
     let mut tokens = std::collections::BTreeSet::new();
@@ -500,38 +565,72 @@ async fn a_hundred_concurrent_callers_share_one_refresh() {
         tokens.insert(t.await.unwrap().unwrap());
     }
     assert_eq!(tokens.len(), 1, "everyone got the same refreshed token");
-    assert!(!tokens.contains(session.tokens.access_token.expose()));
-    assert_eq!(provider.refresh_count(), 1, "one refresh for 100 callers");
+    assert!(!tokens.contains(signed_in_with.expose()));
+    assert_eq!(session.refresh_count(), 1, "one refresh for 100 callers");
     assert_eq!(
-        persisted.load(std::sync::atomic::Ordering::SeqCst),
+        env.emu.stats().get("InitiateAuth").received,
         1,
-        "the persist hook ran once"
+        "one REFRESH_TOKEN_AUTH reached Cognito"
+    );
+    assert_eq!(saves(), 2, "the refreshed session was saved once");
+    assert_eq!(
+        store
+            .load()
+            .unwrap()
+            .map(|s| s.tokens.access_token.expose().to_owned()),
+        tokens.into_iter().next(),
+        "the store holds the refreshed tokens"
     );
 }
 
 #[tokio::test]
-async fn provider_signs_in_again_when_the_refresh_token_is_revoked() {
+async fn a_session_signs_in_again_when_its_refresh_token_is_revoked() {
     let client = ClientSpec {
         enable_token_revocation: true,
         ..secret_client()
     };
     let env = Env::start(PoolSpec::default(), client).await;
     env.emu.create_user(&env.pool_id, user("ivy")).unwrap();
-    let auth = env.auth_builder().build().unwrap();
-    let session = signed_in(auth.sign_in("ivy", PW).await.unwrap()).await;
-    auth.revoke_token(session.tokens.refresh_token.as_ref().unwrap())
-        .await
+    let store = Arc::new(MemorySessionStore::default());
+    let auth = env
+        .auth_builder()
+        .session_store(store.clone())
+        .build()
         .unwrap();
-    let err = auth.refresh(&session).await.unwrap_err();
+    let session = signed_in(auth.sign_in("ivy", PW).await.unwrap()).await;
+    let revoked = session.tokens().refresh_token.unwrap();
+    session.revoke().await.unwrap();
+    assert!(
+        store.load().unwrap().is_none(),
+        "revocation forgets the stored session"
+    );
+    // Without a password source, a refresh with the revoked token fails.
+    let err = session.refresh().await.unwrap_err();
     assert_eq!(err.service_code(), Some("NotAuthorizedException"), "{err}");
-    let provider =
-        TokenProvider::new(auth.clone(), session.clone()).reauthenticate_with(Arc::new(|| {
+    assert_eq!(err.next_action(), NextAction::SignInAgain);
+    // With one, the session signs in again.
+    let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = asked.clone();
+    session.reauthenticate_with(Arc::new(
+        move || -> cognito_wire::BoxFuture<'static, Option<srp_core::Password>> {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Box::pin(async { Some(srp_core::Password::new(PW)) })
-        }));
-    let renewed = provider.force_refresh().await.unwrap();
-    assert_ne!(
-        renewed.tokens.refresh_token.as_ref().unwrap().expose(),
-        session.tokens.refresh_token.as_ref().unwrap().expose()
+        },
+    ));
+    let renewed = session.refresh().await.unwrap();
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let renewed_refresh = renewed.refresh_token.unwrap();
+    assert_ne!(renewed_refresh.expose(), revoked.expose());
+    assert_eq!(session.refresh_count(), 1);
+    assert_eq!(session.get_user().await.unwrap().username.expose(), "ivy");
+    assert_eq!(
+        store
+            .load()
+            .unwrap()
+            .and_then(|s| s.tokens.refresh_token)
+            .map(|t| t.expose().to_owned()),
+        Some(renewed_refresh.expose().to_owned()),
+        "the new sign-in is saved"
     );
 }
 
@@ -625,11 +724,8 @@ async fn self_service_account_journey() {
     assert_eq!(err.service_code(), Some("CodeMismatchException"), "{err}");
     auth.confirm_sign_up("lee", &code).await.unwrap();
     let session = signed_in(auth.sign_in("lee", PW).await.unwrap()).await;
-    let token = session.tokens.access_token.clone();
 
-    auth.change_password(&token, PW, "An0ther-Pass!")
-        .await
-        .unwrap();
+    session.change_password(PW, "An0ther-Pass!").await.unwrap();
     signed_in(auth.sign_in("lee", "An0ther-Pass!").await.unwrap()).await;
 
     auth.forgot_password("lee").await.unwrap();
@@ -638,49 +734,57 @@ async fn self_service_account_journey() {
         .await
         .unwrap();
     let session = signed_in(auth.sign_in("lee", "Th1rd-Pass!").await.unwrap()).await;
-    let token = session.tokens.access_token.clone();
 
     let update = BTreeMap::from([("name".to_string(), "Lee".to_string())]);
-    auth.update_user_attributes(&token, &update).await.unwrap();
-    let me = auth.get_user(&token).await.unwrap();
-    let name = me
-        .user_attributes
-        .iter()
-        .find(|a| a.name == "name")
-        .and_then(|a| a.value.clone());
-    assert_eq!(name.map(|v| v.expose().to_owned()), Some("Lee".to_string()));
-    auth.delete_user_attributes(&token, &["name"])
-        .await
-        .unwrap();
+    session.update_user_attributes(&update).await.unwrap();
+    let name = |me: &cognito_wire::GetUserResponse| {
+        me.user_attributes
+            .iter()
+            .find(|a| a.name == "name")
+            .and_then(|a| a.value.as_ref())
+            .map(|v| v.expose().to_owned())
+    };
+    let me = session.get_user().await.unwrap();
+    assert_eq!(name(&me), Some("Lee".to_string()));
+    session.delete_user_attributes(&["name"]).await.unwrap();
+    assert_eq!(name(&session.get_user().await.unwrap()), None);
 
-    auth.get_user_attribute_verification_code(&token, "email")
+    session
+        .get_user_attribute_verification_code("email")
         .await
         .unwrap();
     let code = env.emu.latest_code(&env.pool_id, "lee").unwrap();
-    auth.verify_user_attribute(&token, "email", &code)
+    session.verify_user_attribute("email", &code).await.unwrap();
+
+    // TOTP as a signed-in user (a wrong first code is refused, the secret stays), then the MFA
+    // preference.
+    let secret = session.associate_software_token().await.unwrap();
+    let right = env.totp_now(secret.expose());
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let err = session
+        .verify_software_token(&wrong.into(), Some("phone"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.next_action(), NextAction::FixInput, "{err}");
+    session
+        .verify_software_token(&right.as_str().into(), Some("phone"))
+        .await
+        .unwrap();
+    session
+        .set_mfa_preference(MfaPreference {
+            totp: Some(MfaSetting::enabled(true)),
+            ..Default::default()
+        })
         .await
         .unwrap();
 
-    // TOTP as a signed-in user, then the MFA preference.
-    let secret = auth.associate_software_token(&token).await.unwrap();
-    assert!(
-        auth.verify_software_token(&token, &env.totp_now(secret.expose()), Some("phone"))
-            .await
-            .unwrap()
-    );
-    auth.set_mfa_preference(
-        &token,
-        MfaPreference {
-            totp: Some(MfaSetting::enabled(true)),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-
     // Global sign-out: the refresh token stops working.
-    auth.global_sign_out(&token).await.unwrap();
-    let err = auth.refresh(&session).await.unwrap_err();
+    session.sign_out().await.unwrap();
+    let err = session.refresh().await.unwrap_err();
     assert_eq!(err.service_code(), Some("NotAuthorizedException"), "{err}");
 
     let session = pending(auth.sign_in("lee", "Th1rd-Pass!").await.unwrap());
@@ -692,9 +796,7 @@ async fn self_service_account_journey() {
             .unwrap(),
     )
     .await;
-    auth.delete_user(&session.tokens.access_token)
-        .await
-        .unwrap();
+    session.delete_user().await.unwrap();
     let err = auth.sign_in("lee", "Th1rd-Pass!").await.unwrap_err();
     assert!(
         matches!(
@@ -712,8 +814,9 @@ async fn answer_custom_until_signed_in(
 ) -> Session {
     for _ in 0..4 {
         let p = match outcome {
-            SignInOutcome::SignedIn(s) => return *s,
+            SignInOutcome::SignedIn(s) => return s,
             SignInOutcome::NeedsInput(p) => p,
+            other => panic!("an outcome this test does not know: {other:?}"),
         };
         let Question::Custom { parameters } = p.question() else {
             panic!("{:?}", p.question())
@@ -843,10 +946,11 @@ async fn refresh_with_device_tracking_when_the_device_is_not_remembered() {
         .build()
         .unwrap();
     let session = signed_in(auth.sign_in("olga", PW).await.unwrap()).await;
-    assert!(session.device.is_none());
-    assert!(session.new_device.is_some(), "the offered device is kept");
+    assert!(session.device().is_none());
+    assert!(session.new_device().is_some(), "the offered device is kept");
     // The refresh token is bound to the offered device: the refresh sends its key.
-    auth.refresh(&session).await.unwrap();
+    session.refresh().await.unwrap();
+    assert_eq!(session.refresh_count(), 1);
 }
 
 #[cfg(unix)]

@@ -9,3 +9,4 @@
 
 mod auth;
 mod faults;
+mod session;
