@@ -280,7 +280,6 @@ fn a_wrong_mfa_code_is_asked_again() {
 }
 
 #[test]
-#[ignore = "the emulator drops the challenge session after this error (Invalid session for the user); un-ignore when it keeps it as Cognito does"]
 fn a_used_totp_code_is_refused_and_the_next_one_asked() {
     let (_rt, emu, pool_id, client_id) = start_on_manual_clock(totp_pool(MfaConfig::Optional));
     totp_user(&emu, &pool_id, "xavi");
@@ -332,7 +331,6 @@ fn a_used_totp_code_is_refused_and_the_next_one_asked() {
 }
 
 #[test]
-#[ignore = "the emulator drops the challenge session after this error (Invalid session for the user); un-ignore when it keeps it as Cognito does"]
 fn a_refused_new_password_is_asked_again_with_the_policy() {
     let (_rt, emu, pool_id, client_id) = start(PoolSpec::default());
     let user = UserSpec {
@@ -366,7 +364,6 @@ fn a_refused_new_password_is_asked_again_with_the_policy() {
 }
 
 #[test]
-#[ignore = "the emulator drops the challenge session after this error (Invalid session for the user); un-ignore when it keeps it as Cognito does"]
 fn a_wrong_totp_set_up_code_is_asked_again_with_the_same_secret() {
     let (_rt, emu, pool_id, client_id) = start(totp_pool(MfaConfig::On));
     let user = UserSpec {
