@@ -17,7 +17,7 @@ shift || true
 export RUSTC_BOOTSTRAP=${RUSTC_BOOTSTRAP:-1}
 export CARGO_TARGET_DIR=${FUZZ_TARGET_DIR:-$root/target/fuzz}
 all=(srp-core:challenge_params cognito-wire:decode_response cognito-wire:challenge_parameters cognito-wire:pool_id
-     cognito-auth:jwt_verify cognito-auth:signin_sequences cognito-emulator:emulator_request)
+     cognito-jwt:jwt_verify cognito-auth:signin_sequences cognito-emulator:emulator_request)
 status=0
 for spec in "${all[@]}"; do
   crate=${spec%%:*}; t=${spec##*:}

@@ -1,15 +1,17 @@
-//! JWT parsing and verification never panic, whatever the token, the JWKS and the verifier
-//! configuration.
+//! cognito-jwt's parsing and verification never panic, whatever the token, the JWKS and the
+//! verifier configuration (built without the `fetch` feature: no HTTP client).
 //!
 //! Input layout: byte 0 flags, bytes 1..9 `now` (i64 LE unix seconds), then `\n`-separated
-//! sections: pool id, client id, token, and the JWKS document (the rest, newlines included).
+//! sections: pool id (a `,` adds a second pool, any client, any token use, with a replica
+//! region), client id, token, and the JWKS document (the rest, newlines included).
 //! Missing sections are empty. Flags: bits 0-1 token use (id, access, any, any), bit 2 verify
 //! through the async path with a fetcher serving the JWKS (else `add_jwks` + `verify_sync`),
 //! bit 3 any client id, bit 4 require group `admins`, bit 5 require scope
 //! `aws.cognito.signin.user.admin`, bit 6 a one-minute leeway, bit 7 a JWKS TTL of one hour.
 //!
-//! Every input also goes through `unverified_claims` and, when a token verifies, through the
-//! `Claims` accessors. Seeds (real emulator-signed tokens with their JWKS) are in
+//! A custom check reads the claims into a type of its own; a token that verifies goes through
+//! the `Claims` accessors and `deserialize_into`, an error through its RFC 6750 answer
+//! (`AuthRejection`). Seeds (real emulator-signed tokens with their JWKS) are in
 //! `seeds/jwt_verify/`.
 #![no_main]
 
@@ -20,11 +22,24 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
-use cognito_auth::jwt::{CognitoJwtVerifier, JwksFetchError, JwksFetcher, TokenUse};
-use cognito_auth::unverified_claims;
-use cognito_wire::BoxFuture;
+use cognito_jwt::{
+    AuthRejection, BoxFuture, CognitoJwtVerifier, JwksFetchError, JwksFetcher, PoolConfig,
+    TokenUse,
+};
 use libfuzzer_sys::fuzz_target;
 use time::OffsetDateTime;
+
+/// Custom claims of any JSON type, as a pre token generation trigger may add them.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct Custom {
+    #[serde(default)]
+    groups: Option<Vec<String>>,
+    #[serde(default, rename = "custom:tier")]
+    tier: Option<u32>,
+    #[serde(default)]
+    extra: Option<serde_json::Map<String, serde_json::Value>>,
+}
 
 /// Serves the fuzzed JWKS for every URI.
 struct Fixed(Bytes);
@@ -58,8 +73,6 @@ fuzz_target!(|data: &[u8]| {
     let (pool_id, client_id, token) = (next(), next(), next());
     let jwks = Bytes::copy_from_slice(parts.next().unwrap_or_default());
 
-    let _ = unverified_claims(&token);
-
     let Ok(now) = OffsetDateTime::from_unix_timestamp(now) else {
         return;
     };
@@ -68,9 +81,27 @@ fuzz_target!(|data: &[u8]| {
         1 => TokenUse::Access,
         _ => TokenUse::Any,
     };
+    let (pool_id, second) = match pool_id.split_once(',') {
+        Some((first, second)) => (first.to_owned(), Some(second.to_owned())),
+        None => (pool_id, None),
+    };
     let mut builder = CognitoJwtVerifier::builder(pool_id)
         .token_use(token_use)
-        .fetcher(Arc::new(Fixed(jwks.clone())));
+        .fetcher(Arc::new(Fixed(jwks.clone())))
+        .check(|claims| {
+            claims
+                .deserialize_into::<Custom>()
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        });
+    if let Some(second) = second {
+        builder = builder.pool(
+            PoolConfig::new(second)
+                .any_client_id()
+                .token_use(TokenUse::Any)
+                .replica_region("us-west-2"),
+        );
+    }
     builder = if flags & 8 != 0 {
         builder.any_client_id()
     } else {
@@ -109,9 +140,13 @@ fuzz_target!(|data: &[u8]| {
             let _ = claims.get("sub");
             let _ = claims.payload_json().len();
             let _ = format!("{claims:?}");
+            let _ = claims.deserialize_into::<serde_json::Value>();
         }
         Err(e) => {
             let _ = e.to_string();
+            let rejection = AuthRejection::from(e);
+            let _ = rejection.status();
+            let _ = rejection.www_authenticate();
         }
     }
 });
