@@ -376,7 +376,7 @@ impl Session {
                 state.device = None;
                 state.new_device = None;
             }
-        });
+        })?;
         Ok(())
     }
 
@@ -394,11 +394,11 @@ impl Session {
         auth.inner
             .devices
             .put(&auth.device_ref(&self.sign_in_name()), &device)?;
-        self.update(|state| state.device = Some(device.clone()));
+        self.update(|state| state.device = Some(device.clone()))?;
         auth.set_device_remembered(&token, &new.device_key, remembered)
             .await?;
         if remembered {
-            self.update(|state| state.new_device = None);
+            self.update(|state| state.new_device = None)?;
         }
         Ok(device)
     }
@@ -433,7 +433,7 @@ impl Session {
                 if state.device.is_some() {
                     state.new_device = None;
                 }
-            });
+            })?;
         }
         Ok(())
     }

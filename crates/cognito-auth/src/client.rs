@@ -66,6 +66,8 @@ impl Error {
             Error::Auth(AuthError::PasswordRequired) => NextAction::FixInput,
             Error::Auth(AuthError::Config(_)) | Error::Config(_) => NextAction::FixConfiguration,
             Error::Auth(_) | Error::Srp(_) => NextAction::Report,
+            // A kept session that cannot be read is replaced by signing in again.
+            Error::SessionStore(SessionStoreError::Unreadable { .. }) => NextAction::SignInAgain,
             Error::DeviceStore(_) | Error::SessionStore(_) => NextAction::FixConfiguration,
             Error::NoRefreshToken => NextAction::SignInAgain,
             Error::WebAuthn(_) => NextAction::FixInput,
@@ -172,8 +174,7 @@ impl PendingSignIn {
 /// match auth.sign_in("alice", "Passw0rd!").await? {
 ///     SignInOutcome::SignedIn(session) => println!("expires at {}", session.expires_at()),
 ///     SignInOutcome::NeedsInput(pending) => println!("Cognito asks: {:?}", pending.question()),
-///     _ => {}
-///     SignInOutcome::NeedsInput(pending) => println!("Cognito asks: {:?}", pending.question()),
+///     other => println!("an outcome this program does not know: {other:?}"),
 /// }
 /// # Ok(()) }
 /// ```
@@ -501,7 +502,9 @@ impl CognitoAuth {
     /// state read by the caller). It is saved to the session store.
     pub fn session(&self, state: SessionState) -> Session {
         let session = Session::new(self.clone(), state);
-        session.save();
+        // The sign-in succeeded: a store that cannot keep it is logged (by save) and the caller
+        // still gets the session; later refreshes report a failing store as an error.
+        let _ = session.save();
         session
     }
 

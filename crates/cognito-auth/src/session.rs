@@ -318,25 +318,28 @@ impl Session {
             Err(e) => return Err(e),
         }
         self.inner.refreshes.fetch_add(1, Ordering::Relaxed);
-        self.save();
-        Ok(())
+        // A rotated refresh token that cannot be kept must not be lost silently: the caller
+        // hears of it (the session in memory holds the new tokens and keeps working).
+        self.save()
     }
 
-    /// Saves the state to the client's session store (a failure is logged: the session in
-    /// memory stays valid).
-    pub(crate) fn save(&self) {
+    /// Saves the state to the client's session store. On failure the session in memory stays
+    /// valid and the error says the store could not keep it.
+    pub(crate) fn save(&self) -> Result<(), Error> {
         if let Some(store) = &self.inner.auth.inner.session_store {
             let state = self.state();
             if let Err(e) = store.save(&state) {
                 tracing::warn!(error = %e, "the session could not be saved; it stays valid in memory");
+                return Err(e.into());
             }
         }
+        Ok(())
     }
 
     /// Changes the device state (after confirming or remembering a device).
-    pub(crate) fn update(&self, change: impl FnOnce(&mut SessionState)) {
+    pub(crate) fn update(&self, change: impl FnOnce(&mut SessionState)) -> Result<(), Error> {
         change(&mut self.lock());
-        self.save();
+        self.save()
     }
 
     /// Forgets the session in the store (after sign-out or revocation).
