@@ -319,8 +319,8 @@ async fn device(emu: &Emulator) -> Check {
         .ctx("respond_to_sms_mfa_challenge")?;
     let key = c
         .session()
-        .and_then(|s| s.device.as_ref())
-        .map(|d| d.device_key.clone())
+        .and_then(|s| s.device())
+        .map(|d| d.device_key)
         .ctx("a remembered device")?;
     let mut again = build()?;
     let step = again.authenticate(PW).await.ctx("authenticate again")?;
@@ -445,7 +445,7 @@ async fn sign_out(emu: &Emulator, revoke: bool) -> Check {
     }
     let mut old = fx
         .builder("pia")
-        .tokens(id, access, Some(refresh))
+        .tokens(id, access, Some(refresh.into()))
         .build()
         .ctx("build with the old tokens")?;
     let err = old.renew_access_token().await.err();

@@ -49,15 +49,16 @@ fn user(name: &str) -> UserSpec {
 
 fn signed_in(o: SignInOutcome) -> Result<Session, String> {
     match o {
-        SignInOutcome::SignedIn(s) => Ok(*s),
+        SignInOutcome::SignedIn(s) => Ok(s),
         SignInOutcome::NeedsInput(p) => Err(format!("unexpected question {:?}", p.question())),
+        other => Err(format!("an outcome this check does not know: {other:?}")),
     }
 }
 
 fn asked(o: SignInOutcome) -> Result<Box<PendingSignIn>, String> {
     match o {
         SignInOutcome::NeedsInput(p) => Ok(p),
-        SignInOutcome::SignedIn(_) => Err("signed in without the expected question".to_owned()),
+        other => Err(format!("expected a question, got {other:?}")),
     }
 }
 
@@ -109,7 +110,7 @@ async fn srp(emu: &Emulator) -> Check {
         .ctx("create user")?;
     let s = signed_in(fx.auth.sign_in("alice", PW).await.ctx("sign-in")?)?;
     ensure(
-        claim(s.tokens.access_token.expose(), "username")? == "alice",
+        claim(s.tokens().access_token.expose(), "username")? == "alice",
         "access token username",
     )?;
     let err = fx.auth.sign_in("alice", "Wrong-Passw0rd!").await.err();
@@ -124,9 +125,9 @@ async fn password(emu: &Emulator) -> Check {
     emu.create_user(&fx.pool, user("bob")).ctx("create user")?;
     let cfg = fx.auth.config("bob").password(PW).flow(Flow::UserPassword);
     let s = signed_in(fx.auth.sign_in_with(cfg).await.ctx("sign-in")?)?;
-    ensure(s.tokens.refresh_token.is_some(), "a refresh token")?;
+    ensure(s.tokens().refresh_token.is_some(), "a refresh token")?;
     ensure(
-        claim(s.tokens.id_token.expose(), "email")? == "bob@example.com",
+        claim(s.tokens().id_token.expose(), "email")? == "bob@example.com",
         "id token email",
     )
 }
@@ -146,7 +147,7 @@ async fn secret_hash(emu: &Emulator) -> Check {
             .await
             .ctx("SRP sign-in by alias")?,
     )?;
-    ensure(s.username == "carol", "Cognito's username from the alias")?;
+    ensure(s.username() == "carol", "Cognito's username from the alias")?;
     let cfg = fx
         .auth
         .config("carol")
@@ -173,9 +174,10 @@ async fn refresh(emu: &Emulator) -> Check {
     )?;
     emu.create_user(&fx.pool, user("dan")).ctx("create user")?;
     let s = signed_in(fx.auth.sign_in("dan", PW).await.ctx("sign-in")?)?;
-    let t = fx.auth.refresh(&s).await.ctx("refresh")?;
+    let before = s.tokens();
+    let t = s.refresh().await.ctx("refresh")?;
     ensure(
-        t.access_token.expose() != s.tokens.access_token.expose(),
+        t.access_token.expose() != before.access_token.expose(),
         "a new access token",
     )?;
     ensure(
@@ -223,24 +225,18 @@ async fn totp_flow(emu: &Emulator) -> Check {
     let fx = fixture(emu, pool, ClientSpec::confidential("rust"))?;
     emu.create_user(&fx.pool, user("fay")).ctx("create user")?;
     let s = signed_in(fx.auth.sign_in("fay", PW).await.ctx("sign-in")?)?;
-    let token = &s.tokens.access_token;
-    let secret = fx
-        .auth
-        .associate_software_token(token)
+    let secret = s
+        .associate_software_token()
         .await
         .ctx("AssociateSoftwareToken")?;
-    let ok = fx
-        .auth
-        .verify_software_token(token, &totp(secret.expose(), 0)?, Some("interop"))
+    s.verify_software_token(&totp(secret.expose(), 0)?.into(), Some("interop"))
         .await
-        .ctx("VerifySoftwareToken")?;
-    ensure(ok, "VerifySoftwareToken SUCCESS")?;
+        .ctx("VerifySoftwareToken SUCCESS")?;
     let pref = MfaPreference {
         totp: Some(MfaSetting::enabled(true)),
         ..MfaPreference::default()
     };
-    fx.auth
-        .set_mfa_preference(token, pref)
+    s.set_mfa_preference(pref)
         .await
         .ctx("SetUserMFAPreference")?;
     let p = asked(fx.auth.sign_in("fay", PW).await.ctx("MFA sign-in")?)?;
@@ -366,11 +362,8 @@ async fn device(emu: &Emulator) -> Check {
             .await
             .ctx("answer SMS_MFA")?,
     )?;
-    let dev = first.device.clone().ctx("a confirmed, remembered device")?;
-    let listed = auth
-        .list_devices(&first.tokens.access_token)
-        .await
-        .ctx("ListDevices")?;
+    let dev = first.device().ctx("a confirmed, remembered device")?;
+    let listed = first.list_devices().await.ctx("ListDevices")?;
     ensure(
         listed
             .iter()
@@ -383,10 +376,10 @@ async fn device(emu: &Emulator) -> Check {
             .ctx("second sign-in (device SRP, no MFA)")?,
     )?;
     ensure(
-        claim(second.tokens.access_token.expose(), "device_key")? == dev.device_key,
+        claim(second.tokens().access_token.expose(), "device_key")? == dev.device_key,
         "the access token carries the device key",
     )?;
-    let t = auth.refresh(&second).await.ctx("refresh with DEVICE_KEY")?;
+    let t = second.refresh().await.ctx("refresh with DEVICE_KEY")?;
     ensure(
         claim(t.access_token.expose(), "device_key")? == dev.device_key,
         "refreshed token carries the device key",
@@ -537,8 +530,7 @@ async fn change_password(emu: &Emulator) -> Check {
     )?;
     emu.create_user(&fx.pool, user("ned")).ctx("create user")?;
     let s = signed_in(fx.auth.sign_in("ned", PW).await.ctx("sign-in")?)?;
-    fx.auth
-        .change_password(&s.tokens.access_token, PW, "Chang3d-Passw0rd!")
+    s.change_password(PW, "Chang3d-Passw0rd!")
         .await
         .ctx("ChangePassword")?;
     signed_in(
@@ -569,16 +561,14 @@ async fn attributes(emu: &Emulator) -> Check {
     )?;
     emu.create_user(&fx.pool, user("ola")).ctx("create user")?;
     let s = signed_in(fx.auth.sign_in("ola", PW).await.ctx("sign-in")?)?;
-    let token = &s.tokens.access_token;
     let update = BTreeMap::from([
         ("name".to_owned(), "Ola".to_owned()),
         ("email".to_owned(), "ola@example.org".to_owned()),
     ]);
-    fx.auth
-        .update_user_attributes(token, &update)
+    s.update_user_attributes(&update)
         .await
         .ctx("UpdateUserAttributes")?;
-    let me = fx.auth.get_user(token).await.ctx("GetUser")?;
+    let me = s.get_user().await.ctx("GetUser")?;
     ensure(
         attribute(&me, "name").as_deref() == Some("Ola"),
         "name updated",
@@ -588,15 +578,13 @@ async fn attributes(emu: &Emulator) -> Check {
         "a changed email is unverified",
     )?;
     let code = emu.latest_code(&fx.pool, "ola").ctx("verification code")?;
-    fx.auth
-        .verify_user_attribute(token, "email", &code)
+    s.verify_user_attribute("email", &code)
         .await
         .ctx("VerifyUserAttribute")?;
-    fx.auth
-        .get_user_attribute_verification_code(token, "email")
+    s.get_user_attribute_verification_code("email")
         .await
         .ctx("GetUserAttributeVerificationCode")?;
-    let me = fx.auth.get_user(token).await.ctx("GetUser")?;
+    let me = s.get_user().await.ctx("GetUser")?;
     ensure(
         attribute(&me, "email").as_deref() == Some("ola@example.org")
             && attribute(&me, "email_verified").as_deref() == Some("true"),
@@ -612,16 +600,13 @@ async fn global_sign_out(emu: &Emulator) -> Check {
     )?;
     emu.create_user(&fx.pool, user("pia")).ctx("create user")?;
     let s = signed_in(fx.auth.sign_in("pia", PW).await.ctx("sign-in")?)?;
-    fx.auth
-        .global_sign_out(&s.tokens.access_token)
-        .await
-        .ctx("GlobalSignOut")?;
-    let err = fx.auth.refresh(&s).await.err();
+    s.sign_out().await.ctx("GlobalSignOut")?;
+    let err = s.refresh().await.err();
     ensure(
         err.as_ref().and_then(|e| e.service_code()) == Some("NotAuthorizedException"),
         format!("refresh after sign-out refused: {err:?}"),
     )?;
-    let err = fx.auth.get_user(&s.tokens.access_token).await.err();
+    let err = s.get_user().await.err();
     ensure(
         err.as_ref().and_then(|e| e.service_code()) == Some("NotAuthorizedException"),
         format!("access token revoked: {err:?}"),
@@ -636,14 +621,14 @@ async fn revoke(emu: &Emulator) -> Check {
     )?;
     emu.create_user(&fx.pool, user("quin")).ctx("create user")?;
     let s = signed_in(fx.auth.sign_in("quin", PW).await.ctx("sign-in")?)?;
-    let rt = s.tokens.refresh_token.clone().ctx("refresh token")?;
-    fx.auth.revoke_token(&rt).await.ctx("RevokeToken")?;
-    let err = fx.auth.refresh(&s).await.err();
+    ensure(s.tokens().refresh_token.is_some(), "a refresh token")?;
+    s.revoke().await.ctx("RevokeToken")?;
+    let err = s.refresh().await.err();
     ensure(
         err.as_ref().and_then(|e| e.service_code()) == Some("NotAuthorizedException"),
         format!("refresh after revocation refused: {err:?}"),
     )?;
-    let err = fx.auth.get_user(&s.tokens.access_token).await.err();
+    let err = s.get_user().await.err();
     ensure(
         err.as_ref().and_then(|e| e.service_code()) == Some("NotAuthorizedException"),
         format!("the access token of the revoked refresh token is refused: {err:?}"),
@@ -654,6 +639,7 @@ async fn verify_jwt(emu: &Emulator) -> Check {
     let fx = fixture(emu, PoolSpec::named("jwt"), ClientSpec::public("rust"))?;
     emu.create_user(&fx.pool, user("ray")).ctx("create user")?;
     let s = signed_in(fx.auth.sign_in("ray", PW).await.ctx("sign-in")?)?;
+    let tokens = s.tokens();
     let issuer = format!("{}/{}", emu.url(), fx.pool);
     let verifier = |use_: TokenUse| {
         CognitoJwtVerifier::builder(&fx.pool)
@@ -667,15 +653,15 @@ async fn verify_jwt(emu: &Emulator) -> Check {
     let now = time::OffsetDateTime::now_utc();
     let access = verifier(TokenUse::Access)?;
     let claims = access
-        .verify(s.tokens.access_token.expose(), now)
+        .verify(tokens.access_token.expose(), now)
         .await
         .ctx("verify the access token")?;
     ensure(claims.user_name() == Some("ray"), "verified username")?;
     verifier(TokenUse::Id)?
-        .verify(s.tokens.id_token.expose(), now)
+        .verify(tokens.id_token.expose(), now)
         .await
         .ctx("verify the id token")?;
-    let token = s.tokens.access_token.expose();
+    let token = tokens.access_token.expose();
     let forged = format!(
         "{}AAAA",
         token.get(..token.len().saturating_sub(4)).unwrap_or("")
@@ -685,10 +671,7 @@ async fn verify_jwt(emu: &Emulator) -> Check {
         "a forged signature is refused",
     )?;
     ensure(
-        access
-            .verify(s.tokens.id_token.expose(), now)
-            .await
-            .is_err(),
+        access.verify(tokens.id_token.expose(), now).await.is_err(),
         "an id token is refused as an access token",
     )?;
     let later = time::OffsetDateTime::from_unix_timestamp(unix_now() + 7200).ctx("time")?;
@@ -742,7 +725,7 @@ async fn admin(emu: &Emulator) -> Check {
         .await
         .ctx("AdminAddUserToGroup")?;
     let s = signed_in(fx.auth.sign_in("sam", PW).await.ctx("sign-in")?)?;
-    let groups = unverified_claims(s.tokens.access_token.expose()).ctx("claims")?;
+    let groups = unverified_claims(s.tokens().access_token.expose()).ctx("claims")?;
     ensure(
         groups.get("cognito:groups") == Some(&serde_json::json!(["admins"])),
         "cognito:groups claim",
@@ -753,18 +736,24 @@ async fn admin(emu: &Emulator) -> Check {
         "a disabled user cannot sign in",
     )?;
     admin.enable_user("sam").await.ctx("AdminEnableUser")?;
-    let mut cfg = cognito_auth::SignInConfig::new(&fx.pool, &fx.client.client_id, "sam")
+    // Admin sign-in: the same driver on the admin client's signing wire client.
+    let mut admin_auth = admin.auth(&fx.client.client_id);
+    if let Some(secret) = &fx.client.client_secret {
+        admin_auth = admin_auth.client_secret(secret.as_str());
+    }
+    let admin_auth = admin_auth.build().ctx("admin sign-in client")?;
+    let cfg = admin_auth
+        .config("sam")
         .password(PW)
         .flow(Flow::AdminUserPassword);
-    if let Some(secret) = &fx.client.client_secret {
-        cfg = cfg.client_secret(secret.as_str());
-    }
-    let out = admin
-        .admin_sign_in_with(cfg)
-        .await
-        .ctx("AdminInitiateAuth")?;
+    let s = signed_in(
+        admin_auth
+            .sign_in_with(cfg)
+            .await
+            .ctx("AdminInitiateAuth")?,
+    )?;
     ensure(
-        matches!(out, cognito_admin::AdminSignInOutcome::SignedIn(_)),
+        claim(s.tokens().access_token.expose(), "username")? == "sam",
         "ADMIN_USER_PASSWORD_AUTH gets tokens",
     )?;
     let err = AdminClient::builder()
