@@ -88,6 +88,7 @@ pub trait WebAuthnAuthenticator: Send + Sync + std::fmt::Debug {
 
 /// What to do with a device Cognito offers to remember after a sign-in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum DevicePolicy {
     /// Confirm it, mark it remembered and keep it in the device store.
     Remember,
@@ -101,6 +102,7 @@ pub enum DevicePolicy {
 
 /// Which operation refreshes tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum RefreshMode {
     /// `InitiateAuth(REFRESH_TOKEN_AUTH)`: the refresh token stays the same.
     #[default]

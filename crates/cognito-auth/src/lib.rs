@@ -32,4 +32,4 @@ pub use signin::{
     Answer, CodeKind, DeviceCredentials, FirstFactor, Flow, NewDevice, Question, Rejection,
     Request, Response, SignIn, SignInConfig, SignedIn, Step,
 };
-pub use tokens::{TokenSet, unverified_claims};
+pub use tokens::{TokenSet, TokenSetBuilder, unverified_claims};

@@ -11,18 +11,18 @@ use time::{Duration, OffsetDateTime};
 /// # use cognito_auth::TokenSet;
 /// # use cognito_wire::SensitiveString;
 /// let now = time::OffsetDateTime::UNIX_EPOCH;
-/// let t = TokenSet {
-///     access_token: SensitiveString::from("a.b.c"),
-///     id_token: SensitiveString::from("d.e.f"),
-///     refresh_token: None,
-///     token_type: "Bearer".into(),
-///     expires_at: now + time::Duration::hours(1),
-/// };
+/// let t = TokenSet::builder()
+///     .access_token("a.b.c")
+///     .id_token("d.e.f")
+///     .expires_at(now + time::Duration::hours(1))
+///     .build()?;
 /// assert!(!t.expires_within(now, time::Duration::minutes(5)));
 /// assert!(t.expires_within(now + time::Duration::minutes(56), time::Duration::minutes(5)));
 /// assert!(!format!("{t:?}").contains("a.b.c"));
+/// # Ok::<(), cognito_auth::AuthError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TokenSet {
     /// The access token (for Cognito's user operations and resource servers).
     pub access_token: SensitiveString,
@@ -37,7 +37,78 @@ pub struct TokenSet {
     pub expires_at: OffsetDateTime,
 }
 
+/// Builds a [`TokenSet`] from tokens obtained elsewhere (named setters: an access token cannot
+/// be passed for an id token by position).
+#[derive(Debug, Default, Clone)]
+pub struct TokenSetBuilder {
+    access_token: Option<SensitiveString>,
+    id_token: Option<SensitiveString>,
+    refresh_token: Option<SensitiveString>,
+    token_type: Option<String>,
+    expires_at: Option<OffsetDateTime>,
+}
+
+impl TokenSetBuilder {
+    /// The access token (required).
+    pub fn access_token(mut self, token: impl Into<SensitiveString>) -> Self {
+        self.access_token = Some(token.into());
+        self
+    }
+
+    /// The id token (required).
+    pub fn id_token(mut self, token: impl Into<SensitiveString>) -> Self {
+        self.id_token = Some(token.into());
+        self
+    }
+
+    /// The refresh token, if any.
+    pub fn refresh_token(mut self, token: Option<SensitiveString>) -> Self {
+        self.refresh_token = token;
+        self
+    }
+
+    /// The token type (default `Bearer`).
+    pub fn token_type(mut self, token_type: impl Into<String>) -> Self {
+        self.token_type = Some(token_type.into());
+        self
+    }
+
+    /// When the access and id tokens expire (default: the access token's `exp` claim, read
+    /// without verification).
+    pub fn expires_at(mut self, at: OffsetDateTime) -> Self {
+        self.expires_at = Some(at);
+        self
+    }
+
+    /// The token set; an error names a missing token or an expiry that cannot be known.
+    pub fn build(self) -> Result<TokenSet, AuthError> {
+        let access_token = self
+            .access_token
+            .ok_or(AuthError::MissingToken("AccessToken"))?;
+        let id_token = self.id_token.ok_or(AuthError::MissingToken("IdToken"))?;
+        let expires_at = match self.expires_at {
+            Some(at) => at,
+            None => unverified_claims(access_token.expose())
+                .and_then(|c| c.get("exp").and_then(serde_json::Value::as_i64))
+                .and_then(|exp| OffsetDateTime::from_unix_timestamp(exp).ok())
+                .ok_or(AuthError::MissingToken("the access token's exp claim"))?,
+        };
+        Ok(TokenSet {
+            access_token,
+            id_token,
+            refresh_token: self.refresh_token,
+            token_type: self.token_type.unwrap_or_else(|| "Bearer".to_owned()),
+            expires_at,
+        })
+    }
+}
+
 impl TokenSet {
+    /// A builder for tokens obtained elsewhere.
+    pub fn builder() -> TokenSetBuilder {
+        TokenSetBuilder::default()
+    }
+
     /// Reads an `AuthenticationResult` received at `now`.
     pub fn from_result(
         result: &AuthenticationResultType,

@@ -12,6 +12,7 @@ use std::task::{Context, Poll};
 
 /// Which token goes into the header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum TokenKind {
     /// The access token (APIs, API Gateway with scopes).
     #[default]

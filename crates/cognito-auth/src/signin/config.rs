@@ -40,6 +40,7 @@ impl Flow {
 
 /// A first factor of choice-based sign-in (`USER_AUTH`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FirstFactor {
     /// `PASSWORD`.
     Password,

@@ -41,6 +41,7 @@ pub enum Step {
 
 /// A device Cognito asks the client to confirm (`NewDeviceMetadata`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct NewDevice {
     /// `DeviceKey`.
     pub device_key: String,
@@ -50,6 +51,7 @@ pub struct NewDevice {
 
 /// The result of a sign-in.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct SignedIn {
     /// The tokens.
     pub tokens: TokenSet,

@@ -8,6 +8,7 @@ use super::FirstFactor;
 
 /// Which kind of one-time code is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CodeKind {
     /// `SMS_MFA`: a code sent by SMS as a second factor.
     SmsMfa,

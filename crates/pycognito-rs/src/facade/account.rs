@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 /// Which MFA method pycognito's `set_user_mfa_preference` prefers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum MfaMethod {
     /// `SMS`.
     Sms,

@@ -259,22 +259,25 @@ impl CognitoBuilder {
             .build()
             .map_err(PycognitoError::sign_in)?;
         let now = self.clock.now();
-        let session = self.tokens.map(|(id, access, refresh)| {
-            let tokens = TokenSet {
-                expires_at: expiry_of(access.expose()).unwrap_or(now),
-                access_token: access,
-                id_token: id,
-                refresh_token: refresh,
-                token_type: "Bearer".to_owned(),
-            };
-            let name = self.username.clone().unwrap_or_default();
-            auth.session(SessionState::new(
-                self.pool_id.clone(),
-                self.client_id.clone(),
-                name,
-                tokens,
-            ))
-        });
+        let session = match self.tokens {
+            None => None,
+            Some((id, access, refresh)) => {
+                let tokens = TokenSet::builder()
+                    .expires_at(expiry_of(access.expose()).unwrap_or(now))
+                    .access_token(access)
+                    .id_token(id)
+                    .refresh_token(refresh)
+                    .build()
+                    .map_err(|e| PycognitoError::sign_in(e.into()))?;
+                let name = self.username.clone().unwrap_or_default();
+                Some(auth.session(SessionState::new(
+                    self.pool_id.clone(),
+                    self.client_id.clone(),
+                    name,
+                    tokens,
+                )))
+            }
+        };
         Ok(Cognito {
             auth,
             admin_auth,
