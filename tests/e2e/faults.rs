@@ -36,13 +36,13 @@ fn secret_client() -> ClientSpec {
 
 /// Small delays so the tests stay fast; more attempts than standard so retries show.
 fn fast_policy() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: MAX_ATTEMPTS,
-        base_delay: Duration::from_millis(1),
-        throttling_base_delay: Duration::from_millis(2),
-        max_backoff: Duration::from_millis(20),
-        replay_one_shot: false,
-    }
+    let mut policy = RetryPolicy::standard();
+    policy.max_attempts = MAX_ATTEMPTS;
+    policy.base_delay = Duration::from_millis(1);
+    policy.throttling_base_delay = Duration::from_millis(2);
+    policy.max_backoff = Duration::from_millis(20);
+    policy.replay_one_shot = false;
+    policy
 }
 
 fn wire(env: &Env, transport: Option<HyperTransport>) -> cognito_wire::Client {
@@ -246,9 +246,10 @@ async fn a_one_shot_step_is_never_replayed_and_the_error_says_so() {
 
     // A request timeout on a one-shot step: one attempt, a timeout error (the request may have
     // been processed). On a read-only operation the timeout is retried up to the budget.
-    let transport = HyperTransport::with_config(HyperConfig {
-        request_timeout: Duration::from_millis(150),
-        ..HyperConfig::default()
+    let transport = HyperTransport::with_config({
+        let mut v = HyperConfig::default();
+        v.request_timeout = Duration::from_millis(150);
+        v
     })
     .unwrap();
     let slow = env
@@ -918,12 +919,11 @@ async fn a_one_shot_call_is_replayed_only_when_the_caller_opts_in() {
     env.emu.set_faults(lose_one()).unwrap();
     env.emu.reset_stats();
     auth.wire()
-        .call_with::<op::UpdateUserAttributes>(
-            &req,
-            CallOptions {
-                replay_one_shot: true,
-            },
-        )
+        .call_with::<op::UpdateUserAttributes>(&req, {
+            let mut v = CallOptions::default();
+            v.replay_one_shot = true;
+            v
+        })
         .await
         .unwrap();
     let s = env.emu.stats().get("UpdateUserAttributes");

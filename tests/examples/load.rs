@@ -42,19 +42,21 @@ async fn main() {
         };
         emu.create_user(&pool, user).unwrap();
     }
-    let retry = cognito_wire::RetryPolicy {
-        max_attempts: 1,
-        ..cognito_wire::RetryPolicy::default()
+    let retry = {
+        let mut v = cognito_wire::RetryPolicy::default();
+        v.max_attempts = 1;
+        v
     };
     let wire = cognito_wire::Client::builder()
         .endpoint_url(emu.url())
         .env(|_| None)
         .transport(
-            cognito_wire::HyperTransport::with_config(cognito_wire::HyperConfig {
-                request_timeout: Duration::from_secs(60),
+            cognito_wire::HyperTransport::with_config({
+                let mut config = cognito_wire::HyperConfig::default();
+                config.request_timeout = Duration::from_secs(60);
                 // 1,000 sign-ins in flight share at most this many keep-alive connections.
-                max_in_flight: Some(IN_FLIGHT),
-                ..cognito_wire::HyperConfig::default()
+                config.max_in_flight = Some(IN_FLIGHT);
+                config
             })
             .unwrap(),
         )

@@ -256,10 +256,6 @@ const MAY_NOT_GROW: &[(&str, &str)] = &[
         "generated shapes: #[non_exhaustive] once `cargo xtask codegen --semver` is the default (docs/build.md); the operation types are unit markers",
     ),
     (
-        "cognito-admin::MatchKind",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
         "cognito-auth::DeviceCredentials",
         "Cognito's three device values (key, group key, password), a closed record: callers that keep devices themselves construct it",
     ),
@@ -368,140 +364,24 @@ const MAY_NOT_GROW: &[(&str, &str)] = &[
         "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
     ),
     (
-        "cognito-wire::CallOptions",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::CodeDeliveryParams",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::CustomChallengeParams",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::DevicePasswordVerifierParams",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::DeviceSrpAuthParams",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
         "cognito-wire::Empty",
         "the empty answer `{}`, by definition",
-    ),
-    (
-        "cognito-wire::Endpoint",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::EndpointParams",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
     ),
     (
         "cognito-wire::EpochSeconds",
         "the wire's timestamp number; its one field is the value",
     ),
     (
-        "cognito-wire::ErrorClass",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::FailedAttempt",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::HyperConfig",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::MfaSetupParams",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::NewPasswordRequiredParams",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::OperationInfo",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::ParsedChallenge",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::PasswordVerifierParams",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::ReachedServer",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::ResponseError",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::RetryDecision",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::RetryPolicy",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::RootCerts",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::SelectChallengeParams",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::SelectMfaTypeParams",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::ServiceError",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
         "cognito-wire::SigningContext",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::SoftwareTokenMfaParams",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::StopReason",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-wire::TimeoutPhase",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
+        "what the client tells a Signer about one call (operation, SigV4 signing name, region): the SigV4 inputs, fixed by the protocol; Signer tests build it",
     ),
     (
         "cognito-wire::TokioSleep",
         "a unit marker type: it has nothing to grow",
     ),
     (
-        "cognito-wire::WebAuthnParams",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "srp-core::Claim",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
         "srp-core::DeviceVerifierConfig",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "srp-core::NewDeviceSecret",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
+        "Cognito's DeviceSecretVerifierConfig pair (verifier, salt): a closed record the emulator builds from the request",
     ),
     (
         "srp-core::VerifierChallenge",

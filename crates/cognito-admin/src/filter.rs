@@ -22,6 +22,7 @@ pub const SEARCHABLE_ATTRIBUTES: &[&str] = &[
 
 /// How the value is matched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MatchKind {
     /// `=`: the attribute equals the value.
     Exact,

@@ -117,6 +117,7 @@ impl NextAction {
                 cognito_wire::Error::Construction { .. } => NextAction::FixConfiguration,
                 _ => NextAction::Report,
             },
+            _ => NextAction::Report,
         }
     }
 

@@ -70,12 +70,10 @@ impl HttpJwksFetcher<HyperTransport> {
     /// Over a new [`HyperTransport`] (http and https, webpki roots) with a 10 s request
     /// timeout and a [`DEFAULT_MAX_BYTES`](Self::DEFAULT_MAX_BYTES) body cap.
     pub fn new() -> Result<Self, BoxError> {
-        let config = HyperConfig {
-            request_timeout: Duration::from_secs(10),
-            max_body_bytes: Self::DEFAULT_MAX_BYTES,
-            pool_max_idle_per_host: 2,
-            ..HyperConfig::default()
-        };
+        let mut config = HyperConfig::default();
+        config.request_timeout = Duration::from_secs(10);
+        config.max_body_bytes = Self::DEFAULT_MAX_BYTES;
+        config.pool_max_idle_per_host = 2;
         Ok(Self {
             transport: HyperTransport::with_config(config)?,
             max_bytes: Self::DEFAULT_MAX_BYTES,

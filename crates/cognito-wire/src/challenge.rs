@@ -50,6 +50,7 @@ pub enum ChallengeError {
 
 /// `PASSWORD_VERIFIER`: the server's SRP values.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PasswordVerifierParams {
     /// `SALT` (hex).
     pub salt: String,
@@ -65,6 +66,7 @@ pub struct PasswordVerifierParams {
 
 /// `DEVICE_SRP_AUTH`: the server asks for device SRP (answer with `DEVICE_KEY` and `SRP_A`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DeviceSrpAuthParams {
     /// `USERNAME`, when sent.
     pub username: Option<String>,
@@ -72,6 +74,7 @@ pub struct DeviceSrpAuthParams {
 
 /// `DEVICE_PASSWORD_VERIFIER`: the server's SRP values for the device.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DevicePasswordVerifierParams {
     /// `SALT` (hex).
     pub salt: String,
@@ -87,6 +90,7 @@ pub struct DevicePasswordVerifierParams {
 
 /// `NEW_PASSWORD_REQUIRED`: set a new password (and the required attributes).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NewPasswordRequiredParams {
     /// `userAttributes` (a JSON object): the user's current attributes. Non-string values are
     /// kept as their JSON text.
@@ -97,6 +101,7 @@ pub struct NewPasswordRequiredParams {
 
 /// `SMS_MFA`, `EMAIL_OTP`, `SMS_OTP` (and `EMAIL_MFA`): where the code went.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CodeDeliveryParams {
     /// `CODE_DELIVERY_DELIVERY_MEDIUM`.
     pub delivery_medium: DeliveryMediumType,
@@ -106,6 +111,7 @@ pub struct CodeDeliveryParams {
 
 /// `SOFTWARE_TOKEN_MFA`: enter a TOTP code.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SoftwareTokenMfaParams {
     /// `FRIENDLY_DEVICE_NAME`, when sent.
     pub friendly_device_name: Option<String>,
@@ -113,6 +119,7 @@ pub struct SoftwareTokenMfaParams {
 
 /// `MFA_SETUP`: the user must set up MFA first.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MfaSetupParams {
     /// `MFAS_CAN_SETUP` (a JSON array): the MFA types that can be set up.
     pub mfas_can_setup: Vec<ChallengeNameType>,
@@ -120,6 +127,7 @@ pub struct MfaSetupParams {
 
 /// `SELECT_MFA_TYPE`: choose among MFA types.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SelectMfaTypeParams {
     /// `MFAS_CAN_CHOOSE` (a JSON array).
     pub mfas_can_choose: Vec<ChallengeNameType>,
@@ -127,6 +135,7 @@ pub struct SelectMfaTypeParams {
 
 /// `SELECT_CHALLENGE` (choice-based sign-in): choose the first factor.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SelectChallengeParams {
     /// `AVAILABLE_CHALLENGES` (a JSON array), or the response's `AvailableChallenges` (see
     /// [`ParsedChallenge::from_initiate_auth`]); empty when neither was sent.
@@ -135,6 +144,7 @@ pub struct SelectChallengeParams {
 
 /// `WEB_AUTHN`: sign with a passkey.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WebAuthnParams {
     /// `CREDENTIAL_REQUEST_OPTIONS`: the `PublicKeyCredentialRequestOptions` JSON.
     pub credential_request_options: serde_json::Value,
@@ -142,6 +152,7 @@ pub struct WebAuthnParams {
 
 /// `CUSTOM_CHALLENGE`: whatever the define/create-challenge Lambdas put in.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CustomChallengeParams {
     /// `USERNAME`, when sent.
     pub username: Option<String>,
@@ -359,6 +370,7 @@ impl Challenge {
 
 /// A typed challenge together with its raw parameters and session.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ParsedChallenge {
     /// The typed parameters.
     pub challenge: Challenge,

@@ -23,6 +23,7 @@ pub type EnvFn = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 /// Per-call options.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CallOptions {
     /// Allow replaying this call after it may have reached the server even though the operation
     /// is one-shot (the caller knows a repeat is harmless).

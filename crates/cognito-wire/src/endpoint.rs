@@ -207,6 +207,7 @@ pub fn is_valid_region(region: &str) -> bool {
 
 /// Inputs of endpoint resolution (the rule set's parameters).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EndpointParams {
     /// `AWS::Region`.
     pub region: Option<String>,
@@ -253,6 +254,7 @@ impl EndpointParams {
 
 /// A resolved endpoint.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Endpoint {
     /// The URL requests are POSTed to.
     pub url: Uri,

@@ -23,6 +23,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Whether a failed request may have been seen (and acted on) by the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ReachedServer {
     /// Certainly not: the connection was never established (or nothing was sent).
     No,
@@ -44,6 +45,7 @@ impl std::fmt::Display for ReachedServer {
 
 /// How retry logic and callers should treat an error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ErrorClass {
     /// The server refused the request without processing it because of rate limits.
     Throttling,
@@ -118,6 +120,7 @@ pub enum ConstructionError {
 
 /// Which timeout fired.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TimeoutPhase {
     /// Establishing the connection (nothing was sent).
     Connect,
@@ -147,6 +150,7 @@ pub enum ResponseErrorKind {
 /// secrets: `Debug` shows only its length).
 #[derive(thiserror::Error)]
 #[error("{operation}: cannot decode the HTTP {status} response: {kind}")]
+#[non_exhaustive]
 pub struct ResponseError {
     /// Operation name.
     pub operation: &'static str,
@@ -176,6 +180,7 @@ impl std::fmt::Debug for ResponseError {
 /// Cognito answered with an exception.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{operation}: {} ({}){}", kind.code(), kind.message().unwrap_or("no message"), fmt_context(*status, request_id.as_deref()))]
+#[non_exhaustive]
 pub struct ServiceError {
     /// Operation name.
     pub operation: &'static str,

@@ -78,6 +78,7 @@ use crate::transport::{BoxFuture, Transport};
 
 /// Which root certificates to trust for https.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RootCerts {
     /// Mozilla's roots compiled in (`webpki-roots`).
     #[default]
@@ -262,6 +263,7 @@ fn check_proxy_url(name: &str, url: &str) -> Result<(), BoxError> {
 
 /// Settings of [`HyperTransport`].
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct HyperConfig {
     /// Timeout for establishing a TCP connection (to the proxy, when there is one).
     pub connect_timeout: Duration,

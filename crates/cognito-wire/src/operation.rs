@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 
 /// What the client (and its retry policy) needs to know about an operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct OperationInfo {
     /// Operation name, e.g. `"InitiateAuth"`.
     pub name: &'static str,

@@ -17,7 +17,7 @@
 //! use std::time::Duration;
 //!
 //! let policy = RetryPolicy::standard();
-//! let server_error = FailedAttempt { class: ErrorClass::Transient, reached: ReachedServer::Yes, timeout: false };
+//! let server_error = FailedAttempt::new(ErrorClass::Transient, ReachedServer::Yes, false);
 //! // A one-shot operation is not replayed after a 5xx ...
 //! assert_eq!(policy.decide(1, &server_error, false, 0.5), RetryDecision::Stop(StopReason::NotReplayable));
 //! // ... a read-only one is, after 0.5 * 100 ms.
@@ -31,6 +31,7 @@ use crate::error::{ErrorClass, ReachedServer};
 
 /// Retry settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Maximum number of attempts, the first included (1 disables retries).
     pub max_attempts: u32,
@@ -114,6 +115,7 @@ impl RetryPolicy {
 
 /// What the policy needs to know about a failed attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FailedAttempt {
     /// The error's class.
     pub class: ErrorClass,
@@ -124,6 +126,16 @@ pub struct FailedAttempt {
 }
 
 impl FailedAttempt {
+    /// A failure of this class, that did or did not (or may have) reach the server, and was or
+    /// was not a timeout.
+    pub fn new(class: ErrorClass, reached: ReachedServer, timeout: bool) -> Self {
+        FailedAttempt {
+            class,
+            reached,
+            timeout,
+        }
+    }
+
     /// From a client error.
     pub fn from_error(e: &crate::Error) -> Self {
         Self {
@@ -136,6 +148,7 @@ impl FailedAttempt {
 
 /// The decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RetryDecision {
     /// Sleep `delay`, then send again.
     Retry {
@@ -148,6 +161,7 @@ pub enum RetryDecision {
 
 /// Why no retry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StopReason {
     /// The error is not throttling or transient.
     NotRetryable,

@@ -353,12 +353,10 @@ async fn socks_connection(
 // The client side.
 
 fn config(proxy: ProxyConfig) -> HyperConfig {
-    HyperConfig {
-        connect_timeout: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(10),
-        ..HyperConfig::default()
-    }
-    .with_proxy(proxy)
+    let mut config = HyperConfig::default();
+    config.connect_timeout = Duration::from_secs(2);
+    config.request_timeout = Duration::from_secs(10);
+    config.with_proxy(proxy)
 }
 
 fn client(url: &str, transport: HyperTransport) -> Client {

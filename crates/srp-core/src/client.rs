@@ -194,6 +194,7 @@ impl VerifierChallenge {
 
 /// What a client sends back for a verifier challenge.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Claim {
     /// `PASSWORD_CLAIM_SIGNATURE` (base64).
     pub signature: String,

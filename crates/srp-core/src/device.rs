@@ -21,6 +21,7 @@ pub struct DeviceVerifierConfig {
 
 /// A new device's secret: the password to keep (with the device key) and the config to send.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct NewDeviceSecret {
     /// Keep it, with the device key and group key, to sign in as the device later.
     pub password: DevicePassword,

@@ -29,15 +29,18 @@ fn password_verifier() {
         ],
     )
     .unwrap();
+    let Challenge::PasswordVerifier(p) = &c else {
+        panic!("{c:?}")
+    };
     assert_eq!(
-        c,
-        Challenge::PasswordVerifier(PasswordVerifierParams {
-            salt: "a1".into(),
-            srp_b: "b2".into(),
-            secret_block: "c3".into(),
-            user_id_for_srp: "uuid".into(),
-            username: Some("alice".into()),
-        })
+        (
+            p.salt.as_str(),
+            p.srp_b.as_str(),
+            p.secret_block.as_str(),
+            p.user_id_for_srp.as_str(),
+            p.username.as_deref()
+        ),
+        ("a1", "b2", "c3", "uuid", Some("alice"))
     );
     assert_eq!(c.name(), ChallengeNameType::PasswordVerifier);
     for missing in ["SALT", "SRP_B", "SECRET_BLOCK", "USER_ID_FOR_SRP"] {
@@ -65,12 +68,11 @@ fn password_verifier() {
 
 #[test]
 fn device_challenges() {
-    assert_eq!(
-        parse("DEVICE_SRP_AUTH", &[("USERNAME", "alice")]).unwrap(),
-        Challenge::DeviceSrpAuth(DeviceSrpAuthParams {
-            username: Some("alice".into())
-        })
-    );
+    let Challenge::DeviceSrpAuth(p) = parse("DEVICE_SRP_AUTH", &[("USERNAME", "alice")]).unwrap()
+    else {
+        panic!("DEVICE_SRP_AUTH")
+    };
+    assert_eq!(p.username.as_deref(), Some("alice"));
     let c = parse(
         "DEVICE_PASSWORD_VERIFIER",
         &[
@@ -148,18 +150,18 @@ fn code_delivery_challenges() {
         ("CODE_DELIVERY_DELIVERY_MEDIUM", "SMS"),
         ("CODE_DELIVERY_DESTINATION", "+*******1234"),
     ];
-    let expected = CodeDeliveryParams {
-        delivery_medium: DeliveryMediumType::Sms,
-        destination: "+*******1234".into(),
+    let expected = |p: &CodeDeliveryParams| {
+        assert_eq!(p.delivery_medium, DeliveryMediumType::Sms);
+        assert_eq!(p.destination, "+*******1234");
     };
-    assert_eq!(
-        parse("SMS_MFA", &pairs).unwrap(),
-        Challenge::SmsMfa(expected.clone())
-    );
-    assert_eq!(
-        parse("SMS_OTP", &pairs).unwrap(),
-        Challenge::SmsOtp(expected.clone())
-    );
+    let Challenge::SmsMfa(p) = parse("SMS_MFA", &pairs).unwrap() else {
+        panic!("SMS_MFA")
+    };
+    expected(&p);
+    let Challenge::SmsOtp(p) = parse("SMS_OTP", &pairs).unwrap() else {
+        panic!("SMS_OTP")
+    };
+    expected(&p);
     assert!(matches!(
         parse("EMAIL_OTP", &pairs).unwrap(),
         Challenge::EmailOtp(_)
@@ -171,12 +173,12 @@ fn code_delivery_challenges() {
             parameter: "CODE_DELIVERY_DESTINATION"
         }
     );
-    assert_eq!(
-        parse("SOFTWARE_TOKEN_MFA", &[("FRIENDLY_DEVICE_NAME", "phone")]).unwrap(),
-        Challenge::SoftwareTokenMfa(SoftwareTokenMfaParams {
-            friendly_device_name: Some("phone".into())
-        })
-    );
+    let Challenge::SoftwareTokenMfa(p) =
+        parse("SOFTWARE_TOKEN_MFA", &[("FRIENDLY_DEVICE_NAME", "phone")]).unwrap()
+    else {
+        panic!("SOFTWARE_TOKEN_MFA")
+    };
+    assert_eq!(p.friendly_device_name.as_deref(), Some("phone"));
 }
 
 #[test]
@@ -186,14 +188,15 @@ fn choices() {
         &[("MFAS_CAN_CHOOSE", r#"["SMS_MFA","SOFTWARE_TOKEN_MFA"]"#)],
     )
     .unwrap();
+    let Challenge::SelectMfaType(p) = &c else {
+        panic!("{c:?}")
+    };
     assert_eq!(
-        c,
-        Challenge::SelectMfaType(SelectMfaTypeParams {
-            mfas_can_choose: vec![
-                ChallengeNameType::SmsMfa,
-                ChallengeNameType::SoftwareTokenMfa
-            ]
-        })
+        p.mfas_can_choose,
+        vec![
+            ChallengeNameType::SmsMfa,
+            ChallengeNameType::SoftwareTokenMfa
+        ]
     );
     assert!(matches!(
         parse("MFA_SETUP", &[("MFAS_CAN_SETUP", "SMS_MFA")]),
@@ -227,11 +230,12 @@ fn choices() {
     }))
     .unwrap();
     let parsed = ParsedChallenge::from_initiate_auth(&resp).unwrap().unwrap();
+    let Challenge::SelectChallenge(p) = &parsed.challenge else {
+        panic!("{:?}", parsed.challenge)
+    };
     assert_eq!(
-        parsed.challenge,
-        Challenge::SelectChallenge(SelectChallengeParams {
-            available_challenges: vec![ChallengeNameType::Password, ChallengeNameType::EmailOtp]
-        })
+        p.available_challenges,
+        vec![ChallengeNameType::Password, ChallengeNameType::EmailOtp]
     );
     assert_eq!(parsed.session.unwrap().expose(), "sess");
 }

@@ -38,11 +38,10 @@ impl<T: Transport> Transport for Counting<T> {
 }
 
 fn config() -> HyperConfig {
-    HyperConfig {
-        connect_timeout: Duration::from_millis(300),
-        request_timeout: Duration::from_secs(5),
-        ..HyperConfig::default()
-    }
+    let mut config = HyperConfig::default();
+    config.connect_timeout = Duration::from_millis(300);
+    config.request_timeout = Duration::from_secs(5);
+    config
 }
 
 fn client(url: &str, cfg: HyperConfig, sleep: NoSleep) -> Client {
@@ -184,12 +183,11 @@ async fn one_shot_operation_is_not_replayed_after_a_5xx() {
 
     // ... unless the caller opts in.
     let err = c
-        .call_with::<op::RespondToAuthChallenge>(
-            &req,
-            CallOptions {
-                replay_one_shot: true,
-            },
-        )
+        .call_with::<op::RespondToAuthChallenge>(&req, {
+            let mut v = CallOptions::default();
+            v.replay_one_shot = true;
+            v
+        })
         .await
         .unwrap_err();
     assert_eq!(err.class(), ErrorClass::Transient);
@@ -267,9 +265,10 @@ async fn connect_failure_is_retried_for_any_operation() {
 #[tokio::test]
 async fn request_timeout_is_typed_and_one_shot_calls_are_not_replayed() {
     let server = start(|_, _| Reply::json(200, USER).delayed(Duration::from_secs(3))).await;
-    let cfg = HyperConfig {
-        request_timeout: Duration::from_millis(200),
-        ..config()
+    let cfg = {
+        let mut v = config();
+        v.request_timeout = Duration::from_millis(200);
+        v
     };
     let c = client(&server.url(), cfg, NoSleep::default());
     let req = InitiateAuthRequest::builder()
@@ -319,9 +318,10 @@ async fn connect_timeout_is_typed() {
             _ => break,
         }
     }
-    let t = HyperTransport::with_config(HyperConfig {
-        connect_timeout: Duration::from_millis(200),
-        ..config()
+    let t = HyperTransport::with_config({
+        let mut v = config();
+        v.connect_timeout = Duration::from_millis(200);
+        v
     })
     .unwrap();
     let req = http::Request::post(format!("http://{addr}/"))
@@ -343,9 +343,10 @@ async fn huge_bodies_are_capped() {
         r
     })
     .await;
-    let cfg = HyperConfig {
-        max_body_bytes: 64 * 1024,
-        ..config()
+    let cfg = {
+        let mut v = config();
+        v.max_body_bytes = 64 * 1024;
+        v
     };
     let c = client(&server.url(), cfg, NoSleep::default());
     let err = c
@@ -505,9 +506,10 @@ async fn chunked_huge_bodies_are_capped_while_streaming() {
     }
     resp.extend_from_slice(b"0\r\n\r\n");
     let addr = raw_server(resp).await;
-    let t = HyperTransport::with_config(HyperConfig {
-        max_body_bytes: 4096,
-        ..config()
+    let t = HyperTransport::with_config({
+        let mut v = config();
+        v.max_body_bytes = 4096;
+        v
     })
     .unwrap();
     let req = http::Request::post(format!("http://{addr}/"))
@@ -562,9 +564,10 @@ async fn truncated_bodies_on_the_wire_are_io_errors() {
 #[tokio::test]
 async fn max_in_flight_bounds_connections_under_a_burst() {
     let server = start(|_, _| Reply::json(200, USER).delayed(Duration::from_millis(20))).await;
-    let cfg = HyperConfig {
-        max_in_flight: Some(2),
-        ..config()
+    let cfg = {
+        let mut v = config();
+        v.max_in_flight = Some(2);
+        v
     };
     let c = client(&server.url(), cfg, NoSleep::default());
     let calls = (0..20).map(|_| {

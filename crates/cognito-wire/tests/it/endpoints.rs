@@ -5,11 +5,13 @@ use std::collections::HashMap;
 use cognito_wire::endpoint::*;
 
 fn url(region: &str, fips: bool, dual: bool) -> String {
-    let p = EndpointParams {
-        region: Some(region.into()),
-        use_fips: fips,
-        use_dual_stack: dual,
-        endpoint_url: None,
+    let p = {
+        let mut v = EndpointParams::default();
+        v.region = Some(region.into());
+        v.use_fips = fips;
+        v.use_dual_stack = dual;
+        v.endpoint_url = None;
+        v
     };
     resolve(&p, |_| None).unwrap().url.to_string()
 }
@@ -200,9 +202,10 @@ fn overrides_and_environment() {
     );
 
     // Explicit URL wins over the environment.
-    let explicit = EndpointParams {
-        endpoint_url: Some("http://127.0.0.1:1/".into()),
-        ..p.clone()
+    let explicit = {
+        let mut v = p.clone();
+        v.endpoint_url = Some("http://127.0.0.1:1/".into());
+        v
     };
     assert_eq!(
         resolve(&explicit, lookup).unwrap().url.to_string(),
@@ -227,17 +230,19 @@ fn overrides_and_environment() {
 
 #[test]
 fn configuration_errors() {
-    let fips = EndpointParams {
-        use_fips: true,
-        ..EndpointParams::for_url("http://127.0.0.1:1")
+    let fips = {
+        let mut v = EndpointParams::for_url("http://127.0.0.1:1");
+        v.use_fips = true;
+        v
     };
     assert_eq!(
         resolve(&fips, |_| None),
         Err(EndpointError::FipsWithCustomEndpoint)
     );
-    let dual = EndpointParams {
-        use_dual_stack: true,
-        ..EndpointParams::for_url("http://127.0.0.1:1")
+    let dual = {
+        let mut v = EndpointParams::for_url("http://127.0.0.1:1");
+        v.use_dual_stack = true;
+        v
     };
     assert_eq!(
         resolve(&dual, |_| None),

@@ -6,11 +6,7 @@ use cognito_wire::retry::*;
 use cognito_wire::{ErrorClass, ReachedServer};
 
 fn failure(class: ErrorClass, reached: ReachedServer) -> FailedAttempt {
-    FailedAttempt {
-        class,
-        reached,
-        timeout: false,
-    }
+    FailedAttempt::new(class, reached, false)
 }
 
 #[test]
@@ -55,9 +51,10 @@ fn decisions() {
         p.decide(2, &failure(Transient, Maybe), true, 1.0),
         retry(200)
     );
-    let opt_in = RetryPolicy {
-        replay_one_shot: true,
-        ..p
+    let opt_in = {
+        let mut v = p;
+        v.replay_one_shot = true;
+        v
     };
     assert_eq!(
         opt_in.decide(1, &failure(Transient, Yes), false, 0.0),
@@ -72,9 +69,10 @@ fn decisions() {
 
 #[test]
 fn backoff_is_capped_full_jitter() {
-    let p = RetryPolicy {
-        max_attempts: 100,
-        ..RetryPolicy::standard()
+    let p = {
+        let mut v = RetryPolicy::standard();
+        v.max_attempts = 100;
+        v
     };
     assert_eq!(
         p.backoff(1, ErrorClass::Transient, 0.5),
@@ -102,7 +100,11 @@ fn backoff_is_capped_full_jitter() {
 fn quota() {
     let q = RetryQuota::new(12);
     let f = failure(ErrorClass::Transient, ReachedServer::No);
-    let t = FailedAttempt { timeout: true, ..f };
+    let t = {
+        let mut v = f;
+        v.timeout = true;
+        v
+    };
     assert_eq!(q.try_acquire(&f), Some(5));
     assert_eq!(q.try_acquire(&t), None);
     assert_eq!(q.try_acquire(&f), Some(5));

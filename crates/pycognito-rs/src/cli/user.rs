@@ -306,10 +306,9 @@ pub async fn verify(g: &Global, a: VerifyArgs) -> Result<(), CliError> {
         .or_else(|| endpoint::endpoint_url_from_env(endpoint::process_env));
     let config_error =
         |e: &dyn std::fmt::Display| CliError::new(NextAction::FixConfiguration, e.to_string());
-    let params = cognito_wire::EndpointParams {
-        endpoint_url: custom.clone(),
-        ..cognito_wire::EndpointParams::for_pool_id(&pool).map_err(|e| config_error(&e))?
-    };
+    let mut params =
+        cognito_wire::EndpointParams::for_pool_id(&pool).map_err(|e| config_error(&e))?;
+    params.endpoint_url = custom.clone();
     let resolved = endpoint::resolve(&params, endpoint::process_env)
         .map_err(|e| config_error(&e))?
         .url
