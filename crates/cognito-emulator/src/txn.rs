@@ -71,12 +71,12 @@ pub(crate) fn user_columns(u: &User) -> (String, Option<String>, Option<String>,
     )
 }
 
-/// The indexed column holding an alias attribute (lower case).
-fn alias_column(attr: &str) -> Option<&'static str> {
+/// The indexed column holding an alias attribute (lower case), and its index.
+fn alias_column(attr: &str) -> Option<(&'static str, &'static str)> {
     match attr {
-        "email" => Some("email_lc"),
-        "phone_number" => Some("phone"),
-        "preferred_username" => Some("preferred_lc"),
+        "email" => Some(("email_lc", "users_email")),
+        "phone_number" => Some(("phone", "users_phone")),
+        "preferred_username" => Some(("preferred_lc", "users_preferred")),
         _ => None,
     }
 }
@@ -207,10 +207,15 @@ impl State {
             return Ok(Some(u));
         }
         let lc = name.to_ascii_lowercase();
-        if let Some(u) = self.one::<String>(
-            "SELECT username FROM users WHERE pool = ?1 AND username_lc = ?2 ORDER BY username LIMIT 1",
-            params![pool_id, lc],
-        )? {
+        // The column's index, named: without statistics SQLite's planner prefers the primary
+        // key (pool, username), a scan of the whole pool.
+        if let Some(u) = self
+            .one::<Option<String>>(
+                "SELECT min(username) FROM users INDEXED BY users_username_lc WHERE pool = ?1 AND username_lc = ?2",
+                params![pool_id, lc],
+            )?
+            .flatten()
+        {
             return Ok(Some(u));
         }
         let attrs: Vec<&String> = pool
@@ -224,10 +229,12 @@ impl State {
                 return Ok(Some(u));
             }
         }
-        self.one::<String>(
-            "SELECT username FROM users WHERE pool = ?1 AND sub = ?2 ORDER BY username LIMIT 1",
-            params![pool_id, name],
-        )
+        Ok(self
+            .one::<Option<String>>(
+                "SELECT min(username) FROM users INDEXED BY users_sub WHERE pool = ?1 AND sub = ?2",
+                params![pool_id, name],
+            )?
+            .flatten())
     }
 
     /// [`State::user`], a database error counting as "no user" (it has already doomed the
@@ -290,12 +297,14 @@ impl State {
     ) -> Result<Option<String>, ApiError> {
         let except = except.unwrap_or("");
         match alias_column(attr) {
-            Some(col) => self.one::<String>(
-                &format!(
-                    "SELECT username FROM users WHERE pool = ?1 AND {col} = ?2 AND username != ?3 ORDER BY username LIMIT 1"
-                ),
-                params![pool_id, value.to_ascii_lowercase(), except],
-            ),
+            Some((col, index)) => Ok(self
+                .one::<Option<String>>(
+                    &format!(
+                        "SELECT min(username) FROM users INDEXED BY {index} WHERE pool = ?1 AND {col} = ?2 AND username != ?3"
+                    ),
+                    params![pool_id, value.to_ascii_lowercase(), except],
+                )?
+                .flatten()),
             None => {
                 // Not an alias attribute: no index; a scan (never on a sign-in path).
                 let mut found = None;
