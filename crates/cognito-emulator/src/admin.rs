@@ -71,20 +71,22 @@ fn status_type(s: &str) -> UserStatusType {
 
 pub(crate) fn user_type(u: &User) -> UserType {
     let mfa_options = u.mfa.sms.then(|| {
-        vec![MFAOptionType {
-            attribute_name: Some("phone_number".to_owned()),
-            delivery_medium: Some(DeliveryMediumType::Sms),
-        }]
+        vec![
+            MFAOptionType::builder()
+                .attribute_name("phone_number".to_owned())
+                .delivery_medium(DeliveryMediumType::Sms)
+                .build(),
+        ]
     });
-    UserType {
-        attributes: Some(attributes_of(u)),
-        enabled: Some(u.enabled),
-        mfa_options,
-        user_create_date: Some(EpochSeconds::from_secs(u.created)),
-        user_last_modified_date: Some(EpochSeconds::from_secs(u.modified)),
-        user_status: Some(status_type(&u.status)),
-        username: Some(u.username.clone().into()),
-    }
+    UserType::builder()
+        .attributes(attributes_of(u))
+        .enabled(u.enabled)
+        .set_mfa_options(mfa_options)
+        .user_create_date(EpochSeconds::from_secs(u.created))
+        .user_last_modified_date(EpochSeconds::from_secs(u.modified))
+        .user_status(status_type(&u.status))
+        .username(u.username.clone())
+        .build()
 }
 
 fn user_of<'a>(
@@ -183,9 +185,9 @@ pub(crate) fn admin_create_user(
     let user = st
         .get_user(&pool_id, &username)
         .ok_or_else(user_not_found)?;
-    Ok(AdminCreateUserResponse {
-        user: Some(user_type(&user)),
-    })
+    Ok(AdminCreateUserResponse::builder()
+        .user(user_type(&user))
+        .build())
 }
 
 pub(crate) fn admin_get_user(
@@ -196,17 +198,17 @@ pub(crate) fn admin_get_user(
     let u = user_of(&st, &r.user_pool_id, &r.username)?;
     let t = user_type(&u);
     let (list, preferred) = ops::mfa_settings(&u);
-    Ok(AdminGetUserResponse {
-        enabled: t.enabled,
-        mfa_options: t.mfa_options,
-        preferred_mfa_setting: preferred,
-        user_attributes: t.attributes,
-        user_create_date: t.user_create_date,
-        user_last_modified_date: t.user_last_modified_date,
-        user_mfa_setting_list: list,
-        user_status: t.user_status,
-        username: u.username.clone().into(),
-    })
+    Ok(AdminGetUserResponse::builder()
+        .set_enabled(t.enabled)
+        .set_mfa_options(t.mfa_options)
+        .set_preferred_mfa_setting(preferred)
+        .set_user_attributes(t.attributes)
+        .set_user_create_date(t.user_create_date)
+        .set_user_last_modified_date(t.user_last_modified_date)
+        .set_user_mfa_setting_list(list)
+        .set_user_status(t.user_status)
+        .username(u.username.clone())
+        .build()?)
 }
 
 pub(crate) fn admin_delete_user(inner: &Ctx, r: AdminDeleteUserRequest) -> Result<Empty, ApiError> {
@@ -555,29 +557,29 @@ pub(crate) fn list_users(inner: &Ctx, r: ListUsersRequest) -> Result<ListUsersRe
     let (users, next) = page_users(&st, &pool.id, after.as_deref(), limit, |u| {
         filter.as_ref().is_none_or(|f| matches(f, u))
     })?;
-    Ok(ListUsersResponse {
-        pagination_token: next,
-        users: Some(
+    Ok(ListUsersResponse::builder()
+        .set_pagination_token(next)
+        .set_users(Some(
             users
                 .iter()
                 .map(|u| project(user_type(u), &r.attributes_to_get))
                 .collect(),
-        ),
-    })
+        ))
+        .build())
 }
 
 // ---- groups ----
 
 fn group_type(pool_id: &str, g: &Group) -> GroupType {
-    GroupType {
-        creation_date: Some(EpochSeconds::from_secs(g.created)),
-        description: g.description.clone(),
-        group_name: Some(g.name.clone()),
-        last_modified_date: Some(EpochSeconds::from_secs(g.modified)),
-        precedence: g.precedence,
-        role_arn: g.role_arn.clone(),
-        user_pool_id: Some(pool_id.to_owned()),
-    }
+    GroupType::builder()
+        .creation_date(EpochSeconds::from_secs(g.created))
+        .set_description(g.description.clone())
+        .group_name(g.name.clone())
+        .last_modified_date(EpochSeconds::from_secs(g.modified))
+        .set_precedence(g.precedence)
+        .set_role_arn(g.role_arn.clone())
+        .user_pool_id(pool_id.to_owned())
+        .build()
 }
 
 fn group_not_found() -> ApiError {
@@ -614,15 +616,15 @@ pub(crate) fn create_group(
     };
     let out = group_type(&r.user_pool_id, &g);
     pool.groups.insert(r.group_name, g);
-    Ok(CreateGroupResponse { group: Some(out) })
+    Ok(CreateGroupResponse::builder().group(out).build())
 }
 
 pub(crate) fn get_group(inner: &Ctx, r: GetGroupRequest) -> Result<GetGroupResponse, ApiError> {
     let st = inner.lock();
     let pool = st.pool(&r.user_pool_id)?;
-    Ok(GetGroupResponse {
-        group: Some(group_type(&r.user_pool_id, group(pool, &r.group_name)?)),
-    })
+    Ok(GetGroupResponse::builder()
+        .group(group_type(&r.user_pool_id, group(pool, &r.group_name)?))
+        .build())
 }
 
 pub(crate) fn update_group(
@@ -646,9 +648,9 @@ pub(crate) fn update_group(
         g.role_arn = r.role_arn;
     }
     g.modified = now;
-    Ok(UpdateGroupResponse {
-        group: Some(group_type(&r.user_pool_id, g)),
-    })
+    Ok(UpdateGroupResponse::builder()
+        .group(group_type(&r.user_pool_id, g))
+        .build())
 }
 
 pub(crate) fn delete_group(inner: &Ctx, r: DeleteGroupRequest) -> Result<Empty, ApiError> {
@@ -681,15 +683,15 @@ pub(crate) fn list_groups(
     let limit = limit_of(r.limit, 60)?;
     let after = decode_token(r.next_token.as_deref())?;
     let (groups, next) = page(pool.groups.iter(), after.as_deref(), limit);
-    Ok(ListGroupsResponse {
-        groups: Some(
+    Ok(ListGroupsResponse::builder()
+        .set_groups(Some(
             groups
                 .into_iter()
                 .map(|g| group_type(&r.user_pool_id, g))
                 .collect(),
-        ),
-        next_token: next,
-    })
+        ))
+        .set_next_token(next)
+        .build())
 }
 
 pub(crate) fn admin_add_user_to_group(
@@ -727,15 +729,15 @@ pub(crate) fn admin_list_groups_for_user(
     let after = decode_token(r.next_token.as_deref())?;
     let items = pool.groups.iter().filter(|(k, _)| u.groups.contains(*k));
     let (groups, next) = page(items, after.as_deref(), limit);
-    Ok(AdminListGroupsForUserResponse {
-        groups: Some(
+    Ok(AdminListGroupsForUserResponse::builder()
+        .set_groups(Some(
             groups
                 .into_iter()
                 .map(|g| group_type(&r.user_pool_id, g))
                 .collect(),
-        ),
-        next_token: next,
-    })
+        ))
+        .set_next_token(next)
+        .build())
 }
 
 pub(crate) fn list_users_in_group(
@@ -750,10 +752,10 @@ pub(crate) fn list_users_in_group(
     let (users, next) = page_users(&st, &pool.id, after.as_deref(), limit, |u| {
         u.groups.contains(&r.group_name)
     })?;
-    Ok(ListUsersInGroupResponse {
-        next_token: next,
-        users: Some(users.iter().map(user_type).collect()),
-    })
+    Ok(ListUsersInGroupResponse::builder()
+        .set_next_token(next)
+        .users(users.iter().map(user_type).collect::<Vec<_>>())
+        .build())
 }
 
 // ---- devices ----
@@ -769,9 +771,9 @@ pub(crate) fn admin_get_device(
         .get(&r.device_key)
         .filter(|d| d.verifier.is_some())
         .ok_or_else(|| not_found("Device does not exist."))?;
-    Ok(AdminGetDeviceResponse {
-        device: ops::device_type(d),
-    })
+    Ok(AdminGetDeviceResponse::builder()
+        .device(ops::device_type(d))
+        .build()?)
 }
 
 pub(crate) fn admin_list_devices(
@@ -781,10 +783,10 @@ pub(crate) fn admin_list_devices(
     let st = inner.lock();
     let u = user_of(&st, &r.user_pool_id, &r.username)?;
     let (devices, next) = ops::list_device_types(&u, r.limit, r.pagination_token.as_deref());
-    Ok(AdminListDevicesResponse {
-        devices: Some(devices),
-        pagination_token: next,
-    })
+    Ok(AdminListDevicesResponse::builder()
+        .devices(devices)
+        .set_pagination_token(next)
+        .build())
 }
 
 pub(crate) fn admin_update_device_status(

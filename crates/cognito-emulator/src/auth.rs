@@ -605,10 +605,12 @@ pub(crate) fn next_step(
                 last_auth: now,
             },
         );
-        new_device = Some(NewDeviceMetadataType {
-            device_group_key: Some(user.device_group_key.clone()),
-            device_key: Some(key.clone()),
-        });
+        new_device = Some(
+            NewDeviceMetadataType::builder()
+                .device_group_key(user.device_group_key.clone())
+                .device_key(key.clone())
+                .build(),
+        );
         Some(key)
     } else {
         None

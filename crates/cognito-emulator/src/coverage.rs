@@ -127,9 +127,9 @@ pub(crate) fn list_tags_for_resource(
 ) -> Result<ListTagsForResourceResponse, ApiError> {
     let mut st = inner.lock();
     let pool = pool_by_arn(&mut st, &r.resource_arn)?;
-    Ok(ListTagsForResourceResponse {
-        tags: Some(tags(pool)),
-    })
+    Ok(ListTagsForResourceResponse::builder()
+        .tags(tags(pool))
+        .build())
 }
 
 // ---- risk configuration ----
@@ -155,22 +155,24 @@ pub(crate) fn set_risk_configuration(
             "RiskExceptionConfiguration can only be set for the user pool, not for an app client.",
         ));
     }
-    let config = RiskConfigurationType {
-        account_takeover_risk_configuration: r.account_takeover_risk_configuration,
-        client_id: r.client_id,
-        compromised_credentials_risk_configuration: r.compromised_credentials_risk_configuration,
-        last_modified_date: Some(EpochSeconds::from_secs(now)),
-        risk_exception_configuration: r.risk_exception_configuration,
-        user_pool_id: Some(r.user_pool_id.clone()),
+    let config = {
+        let mut v = RiskConfigurationType::default();
+        v.account_takeover_risk_configuration = r.account_takeover_risk_configuration;
+        v.client_id = r.client_id;
+        v.compromised_credentials_risk_configuration = r.compromised_credentials_risk_configuration;
+        v.last_modified_date = Some(EpochSeconds::from_secs(now));
+        v.risk_exception_configuration = r.risk_exception_configuration;
+        v.user_pool_id = Some(r.user_pool_id.clone());
+        v
     };
     st.extras
         .risk
         .entry(r.user_pool_id)
         .or_default()
         .insert(client, config.clone());
-    Ok(SetRiskConfigurationResponse {
-        risk_configuration: config,
-    })
+    Ok(SetRiskConfigurationResponse::builder()
+        .risk_configuration(config)
+        .build()?)
 }
 
 /// The client's configuration, else the pool's (Cognito falls back the same way), else an empty
@@ -186,14 +188,15 @@ pub(crate) fn describe_risk_configuration(
         .and_then(|m| m.get(&client))
         .or_else(|| stored.and_then(|m| m.get("")))
         .cloned()
-        .unwrap_or_else(|| RiskConfigurationType {
-            client_id: r.client_id.clone(),
-            user_pool_id: Some(r.user_pool_id.clone()),
-            ..Default::default()
+        .unwrap_or_else(|| {
+            RiskConfigurationType::builder()
+                .set_client_id(r.client_id.clone())
+                .user_pool_id(r.user_pool_id.clone())
+                .build()
         });
-    Ok(DescribeRiskConfigurationResponse {
-        risk_configuration: config,
-    })
+    Ok(DescribeRiskConfigurationResponse::builder()
+        .risk_configuration(config)
+        .build()?)
 }
 
 // ---- auth factors ----
@@ -245,12 +248,12 @@ pub(crate) fn get_user_auth_factors(
         .get_user(&pool.id, &c.username)
         .ok_or_else(user_not_found)?;
     let (list, preferred) = crate::ops::mfa_settings(&u);
-    Ok(GetUserAuthFactorsResponse {
-        configured_user_auth_factors: Some(configured_factors(pool, &u)),
-        preferred_mfa_setting: preferred,
-        user_mfa_setting_list: list,
-        username: u.username.clone().into(),
-    })
+    Ok(GetUserAuthFactorsResponse::builder()
+        .configured_user_auth_factors(configured_factors(pool, &u))
+        .set_preferred_mfa_setting(preferred)
+        .set_user_mfa_setting_list(list)
+        .username(u.username.clone())
+        .build()?)
 }
 
 pub(crate) fn admin_get_user_auth_factors(
@@ -263,10 +266,10 @@ pub(crate) fn admin_get_user_auth_factors(
         .find_user_record(&pool.id, r.username.expose())?
         .ok_or_else(user_not_found)?;
     let (list, preferred) = crate::ops::mfa_settings(&u);
-    Ok(AdminGetUserAuthFactorsResponse {
-        configured_user_auth_factors: Some(configured_factors(pool, &u)),
-        preferred_mfa_setting: preferred,
-        user_mfa_setting_list: list,
-        username: u.username.clone().into(),
-    })
+    Ok(AdminGetUserAuthFactorsResponse::builder()
+        .configured_user_auth_factors(configured_factors(pool, &u))
+        .set_preferred_mfa_setting(preferred)
+        .set_user_mfa_setting_list(list)
+        .username(u.username.clone())
+        .build()?)
 }

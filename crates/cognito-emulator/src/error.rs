@@ -102,3 +102,11 @@ pub enum EmulatorError {
     #[error("configuration: {0}")]
     Config(String),
 }
+
+/// A response shape the emulator built without a required member: its own bug, answered as
+/// Cognito answers a fault.
+impl From<cognito_wire::MissingField> for ApiError {
+    fn from(e: cognito_wire::MissingField) -> Self {
+        ApiError::new("InternalErrorException", e.to_string())
+    }
+}

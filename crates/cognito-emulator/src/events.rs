@@ -118,38 +118,42 @@ pub(crate) fn record_sign_in(
 }
 
 fn event_type(e: &AuthEvent) -> AuthEventType {
-    AuthEventType {
-        challenge_responses: Some(
+    AuthEventType::builder()
+        .set_challenge_responses(Some(
             e.challenges
                 .iter()
-                .map(|(n, r)| ChallengeResponseType {
-                    challenge_name: Some(ChallengeName::from(n.as_str())),
-                    challenge_response: Some(ChallengeResponse::from(r.as_str())),
+                .map(|(n, r)| {
+                    ChallengeResponseType::builder()
+                        .challenge_name(ChallengeName::from(n.as_str()))
+                        .challenge_response(ChallengeResponse::from(r.as_str()))
+                        .build()
                 })
                 .collect(),
-        ),
-        creation_date: Some(EpochSeconds::from_secs(e.created)),
-        event_context_data: Some(EventContextDataType {
-            ip_address: e.ip.clone(),
-            ..Default::default()
-        }),
-        event_feedback: e
-            .feedback
-            .as_ref()
-            .map(|(v, provider, at)| EventFeedbackType {
-                feedback_date: Some(EpochSeconds::from_secs(*at)),
-                feedback_value: FeedbackValueType::from(v.as_str()),
-                provider: provider.clone(),
-            }),
-        event_id: Some(e.id.clone()),
-        event_response: Some(EventResponseType::from(e.response.as_str())),
-        event_risk: Some(EventRiskType {
-            compromised_credentials_detected: Some(false),
-            risk_decision: Some(RiskDecisionType::NoRisk),
-            risk_level: None,
-        }),
-        event_type: Some(EventType::SignIn),
-    }
+        ))
+        .creation_date(EpochSeconds::from_secs(e.created))
+        .event_context_data(
+            EventContextDataType::builder()
+                .set_ip_address(e.ip.clone())
+                .build(),
+        )
+        .set_event_feedback(e.feedback.as_ref().and_then(|(v, provider, at)| {
+            EventFeedbackType::builder()
+                .feedback_date(EpochSeconds::from_secs(*at))
+                .feedback_value(FeedbackValueType::from(v.as_str()))
+                .provider(provider.clone())
+                .build()
+                .ok()
+        }))
+        .event_id(e.id.clone())
+        .event_response(EventResponseType::from(e.response.as_str()))
+        .event_risk(
+            EventRiskType::builder()
+                .compromised_credentials_detected(false)
+                .risk_decision(RiskDecisionType::NoRisk)
+                .build(),
+        )
+        .event_type(EventType::SignIn)
+        .build()
 }
 
 /// The `sub` of a user named in an admin request.
@@ -195,10 +199,10 @@ pub(crate) fn admin_list_user_auth_events(
         .collect();
     let total = all.len();
     let next = (start + events.len() < total).then(|| B64URL.encode((start + max).to_string()));
-    Ok(AdminListUserAuthEventsResponse {
-        auth_events: Some(events),
-        next_token: next,
-    })
+    Ok(AdminListUserAuthEventsResponse::builder()
+        .auth_events(events)
+        .set_next_token(next)
+        .build())
 }
 
 pub(crate) fn admin_update_auth_event_feedback(

@@ -548,3 +548,14 @@ pub(crate) fn mask(destination: &str) -> String {
 pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
+
+/// A user or device attribute (`Name`, `Value`).
+pub(crate) fn attribute(
+    name: impl Into<String>,
+    value: impl Into<String>,
+) -> cognito_wire::AttributeType {
+    let mut a = cognito_wire::AttributeType::default();
+    a.name = name.into();
+    a.value = Some(cognito_wire::SensitiveString::from(value.into()));
+    a
+}

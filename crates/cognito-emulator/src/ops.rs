@@ -18,23 +18,25 @@ use std::collections::BTreeMap;
 macro_rules! outcome_response {
     ($ty:ident, $out:expr) => {{
         match $out {
-            $crate::auth::Outcome::Tokens(t) => $ty {
-                authentication_result: Some(t),
-                ..Default::default()
-            },
+            $crate::auth::Outcome::Tokens(t) => {
+                let mut r = $ty::default();
+                r.authentication_result = Some(t);
+                r
+            }
             $crate::auth::Outcome::Challenge {
                 name,
                 params,
                 session,
                 available,
-            } => $ty {
-                challenge_name: Some(auth::challenge_type(&name)),
-                challenge_parameters: Some(params),
-                session: session.map(SensitiveString::from),
-                available_challenges: available
-                    .map(|v| v.iter().map(|c| auth::challenge_type(c)).collect()),
-                ..Default::default()
-            },
+            } => {
+                let mut r = $ty::default();
+                r.challenge_name = Some(auth::challenge_type(&name));
+                r.challenge_parameters = Some(params);
+                r.session = session.map(SensitiveString::from);
+                r.available_challenges =
+                    available.map(|v| v.iter().map(|c| auth::challenge_type(c)).collect());
+                r
+            }
         }
     }};
 }
@@ -109,10 +111,7 @@ pub(crate) fn client_of(st: &State, client_id: &str) -> Result<(String, Client),
 pub(crate) fn attributes_of(u: &User) -> Vec<AttributeType> {
     u.attributes
         .iter()
-        .map(|(k, v)| AttributeType {
-            name: k.clone(),
-            value: Some(v.clone().into()),
-        })
+        .map(|(k, v)| crate::inner::attribute(k.clone(), v.clone()))
         .collect()
 }
 
@@ -214,11 +213,11 @@ pub(crate) fn send_code(
             },
         );
     }
-    Ok(CodeDeliveryDetailsType {
-        attribute_name: Some(a.to_owned()),
-        delivery_medium: Some(wire),
-        destination: Some(mask(&dest)),
-    })
+    Ok(CodeDeliveryDetailsType::builder()
+        .attribute_name(a.to_owned())
+        .delivery_medium(wire)
+        .destination(mask(&dest))
+        .build())
 }
 
 /// How long a forgot-password code lives, seconds (Cognito: one hour).
@@ -324,11 +323,11 @@ fn simulated_delivery(pool: &Pool, name: &str) -> CodeDeliveryDetailsType {
         } else {
             format!("+1555{:07}", name_hash(name) % 10_000_000)
         };
-        CodeDeliveryDetailsType {
-            attribute_name: Some("phone_number".to_owned()),
-            delivery_medium: Some(DeliveryMediumType::Sms),
-            destination: Some(mask(&digits)),
-        }
+        CodeDeliveryDetailsType::builder()
+            .attribute_name("phone_number".to_owned())
+            .delivery_medium(DeliveryMediumType::Sms)
+            .destination(mask(&digits))
+            .build()
     } else {
         let address = if crate::inner::is_email_format(name) {
             name.to_owned()
@@ -337,11 +336,11 @@ fn simulated_delivery(pool: &Pool, name: &str) -> CodeDeliveryDetailsType {
             let d = usize::try_from(name_hash(name) % 4).unwrap_or(0);
             format!("{name}@{}", DOMAINS.get(d).unwrap_or(&"gmail.com"))
         };
-        CodeDeliveryDetailsType {
-            attribute_name: Some("email".to_owned()),
-            delivery_medium: Some(DeliveryMediumType::Email),
-            destination: Some(mask(&address)),
-        }
+        CodeDeliveryDetailsType::builder()
+            .attribute_name("email".to_owned())
+            .delivery_medium(DeliveryMediumType::Email)
+            .destination(mask(&address))
+            .build()
     }
 }
 
@@ -394,12 +393,11 @@ pub(crate) fn sign_up(inner: &Ctx, r: SignUpRequest) -> Result<SignUpResponse, A
         false,
     )
     .ok();
-    Ok(SignUpResponse {
-        code_delivery_details: delivery,
-        session: None,
-        user_confirmed: false,
-        user_sub: sub,
-    })
+    Ok(SignUpResponse::builder()
+        .set_code_delivery_details(delivery)
+        .user_confirmed(false)
+        .user_sub(sub)
+        .build()?)
 }
 
 pub(crate) fn confirm_sign_up(
@@ -454,9 +452,9 @@ pub(crate) fn resend_confirmation_code(
         .filter(|u| !prevent || st.get_user(&pool.id, u).is_some_and(|u| u.enabled));
     let Some(username) = found else {
         if prevent {
-            return Ok(ResendConfirmationCodeResponse {
-                code_delivery_details: Some(simulated_delivery(pool, r.username.expose())),
-            });
+            return Ok(ResendConfirmationCodeResponse::builder()
+                .code_delivery_details(simulated_delivery(pool, r.username.expose()))
+                .build());
         }
         return Err(crate::error::user_not_found());
     };
@@ -477,9 +475,9 @@ pub(crate) fn resend_confirmation_code(
         OutboxKind::SignUp,
         false,
     )?;
-    Ok(ResendConfirmationCodeResponse {
-        code_delivery_details: Some(d),
-    })
+    Ok(ResendConfirmationCodeResponse::builder()
+        .code_delivery_details(d)
+        .build())
 }
 
 pub(crate) fn forgot_password(
@@ -497,18 +495,18 @@ pub(crate) fn forgot_password(
     let simulated = simulated_delivery(pool, r.username.expose());
     let Some(username) = st.lookup_user(&pool.id, r.username.expose()) else {
         if prevent {
-            return Ok(ForgotPasswordResponse {
-                code_delivery_details: Some(simulated),
-            });
+            return Ok(ForgotPasswordResponse::builder()
+                .code_delivery_details(simulated)
+                .build());
         }
         return Err(crate::error::user_not_found());
     };
     let enabled = st.get_user(&pool.id, &username).is_some_and(|u| u.enabled);
     if !enabled {
         if prevent {
-            return Ok(ForgotPasswordResponse {
-                code_delivery_details: Some(simulated),
-            });
+            return Ok(ForgotPasswordResponse::builder()
+                .code_delivery_details(simulated)
+                .build());
         }
         return Err(not_authorized("User is disabled."));
     }
@@ -526,9 +524,9 @@ pub(crate) fn forgot_password(
         Err(e) if prevent && e.code == "InvalidParameterException" => simulated,
         Err(e) => return Err(e),
     };
-    Ok(ForgotPasswordResponse {
-        code_delivery_details: Some(d),
-    })
+    Ok(ForgotPasswordResponse::builder()
+        .code_delivery_details(d)
+        .build())
 }
 
 pub(crate) fn confirm_forgot_password(
@@ -613,14 +611,13 @@ pub(crate) fn get_user(inner: &Ctx, r: GetUserRequest) -> Result<GetUserResponse
     let attributes = attributes_of(&user)
         .into_iter()
         .filter(|a| readable(client.as_ref(), &a.name))
-        .collect();
-    Ok(GetUserResponse {
-        mfa_options: None,
-        preferred_mfa_setting: preferred,
-        user_attributes: attributes,
-        user_mfa_setting_list: list,
-        username: user.username.clone().into(),
-    })
+        .collect::<Vec<_>>();
+    Ok(GetUserResponse::builder()
+        .set_preferred_mfa_setting(preferred)
+        .user_attributes(attributes)
+        .set_user_mfa_setting_list(list)
+        .username(user.username.clone())
+        .build()?)
 }
 
 pub(crate) fn delete_user_everywhere(
@@ -759,9 +756,9 @@ pub(crate) fn update_user_attributes(
             false,
         )?);
     }
-    Ok(UpdateUserAttributesResponse {
-        code_delivery_details_list: (!list.is_empty()).then_some(list),
-    })
+    Ok(UpdateUserAttributesResponse::builder()
+        .set_code_delivery_details_list((!list.is_empty()).then_some(list))
+        .build())
 }
 
 pub(crate) fn remove_attributes(
@@ -815,9 +812,9 @@ pub(crate) fn get_user_attribute_verification_code(
         OutboxKind::Verify,
         false,
     )?;
-    Ok(GetUserAttributeVerificationCodeResponse {
-        code_delivery_details: Some(d),
-    })
+    Ok(GetUserAttributeVerificationCodeResponse::builder()
+        .code_delivery_details(d)
+        .build())
 }
 
 pub(crate) fn verify_user_attribute(
@@ -856,19 +853,18 @@ pub(crate) fn associate_software_token(
     if let Some(token) = &r.access_token {
         let c = caller(inner, &mut st, token)?;
         user_mut(&st, &c)?.mfa.pending_totp_secret = Some(secret.clone());
-        return Ok(AssociateSoftwareTokenResponse {
-            secret_code: Some(secret.into()),
-            session: None,
-        });
+        return Ok(AssociateSoftwareTokenResponse::builder()
+            .secret_code(secret)
+            .build());
     }
     let session = r.session.as_ref().ok_or_else(|| missing("AccessToken"))?;
     let mut sess = auth::take_setup_session(inner, &mut st, session.expose())?;
     sess.pending_totp = Some(secret.clone());
     let id = auth::reissue_session(inner, &mut st, sess)?;
-    Ok(AssociateSoftwareTokenResponse {
-        secret_code: Some(secret.into()),
-        session: Some(id.into()),
-    })
+    Ok(AssociateSoftwareTokenResponse::builder()
+        .secret_code(secret)
+        .session(id)
+        .build())
 }
 
 pub(crate) fn verify_software_token(
@@ -890,10 +886,9 @@ pub(crate) fn verify_software_token(
         user.mfa.totp_secret = Some(secret);
         user.mfa.pending_totp_secret = None;
         user.mfa.last_totp_step = Some(step);
-        return Ok(VerifySoftwareTokenResponse {
-            session: None,
-            status: Some(VerifySoftwareTokenResponseType::Success),
-        });
+        return Ok(VerifySoftwareTokenResponse::builder()
+            .status(VerifySoftwareTokenResponseType::Success)
+            .build());
     }
     let session = r.session.as_ref().ok_or_else(|| missing("AccessToken"))?;
     let mut sess = auth::take_setup_session(inner, &mut st, session.expose())?;
@@ -917,10 +912,10 @@ pub(crate) fn verify_software_token(
     drop(user);
     sess.totp_verified = true;
     let id = auth::reissue_session(inner, &mut st, sess)?;
-    Ok(VerifySoftwareTokenResponse {
-        session: Some(id.into()),
-        status: Some(VerifySoftwareTokenResponseType::Success),
-    })
+    Ok(VerifySoftwareTokenResponse::builder()
+        .session(id)
+        .status(VerifySoftwareTokenResponseType::Success)
+        .build())
 }
 
 /// Applies MFA preferences to a user.
@@ -996,34 +991,23 @@ pub(crate) fn set_user_mfa_preference(
 // ---- devices ----
 
 pub(crate) fn device_type(d: &Device) -> DeviceType {
-    let mut attrs = vec![AttributeType {
-        name: "device_status".to_owned(),
-        value: Some(
-            if d.remembered {
-                "remembered"
-            } else {
-                "not_remembered"
-            }
-            .into(),
-        ),
-    }];
+    let status = if d.remembered {
+        "remembered"
+    } else {
+        "not_remembered"
+    };
+    let mut attrs = vec![crate::inner::attribute("device_status", status)];
     if let Some(n) = &d.name {
-        attrs.push(AttributeType {
-            name: "device_name".to_owned(),
-            value: Some(n.clone().into()),
-        });
+        attrs.push(crate::inner::attribute("device_name", n.clone()));
     }
-    attrs.push(AttributeType {
-        name: "last_ip_used".to_owned(),
-        value: Some("127.0.0.1".into()),
-    });
-    DeviceType {
-        device_attributes: Some(attrs),
-        device_create_date: Some(EpochSeconds::from_secs(d.created)),
-        device_key: Some(d.key.clone()),
-        device_last_authenticated_date: Some(EpochSeconds::from_secs(d.last_auth)),
-        device_last_modified_date: Some(EpochSeconds::from_secs(d.modified)),
-    }
+    attrs.push(crate::inner::attribute("last_ip_used", "127.0.0.1"));
+    DeviceType::builder()
+        .device_attributes(attrs)
+        .device_create_date(EpochSeconds::from_secs(d.created))
+        .device_key(d.key.clone())
+        .device_last_authenticated_date(EpochSeconds::from_secs(d.last_auth))
+        .device_last_modified_date(EpochSeconds::from_secs(d.modified))
+        .build()
 }
 
 fn device_not_found() -> ApiError {
@@ -1074,9 +1058,9 @@ pub(crate) fn confirm_device(
     device.modified = now;
     let opt_in = tracking == crate::spec::DeviceTracking::UserOptIn;
     device.remembered = !opt_in;
-    Ok(ConfirmDeviceResponse {
-        user_confirmation_necessary: Some(opt_in),
-    })
+    Ok(ConfirmDeviceResponse::builder()
+        .user_confirmation_necessary(opt_in)
+        .build())
 }
 
 fn token_of(t: &Option<SensitiveString>) -> Result<&SensitiveString, ApiError> {
@@ -1092,9 +1076,9 @@ pub(crate) fn get_device(inner: &Ctx, r: GetDeviceRequest) -> Result<GetDeviceRe
         .get(&r.device_key)
         .filter(|d| d.verifier.is_some())
         .ok_or_else(device_not_found)?;
-    Ok(GetDeviceResponse {
-        device: device_type(d),
-    })
+    Ok(GetDeviceResponse::builder()
+        .device(device_type(d))
+        .build()?)
 }
 
 pub(crate) fn list_device_types(
@@ -1126,10 +1110,10 @@ pub(crate) fn list_devices(
     let c = caller(inner, &mut st, &r.access_token)?;
     let user = user_mut(&st, &c)?;
     let (devices, next) = list_device_types(&user, r.limit, r.pagination_token.as_deref());
-    Ok(ListDevicesResponse {
-        devices: Some(devices),
-        pagination_token: next,
-    })
+    Ok(ListDevicesResponse::builder()
+        .devices(devices)
+        .set_pagination_token(next)
+        .build())
 }
 
 pub(crate) fn set_device_status(
@@ -1274,7 +1258,7 @@ pub(crate) fn get_tokens_from_refresh_token(
         None,
         None,
     )?;
-    Ok(GetTokensFromRefreshTokenResponse {
-        authentication_result: Some(result),
-    })
+    Ok(GetTokensFromRefreshTokenResponse::builder()
+        .authentication_result(result)
+        .build())
 }

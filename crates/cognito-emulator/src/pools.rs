@@ -81,30 +81,37 @@ pub(crate) fn pool_type(inner: &Ctx, st: &State, pool: &Pool) -> UserPoolType {
     );
     t.device_configuration = match s.device_tracking {
         DeviceTracking::Off => None,
-        DeviceTracking::Always => Some(DeviceConfigurationType {
-            challenge_required_on_new_device: Some(false),
-            device_only_remembered_on_user_prompt: Some(false),
-        }),
-        DeviceTracking::UserOptIn => Some(DeviceConfigurationType {
-            challenge_required_on_new_device: Some(false),
-            device_only_remembered_on_user_prompt: Some(true),
-        }),
+        DeviceTracking::Always => Some(
+            DeviceConfigurationType::builder()
+                .challenge_required_on_new_device(false)
+                .device_only_remembered_on_user_prompt(false)
+                .build(),
+        ),
+        DeviceTracking::UserOptIn => Some(
+            DeviceConfigurationType::builder()
+                .challenge_required_on_new_device(false)
+                .device_only_remembered_on_user_prompt(true)
+                .build(),
+        ),
     };
-    t.policies = Some(UserPoolPolicyType {
-        password_policy: Some(PasswordPolicyType {
-            minimum_length: i32::try_from(s.password_min_length).ok(),
-            require_lowercase: Some(s.password_require_lowercase),
-            require_uppercase: Some(s.password_require_uppercase),
-            require_numbers: Some(s.password_require_numbers),
-            require_symbols: Some(s.password_require_symbols),
-            ..Default::default()
-        }),
-        ..Default::default()
-    });
-    t.admin_create_user_config = Some(AdminCreateUserConfigType {
-        allow_admin_create_user_only: Some(s.admin_create_user_only),
-        ..Default::default()
-    });
+    t.policies = Some(
+        UserPoolPolicyType::builder()
+            .password_policy(
+                PasswordPolicyType::builder()
+                    .set_minimum_length(i32::try_from(s.password_min_length).ok())
+                    .require_lowercase(s.password_require_lowercase)
+                    .require_uppercase(s.password_require_uppercase)
+                    .require_numbers(s.password_require_numbers)
+                    .require_symbols(s.password_require_symbols)
+                    .build(),
+            )
+            .build(),
+    );
+    t.admin_create_user_config = Some(
+        AdminCreateUserConfigType::builder()
+            .allow_admin_create_user_only(s.admin_create_user_only)
+            .build(),
+    );
     t.status = Some(StatusType::from("Enabled"));
     let _ = inner;
     t
@@ -168,9 +175,9 @@ pub(crate) fn create_user_pool(
         return Err(e);
     }
     let pool = st.pool(&id)?;
-    Ok(CreateUserPoolResponse {
-        user_pool: Some(pool_type(inner, &st, pool)),
-    })
+    Ok(CreateUserPoolResponse::builder()
+        .user_pool(pool_type(inner, &st, pool))
+        .build())
 }
 
 pub(crate) fn describe_user_pool(
@@ -179,9 +186,9 @@ pub(crate) fn describe_user_pool(
 ) -> Result<DescribeUserPoolResponse, ApiError> {
     let st = inner.lock();
     let pool = st.pool(&r.user_pool_id)?;
-    Ok(DescribeUserPoolResponse {
-        user_pool: Some(pool_type(inner, &st, pool)),
-    })
+    Ok(DescribeUserPoolResponse::builder()
+        .user_pool(pool_type(inner, &st, pool))
+        .build())
 }
 
 pub(crate) fn update_user_pool(inner: &Ctx, r: UpdateUserPoolRequest) -> Result<Empty, ApiError> {
@@ -239,19 +246,26 @@ fn mfa_config_of(
 ) {
     let s = &pool.spec;
     let field = |k: &str| pool.extra.get(k).cloned();
-    let sms = s.sms_mfa.then(|| SmsMfaConfigType {
-        sms_authentication_message: field("SmsAuthenticationMessage")
-            .and_then(|v| v.as_str().map(str::to_owned)),
-        sms_configuration: field("SmsConfiguration").and_then(|v| serde_json::from_value(v).ok()),
+    let sms = s.sms_mfa.then(|| {
+        SmsMfaConfigType::builder()
+            .set_sms_authentication_message(
+                field("SmsAuthenticationMessage").and_then(|v| v.as_str().map(str::to_owned)),
+            )
+            .set_sms_configuration(
+                field("SmsConfiguration").and_then(|v| serde_json::from_value(v).ok()),
+            )
+            .build()
     });
     let email = s.email_mfa.then(|| {
         field("EmailMfaConfiguration")
             .and_then(|v| serde_json::from_value(v).ok())
             .unwrap_or_default()
     });
-    let totp = Some(SoftwareTokenMfaConfigType {
-        enabled: Some(s.software_token_mfa),
-    });
+    let totp = Some(
+        SoftwareTokenMfaConfigType::builder()
+            .enabled(s.software_token_mfa)
+            .build(),
+    );
     (mfa_type(s.mfa), sms, totp, email)
 }
 
@@ -261,13 +275,12 @@ pub(crate) fn get_user_pool_mfa_config(
 ) -> Result<GetUserPoolMfaConfigResponse, ApiError> {
     let st = inner.lock();
     let (mfa, sms, totp, email) = mfa_config_of(st.pool(&r.user_pool_id)?);
-    Ok(GetUserPoolMfaConfigResponse {
-        mfa_configuration: Some(mfa),
-        sms_mfa_configuration: sms,
-        software_token_mfa_configuration: totp,
-        email_mfa_configuration: email,
-        ..Default::default()
-    })
+    Ok(GetUserPoolMfaConfigResponse::builder()
+        .mfa_configuration(mfa)
+        .set_sms_mfa_configuration(sms)
+        .set_software_token_mfa_configuration(totp)
+        .set_email_mfa_configuration(email)
+        .build())
 }
 
 /// Like Cognito, the call states the whole configuration: a method whose block is absent (SMS,
@@ -332,13 +345,12 @@ pub(crate) fn set_user_pool_mfa_config(
     }
     pool.modified = now;
     let (mfa, sms, totp, email) = mfa_config_of(pool);
-    Ok(SetUserPoolMfaConfigResponse {
-        mfa_configuration: Some(mfa),
-        sms_mfa_configuration: sms,
-        software_token_mfa_configuration: totp,
-        email_mfa_configuration: email,
-        ..Default::default()
-    })
+    Ok(SetUserPoolMfaConfigResponse::builder()
+        .mfa_configuration(mfa)
+        .set_sms_mfa_configuration(sms)
+        .set_software_token_mfa_configuration(totp)
+        .set_email_mfa_configuration(email)
+        .build())
 }
 
 pub(crate) fn delete_user_pool(inner: &Ctx, r: DeleteUserPoolRequest) -> Result<Empty, ApiError> {
@@ -401,22 +413,23 @@ pub(crate) fn list_user_pools(
         decode_next(r.next_token.as_deref()),
         Some(r.max_results),
     )?;
-    Ok(ListUserPoolsResponse {
-        next_token: next,
-        user_pools: Some(
+    Ok(ListUserPoolsResponse::builder()
+        .set_next_token(next)
+        .set_user_pools(Some(
             pools
                 .into_iter()
-                .map(|p| UserPoolDescriptionType {
-                    creation_date: Some(EpochSeconds::from_secs(p.created)),
-                    id: Some(p.id.clone()),
-                    last_modified_date: Some(EpochSeconds::from_secs(p.modified)),
-                    name: Some(p.spec.name.clone()),
-                    status: Some(StatusType::from("Enabled")),
-                    ..Default::default()
+                .map(|p| {
+                    UserPoolDescriptionType::builder()
+                        .creation_date(EpochSeconds::from_secs(p.created))
+                        .id(p.id.clone())
+                        .last_modified_date(EpochSeconds::from_secs(p.modified))
+                        .name(p.spec.name.clone())
+                        .status(StatusType::from("Enabled"))
+                        .build()
                 })
                 .collect(),
-        ),
-    })
+        ))
+        .build())
 }
 
 fn seconds(v: Option<i32>, unit: Option<&TimeUnitsType>, default_unit: &str) -> Option<u64> {
@@ -486,18 +499,20 @@ pub(crate) fn client_type(pool: &Pool, c: &Client) -> UserPoolClientType {
         c.spec.refresh_token_validity_secs,
         pool.spec.refresh_token_validity_secs,
     );
-    t.token_validity_units = Some(TokenValidityUnitsType {
-        access_token: Some(TimeUnitsType::from("seconds")),
-        id_token: Some(TimeUnitsType::from("seconds")),
-        refresh_token: Some(TimeUnitsType::from("seconds")),
+    t.token_validity_units = Some(
+        TokenValidityUnitsType::builder()
+            .access_token(TimeUnitsType::from("seconds"))
+            .id_token(TimeUnitsType::from("seconds"))
+            .refresh_token(TimeUnitsType::from("seconds"))
+            .build(),
+    );
+    t.refresh_token_rotation = c.spec.refresh_token_rotation.and_then(|g| {
+        RefreshTokenRotationType::builder()
+            .feature(FeatureType::from("ENABLED"))
+            .set_retry_grace_period_seconds(i32::try_from(g).ok())
+            .build()
+            .ok()
     });
-    t.refresh_token_rotation = c
-        .spec
-        .refresh_token_rotation
-        .map(|g| RefreshTokenRotationType {
-            feature: FeatureType::from("ENABLED"),
-            retry_grace_period_seconds: i32::try_from(g).ok(),
-        });
     t
 }
 
@@ -560,9 +575,9 @@ pub(crate) fn create_user_pool_client(
     }
     let client = create_client(inner, &mut st, &r.user_pool_id, spec, extra)?;
     let pool = st.pool(&r.user_pool_id)?;
-    Ok(CreateUserPoolClientResponse {
-        user_pool_client: Some(client_type(pool, &client)),
-    })
+    Ok(CreateUserPoolClientResponse::builder()
+        .user_pool_client(client_type(pool, &client))
+        .build())
 }
 
 fn client_in<'a>(pool: &'a Pool, id: &str) -> Result<&'a Client, ApiError> {
@@ -576,9 +591,9 @@ pub(crate) fn describe_user_pool_client(
     let st = inner.lock();
     let pool = st.pool(&r.user_pool_id)?;
     let c = client_in(pool, r.client_id.expose())?;
-    Ok(DescribeUserPoolClientResponse {
-        user_pool_client: Some(client_type(pool, c)),
-    })
+    Ok(DescribeUserPoolClientResponse::builder()
+        .user_pool_client(client_type(pool, c))
+        .build())
 }
 
 pub(crate) fn update_user_pool_client(
@@ -640,9 +655,9 @@ pub(crate) fn update_user_pool_client(
     c.modified = now;
     let c = c.clone();
     let pool = st.pool(&r.user_pool_id)?;
-    Ok(UpdateUserPoolClientResponse {
-        user_pool_client: Some(client_type(pool, &c)),
-    })
+    Ok(UpdateUserPoolClientResponse::builder()
+        .user_pool_client(client_type(pool, &c))
+        .build())
 }
 
 pub(crate) fn delete_user_pool_client(
@@ -668,19 +683,21 @@ pub(crate) fn list_user_pool_clients(
         decode_next(r.next_token.as_deref()),
         r.max_results,
     )?;
-    Ok(ListUserPoolClientsResponse {
-        next_token: next,
-        user_pool_clients: Some(
+    Ok(ListUserPoolClientsResponse::builder()
+        .set_next_token(next)
+        .set_user_pool_clients(Some(
             clients
                 .into_iter()
-                .map(|c| UserPoolClientDescription {
-                    client_id: Some(c.id.clone().into()),
-                    client_name: Some(c.spec.name.clone()),
-                    user_pool_id: Some(pool.id.clone()),
+                .map(|c| {
+                    UserPoolClientDescription::builder()
+                        .client_id(c.id.clone())
+                        .client_name(c.spec.name.clone())
+                        .user_pool_id(pool.id.clone())
+                        .build()
                 })
                 .collect(),
-        ),
-    })
+        ))
+        .build())
 }
 
 // ---- identity providers ----
@@ -706,24 +723,24 @@ pub(crate) fn create_identity_provider(
             "A provider with the name already exists in this user pool.",
         ));
     }
-    let idp = IdentityProviderType {
-        acr_mapping: r.acr_mapping,
-        attribute_mapping: r.attribute_mapping,
-        creation_date: Some(EpochSeconds::from_secs(now)),
-        idp_identifiers: r.idp_identifiers,
-        last_modified_date: Some(EpochSeconds::from_secs(now)),
-        provider_details: Some(r.provider_details),
-        provider_name: Some(r.provider_name.clone()),
-        provider_type: Some(r.provider_type),
-        user_pool_id: Some(r.user_pool_id.clone()),
-    };
+    let idp = IdentityProviderType::builder()
+        .set_acr_mapping(r.acr_mapping)
+        .set_attribute_mapping(r.attribute_mapping)
+        .creation_date(EpochSeconds::from_secs(now))
+        .set_idp_identifiers(r.idp_identifiers)
+        .last_modified_date(EpochSeconds::from_secs(now))
+        .provider_details(r.provider_details)
+        .provider_name(r.provider_name.clone())
+        .provider_type(r.provider_type)
+        .user_pool_id(r.user_pool_id.clone())
+        .build();
     pool.identity_providers.insert(
         r.provider_name,
         serde_json::to_value(&idp).map_err(crate::error::internal)?,
     );
-    Ok(CreateIdentityProviderResponse {
-        identity_provider: idp,
-    })
+    Ok(CreateIdentityProviderResponse::builder()
+        .identity_provider(idp)
+        .build()?)
 }
 
 pub(crate) fn describe_identity_provider(
@@ -736,9 +753,9 @@ pub(crate) fn describe_identity_provider(
         .identity_providers
         .get(&r.provider_name)
         .ok_or_else(|| idp_not_found(&r.provider_name))?;
-    Ok(DescribeIdentityProviderResponse {
-        identity_provider: idp_of(v),
-    })
+    Ok(DescribeIdentityProviderResponse::builder()
+        .identity_provider(idp_of(v))
+        .build()?)
 }
 
 pub(crate) fn update_identity_provider(
@@ -764,9 +781,9 @@ pub(crate) fn update_identity_provider(
     }
     idp.last_modified_date = Some(EpochSeconds::from_secs(now));
     *v = serde_json::to_value(&idp).map_err(crate::error::internal)?;
-    Ok(UpdateIdentityProviderResponse {
-        identity_provider: idp,
-    })
+    Ok(UpdateIdentityProviderResponse::builder()
+        .identity_provider(idp)
+        .build()?)
 }
 
 pub(crate) fn delete_identity_provider(
@@ -792,21 +809,23 @@ pub(crate) fn list_identity_providers(
         decode_next(r.next_token.as_deref()),
         r.max_results,
     )?;
-    Ok(ListIdentityProvidersResponse {
-        next_token: next,
-        providers: items
-            .into_iter()
-            .map(|v| {
-                let i = idp_of(v);
-                ProviderDescription {
-                    creation_date: i.creation_date,
-                    last_modified_date: i.last_modified_date,
-                    provider_name: i.provider_name,
-                    provider_type: i.provider_type,
-                }
-            })
-            .collect(),
-    })
+    Ok(ListIdentityProvidersResponse::builder()
+        .set_next_token(next)
+        .providers(
+            items
+                .into_iter()
+                .map(|v| {
+                    let i = idp_of(v);
+                    ProviderDescription::builder()
+                        .set_creation_date(i.creation_date)
+                        .set_last_modified_date(i.last_modified_date)
+                        .set_provider_name(i.provider_name)
+                        .set_provider_type(i.provider_type)
+                        .build()
+                })
+                .collect::<Vec<_>>(),
+        )
+        .build()?)
 }
 
 pub(crate) fn get_signing_certificate(
@@ -817,9 +836,9 @@ pub(crate) fn get_signing_certificate(
     let pool = st.pool_mut(&r.user_pool_id)?;
     crate::tokens::key_pair(inner, pool)?;
     let key = pool.key.as_ref().ok_or_else(|| not_found("no key"))?;
-    Ok(GetSigningCertificateResponse {
-        certificate: Some(key.n.clone()),
-    })
+    Ok(GetSigningCertificateResponse::builder()
+        .certificate(key.n.clone())
+        .build())
 }
 
 #[allow(dead_code)]

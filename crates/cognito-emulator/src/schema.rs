@@ -63,28 +63,32 @@ pub(crate) fn custom_attributes(pool: &Pool) -> BTreeMap<String, SchemaAttribute
 /// `SchemaAttributes` as `DescribeUserPool` returns them: the standard attributes, then the
 /// custom ones.
 pub(crate) fn schema_attributes(pool: &Pool) -> Vec<SchemaAttributeType> {
-    let string = |min: &str| StringAttributeConstraintsType {
-        min_length: Some(min.to_owned()),
-        max_length: Some("2048".to_owned()),
+    let string = |min: &str| {
+        StringAttributeConstraintsType::builder()
+            .min_length(min.to_owned())
+            .max_length("2048".to_owned())
+            .build()
     };
     let mut out: Vec<SchemaAttributeType> = STANDARD
         .iter()
-        .map(|(name, ty, mutable)| SchemaAttributeType {
-            attribute_data_type: Some(AttributeDataType::from(*ty)),
-            developer_only_attribute: Some(false),
-            mutable: Some(*mutable),
-            name: Some((*name).to_owned()),
-            number_attribute_constraints: (*ty == "Number").then(|| {
-                NumberAttributeConstraintsType {
-                    min_value: Some("0".to_owned()),
-                    max_value: None,
-                }
-            }),
-            required: Some(
-                *name == "sub" || pool.spec.required_attributes.iter().any(|r| r == name),
-            ),
-            string_attribute_constraints: (*ty == "String")
-                .then(|| string(if *name == "sub" { "1" } else { "0" })),
+        .map(|(name, ty, mutable)| {
+            SchemaAttributeType::builder()
+                .attribute_data_type(AttributeDataType::from(*ty))
+                .developer_only_attribute(false)
+                .mutable(*mutable)
+                .name((*name).to_owned())
+                .set_number_attribute_constraints((*ty == "Number").then(|| {
+                    NumberAttributeConstraintsType::builder()
+                        .min_value("0".to_owned())
+                        .build()
+                }))
+                .set_required(Some(
+                    *name == "sub" || pool.spec.required_attributes.iter().any(|r| r == name),
+                ))
+                .set_string_attribute_constraints(
+                    (*ty == "String").then(|| string(if *name == "sub" { "1" } else { "0" })),
+                )
+                .build()
         })
         .collect();
     out.extend(custom_attributes(pool).into_values());
@@ -115,13 +119,14 @@ fn normalize(a: &SchemaAttributeType) -> Result<SchemaAttributeType, ApiError> {
     if let AttributeDataType::Unknown(t) = &ty {
         return Err(invalid(format!("Invalid AttributeDataType input {t}")));
     }
-    Ok(SchemaAttributeType {
-        attribute_data_type: Some(ty),
-        developer_only_attribute: Some(a.developer_only_attribute.unwrap_or(false)),
-        mutable: Some(a.mutable.unwrap_or(true)),
-        name: Some(format!("custom:{name}")),
-        required: Some(false),
-        ..a.clone()
+    Ok({
+        let mut v = a.clone();
+        v.attribute_data_type = Some(ty);
+        v.developer_only_attribute = Some(a.developer_only_attribute.unwrap_or(false));
+        v.mutable = Some(a.mutable.unwrap_or(true));
+        v.name = Some(format!("custom:{name}"));
+        v.required = Some(false);
+        v
     })
 }
 
@@ -160,12 +165,13 @@ pub(crate) fn from_create(pool: &mut Pool, schema: &[SchemaAttributeType]) -> Re
     let custom: Vec<SchemaAttributeType> = schema
         .iter()
         .filter(|a| a.name.as_deref().is_some_and(|n| !is_standard(n)))
-        .map(|a| SchemaAttributeType {
-            name: a
+        .map(|a| {
+            let mut v = a.clone();
+            v.name = a
                 .name
                 .as_deref()
-                .map(|n| n.strip_prefix("custom:").unwrap_or(n).to_owned()),
-            ..a.clone()
+                .map(|n| n.strip_prefix("custom:").unwrap_or(n).to_owned());
+            v
         })
         .collect();
     add(pool, &custom)

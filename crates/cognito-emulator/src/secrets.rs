@@ -60,11 +60,11 @@ fn descriptors(client: &Client) -> Vec<ClientSecret> {
 }
 
 fn descriptor(s: &ClientSecret, with_value: bool) -> ClientSecretDescriptorType {
-    ClientSecretDescriptorType {
-        client_secret_create_date: Some(EpochSeconds::from_secs(s.created)),
-        client_secret_id: Some(s.id.clone()),
-        client_secret_value: with_value.then(|| s.value.clone().into()),
-    }
+    ClientSecretDescriptorType::builder()
+        .client_secret_create_date(EpochSeconds::from_secs(s.created))
+        .client_secret_id(s.id.clone())
+        .set_client_secret_value(with_value.then(|| s.value.clone().into()))
+        .build()
 }
 
 fn client_mut<'a>(pool: &'a mut Pool, id: &str) -> Result<&'a mut Client, ApiError> {
@@ -128,9 +128,11 @@ pub(crate) fn add_user_pool_client_secret(
     client.secret = secrets.first().map(|s| s.value.clone());
     client.secrets = secrets;
     client.modified = now;
-    Ok(AddUserPoolClientSecretResponse {
-        // The value only when Cognito made it.
-        client_secret_descriptor: Some(descriptor(&secret, given.is_none())),
+    Ok({
+        let mut v = AddUserPoolClientSecretResponse::default();
+        v.// The value only when Cognito made it.
+        client_secret_descriptor = Some(descriptor(&secret, given.is_none()));
+        v
     })
 }
 
@@ -145,15 +147,14 @@ pub(crate) fn list_user_pool_client_secrets(
         .get(r.client_id.expose())
         .ok_or_else(|| client_not_found(r.client_id.expose()))?;
     // Never the values; at most two secrets, so one page.
-    Ok(ListUserPoolClientSecretsResponse {
-        client_secrets: Some(
+    Ok(ListUserPoolClientSecretsResponse::builder()
+        .set_client_secrets(Some(
             descriptors(client)
                 .iter()
                 .map(|s| descriptor(s, false))
                 .collect(),
-        ),
-        next_token: None,
-    })
+        ))
+        .build())
 }
 
 pub(crate) fn delete_user_pool_client_secret(
@@ -179,5 +180,5 @@ pub(crate) fn delete_user_pool_client_secret(
     client.secret = secrets.first().map(|s| s.value.clone());
     client.secrets = secrets;
     client.modified = now;
-    Ok(DeleteUserPoolClientSecretResponse {})
+    Ok(DeleteUserPoolClientSecretResponse::default())
 }

@@ -219,14 +219,14 @@ pub(crate) fn issue(
     } else {
         None
     };
-    Ok(AuthenticationResultType {
-        access_token: Some(access_token.into()),
-        expires_in: Some(i32::try_from(access_ttl).unwrap_or(i32::MAX)),
-        id_token: Some(id_token.into()),
-        new_device_metadata: req.new_device,
-        refresh_token,
-        token_type: Some("Bearer".to_owned()),
-    })
+    Ok(AuthenticationResultType::builder()
+        .access_token(access_token)
+        .expires_in(i32::try_from(access_ttl).unwrap_or(i32::MAX))
+        .id_token(id_token)
+        .set_new_device_metadata(req.new_device)
+        .set_refresh_token(refresh_token)
+        .token_type("Bearer".to_owned())
+        .build())
 }
 
 /// The claims of a JWT after checking its signature against the pool key.

@@ -74,7 +74,7 @@ fn rustfmt(root: &Path, source: &str) -> Result<String, String> {
 ///
 /// To make the generated structs `#[non_exhaustive]` and drop their positional `new` for good,
 /// change this to [`Semver::On`] and run `cargo xtask codegen` (see docs/build.md).
-pub const DEFAULT_SEMVER: Semver = Semver::Gated;
+pub const DEFAULT_SEMVER: Semver = Semver::On;
 
 /// Generates every output file: `(path relative to the workspace root, contents)`.
 pub fn generate(root: &Path, semver: Semver) -> Result<Vec<(PathBuf, String)>, String> {

@@ -23,7 +23,7 @@ use crate::types::{Document, EpochSeconds};
 ///
 /// Built with [`AccessDeniedException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AccessDeniedException {
     /// The `message` member.
     #[serde(
@@ -75,7 +75,7 @@ impl AccessDeniedExceptionBuilder {
 ///
 /// Built with [`AccountRecoverySettingType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AccountRecoverySettingType {
     /// The list of options and priorities for user message delivery in forgot-password operations.
     /// Sets or displays user pool preferences for email or SMS message priority, whether users
@@ -128,7 +128,7 @@ impl AccountRecoverySettingTypeBuilder {
 ///
 /// Built with [`AccountTakeoverActionType::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AccountTakeoverActionType {
     /// The action to take for the attempted account takeover action for the associated risk level.
     /// Valid values are as follows:
@@ -144,18 +144,6 @@ impl AccountTakeoverActionType {
     /// A builder with no member set; see [`AccountTakeoverActionTypeBuilder`].
     pub fn builder() -> AccountTakeoverActionTypeBuilder {
         AccountTakeoverActionTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        event_action: impl Into<AccountTakeoverEventActionType>,
-        notify: impl Into<bool>,
-    ) -> Self {
-        Self {
-            event_action: event_action.into(),
-            notify: notify.into(),
-        }
     }
 }
 
@@ -205,7 +193,7 @@ impl AccountTakeoverActionTypeBuilder {
 ///
 /// Built with [`AccountTakeoverActionsType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AccountTakeoverActionsType {
     /// The action that you assign to a high-risk assessment by threat protection.
     #[serde(
@@ -293,7 +281,7 @@ impl AccountTakeoverActionsTypeBuilder {
 ///
 /// Built with [`AccountTakeoverRiskConfigurationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AccountTakeoverRiskConfigurationType {
     /// A list of account-takeover actions for each level of risk that Amazon Cognito might assess
     /// with threat protection.
@@ -315,15 +303,6 @@ impl AccountTakeoverRiskConfigurationType {
     /// A builder with no member set; see [`AccountTakeoverRiskConfigurationTypeBuilder`].
     pub fn builder() -> AccountTakeoverRiskConfigurationTypeBuilder {
         AccountTakeoverRiskConfigurationTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(actions: impl Into<AccountTakeoverActionsType>) -> Self {
-        Self {
-            actions: actions.into(),
-            notify_configuration: None,
-        }
     }
 }
 
@@ -377,7 +356,7 @@ impl AccountTakeoverRiskConfigurationTypeBuilder {
 ///
 /// Built with [`AcrLevelConfigType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AcrLevelConfigType {
     /// The custom name for this authentication context class reference (ACR) level. This value is
     /// the URI that Amazon Cognito reports in the `acr` token claim when a user meets this level.
@@ -390,14 +369,6 @@ impl AcrLevelConfigType {
     /// A builder with no member set; see [`AcrLevelConfigTypeBuilder`].
     pub fn builder() -> AcrLevelConfigTypeBuilder {
         AcrLevelConfigTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(acr_value: impl Into<String>) -> Self {
-        Self {
-            acr_value: acr_value.into(),
-        }
     }
 }
 
@@ -434,7 +405,7 @@ impl AcrLevelConfigTypeBuilder {
 ///
 /// Built with [`AddCustomAttributesRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AddCustomAttributesRequest {
     /// An array of custom attribute names and other properties. Sets the following characteristics:
     #[serde(rename = "CustomAttributes")]
@@ -448,18 +419,6 @@ impl AddCustomAttributesRequest {
     /// A builder with no member set; see [`AddCustomAttributesRequestBuilder`].
     pub fn builder() -> AddCustomAttributesRequestBuilder {
         AddCustomAttributesRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        custom_attributes: impl Into<Vec<SchemaAttributeType>>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            custom_attributes: custom_attributes.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -508,7 +467,7 @@ impl AddCustomAttributesRequestBuilder {
 ///
 /// Built with [`AddCustomAttributesResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AddCustomAttributesResponse {}
 
 impl AddCustomAttributesResponse {
@@ -533,7 +492,7 @@ impl AddCustomAttributesResponseBuilder {
 ///
 /// Built with [`AddUserPoolClientSecretRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AddUserPoolClientSecretRequest {
     /// The ID of the app client for which you want to create a new secret.
     #[serde(rename = "ClientId")]
@@ -555,16 +514,6 @@ impl AddUserPoolClientSecretRequest {
     /// A builder with no member set; see [`AddUserPoolClientSecretRequestBuilder`].
     pub fn builder() -> AddUserPoolClientSecretRequestBuilder {
         AddUserPoolClientSecretRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(client_id: impl Into<SensitiveString>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            client_id: client_id.into(),
-            client_secret: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -627,7 +576,7 @@ impl AddUserPoolClientSecretRequestBuilder {
 ///
 /// Built with [`AddUserPoolClientSecretResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AddUserPoolClientSecretResponse {
     /// The details of the newly created client secret, including its unique identifier and creation
     /// timestamp. The ClientSecretValue is only returned when Amazon Cognito generates the secret.
@@ -678,7 +627,7 @@ impl AddUserPoolClientSecretResponseBuilder {
 ///
 /// Built with [`AdminAddUserToGroupRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminAddUserToGroupRequest {
     /// The name of the group that you want to add your user to.
     #[serde(rename = "GroupName")]
@@ -698,20 +647,6 @@ impl AdminAddUserToGroupRequest {
     /// A builder with no member set; see [`AdminAddUserToGroupRequestBuilder`].
     pub fn builder() -> AdminAddUserToGroupRequestBuilder {
         AdminAddUserToGroupRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        group_name: impl Into<String>,
-        user_pool_id: impl Into<String>,
-        username: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            group_name: group_name.into(),
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -772,7 +707,7 @@ impl AdminAddUserToGroupRequestBuilder {
 ///
 /// Built with [`AdminConfirmSignUpRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminConfirmSignUpRequest {
     /// A map of custom key-value pairs that you can provide as input for any custom workflows that
     /// this action triggers. You create custom workflows by assigning Lambda functions to user pool
@@ -798,16 +733,6 @@ impl AdminConfirmSignUpRequest {
     /// A builder with no member set; see [`AdminConfirmSignUpRequestBuilder`].
     pub fn builder() -> AdminConfirmSignUpRequestBuilder {
         AdminConfirmSignUpRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>, username: impl Into<SensitiveString>) -> Self {
-        Self {
-            client_metadata: None,
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -870,7 +795,7 @@ impl AdminConfirmSignUpRequestBuilder {
 ///
 /// Built with [`AdminConfirmSignUpResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminConfirmSignUpResponse {}
 
 impl AdminConfirmSignUpResponse {
@@ -897,7 +822,7 @@ impl AdminConfirmSignUpResponseBuilder {
 ///
 /// Built with [`AdminCreateUserConfigType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminCreateUserConfigType {
     /// The setting for allowing self-service sign-up. When `true`, only administrators can create
     /// new user profiles. When `false`, users can register themselves and create a new user profile
@@ -992,7 +917,7 @@ impl AdminCreateUserConfigTypeBuilder {
 ///
 /// Built with [`AdminCreateUserRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminCreateUserRequest {
     /// A map of custom key-value pairs that you can provide as input for any custom workflows that
     /// this action triggers. You create custom workflows by assigning Lambda functions to user pool
@@ -1067,22 +992,6 @@ impl AdminCreateUserRequest {
     /// A builder with no member set; see [`AdminCreateUserRequestBuilder`].
     pub fn builder() -> AdminCreateUserRequestBuilder {
         AdminCreateUserRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>, username: impl Into<SensitiveString>) -> Self {
-        Self {
-            client_metadata: None,
-            desired_delivery_mediums: None,
-            force_alias_creation: None,
-            message_action: None,
-            temporary_password: None,
-            user_attributes: None,
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-            validation_data: None,
-        }
     }
 }
 
@@ -1229,7 +1138,7 @@ impl AdminCreateUserRequestBuilder {
 ///
 /// Built with [`AdminCreateUserResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminCreateUserResponse {
     /// The new user's profile details.
     #[serde(rename = "User", default, skip_serializing_if = "Option::is_none")]
@@ -1272,7 +1181,7 @@ impl AdminCreateUserResponseBuilder {
 ///
 /// Built with [`AdminDeleteSoftwareTokenRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminDeleteSoftwareTokenRequest {
     /// The ID of the user pool where you want to delete the user's software token.
     #[serde(rename = "UserPoolId")]
@@ -1289,15 +1198,6 @@ impl AdminDeleteSoftwareTokenRequest {
     /// A builder with no member set; see [`AdminDeleteSoftwareTokenRequestBuilder`].
     pub fn builder() -> AdminDeleteSoftwareTokenRequestBuilder {
         AdminDeleteSoftwareTokenRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>, username: impl Into<SensitiveString>) -> Self {
-        Self {
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -1346,7 +1246,7 @@ impl AdminDeleteSoftwareTokenRequestBuilder {
 ///
 /// Built with [`AdminDeleteSoftwareTokenResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminDeleteSoftwareTokenResponse {}
 
 impl AdminDeleteSoftwareTokenResponse {
@@ -1371,7 +1271,7 @@ impl AdminDeleteSoftwareTokenResponseBuilder {
 ///
 /// Built with [`AdminDeleteUserAttributesRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminDeleteUserAttributesRequest {
     /// An array of strings representing the user attribute names you want to delete.
     #[serde(rename = "UserAttributeNames")]
@@ -1391,20 +1291,6 @@ impl AdminDeleteUserAttributesRequest {
     /// A builder with no member set; see [`AdminDeleteUserAttributesRequestBuilder`].
     pub fn builder() -> AdminDeleteUserAttributesRequestBuilder {
         AdminDeleteUserAttributesRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        user_attribute_names: impl Into<Vec<String>>,
-        user_pool_id: impl Into<String>,
-        username: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            user_attribute_names: user_attribute_names.into(),
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -1465,7 +1351,7 @@ impl AdminDeleteUserAttributesRequestBuilder {
 ///
 /// Built with [`AdminDeleteUserAttributesResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminDeleteUserAttributesResponse {}
 
 impl AdminDeleteUserAttributesResponse {
@@ -1490,7 +1376,7 @@ impl AdminDeleteUserAttributesResponseBuilder {
 ///
 /// Built with [`AdminDeleteUserRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminDeleteUserRequest {
     /// The ID of the user pool where you want to delete the user.
     #[serde(rename = "UserPoolId")]
@@ -1507,15 +1393,6 @@ impl AdminDeleteUserRequest {
     /// A builder with no member set; see [`AdminDeleteUserRequestBuilder`].
     pub fn builder() -> AdminDeleteUserRequestBuilder {
         AdminDeleteUserRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>, username: impl Into<SensitiveString>) -> Self {
-        Self {
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -1564,7 +1441,7 @@ impl AdminDeleteUserRequestBuilder {
 ///
 /// Built with [`AdminDisableProviderForUserRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminDisableProviderForUserRequest {
     /// The user profile that you want to delete a linked identity from.
     #[serde(rename = "User")]
@@ -1578,18 +1455,6 @@ impl AdminDisableProviderForUserRequest {
     /// A builder with no member set; see [`AdminDisableProviderForUserRequestBuilder`].
     pub fn builder() -> AdminDisableProviderForUserRequestBuilder {
         AdminDisableProviderForUserRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        user: impl Into<ProviderUserIdentifierType>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            user: user.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -1638,7 +1503,7 @@ impl AdminDisableProviderForUserRequestBuilder {
 ///
 /// Built with [`AdminDisableProviderForUserResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminDisableProviderForUserResponse {}
 
 impl AdminDisableProviderForUserResponse {
@@ -1663,7 +1528,7 @@ impl AdminDisableProviderForUserResponseBuilder {
 ///
 /// Built with [`AdminDisableUserRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminDisableUserRequest {
     /// The ID of the user pool where you want to disable the user.
     #[serde(rename = "UserPoolId")]
@@ -1680,15 +1545,6 @@ impl AdminDisableUserRequest {
     /// A builder with no member set; see [`AdminDisableUserRequestBuilder`].
     pub fn builder() -> AdminDisableUserRequestBuilder {
         AdminDisableUserRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>, username: impl Into<SensitiveString>) -> Self {
-        Self {
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -1737,7 +1593,7 @@ impl AdminDisableUserRequestBuilder {
 ///
 /// Built with [`AdminDisableUserResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminDisableUserResponse {}
 
 impl AdminDisableUserResponse {
@@ -1762,7 +1618,7 @@ impl AdminDisableUserResponseBuilder {
 ///
 /// Built with [`AdminEnableUserRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminEnableUserRequest {
     /// The ID of the user pool where you want to activate sign-in for the user.
     #[serde(rename = "UserPoolId")]
@@ -1779,15 +1635,6 @@ impl AdminEnableUserRequest {
     /// A builder with no member set; see [`AdminEnableUserRequestBuilder`].
     pub fn builder() -> AdminEnableUserRequestBuilder {
         AdminEnableUserRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>, username: impl Into<SensitiveString>) -> Self {
-        Self {
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -1836,7 +1683,7 @@ impl AdminEnableUserRequestBuilder {
 ///
 /// Built with [`AdminEnableUserResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminEnableUserResponse {}
 
 impl AdminEnableUserResponse {
@@ -1861,7 +1708,7 @@ impl AdminEnableUserResponseBuilder {
 ///
 /// Built with [`AdminForgetDeviceRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminForgetDeviceRequest {
     /// The key ID of the device that you want to delete.
     #[serde(rename = "DeviceKey")]
@@ -1881,20 +1728,6 @@ impl AdminForgetDeviceRequest {
     /// A builder with no member set; see [`AdminForgetDeviceRequestBuilder`].
     pub fn builder() -> AdminForgetDeviceRequestBuilder {
         AdminForgetDeviceRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        device_key: impl Into<String>,
-        user_pool_id: impl Into<String>,
-        username: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            device_key: device_key.into(),
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -1955,7 +1788,7 @@ impl AdminForgetDeviceRequestBuilder {
 ///
 /// Built with [`AdminGetDeviceRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminGetDeviceRequest {
     /// The key of the device that you want to delete.
     #[serde(rename = "DeviceKey")]
@@ -1975,20 +1808,6 @@ impl AdminGetDeviceRequest {
     /// A builder with no member set; see [`AdminGetDeviceRequestBuilder`].
     pub fn builder() -> AdminGetDeviceRequestBuilder {
         AdminGetDeviceRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        device_key: impl Into<String>,
-        user_pool_id: impl Into<String>,
-        username: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            device_key: device_key.into(),
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -2049,7 +1868,7 @@ impl AdminGetDeviceRequestBuilder {
 ///
 /// Built with [`AdminGetDeviceResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminGetDeviceResponse {
     /// Details of the requested device. Includes device information, last-accessed and created
     /// dates, and the device key.
@@ -2061,14 +1880,6 @@ impl AdminGetDeviceResponse {
     /// A builder with no member set; see [`AdminGetDeviceResponseBuilder`].
     pub fn builder() -> AdminGetDeviceResponseBuilder {
         AdminGetDeviceResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(device: impl Into<DeviceType>) -> Self {
-        Self {
-            device: device.into(),
-        }
     }
 }
 
@@ -2105,7 +1916,7 @@ impl AdminGetDeviceResponseBuilder {
 ///
 /// Built with [`AdminGetUserAuthFactorsRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminGetUserAuthFactorsRequest {
     /// The ID of the user pool where you want to get information about the user's authentication
     /// factors.
@@ -2123,15 +1934,6 @@ impl AdminGetUserAuthFactorsRequest {
     /// A builder with no member set; see [`AdminGetUserAuthFactorsRequestBuilder`].
     pub fn builder() -> AdminGetUserAuthFactorsRequestBuilder {
         AdminGetUserAuthFactorsRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>, username: impl Into<SensitiveString>) -> Self {
-        Self {
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -2180,7 +1982,7 @@ impl AdminGetUserAuthFactorsRequestBuilder {
 ///
 /// Built with [`AdminGetUserAuthFactorsResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminGetUserAuthFactorsResponse {
     /// The authentication types that are available to the user with `USER_AUTH` sign-in, for
     /// example `["PASSWORD", "WEB_AUTHN"]`.
@@ -2215,17 +2017,6 @@ impl AdminGetUserAuthFactorsResponse {
     /// A builder with no member set; see [`AdminGetUserAuthFactorsResponseBuilder`].
     pub fn builder() -> AdminGetUserAuthFactorsResponseBuilder {
         AdminGetUserAuthFactorsResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(username: impl Into<SensitiveString>) -> Self {
-        Self {
-            configured_user_auth_factors: None,
-            preferred_mfa_setting: None,
-            user_mfa_setting_list: None,
-            username: username.into(),
-        }
     }
 }
 
@@ -2304,7 +2095,7 @@ impl AdminGetUserAuthFactorsResponseBuilder {
 ///
 /// Built with [`AdminGetUserRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminGetUserRequest {
     /// The ID of the user pool where you want to get information about the user.
     #[serde(rename = "UserPoolId")]
@@ -2321,15 +2112,6 @@ impl AdminGetUserRequest {
     /// A builder with no member set; see [`AdminGetUserRequestBuilder`].
     pub fn builder() -> AdminGetUserRequestBuilder {
         AdminGetUserRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>, username: impl Into<SensitiveString>) -> Self {
-        Self {
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -2379,7 +2161,7 @@ impl AdminGetUserRequestBuilder {
 ///
 /// Built with [`AdminGetUserResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminGetUserResponse {
     /// Indicates whether the user is activated for sign-in.
     #[serde(rename = "Enabled", default, skip_serializing_if = "Option::is_none")]
@@ -2451,22 +2233,6 @@ impl AdminGetUserResponse {
     /// A builder with no member set; see [`AdminGetUserResponseBuilder`].
     pub fn builder() -> AdminGetUserResponseBuilder {
         AdminGetUserResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(username: impl Into<SensitiveString>) -> Self {
-        Self {
-            enabled: None,
-            mfa_options: None,
-            preferred_mfa_setting: None,
-            user_attributes: None,
-            user_create_date: None,
-            user_last_modified_date: None,
-            user_mfa_setting_list: None,
-            user_status: None,
-            username: username.into(),
-        }
     }
 }
 
@@ -2615,7 +2381,7 @@ impl AdminGetUserResponseBuilder {
 ///
 /// Built with [`AdminInitiateAuthRequest::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminInitiateAuthRequest {
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
@@ -2675,25 +2441,6 @@ impl AdminInitiateAuthRequest {
     /// A builder with no member set; see [`AdminInitiateAuthRequestBuilder`].
     pub fn builder() -> AdminInitiateAuthRequestBuilder {
         AdminInitiateAuthRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        auth_flow: impl Into<AuthFlowType>,
-        client_id: impl Into<SensitiveString>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            analytics_metadata: None,
-            auth_flow: auth_flow.into(),
-            auth_parameters: None,
-            client_id: client_id.into(),
-            client_metadata: None,
-            context_data: None,
-            session: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -2824,7 +2571,7 @@ impl AdminInitiateAuthRequestBuilder {
 ///
 /// Built with [`AdminInitiateAuthResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminInitiateAuthResponse {
     /// The outcome of successful authentication. This is only returned if the user pool has no
     /// additional challenges to return. If Amazon Cognito returns another challenge, the response
@@ -2965,7 +2712,7 @@ impl AdminInitiateAuthResponseBuilder {
 ///
 /// Built with [`AdminLinkProviderForUserRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminLinkProviderForUserRequest {
     /// The existing user in the user pool that you want to assign to the external IdP user account.
     /// This user can be a local (Username + Password) Amazon Cognito user pools user or a federated
@@ -2987,20 +2734,6 @@ impl AdminLinkProviderForUserRequest {
     /// A builder with no member set; see [`AdminLinkProviderForUserRequestBuilder`].
     pub fn builder() -> AdminLinkProviderForUserRequestBuilder {
         AdminLinkProviderForUserRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        destination_user: impl Into<ProviderUserIdentifierType>,
-        source_user: impl Into<ProviderUserIdentifierType>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            destination_user: destination_user.into(),
-            source_user: source_user.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -3061,7 +2794,7 @@ impl AdminLinkProviderForUserRequestBuilder {
 ///
 /// Built with [`AdminLinkProviderForUserResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminLinkProviderForUserResponse {}
 
 impl AdminLinkProviderForUserResponse {
@@ -3086,7 +2819,7 @@ impl AdminLinkProviderForUserResponseBuilder {
 ///
 /// Built with [`AdminListDevicesRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminListDevicesRequest {
     /// The maximum number of devices that you want Amazon Cognito to return in the response.
     #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
@@ -3117,17 +2850,6 @@ impl AdminListDevicesRequest {
     /// A builder with no member set; see [`AdminListDevicesRequestBuilder`].
     pub fn builder() -> AdminListDevicesRequestBuilder {
         AdminListDevicesRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>, username: impl Into<SensitiveString>) -> Self {
-        Self {
-            limit: None,
-            pagination_token: None,
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -3204,7 +2926,7 @@ impl AdminListDevicesRequestBuilder {
 ///
 /// Built with [`AdminListDevicesResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminListDevicesResponse {
     /// An array of devices and their information. Each entry that's returned includes device
     /// information, last-accessed and created dates, and the device key.
@@ -3273,7 +2995,7 @@ impl AdminListDevicesResponseBuilder {
 ///
 /// Built with [`AdminListGroupsForUserRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminListGroupsForUserRequest {
     /// The maximum number of groups that you want Amazon Cognito to return in the response.
     #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
@@ -3300,17 +3022,6 @@ impl AdminListGroupsForUserRequest {
     /// A builder with no member set; see [`AdminListGroupsForUserRequestBuilder`].
     pub fn builder() -> AdminListGroupsForUserRequestBuilder {
         AdminListGroupsForUserRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>, username: impl Into<SensitiveString>) -> Self {
-        Self {
-            limit: None,
-            next_token: None,
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -3387,7 +3098,7 @@ impl AdminListGroupsForUserRequestBuilder {
 ///
 /// Built with [`AdminListGroupsForUserResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminListGroupsForUserResponse {
     /// An array of groups and information about them.
     #[serde(rename = "Groups", default, skip_serializing_if = "Option::is_none")]
@@ -3451,7 +3162,7 @@ impl AdminListGroupsForUserResponseBuilder {
 ///
 /// Built with [`AdminListUserAuthEventsRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminListUserAuthEventsRequest {
     /// The maximum number of authentication events to return. Returns 60 events if you set
     /// `MaxResults` to 0, or if you don't include a `MaxResults` parameter.
@@ -3483,17 +3194,6 @@ impl AdminListUserAuthEventsRequest {
     /// A builder with no member set; see [`AdminListUserAuthEventsRequestBuilder`].
     pub fn builder() -> AdminListUserAuthEventsRequestBuilder {
         AdminListUserAuthEventsRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>, username: impl Into<SensitiveString>) -> Self {
-        Self {
-            max_results: None,
-            next_token: None,
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -3570,7 +3270,7 @@ impl AdminListUserAuthEventsRequestBuilder {
 ///
 /// Built with [`AdminListUserAuthEventsResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminListUserAuthEventsResponse {
     /// The response object. It includes the `EventID`, `EventType`, `CreationDate`, `EventRisk`,
     /// and `EventResponse`.
@@ -3639,7 +3339,7 @@ impl AdminListUserAuthEventsResponseBuilder {
 ///
 /// Built with [`AdminListUserSessionsRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminListUserSessionsRequest {
     /// A pagination token that Amazon Cognito returned in a previous response. Use this value to
     /// retrieve the next page of results if a `NextToken` was included in a prior response.
@@ -3657,16 +3357,6 @@ impl AdminListUserSessionsRequest {
     /// A builder with no member set; see [`AdminListUserSessionsRequestBuilder`].
     pub fn builder() -> AdminListUserSessionsRequestBuilder {
         AdminListUserSessionsRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>, username: impl Into<SensitiveString>) -> Self {
-        Self {
-            next_token: None,
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -3729,7 +3419,7 @@ impl AdminListUserSessionsRequestBuilder {
 ///
 /// Built with [`AdminListUserSessionsResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminListUserSessionsResponse {
     /// The pagination token to use in a subsequent request to retrieve the next page of results.
     #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
@@ -3792,7 +3482,7 @@ impl AdminListUserSessionsResponseBuilder {
 ///
 /// Built with [`AdminRemoveUserFromGroupRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminRemoveUserFromGroupRequest {
     /// The name of the group that you want to remove the user from, for example `MyTestGroup`.
     #[serde(rename = "GroupName")]
@@ -3812,20 +3502,6 @@ impl AdminRemoveUserFromGroupRequest {
     /// A builder with no member set; see [`AdminRemoveUserFromGroupRequestBuilder`].
     pub fn builder() -> AdminRemoveUserFromGroupRequestBuilder {
         AdminRemoveUserFromGroupRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        group_name: impl Into<String>,
-        user_pool_id: impl Into<String>,
-        username: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            group_name: group_name.into(),
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -3886,7 +3562,7 @@ impl AdminRemoveUserFromGroupRequestBuilder {
 ///
 /// Built with [`AdminResetUserPasswordRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminResetUserPasswordRequest {
     /// A map of custom key-value pairs that you can provide as input for any custom workflows that
     /// this action triggers. You create custom workflows by assigning Lambda functions to user pool
@@ -3912,16 +3588,6 @@ impl AdminResetUserPasswordRequest {
     /// A builder with no member set; see [`AdminResetUserPasswordRequestBuilder`].
     pub fn builder() -> AdminResetUserPasswordRequestBuilder {
         AdminResetUserPasswordRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>, username: impl Into<SensitiveString>) -> Self {
-        Self {
-            client_metadata: None,
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -3984,7 +3650,7 @@ impl AdminResetUserPasswordRequestBuilder {
 ///
 /// Built with [`AdminResetUserPasswordResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminResetUserPasswordResponse {}
 
 impl AdminResetUserPasswordResponse {
@@ -4009,7 +3675,7 @@ impl AdminResetUserPasswordResponseBuilder {
 ///
 /// Built with [`AdminRespondToAuthChallengeRequest::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminRespondToAuthChallengeRequest {
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
@@ -4069,25 +3735,6 @@ impl AdminRespondToAuthChallengeRequest {
     /// A builder with no member set; see [`AdminRespondToAuthChallengeRequestBuilder`].
     pub fn builder() -> AdminRespondToAuthChallengeRequestBuilder {
         AdminRespondToAuthChallengeRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        challenge_name: impl Into<ChallengeNameType>,
-        client_id: impl Into<SensitiveString>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            analytics_metadata: None,
-            challenge_name: challenge_name.into(),
-            challenge_responses: None,
-            client_id: client_id.into(),
-            client_metadata: None,
-            context_data: None,
-            session: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -4218,7 +3865,7 @@ impl AdminRespondToAuthChallengeRequestBuilder {
 ///
 /// Built with [`AdminRespondToAuthChallengeResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminRespondToAuthChallengeResponse {
     /// The outcome of a successful authentication process. After your application has passed all
     /// challenges, Amazon Cognito returns an `AuthenticationResult` with the JSON web tokens (JWTs)
@@ -4354,7 +4001,7 @@ impl AdminRespondToAuthChallengeResponseBuilder {
 ///
 /// Built with [`AdminRevokeUserSessionRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminRevokeUserSessionRequest {
     /// Specifies whether to also revoke the sessions that are linked to the targeted session.
     /// `NONE`, the default, revokes only the targeted session.
@@ -4381,21 +4028,6 @@ impl AdminRevokeUserSessionRequest {
     /// A builder with no member set; see [`AdminRevokeUserSessionRequestBuilder`].
     pub fn builder() -> AdminRevokeUserSessionRequestBuilder {
         AdminRevokeUserSessionRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        session_id: impl Into<String>,
-        user_pool_id: impl Into<String>,
-        username: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            revoke_associated_sessions: None,
-            session_id: session_id.into(),
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -4476,7 +4108,7 @@ impl AdminRevokeUserSessionRequestBuilder {
 ///
 /// Built with [`AdminRevokeUserSessionResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminRevokeUserSessionResponse {}
 
 impl AdminRevokeUserSessionResponse {
@@ -4501,7 +4133,7 @@ impl AdminRevokeUserSessionResponseBuilder {
 ///
 /// Built with [`AdminSetUserMFAPreferenceRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminSetUserMFAPreferenceRequest {
     /// User preferences for email message MFA. Activates or deactivates email MFA and sets it as
     /// the preferred MFA method when multiple methods are available. To activate this setting, your
@@ -4553,19 +4185,6 @@ impl AdminSetUserMFAPreferenceRequest {
     /// A builder with no member set; see [`AdminSetUserMFAPreferenceRequestBuilder`].
     pub fn builder() -> AdminSetUserMFAPreferenceRequestBuilder {
         AdminSetUserMFAPreferenceRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>, username: impl Into<SensitiveString>) -> Self {
-        Self {
-            email_mfa_settings: None,
-            sms_mfa_settings: None,
-            software_token_mfa_settings: None,
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-            web_authn_mfa_settings: None,
-        }
     }
 }
 
@@ -4676,7 +4295,7 @@ impl AdminSetUserMFAPreferenceRequestBuilder {
 ///
 /// Built with [`AdminSetUserMFAPreferenceResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminSetUserMFAPreferenceResponse {}
 
 impl AdminSetUserMFAPreferenceResponse {
@@ -4701,7 +4320,7 @@ impl AdminSetUserMFAPreferenceResponseBuilder {
 ///
 /// Built with [`AdminSetUserPasswordRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminSetUserPasswordRequest {
     /// The new temporary or permanent password that you want to set for the user. You can't remove
     /// the password for a user who already has a password so that they can only sign in with
@@ -4727,21 +4346,6 @@ impl AdminSetUserPasswordRequest {
     /// A builder with no member set; see [`AdminSetUserPasswordRequestBuilder`].
     pub fn builder() -> AdminSetUserPasswordRequestBuilder {
         AdminSetUserPasswordRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        password: impl Into<SensitiveString>,
-        user_pool_id: impl Into<String>,
-        username: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            password: password.into(),
-            permanent: None,
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -4816,7 +4420,7 @@ impl AdminSetUserPasswordRequestBuilder {
 ///
 /// Built with [`AdminSetUserPasswordResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminSetUserPasswordResponse {}
 
 impl AdminSetUserPasswordResponse {
@@ -4841,7 +4445,7 @@ impl AdminSetUserPasswordResponseBuilder {
 ///
 /// Built with [`AdminSetUserSettingsRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminSetUserSettingsRequest {
     /// You can use this parameter only to set an SMS configuration that uses SMS for delivery.
     #[serde(rename = "MFAOptions")]
@@ -4861,20 +4465,6 @@ impl AdminSetUserSettingsRequest {
     /// A builder with no member set; see [`AdminSetUserSettingsRequestBuilder`].
     pub fn builder() -> AdminSetUserSettingsRequestBuilder {
         AdminSetUserSettingsRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        mfa_options: impl Into<Vec<MFAOptionType>>,
-        user_pool_id: impl Into<String>,
-        username: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            mfa_options: mfa_options.into(),
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -4935,7 +4525,7 @@ impl AdminSetUserSettingsRequestBuilder {
 ///
 /// Built with [`AdminSetUserSettingsResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminSetUserSettingsResponse {}
 
 impl AdminSetUserSettingsResponse {
@@ -4960,7 +4550,7 @@ impl AdminSetUserSettingsResponseBuilder {
 ///
 /// Built with [`AdminUpdateAuthEventFeedbackRequest::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminUpdateAuthEventFeedbackRequest {
     /// The ID of the threat protection authentication event that you want to update.
     #[serde(rename = "EventId")]
@@ -4987,22 +4577,6 @@ impl AdminUpdateAuthEventFeedbackRequest {
     /// A builder with no member set; see [`AdminUpdateAuthEventFeedbackRequestBuilder`].
     pub fn builder() -> AdminUpdateAuthEventFeedbackRequestBuilder {
         AdminUpdateAuthEventFeedbackRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        event_id: impl Into<String>,
-        feedback_value: impl Into<FeedbackValueType>,
-        user_pool_id: impl Into<String>,
-        username: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            feedback_value: feedback_value.into(),
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -5075,7 +4649,7 @@ impl AdminUpdateAuthEventFeedbackRequestBuilder {
 ///
 /// Built with [`AdminUpdateAuthEventFeedbackResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminUpdateAuthEventFeedbackResponse {}
 
 impl AdminUpdateAuthEventFeedbackResponse {
@@ -5100,7 +4674,7 @@ impl AdminUpdateAuthEventFeedbackResponseBuilder {
 ///
 /// Built with [`AdminUpdateDeviceStatusRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminUpdateDeviceStatusRequest {
     /// The unique identifier, or device key, of the device that you want to update the status for.
     #[serde(rename = "DeviceKey")]
@@ -5128,21 +4702,6 @@ impl AdminUpdateDeviceStatusRequest {
     /// A builder with no member set; see [`AdminUpdateDeviceStatusRequestBuilder`].
     pub fn builder() -> AdminUpdateDeviceStatusRequestBuilder {
         AdminUpdateDeviceStatusRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        device_key: impl Into<String>,
-        user_pool_id: impl Into<String>,
-        username: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            device_key: device_key.into(),
-            device_remembered_status: None,
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -5217,7 +4776,7 @@ impl AdminUpdateDeviceStatusRequestBuilder {
 ///
 /// Built with [`AdminUpdateDeviceStatusResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminUpdateDeviceStatusResponse {}
 
 impl AdminUpdateDeviceStatusResponse {
@@ -5242,7 +4801,7 @@ impl AdminUpdateDeviceStatusResponseBuilder {
 ///
 /// Built with [`AdminUpdateUserAttributesRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminUpdateUserAttributesRequest {
     /// A map of custom key-value pairs that you can provide as input for any custom workflows that
     /// this action triggers. You create custom workflows by assigning Lambda functions to user pool
@@ -5271,21 +4830,6 @@ impl AdminUpdateUserAttributesRequest {
     /// A builder with no member set; see [`AdminUpdateUserAttributesRequestBuilder`].
     pub fn builder() -> AdminUpdateUserAttributesRequestBuilder {
         AdminUpdateUserAttributesRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        user_attributes: impl Into<Vec<AttributeType>>,
-        user_pool_id: impl Into<String>,
-        username: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            client_metadata: None,
-            user_attributes: user_attributes.into(),
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -5361,7 +4905,7 @@ impl AdminUpdateUserAttributesRequestBuilder {
 ///
 /// Built with [`AdminUpdateUserAttributesResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminUpdateUserAttributesResponse {}
 
 impl AdminUpdateUserAttributesResponse {
@@ -5386,7 +4930,7 @@ impl AdminUpdateUserAttributesResponseBuilder {
 ///
 /// Built with [`AdminUserGlobalSignOutRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminUserGlobalSignOutRequest {
     /// The ID of the user pool where you want to sign out a user.
     #[serde(rename = "UserPoolId")]
@@ -5403,15 +4947,6 @@ impl AdminUserGlobalSignOutRequest {
     /// A builder with no member set; see [`AdminUserGlobalSignOutRequestBuilder`].
     pub fn builder() -> AdminUserGlobalSignOutRequestBuilder {
         AdminUserGlobalSignOutRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>, username: impl Into<SensitiveString>) -> Self {
-        Self {
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -5460,7 +4995,7 @@ impl AdminUserGlobalSignOutRequestBuilder {
 ///
 /// Built with [`AdminUserGlobalSignOutResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdminUserGlobalSignOutResponse {}
 
 impl AdminUserGlobalSignOutResponse {
@@ -5486,7 +5021,7 @@ impl AdminUserGlobalSignOutResponseBuilder {
 ///
 /// Built with [`AdvancedSecurityAdditionalFlowsType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AdvancedSecurityAdditionalFlowsType {
     /// The operating mode of threat protection in custom authentication with Custom authentication
     /// challenge Lambda triggers.
@@ -5539,7 +5074,7 @@ impl AdvancedSecurityAdditionalFlowsTypeBuilder {
 ///
 /// Built with [`AliasExistsException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AliasExistsException {
     /// The message that Amazon Cognito sends to the user when the value of an alias attribute is
     /// already linked to another user profile.
@@ -5593,7 +5128,7 @@ impl AliasExistsExceptionBuilder {
 ///
 /// Built with [`AnalyticsConfigurationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AnalyticsConfigurationType {
     /// The Amazon Resource Name (ARN) of an Amazon Pinpoint project that you want to connect to
     /// your user pool app client. Amazon Cognito publishes events to the Amazon Pinpoint project
@@ -5729,7 +5264,7 @@ impl AnalyticsConfigurationTypeBuilder {
 ///
 /// Built with [`AnalyticsMetadataType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AnalyticsMetadataType {
     /// The endpoint ID. Information that you want to pass to Amazon Pinpoint about where to send
     /// notifications.
@@ -5779,7 +5314,7 @@ impl AnalyticsMetadataTypeBuilder {
 ///
 /// Built with [`AssetType::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AssetType {
     /// The image file, in Base64-encoded binary.
     #[serde(
@@ -5814,22 +5349,6 @@ impl AssetType {
     /// A builder with no member set; see [`AssetTypeBuilder`].
     pub fn builder() -> AssetTypeBuilder {
         AssetTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        category: impl Into<AssetCategoryType>,
-        color_mode: impl Into<ColorSchemeModeType>,
-        extension: impl Into<AssetExtensionType>,
-    ) -> Self {
-        Self {
-            bytes: None,
-            category: category.into(),
-            color_mode: color_mode.into(),
-            extension: extension.into(),
-            resource_id: None,
-        }
     }
 }
 
@@ -5918,7 +5437,7 @@ impl AssetTypeBuilder {
 ///
 /// Built with [`AssociateSoftwareTokenRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AssociateSoftwareTokenRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -5987,7 +5506,7 @@ impl AssociateSoftwareTokenRequestBuilder {
 ///
 /// Built with [`AssociateSoftwareTokenResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AssociateSoftwareTokenResponse {
     /// A unique generated shared secret code that is used by the TOTP algorithm to generate a
     /// one-time code.
@@ -6055,7 +5574,7 @@ impl AssociateSoftwareTokenResponseBuilder {
 ///
 /// Built with [`AttributeType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AttributeType {
     /// The name of the attribute, for example `email` or `custom:department`.
     #[serde(rename = "Name")]
@@ -6069,15 +5588,6 @@ impl AttributeType {
     /// A builder with no member set; see [`AttributeTypeBuilder`].
     pub fn builder() -> AttributeTypeBuilder {
         AttributeTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            value: None,
-        }
     }
 }
 
@@ -6127,7 +5637,7 @@ impl AttributeTypeBuilder {
 ///
 /// Built with [`AuthEventType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AuthEventType {
     /// A list of the challenges that the user was requested to answer, for example `Password`, and
     /// the result, for example `Success`.
@@ -6321,7 +5831,7 @@ impl AuthEventTypeBuilder {
 ///
 /// Built with [`AuthenticationResultType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct AuthenticationResultType {
     /// Your user's access token.
     #[serde(
@@ -6463,7 +5973,7 @@ impl AuthenticationResultTypeBuilder {
 ///
 /// Built with [`CIMDPolicySummaryType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CIMDPolicySummaryType {
     /// The ID of the CIMD policy.
     #[serde(rename = "CIMDPolicyId")]
@@ -6503,19 +6013,6 @@ impl CIMDPolicySummaryType {
     /// A builder with no member set; see [`CIMDPolicySummaryTypeBuilder`].
     pub fn builder() -> CIMDPolicySummaryTypeBuilder {
         CIMDPolicySummaryTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(cimd_policy_id: impl Into<String>, policy_name: impl Into<String>) -> Self {
-        Self {
-            cimd_policy_id: cimd_policy_id.into(),
-            cache_duration: None,
-            client_id: None,
-            creation_date: None,
-            last_modified_date: None,
-            policy_name: policy_name.into(),
-        }
     }
 }
 
@@ -6620,7 +6117,7 @@ impl CIMDPolicySummaryTypeBuilder {
 ///
 /// Built with [`CIMDPolicyType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CIMDPolicyType {
     /// The ID of the CIMD policy.
     #[serde(rename = "CIMDPolicyId")]
@@ -6670,25 +6167,6 @@ impl CIMDPolicyType {
     /// A builder with no member set; see [`CIMDPolicyTypeBuilder`].
     pub fn builder() -> CIMDPolicyTypeBuilder {
         CIMDPolicyTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        cimd_policy_id: impl Into<String>,
-        policy_name: impl Into<String>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            cimd_policy_id: cimd_policy_id.into(),
-            cache_duration: None,
-            client_id: None,
-            creation_date: None,
-            last_modified_date: None,
-            policy_name: policy_name.into(),
-            url_patterns: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -6820,7 +6298,7 @@ impl CIMDPolicyTypeBuilder {
 ///
 /// Built with [`CachedCIMDURLDoesNotExistException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CachedCIMDURLDoesNotExistException {
     /// The `message` member.
     #[serde(
@@ -6871,7 +6349,7 @@ impl CachedCIMDURLDoesNotExistExceptionBuilder {
 ///
 /// Built with [`CancelPointInTimeRecoveryRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CancelPointInTimeRecoveryRequest {
     /// The ID of the recovery that you want to cancel. Amazon Cognito returns this ID in the
     /// response to an `InitiatePointInTimeRecovery` request.
@@ -6886,15 +6364,6 @@ impl CancelPointInTimeRecoveryRequest {
     /// A builder with no member set; see [`CancelPointInTimeRecoveryRequestBuilder`].
     pub fn builder() -> CancelPointInTimeRecoveryRequestBuilder {
         CancelPointInTimeRecoveryRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(restore_id: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            restore_id: restore_id.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -6943,7 +6412,7 @@ impl CancelPointInTimeRecoveryRequestBuilder {
 ///
 /// Built with [`CancelPointInTimeRecoveryResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CancelPointInTimeRecoveryResponse {
     /// The details of the canceled recovery, including its status.
     #[serde(
@@ -6994,7 +6463,7 @@ impl CancelPointInTimeRecoveryResponseBuilder {
 ///
 /// Built with [`ChallengeResponseType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ChallengeResponseType {
     /// The type of challenge that your previous authentication request returned in the parameter
     /// `ChallengeName`, for example `SMS_MFA`.
@@ -7065,7 +6534,7 @@ impl ChallengeResponseTypeBuilder {
 ///
 /// Built with [`ChangePasswordRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ChangePasswordRequest {
     /// A valid access token that Amazon Cognito issued to the user whose password you want to
     /// change.
@@ -7089,19 +6558,6 @@ impl ChangePasswordRequest {
     /// A builder with no member set; see [`ChangePasswordRequestBuilder`].
     pub fn builder() -> ChangePasswordRequestBuilder {
         ChangePasswordRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        access_token: impl Into<SensitiveString>,
-        proposed_password: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            access_token: access_token.into(),
-            previous_password: None,
-            proposed_password: proposed_password.into(),
-        }
     }
 }
 
@@ -7164,7 +6620,7 @@ impl ChangePasswordRequestBuilder {
 ///
 /// Built with [`ChangePasswordResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ChangePasswordResponse {}
 
 impl ChangePasswordResponse {
@@ -7189,7 +6645,7 @@ impl ChangePasswordResponseBuilder {
 ///
 /// Built with [`ClientAuthenticationResultType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ClientAuthenticationResultType {
     /// The access token for the requested app client. Present this token to a resource server to
     /// authorize a request, using the scopes granted in the token.
@@ -7274,7 +6730,7 @@ impl ClientAuthenticationResultTypeBuilder {
 ///
 /// Built with [`ClientMetadataURLType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ClientMetadataURLType {
     /// The date and time when Amazon Cognito cached the client metadata document from this URL.
     #[serde(
@@ -7299,16 +6755,6 @@ impl ClientMetadataURLType {
     /// A builder with no member set; see [`ClientMetadataURLTypeBuilder`].
     pub fn builder() -> ClientMetadataURLTypeBuilder {
         ClientMetadataURLTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(url: impl Into<String>) -> Self {
-        Self {
-            cached_date: None,
-            expiration_date: None,
-            url: url.into(),
-        }
     }
 }
 
@@ -7371,7 +6817,7 @@ impl ClientMetadataURLTypeBuilder {
 ///
 /// Built with [`ClientSSOSessionConfigType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ClientSSOSessionConfigType {
     /// The maximum amount of time, in minutes, that this app client silently reuses an existing SSO
     /// session, returning a new set of tokens without requiring the user to re-authenticate,
@@ -7385,14 +6831,6 @@ impl ClientSSOSessionConfigType {
     /// A builder with no member set; see [`ClientSSOSessionConfigTypeBuilder`].
     pub fn builder() -> ClientSSOSessionConfigTypeBuilder {
         ClientSSOSessionConfigTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(max_validity_minutes: impl Into<i32>) -> Self {
-        Self {
-            max_validity_minutes: max_validity_minutes.into(),
-        }
     }
 }
 
@@ -7430,7 +6868,7 @@ impl ClientSSOSessionConfigTypeBuilder {
 ///
 /// Built with [`ClientSecretDescriptorType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ClientSecretDescriptorType {
     /// The date and time when the client secret was created.
     #[serde(
@@ -7525,7 +6963,7 @@ impl ClientSecretDescriptorTypeBuilder {
 ///
 /// Built with [`CloudWatchLogsConfigurationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CloudWatchLogsConfigurationType {
     /// The Amazon Resource Name (arn) of a CloudWatch Logs log group where your user pool sends
     /// logs. The log group must not be encrypted with Key Management Service and must be in the
@@ -7577,7 +7015,7 @@ impl CloudWatchLogsConfigurationTypeBuilder {
 ///
 /// Built with [`CodeDeliveryDetailsType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CodeDeliveryDetailsType {
     /// The name of the attribute that Amazon Cognito verifies with the code.
     #[serde(
@@ -7668,7 +7106,7 @@ impl CodeDeliveryDetailsTypeBuilder {
 ///
 /// Built with [`CodeDeliveryFailureException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CodeDeliveryFailureException {
     /// The message sent when a verification code fails to deliver successfully.
     #[serde(
@@ -7719,7 +7157,7 @@ impl CodeDeliveryFailureExceptionBuilder {
 ///
 /// Built with [`CodeMismatchException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CodeMismatchException {
     /// The message provided when the code mismatch exception is thrown.
     #[serde(
@@ -7770,7 +7208,7 @@ impl CodeMismatchExceptionBuilder {
 ///
 /// Built with [`CompleteWebAuthnRegistrationRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CompleteWebAuthnRegistrationRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -7785,15 +7223,6 @@ impl CompleteWebAuthnRegistrationRequest {
     /// A builder with no member set; see [`CompleteWebAuthnRegistrationRequestBuilder`].
     pub fn builder() -> CompleteWebAuthnRegistrationRequestBuilder {
         CompleteWebAuthnRegistrationRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(access_token: impl Into<SensitiveString>, credential: impl Into<Document>) -> Self {
-        Self {
-            access_token: access_token.into(),
-            credential: credential.into(),
-        }
     }
 }
 
@@ -7842,7 +7271,7 @@ impl CompleteWebAuthnRegistrationRequestBuilder {
 ///
 /// Built with [`CompleteWebAuthnRegistrationResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CompleteWebAuthnRegistrationResponse {}
 
 impl CompleteWebAuthnRegistrationResponse {
@@ -7868,7 +7297,7 @@ impl CompleteWebAuthnRegistrationResponseBuilder {
 ///
 /// Built with [`CompromisedCredentialsActionsType::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CompromisedCredentialsActionsType {
     /// The action that Amazon Cognito takes when it detects compromised credentials.
     #[serde(rename = "EventAction")]
@@ -7879,14 +7308,6 @@ impl CompromisedCredentialsActionsType {
     /// A builder with no member set; see [`CompromisedCredentialsActionsTypeBuilder`].
     pub fn builder() -> CompromisedCredentialsActionsTypeBuilder {
         CompromisedCredentialsActionsTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(event_action: impl Into<CompromisedCredentialsEventActionType>) -> Self {
-        Self {
-            event_action: event_action.into(),
-        }
     }
 }
 
@@ -7924,7 +7345,7 @@ impl CompromisedCredentialsActionsTypeBuilder {
 ///
 /// Built with [`CompromisedCredentialsRiskConfigurationType::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CompromisedCredentialsRiskConfigurationType {
     /// Settings for the actions that you want your user pool to take when Amazon Cognito detects
     /// compromised credentials.
@@ -7944,15 +7365,6 @@ impl CompromisedCredentialsRiskConfigurationType {
     /// A builder with no member set; see [`CompromisedCredentialsRiskConfigurationTypeBuilder`].
     pub fn builder() -> CompromisedCredentialsRiskConfigurationTypeBuilder {
         CompromisedCredentialsRiskConfigurationTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(actions: impl Into<CompromisedCredentialsActionsType>) -> Self {
-        Self {
-            actions: actions.into(),
-            event_filter: None,
-        }
     }
 }
 
@@ -8003,7 +7415,7 @@ impl CompromisedCredentialsRiskConfigurationTypeBuilder {
 ///
 /// Built with [`ConcurrentModificationException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ConcurrentModificationException {
     /// The message provided when the concurrent exception is thrown.
     #[serde(
@@ -8054,7 +7466,7 @@ impl ConcurrentModificationExceptionBuilder {
 ///
 /// Built with [`ConfirmDeviceRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ConfirmDeviceRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -8083,17 +7495,6 @@ impl ConfirmDeviceRequest {
     /// A builder with no member set; see [`ConfirmDeviceRequestBuilder`].
     pub fn builder() -> ConfirmDeviceRequestBuilder {
         ConfirmDeviceRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(access_token: impl Into<SensitiveString>, device_key: impl Into<String>) -> Self {
-        Self {
-            access_token: access_token.into(),
-            device_key: device_key.into(),
-            device_name: None,
-            device_secret_verifier_config: None,
-        }
     }
 }
 
@@ -8176,7 +7577,7 @@ impl ConfirmDeviceRequestBuilder {
 ///
 /// Built with [`ConfirmDeviceResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ConfirmDeviceResponse {
     /// When `true`, your user must confirm that they want to remember the device. Prompt the user
     /// for an answer.
@@ -8226,7 +7627,7 @@ impl ConfirmDeviceResponseBuilder {
 ///
 /// Built with [`ConfirmForgotPasswordRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ConfirmForgotPasswordRequest {
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
@@ -8289,26 +7690,6 @@ impl ConfirmForgotPasswordRequest {
     /// A builder with no member set; see [`ConfirmForgotPasswordRequestBuilder`].
     pub fn builder() -> ConfirmForgotPasswordRequestBuilder {
         ConfirmForgotPasswordRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        client_id: impl Into<SensitiveString>,
-        confirmation_code: impl Into<String>,
-        password: impl Into<SensitiveString>,
-        username: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            analytics_metadata: None,
-            client_id: client_id.into(),
-            client_metadata: None,
-            confirmation_code: confirmation_code.into(),
-            password: password.into(),
-            secret_hash: None,
-            user_context_data: None,
-            username: username.into(),
-        }
     }
 }
 
@@ -8438,7 +7819,7 @@ impl ConfirmForgotPasswordRequestBuilder {
 ///
 /// Built with [`ConfirmForgotPasswordResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ConfirmForgotPasswordResponse {}
 
 impl ConfirmForgotPasswordResponse {
@@ -8463,7 +7844,7 @@ impl ConfirmForgotPasswordResponseBuilder {
 ///
 /// Built with [`ConfirmSignUpRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ConfirmSignUpRequest {
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
@@ -8533,26 +7914,6 @@ impl ConfirmSignUpRequest {
     /// A builder with no member set; see [`ConfirmSignUpRequestBuilder`].
     pub fn builder() -> ConfirmSignUpRequestBuilder {
         ConfirmSignUpRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        client_id: impl Into<SensitiveString>,
-        confirmation_code: impl Into<String>,
-        username: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            analytics_metadata: None,
-            client_id: client_id.into(),
-            client_metadata: None,
-            confirmation_code: confirmation_code.into(),
-            force_alias_creation: None,
-            secret_hash: None,
-            session: None,
-            user_context_data: None,
-            username: username.into(),
-        }
     }
 }
 
@@ -8697,7 +8058,7 @@ impl ConfirmSignUpRequestBuilder {
 ///
 /// Built with [`ConfirmSignUpResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ConfirmSignUpResponse {
     /// A session identifier that you can use to immediately sign in the confirmed user. You can
     /// automatically sign users in with the one-time password that they provided in a successful
@@ -8745,7 +8106,7 @@ impl ConfirmSignUpResponseBuilder {
 ///
 /// Built with [`ContextDataType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ContextDataType {
     /// Encoded device-fingerprint details that your app collected with the Amazon Cognito context
     /// data collection library. For more information, see Adding user device and session data to
@@ -8774,23 +8135,6 @@ impl ContextDataType {
     /// A builder with no member set; see [`ContextDataTypeBuilder`].
     pub fn builder() -> ContextDataTypeBuilder {
         ContextDataTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        http_headers: impl Into<Vec<HttpHeader>>,
-        ip_address: impl Into<String>,
-        server_name: impl Into<String>,
-        server_path: impl Into<String>,
-    ) -> Self {
-        Self {
-            encoded_data: None,
-            http_headers: http_headers.into(),
-            ip_address: ip_address.into(),
-            server_name: server_name.into(),
-            server_path: server_path.into(),
-        }
     }
 }
 
@@ -8877,7 +8221,7 @@ impl ContextDataTypeBuilder {
 ///
 /// Built with [`CreateCIMDPolicyRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateCIMDPolicyRequest {
     /// The length of time, in seconds, that Amazon Cognito caches a client metadata document that
     /// it retrieved from a URL that matches the policy. The value must be between 86,400 seconds
@@ -8907,23 +8251,6 @@ impl CreateCIMDPolicyRequest {
     /// A builder with no member set; see [`CreateCIMDPolicyRequestBuilder`].
     pub fn builder() -> CreateCIMDPolicyRequestBuilder {
         CreateCIMDPolicyRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        client_id: impl Into<SensitiveString>,
-        policy_name: impl Into<String>,
-        url_patterns: impl Into<Vec<String>>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            cache_duration: None,
-            client_id: client_id.into(),
-            policy_name: policy_name.into(),
-            url_patterns: url_patterns.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -9010,7 +8337,7 @@ impl CreateCIMDPolicyRequestBuilder {
 ///
 /// Built with [`CreateCIMDPolicyResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateCIMDPolicyResponse {
     /// The CIMD policy that you created.
     #[serde(rename = "CIMDPolicy")]
@@ -9021,14 +8348,6 @@ impl CreateCIMDPolicyResponse {
     /// A builder with no member set; see [`CreateCIMDPolicyResponseBuilder`].
     pub fn builder() -> CreateCIMDPolicyResponseBuilder {
         CreateCIMDPolicyResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(cimd_policy: impl Into<CIMDPolicyType>) -> Self {
-        Self {
-            cimd_policy: cimd_policy.into(),
-        }
     }
 }
 
@@ -9065,7 +8384,7 @@ impl CreateCIMDPolicyResponseBuilder {
 ///
 /// Built with [`CreateGroupRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateGroupRequest {
     /// A description of the group that you're creating.
     #[serde(
@@ -9102,18 +8421,6 @@ impl CreateGroupRequest {
     /// A builder with no member set; see [`CreateGroupRequestBuilder`].
     pub fn builder() -> CreateGroupRequestBuilder {
         CreateGroupRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(group_name: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            description: None,
-            group_name: group_name.into(),
-            precedence: None,
-            role_arn: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -9204,7 +8511,7 @@ impl CreateGroupRequestBuilder {
 ///
 /// Built with [`CreateGroupResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateGroupResponse {
     /// The response object for a created group.
     #[serde(rename = "Group", default, skip_serializing_if = "Option::is_none")]
@@ -9247,7 +8554,7 @@ impl CreateGroupResponseBuilder {
 ///
 /// Built with [`CreateIdentityProviderRequest::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateIdentityProviderRequest {
     /// A mapping between the authentication context class reference (ACR) levels of your user pool
     /// and the ACR values of the external OpenID Connect (OIDC) identity provider (IdP). The map is
@@ -9302,25 +8609,6 @@ impl CreateIdentityProviderRequest {
     /// A builder with no member set; see [`CreateIdentityProviderRequestBuilder`].
     pub fn builder() -> CreateIdentityProviderRequestBuilder {
         CreateIdentityProviderRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        provider_details: impl Into<BTreeMap<String, String>>,
-        provider_name: impl Into<String>,
-        provider_type: impl Into<IdentityProviderTypeType>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            acr_mapping: None,
-            attribute_mapping: None,
-            idp_identifiers: None,
-            provider_details: provider_details.into(),
-            provider_name: provider_name.into(),
-            provider_type: provider_type.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -9435,7 +8723,7 @@ impl CreateIdentityProviderRequestBuilder {
 ///
 /// Built with [`CreateIdentityProviderResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateIdentityProviderResponse {
     /// The details of the new user pool IdP.
     #[serde(rename = "IdentityProvider")]
@@ -9446,14 +8734,6 @@ impl CreateIdentityProviderResponse {
     /// A builder with no member set; see [`CreateIdentityProviderResponseBuilder`].
     pub fn builder() -> CreateIdentityProviderResponseBuilder {
         CreateIdentityProviderResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(identity_provider: impl Into<IdentityProviderType>) -> Self {
-        Self {
-            identity_provider: identity_provider.into(),
-        }
     }
 }
 
@@ -9490,7 +8770,7 @@ impl CreateIdentityProviderResponseBuilder {
 ///
 /// Built with [`CreateManagedLoginBrandingRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateManagedLoginBrandingRequest {
     /// An array of image files that you want to apply to functions like backgrounds, logos, and
     /// icons. Each object must also indicate whether it is for dark mode, light mode, or
@@ -9522,18 +8802,6 @@ impl CreateManagedLoginBrandingRequest {
     /// A builder with no member set; see [`CreateManagedLoginBrandingRequestBuilder`].
     pub fn builder() -> CreateManagedLoginBrandingRequestBuilder {
         CreateManagedLoginBrandingRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(client_id: impl Into<SensitiveString>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            assets: None,
-            client_id: client_id.into(),
-            settings: None,
-            use_cognito_provided_values: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -9624,7 +8892,7 @@ impl CreateManagedLoginBrandingRequestBuilder {
 ///
 /// Built with [`CreateManagedLoginBrandingResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateManagedLoginBrandingResponse {
     /// The details of the branding style that you created.
     #[serde(
@@ -9673,7 +8941,7 @@ impl CreateManagedLoginBrandingResponseBuilder {
 ///
 /// Built with [`CreateResourceServerRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateResourceServerRequest {
     /// A unique resource server identifier for the resource server. The identifier can be an API
     /// friendly name like `solar-system-data`. You can also set an API URL like
@@ -9697,21 +8965,6 @@ impl CreateResourceServerRequest {
     /// A builder with no member set; see [`CreateResourceServerRequestBuilder`].
     pub fn builder() -> CreateResourceServerRequestBuilder {
         CreateResourceServerRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        identifier: impl Into<String>,
-        name: impl Into<String>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            identifier: identifier.into(),
-            name: name.into(),
-            scopes: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -9786,7 +9039,7 @@ impl CreateResourceServerRequestBuilder {
 ///
 /// Built with [`CreateResourceServerResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateResourceServerResponse {
     /// The details of the new resource server.
     #[serde(rename = "ResourceServer")]
@@ -9797,14 +9050,6 @@ impl CreateResourceServerResponse {
     /// A builder with no member set; see [`CreateResourceServerResponseBuilder`].
     pub fn builder() -> CreateResourceServerResponseBuilder {
         CreateResourceServerResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(resource_server: impl Into<ResourceServerType>) -> Self {
-        Self {
-            resource_server: resource_server.into(),
-        }
     }
 }
 
@@ -9841,7 +9086,7 @@ impl CreateResourceServerResponseBuilder {
 ///
 /// Built with [`CreateTermsRequest::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateTermsRequest {
     /// The ID of the app client where you want to create terms documents. Must be an app client in
     /// the requested user pool.
@@ -9872,25 +9117,6 @@ impl CreateTermsRequest {
     /// A builder with no member set; see [`CreateTermsRequestBuilder`].
     pub fn builder() -> CreateTermsRequestBuilder {
         CreateTermsRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        client_id: impl Into<SensitiveString>,
-        enforcement: impl Into<TermsEnforcementType>,
-        terms_name: impl Into<String>,
-        terms_source: impl Into<TermsSourceType>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            client_id: client_id.into(),
-            enforcement: enforcement.into(),
-            links: None,
-            terms_name: terms_name.into(),
-            terms_source: terms_source.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -9989,7 +9215,7 @@ impl CreateTermsRequestBuilder {
 ///
 /// Built with [`CreateTermsResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateTermsResponse {
     /// A summary of your terms documents. Includes a unique identifier for later changes to the
     /// terms documents.
@@ -10033,7 +9259,7 @@ impl CreateTermsResponseBuilder {
 ///
 /// Built with [`CreateUserImportJobRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateUserImportJobRequest {
     /// You must specify an IAM role that has permission to log import-job results to Amazon
     /// CloudWatch Logs. This parameter is the ARN of that role.
@@ -10059,21 +9285,6 @@ impl CreateUserImportJobRequest {
     /// A builder with no member set; see [`CreateUserImportJobRequestBuilder`].
     pub fn builder() -> CreateUserImportJobRequestBuilder {
         CreateUserImportJobRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        cloud_watch_logs_role_arn: impl Into<String>,
-        job_name: impl Into<String>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            cloud_watch_logs_role_arn: cloud_watch_logs_role_arn.into(),
-            job_name: job_name.into(),
-            password_hashing_algorithm: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -10154,7 +9365,7 @@ impl CreateUserImportJobRequestBuilder {
 ///
 /// Built with [`CreateUserImportJobResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateUserImportJobResponse {
     /// The details of the user import job. Includes logging destination, status, and the Amazon S3
     /// pre-signed URL for CSV upload.
@@ -10204,7 +9415,7 @@ impl CreateUserImportJobResponseBuilder {
 ///
 /// Built with [`CreateUserPoolClientRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateUserPoolClientRequest {
     /// The access token time limit. After this limit expires, your user can't use their access
     /// token. To specify the time unit for `AccessTokenValidity` as `seconds`, `minutes`, `hours`,
@@ -10426,38 +9637,6 @@ impl CreateUserPoolClientRequest {
     /// A builder with no member set; see [`CreateUserPoolClientRequestBuilder`].
     pub fn builder() -> CreateUserPoolClientRequestBuilder {
         CreateUserPoolClientRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(client_name: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            access_token_validity: None,
-            allowed_o_auth_flows: None,
-            allowed_o_auth_flows_user_pool_client: None,
-            allowed_o_auth_scopes: None,
-            analytics_configuration: None,
-            auth_session_validity: None,
-            callback_ur_ls: None,
-            client_name: client_name.into(),
-            client_secret: None,
-            default_redirect_uri: None,
-            enable_propagate_additional_user_context_data: None,
-            enable_token_revocation: None,
-            explicit_auth_flows: None,
-            generate_secret: None,
-            id_token_validity: None,
-            logout_ur_ls: None,
-            prevent_user_existence_errors: None,
-            publish_secrets_in_aws_secrets_manager: None,
-            read_attributes: None,
-            refresh_token_rotation: None,
-            refresh_token_validity: None,
-            supported_identity_providers: None,
-            token_validity_units: None,
-            user_pool_id: user_pool_id.into(),
-            write_attributes: None,
-        }
     }
 }
 
@@ -10835,7 +10014,7 @@ impl CreateUserPoolClientRequestBuilder {
 ///
 /// Built with [`CreateUserPoolClientResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateUserPoolClientResponse {
     /// The details of the new app client.
     #[serde(
@@ -10884,7 +10063,7 @@ impl CreateUserPoolClientResponseBuilder {
 ///
 /// Built with [`CreateUserPoolDomainRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateUserPoolDomainRequest {
     /// The configuration for a custom domain. Configures your domain with an Certificate Manager
     /// certificate in the `us-east-1` Region.
@@ -10921,18 +10100,6 @@ impl CreateUserPoolDomainRequest {
     /// A builder with no member set; see [`CreateUserPoolDomainRequestBuilder`].
     pub fn builder() -> CreateUserPoolDomainRequestBuilder {
         CreateUserPoolDomainRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(domain: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            custom_domain_config: None,
-            domain: domain.into(),
-            managed_login_version: None,
-            routing: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -11023,7 +10190,7 @@ impl CreateUserPoolDomainRequestBuilder {
 ///
 /// Built with [`CreateUserPoolDomainResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateUserPoolDomainResponse {
     /// The fully-qualified domain name (FQDN) of the Amazon CloudFront distribution that hosts your
     /// managed login or classic hosted UI pages. Your domain-name authority must have an alias
@@ -11114,7 +10281,7 @@ impl CreateUserPoolDomainResponseBuilder {
 ///
 /// Built with [`CreateUserPoolReplicaRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateUserPoolReplicaRequest {
     /// The Amazon Web Services Region where you want to create the replica user pool.
     #[serde(rename = "RegionName")]
@@ -11136,16 +10303,6 @@ impl CreateUserPoolReplicaRequest {
     /// A builder with no member set; see [`CreateUserPoolReplicaRequestBuilder`].
     pub fn builder() -> CreateUserPoolReplicaRequestBuilder {
         CreateUserPoolReplicaRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(region_name: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            region_name: region_name.into(),
-            user_pool_id: user_pool_id.into(),
-            user_pool_tags: None,
-        }
     }
 }
 
@@ -11208,7 +10365,7 @@ impl CreateUserPoolReplicaRequestBuilder {
 ///
 /// Built with [`CreateUserPoolReplicaResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateUserPoolReplicaResponse {
     /// Information about the created user pool replica, including its status and role.
     #[serde(
@@ -11257,7 +10414,7 @@ impl CreateUserPoolReplicaResponseBuilder {
 ///
 /// Built with [`CreateUserPoolRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateUserPoolRequest {
     /// The available verified method a user can use to recover their password when they call
     /// `ForgotPassword`. You can use this setting to define a preferred method when a user has more
@@ -11498,41 +10655,6 @@ impl CreateUserPoolRequest {
     /// A builder with no member set; see [`CreateUserPoolRequestBuilder`].
     pub fn builder() -> CreateUserPoolRequestBuilder {
         CreateUserPoolRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(pool_name: impl Into<String>) -> Self {
-        Self {
-            account_recovery_setting: None,
-            acr_configuration: None,
-            admin_create_user_config: None,
-            alias_attributes: None,
-            auto_verified_attributes: None,
-            dcr_configuration: None,
-            deletion_protection: None,
-            device_configuration: None,
-            email_configuration: None,
-            email_verification_message: None,
-            email_verification_subject: None,
-            issuer_configuration: None,
-            key_configuration: None,
-            lambda_config: None,
-            mfa_configuration: None,
-            policies: None,
-            pool_name: pool_name.into(),
-            schema: None,
-            sms_authentication_message: None,
-            sms_configuration: None,
-            sms_verification_message: None,
-            user_attribute_update_settings: None,
-            user_pool_add_ons: None,
-            user_pool_tags: None,
-            user_pool_tier: None,
-            username_attributes: None,
-            username_configuration: None,
-            verification_message_template: None,
-        }
     }
 }
 
@@ -11962,7 +11084,7 @@ impl CreateUserPoolRequestBuilder {
 ///
 /// Built with [`CreateUserPoolResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CreateUserPoolResponse {
     /// The details of the created user pool.
     #[serde(rename = "UserPool", default, skip_serializing_if = "Option::is_none")]
@@ -12007,7 +11129,7 @@ impl CreateUserPoolResponseBuilder {
 ///
 /// Built with [`CustomDomainConfigType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CustomDomainConfigType {
     /// The Amazon Resource Name (ARN) of an Certificate Manager SSL certificate. You use this
     /// certificate for the subdomain of your custom domain.
@@ -12028,15 +11150,6 @@ impl CustomDomainConfigType {
     /// A builder with no member set; see [`CustomDomainConfigTypeBuilder`].
     pub fn builder() -> CustomDomainConfigTypeBuilder {
         CustomDomainConfigTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(certificate_arn: impl Into<String>) -> Self {
-        Self {
-            certificate_arn: certificate_arn.into(),
-            security_policy: None,
-        }
     }
 }
 
@@ -12087,7 +11200,7 @@ impl CustomDomainConfigTypeBuilder {
 ///
 /// Built with [`CustomEmailLambdaVersionConfigType::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CustomEmailLambdaVersionConfigType {
     /// The Amazon Resource Name (ARN) of the function that you want to assign to your Lambda
     /// trigger.
@@ -12103,18 +11216,6 @@ impl CustomEmailLambdaVersionConfigType {
     /// A builder with no member set; see [`CustomEmailLambdaVersionConfigTypeBuilder`].
     pub fn builder() -> CustomEmailLambdaVersionConfigTypeBuilder {
         CustomEmailLambdaVersionConfigTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        lambda_arn: impl Into<String>,
-        lambda_version: impl Into<CustomEmailSenderLambdaVersionType>,
-    ) -> Self {
-        Self {
-            lambda_arn: lambda_arn.into(),
-            lambda_version: lambda_version.into(),
-        }
     }
 }
 
@@ -12163,7 +11264,7 @@ impl CustomEmailLambdaVersionConfigTypeBuilder {
 ///
 /// Built with [`CustomSMSLambdaVersionConfigType::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct CustomSMSLambdaVersionConfigType {
     /// The Amazon Resource Name (ARN) of the function that you want to assign to your Lambda
     /// trigger.
@@ -12179,18 +11280,6 @@ impl CustomSMSLambdaVersionConfigType {
     /// A builder with no member set; see [`CustomSMSLambdaVersionConfigTypeBuilder`].
     pub fn builder() -> CustomSMSLambdaVersionConfigTypeBuilder {
         CustomSMSLambdaVersionConfigTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        lambda_arn: impl Into<String>,
-        lambda_version: impl Into<CustomSMSSenderLambdaVersionType>,
-    ) -> Self {
-        Self {
-            lambda_arn: lambda_arn.into(),
-            lambda_version: lambda_version.into(),
-        }
     }
 }
 
@@ -12242,7 +11331,7 @@ impl CustomSMSLambdaVersionConfigTypeBuilder {
 ///
 /// Built with [`DcrConfigurationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DcrConfigurationType {
     /// The scopes that an app client created through dynamic client registration can request, in
     /// addition to the standard OpenID Connect (OIDC) scopes. You can include custom scopes from
@@ -12387,7 +11476,7 @@ impl DcrConfigurationTypeBuilder {
 ///
 /// Built with [`DeleteCIMDPolicyRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteCIMDPolicyRequest {
     /// The ID of the CIMD policy that you want to delete.
     #[serde(rename = "CIMDPolicyId")]
@@ -12401,15 +11490,6 @@ impl DeleteCIMDPolicyRequest {
     /// A builder with no member set; see [`DeleteCIMDPolicyRequestBuilder`].
     pub fn builder() -> DeleteCIMDPolicyRequestBuilder {
         DeleteCIMDPolicyRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(cimd_policy_id: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            cimd_policy_id: cimd_policy_id.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -12458,7 +11538,7 @@ impl DeleteCIMDPolicyRequestBuilder {
 ///
 /// Built with [`DeleteCIMDPolicyResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteCIMDPolicyResponse {}
 
 impl DeleteCIMDPolicyResponse {
@@ -12483,7 +11563,7 @@ impl DeleteCIMDPolicyResponseBuilder {
 ///
 /// Built with [`DeleteGroupRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteGroupRequest {
     /// The name of the group that you want to delete.
     #[serde(rename = "GroupName")]
@@ -12497,15 +11577,6 @@ impl DeleteGroupRequest {
     /// A builder with no member set; see [`DeleteGroupRequestBuilder`].
     pub fn builder() -> DeleteGroupRequestBuilder {
         DeleteGroupRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(group_name: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            group_name: group_name.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -12554,7 +11625,7 @@ impl DeleteGroupRequestBuilder {
 ///
 /// Built with [`DeleteIdentityProviderRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteIdentityProviderRequest {
     /// The name of the IdP that you want to delete.
     #[serde(rename = "ProviderName")]
@@ -12568,15 +11639,6 @@ impl DeleteIdentityProviderRequest {
     /// A builder with no member set; see [`DeleteIdentityProviderRequestBuilder`].
     pub fn builder() -> DeleteIdentityProviderRequestBuilder {
         DeleteIdentityProviderRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(provider_name: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            provider_name: provider_name.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -12625,7 +11687,7 @@ impl DeleteIdentityProviderRequestBuilder {
 ///
 /// Built with [`DeleteManagedLoginBrandingRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteManagedLoginBrandingRequest {
     /// The ID of the managed login branding style that you want to delete.
     #[serde(rename = "ManagedLoginBrandingId")]
@@ -12640,18 +11702,6 @@ impl DeleteManagedLoginBrandingRequest {
     /// A builder with no member set; see [`DeleteManagedLoginBrandingRequestBuilder`].
     pub fn builder() -> DeleteManagedLoginBrandingRequestBuilder {
         DeleteManagedLoginBrandingRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        managed_login_branding_id: impl Into<String>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            managed_login_branding_id: managed_login_branding_id.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -12700,7 +11750,7 @@ impl DeleteManagedLoginBrandingRequestBuilder {
 ///
 /// Built with [`DeleteResourceServerRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteResourceServerRequest {
     /// The identifier of the resource server that you want to delete.
     #[serde(rename = "Identifier")]
@@ -12714,15 +11764,6 @@ impl DeleteResourceServerRequest {
     /// A builder with no member set; see [`DeleteResourceServerRequestBuilder`].
     pub fn builder() -> DeleteResourceServerRequestBuilder {
         DeleteResourceServerRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(identifier: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            identifier: identifier.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -12771,7 +11812,7 @@ impl DeleteResourceServerRequestBuilder {
 ///
 /// Built with [`DeleteTermsRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteTermsRequest {
     /// The ID of the terms documents that you want to delete.
     #[serde(rename = "TermsId")]
@@ -12785,15 +11826,6 @@ impl DeleteTermsRequest {
     /// A builder with no member set; see [`DeleteTermsRequestBuilder`].
     pub fn builder() -> DeleteTermsRequestBuilder {
         DeleteTermsRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(terms_id: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            terms_id: terms_id.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -12842,7 +11874,7 @@ impl DeleteTermsRequestBuilder {
 ///
 /// Built with [`DeleteUserAttributesRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteUserAttributesRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -12857,18 +11889,6 @@ impl DeleteUserAttributesRequest {
     /// A builder with no member set; see [`DeleteUserAttributesRequestBuilder`].
     pub fn builder() -> DeleteUserAttributesRequestBuilder {
         DeleteUserAttributesRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        access_token: impl Into<SensitiveString>,
-        user_attribute_names: impl Into<Vec<String>>,
-    ) -> Self {
-        Self {
-            access_token: access_token.into(),
-            user_attribute_names: user_attribute_names.into(),
-        }
     }
 }
 
@@ -12917,7 +11937,7 @@ impl DeleteUserAttributesRequestBuilder {
 ///
 /// Built with [`DeleteUserAttributesResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteUserAttributesResponse {}
 
 impl DeleteUserAttributesResponse {
@@ -12942,7 +11962,7 @@ impl DeleteUserAttributesResponseBuilder {
 ///
 /// Built with [`DeleteUserPoolClientRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteUserPoolClientRequest {
     /// The ID of the user pool app client that you want to delete.
     #[serde(rename = "ClientId")]
@@ -12956,15 +11976,6 @@ impl DeleteUserPoolClientRequest {
     /// A builder with no member set; see [`DeleteUserPoolClientRequestBuilder`].
     pub fn builder() -> DeleteUserPoolClientRequestBuilder {
         DeleteUserPoolClientRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(client_id: impl Into<SensitiveString>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            client_id: client_id.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -13013,7 +12024,7 @@ impl DeleteUserPoolClientRequestBuilder {
 ///
 /// Built with [`DeleteUserPoolClientSecretRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteUserPoolClientSecretRequest {
     /// The ID of the app client from which you want to delete the secret.
     #[serde(rename = "ClientId")]
@@ -13030,20 +12041,6 @@ impl DeleteUserPoolClientSecretRequest {
     /// A builder with no member set; see [`DeleteUserPoolClientSecretRequestBuilder`].
     pub fn builder() -> DeleteUserPoolClientSecretRequestBuilder {
         DeleteUserPoolClientSecretRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        client_id: impl Into<SensitiveString>,
-        client_secret_id: impl Into<String>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            client_id: client_id.into(),
-            client_secret_id: client_secret_id.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -13104,7 +12101,7 @@ impl DeleteUserPoolClientSecretRequestBuilder {
 ///
 /// Built with [`DeleteUserPoolClientSecretResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteUserPoolClientSecretResponse {}
 
 impl DeleteUserPoolClientSecretResponse {
@@ -13129,7 +12126,7 @@ impl DeleteUserPoolClientSecretResponseBuilder {
 ///
 /// Built with [`DeleteUserPoolDomainRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteUserPoolDomainRequest {
     /// The domain that you want to delete. For custom domains, this is the fully-qualified domain
     /// name like `auth.example.com`. For Amazon Cognito prefix domains, this is the prefix alone,
@@ -13145,15 +12142,6 @@ impl DeleteUserPoolDomainRequest {
     /// A builder with no member set; see [`DeleteUserPoolDomainRequestBuilder`].
     pub fn builder() -> DeleteUserPoolDomainRequestBuilder {
         DeleteUserPoolDomainRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(domain: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            domain: domain.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -13202,7 +12190,7 @@ impl DeleteUserPoolDomainRequestBuilder {
 ///
 /// Built with [`DeleteUserPoolDomainResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteUserPoolDomainResponse {}
 
 impl DeleteUserPoolDomainResponse {
@@ -13227,7 +12215,7 @@ impl DeleteUserPoolDomainResponseBuilder {
 ///
 /// Built with [`DeleteUserPoolReplicaRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteUserPoolReplicaRequest {
     /// The Amazon Web Services Region of the replica to delete.
     #[serde(rename = "RegionName")]
@@ -13241,15 +12229,6 @@ impl DeleteUserPoolReplicaRequest {
     /// A builder with no member set; see [`DeleteUserPoolReplicaRequestBuilder`].
     pub fn builder() -> DeleteUserPoolReplicaRequestBuilder {
         DeleteUserPoolReplicaRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(region_name: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            region_name: region_name.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -13298,7 +12277,7 @@ impl DeleteUserPoolReplicaRequestBuilder {
 ///
 /// Built with [`DeleteUserPoolReplicaResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteUserPoolReplicaResponse {
     /// Information about the deleted user pool replica.
     #[serde(
@@ -13347,7 +12326,7 @@ impl DeleteUserPoolReplicaResponseBuilder {
 ///
 /// Built with [`DeleteUserPoolRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteUserPoolRequest {
     /// The ID of the user pool that you want to delete.
     #[serde(rename = "UserPoolId")]
@@ -13358,14 +12337,6 @@ impl DeleteUserPoolRequest {
     /// A builder with no member set; see [`DeleteUserPoolRequestBuilder`].
     pub fn builder() -> DeleteUserPoolRequestBuilder {
         DeleteUserPoolRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -13402,7 +12373,7 @@ impl DeleteUserPoolRequestBuilder {
 ///
 /// Built with [`DeleteUserRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteUserRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -13414,14 +12385,6 @@ impl DeleteUserRequest {
     /// A builder with no member set; see [`DeleteUserRequestBuilder`].
     pub fn builder() -> DeleteUserRequestBuilder {
         DeleteUserRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(access_token: impl Into<SensitiveString>) -> Self {
-        Self {
-            access_token: access_token.into(),
-        }
     }
 }
 
@@ -13458,7 +12421,7 @@ impl DeleteUserRequestBuilder {
 ///
 /// Built with [`DeleteWebAuthnCredentialRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteWebAuthnCredentialRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -13473,15 +12436,6 @@ impl DeleteWebAuthnCredentialRequest {
     /// A builder with no member set; see [`DeleteWebAuthnCredentialRequestBuilder`].
     pub fn builder() -> DeleteWebAuthnCredentialRequestBuilder {
         DeleteWebAuthnCredentialRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(access_token: impl Into<SensitiveString>, credential_id: impl Into<String>) -> Self {
-        Self {
-            access_token: access_token.into(),
-            credential_id: credential_id.into(),
-        }
     }
 }
 
@@ -13530,7 +12484,7 @@ impl DeleteWebAuthnCredentialRequestBuilder {
 ///
 /// Built with [`DeleteWebAuthnCredentialResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeleteWebAuthnCredentialResponse {}
 
 impl DeleteWebAuthnCredentialResponse {
@@ -13555,7 +12509,7 @@ impl DeleteWebAuthnCredentialResponseBuilder {
 ///
 /// Built with [`DescribeCIMDPolicyRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeCIMDPolicyRequest {
     /// The ID of the CIMD policy that you want to describe.
     #[serde(rename = "CIMDPolicyId")]
@@ -13569,15 +12523,6 @@ impl DescribeCIMDPolicyRequest {
     /// A builder with no member set; see [`DescribeCIMDPolicyRequestBuilder`].
     pub fn builder() -> DescribeCIMDPolicyRequestBuilder {
         DescribeCIMDPolicyRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(cimd_policy_id: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            cimd_policy_id: cimd_policy_id.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -13626,7 +12571,7 @@ impl DescribeCIMDPolicyRequestBuilder {
 ///
 /// Built with [`DescribeCIMDPolicyResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeCIMDPolicyResponse {
     /// The configuration of the requested CIMD policy.
     #[serde(rename = "CIMDPolicy")]
@@ -13637,14 +12582,6 @@ impl DescribeCIMDPolicyResponse {
     /// A builder with no member set; see [`DescribeCIMDPolicyResponseBuilder`].
     pub fn builder() -> DescribeCIMDPolicyResponseBuilder {
         DescribeCIMDPolicyResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(cimd_policy: impl Into<CIMDPolicyType>) -> Self {
-        Self {
-            cimd_policy: cimd_policy.into(),
-        }
     }
 }
 
@@ -13681,7 +12618,7 @@ impl DescribeCIMDPolicyResponseBuilder {
 ///
 /// Built with [`DescribeIdentityProviderRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeIdentityProviderRequest {
     /// The name of the IdP that you want to describe.
     #[serde(rename = "ProviderName")]
@@ -13695,15 +12632,6 @@ impl DescribeIdentityProviderRequest {
     /// A builder with no member set; see [`DescribeIdentityProviderRequestBuilder`].
     pub fn builder() -> DescribeIdentityProviderRequestBuilder {
         DescribeIdentityProviderRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(provider_name: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            provider_name: provider_name.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -13752,7 +12680,7 @@ impl DescribeIdentityProviderRequestBuilder {
 ///
 /// Built with [`DescribeIdentityProviderResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeIdentityProviderResponse {
     /// The details of the requested IdP.
     #[serde(rename = "IdentityProvider")]
@@ -13763,14 +12691,6 @@ impl DescribeIdentityProviderResponse {
     /// A builder with no member set; see [`DescribeIdentityProviderResponseBuilder`].
     pub fn builder() -> DescribeIdentityProviderResponseBuilder {
         DescribeIdentityProviderResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(identity_provider: impl Into<IdentityProviderType>) -> Self {
-        Self {
-            identity_provider: identity_provider.into(),
-        }
     }
 }
 
@@ -13807,7 +12727,7 @@ impl DescribeIdentityProviderResponseBuilder {
 ///
 /// Built with [`DescribeManagedLoginBrandingByClientRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeManagedLoginBrandingByClientRequest {
     /// The app client that's assigned to the branding style that you want more information about.
     #[serde(rename = "ClientId")]
@@ -13831,16 +12751,6 @@ impl DescribeManagedLoginBrandingByClientRequest {
     /// A builder with no member set; see [`DescribeManagedLoginBrandingByClientRequestBuilder`].
     pub fn builder() -> DescribeManagedLoginBrandingByClientRequestBuilder {
         DescribeManagedLoginBrandingByClientRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(client_id: impl Into<SensitiveString>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            client_id: client_id.into(),
-            return_merged_resources: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -13903,7 +12813,7 @@ impl DescribeManagedLoginBrandingByClientRequestBuilder {
 ///
 /// Built with [`DescribeManagedLoginBrandingByClientResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeManagedLoginBrandingByClientResponse {
     /// The details of the requested branding style.
     #[serde(
@@ -13952,7 +12862,7 @@ impl DescribeManagedLoginBrandingByClientResponseBuilder {
 ///
 /// Built with [`DescribeManagedLoginBrandingRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeManagedLoginBrandingRequest {
     /// The ID of the managed login branding style that you want to get more information about.
     #[serde(rename = "ManagedLoginBrandingId")]
@@ -13976,19 +12886,6 @@ impl DescribeManagedLoginBrandingRequest {
     /// A builder with no member set; see [`DescribeManagedLoginBrandingRequestBuilder`].
     pub fn builder() -> DescribeManagedLoginBrandingRequestBuilder {
         DescribeManagedLoginBrandingRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        managed_login_branding_id: impl Into<String>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            managed_login_branding_id: managed_login_branding_id.into(),
-            return_merged_resources: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -14051,7 +12948,7 @@ impl DescribeManagedLoginBrandingRequestBuilder {
 ///
 /// Built with [`DescribeManagedLoginBrandingResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeManagedLoginBrandingResponse {
     /// The details of the requested branding style.
     #[serde(
@@ -14100,7 +12997,7 @@ impl DescribeManagedLoginBrandingResponseBuilder {
 ///
 /// Built with [`DescribePointInTimeRecoveryRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribePointInTimeRecoveryRequest {
     /// The ID of the recovery that you want to describe. Amazon Cognito returns this ID in the
     /// response to an `InitiatePointInTimeRecovery` request.
@@ -14115,15 +13012,6 @@ impl DescribePointInTimeRecoveryRequest {
     /// A builder with no member set; see [`DescribePointInTimeRecoveryRequestBuilder`].
     pub fn builder() -> DescribePointInTimeRecoveryRequestBuilder {
         DescribePointInTimeRecoveryRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(restore_id: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            restore_id: restore_id.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -14172,7 +13060,7 @@ impl DescribePointInTimeRecoveryRequestBuilder {
 ///
 /// Built with [`DescribePointInTimeRecoveryResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribePointInTimeRecoveryResponse {
     /// The details of the requested recovery, including its status, the point in time that it
     /// restores the user pool to, and the recovery preview.
@@ -14222,7 +13110,7 @@ impl DescribePointInTimeRecoveryResponseBuilder {
 ///
 /// Built with [`DescribeResourceServerRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeResourceServerRequest {
     /// A unique resource server identifier for the resource server. The identifier can be an API
     /// friendly name like `solar-system-data`. You can also set an API URL like
@@ -14238,15 +13126,6 @@ impl DescribeResourceServerRequest {
     /// A builder with no member set; see [`DescribeResourceServerRequestBuilder`].
     pub fn builder() -> DescribeResourceServerRequestBuilder {
         DescribeResourceServerRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(identifier: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            identifier: identifier.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -14295,7 +13174,7 @@ impl DescribeResourceServerRequestBuilder {
 ///
 /// Built with [`DescribeResourceServerResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeResourceServerResponse {
     /// The details of the requested resource server.
     #[serde(rename = "ResourceServer")]
@@ -14306,14 +13185,6 @@ impl DescribeResourceServerResponse {
     /// A builder with no member set; see [`DescribeResourceServerResponseBuilder`].
     pub fn builder() -> DescribeResourceServerResponseBuilder {
         DescribeResourceServerResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(resource_server: impl Into<ResourceServerType>) -> Self {
-        Self {
-            resource_server: resource_server.into(),
-        }
     }
 }
 
@@ -14350,7 +13221,7 @@ impl DescribeResourceServerResponseBuilder {
 ///
 /// Built with [`DescribeRiskConfigurationRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeRiskConfigurationRequest {
     /// The ID of the app client with the risk configuration that you want to inspect. You can apply
     /// default risk configuration at the user pool level and further customize it from user pool
@@ -14370,15 +13241,6 @@ impl DescribeRiskConfigurationRequest {
     /// A builder with no member set; see [`DescribeRiskConfigurationRequestBuilder`].
     pub fn builder() -> DescribeRiskConfigurationRequestBuilder {
         DescribeRiskConfigurationRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            client_id: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -14429,7 +13291,7 @@ impl DescribeRiskConfigurationRequestBuilder {
 ///
 /// Built with [`DescribeRiskConfigurationResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeRiskConfigurationResponse {
     /// The details of the requested risk configuration.
     #[serde(rename = "RiskConfiguration")]
@@ -14440,14 +13302,6 @@ impl DescribeRiskConfigurationResponse {
     /// A builder with no member set; see [`DescribeRiskConfigurationResponseBuilder`].
     pub fn builder() -> DescribeRiskConfigurationResponseBuilder {
         DescribeRiskConfigurationResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(risk_configuration: impl Into<RiskConfigurationType>) -> Self {
-        Self {
-            risk_configuration: risk_configuration.into(),
-        }
     }
 }
 
@@ -14484,7 +13338,7 @@ impl DescribeRiskConfigurationResponseBuilder {
 ///
 /// Built with [`DescribeTermsByClientRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeTermsByClientRequest {
     /// The ID of the app client that the terms documents are associated with.
     #[serde(rename = "ClientId")]
@@ -14501,20 +13355,6 @@ impl DescribeTermsByClientRequest {
     /// A builder with no member set; see [`DescribeTermsByClientRequestBuilder`].
     pub fn builder() -> DescribeTermsByClientRequestBuilder {
         DescribeTermsByClientRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        client_id: impl Into<SensitiveString>,
-        terms_name: impl Into<String>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            client_id: client_id.into(),
-            terms_name: terms_name.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -14575,7 +13415,7 @@ impl DescribeTermsByClientRequestBuilder {
 ///
 /// Built with [`DescribeTermsByClientResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeTermsByClientResponse {
     /// A summary of the requested terms documents, including a unique identifier for later changes
     /// to the terms documents.
@@ -14619,7 +13459,7 @@ impl DescribeTermsByClientResponseBuilder {
 ///
 /// Built with [`DescribeTermsRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeTermsRequest {
     /// The ID of the terms documents that you want to describe.
     #[serde(rename = "TermsId")]
@@ -14633,15 +13473,6 @@ impl DescribeTermsRequest {
     /// A builder with no member set; see [`DescribeTermsRequestBuilder`].
     pub fn builder() -> DescribeTermsRequestBuilder {
         DescribeTermsRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(terms_id: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            terms_id: terms_id.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -14690,7 +13521,7 @@ impl DescribeTermsRequestBuilder {
 ///
 /// Built with [`DescribeTermsResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeTermsResponse {
     /// A summary of the requested terms documents. Includes a unique identifier for later changes
     /// to the terms documents.
@@ -14734,7 +13565,7 @@ impl DescribeTermsResponseBuilder {
 ///
 /// Built with [`DescribeUserImportJobRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeUserImportJobRequest {
     /// The Id of the user import job that you want to describe.
     #[serde(rename = "JobId")]
@@ -14748,15 +13579,6 @@ impl DescribeUserImportJobRequest {
     /// A builder with no member set; see [`DescribeUserImportJobRequestBuilder`].
     pub fn builder() -> DescribeUserImportJobRequestBuilder {
         DescribeUserImportJobRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(job_id: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            job_id: job_id.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -14805,7 +13627,7 @@ impl DescribeUserImportJobRequestBuilder {
 ///
 /// Built with [`DescribeUserImportJobResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeUserImportJobResponse {
     /// The details of the user import job. Includes logging destination, status, and the Amazon S3
     /// pre-signed URL for CSV upload.
@@ -14855,7 +13677,7 @@ impl DescribeUserImportJobResponseBuilder {
 ///
 /// Built with [`DescribeUserPoolClientRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeUserPoolClientRequest {
     /// The ID of the app client that you want to describe.
     #[serde(rename = "ClientId")]
@@ -14869,15 +13691,6 @@ impl DescribeUserPoolClientRequest {
     /// A builder with no member set; see [`DescribeUserPoolClientRequestBuilder`].
     pub fn builder() -> DescribeUserPoolClientRequestBuilder {
         DescribeUserPoolClientRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(client_id: impl Into<SensitiveString>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            client_id: client_id.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -14926,7 +13739,7 @@ impl DescribeUserPoolClientRequestBuilder {
 ///
 /// Built with [`DescribeUserPoolClientResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeUserPoolClientResponse {
     /// The details of the request app client.
     #[serde(
@@ -14975,7 +13788,7 @@ impl DescribeUserPoolClientResponseBuilder {
 ///
 /// Built with [`DescribeUserPoolDomainRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeUserPoolDomainRequest {
     /// The domain that you want to describe. For custom domains, this is the fully-qualified domain
     /// name, such as `auth.example.com`. For Amazon Cognito prefix domains, this is the prefix
@@ -14988,14 +13801,6 @@ impl DescribeUserPoolDomainRequest {
     /// A builder with no member set; see [`DescribeUserPoolDomainRequestBuilder`].
     pub fn builder() -> DescribeUserPoolDomainRequestBuilder {
         DescribeUserPoolDomainRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(domain: impl Into<String>) -> Self {
-        Self {
-            domain: domain.into(),
-        }
     }
 }
 
@@ -15032,7 +13837,7 @@ impl DescribeUserPoolDomainRequestBuilder {
 ///
 /// Built with [`DescribeUserPoolDomainResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeUserPoolDomainResponse {
     /// The details of the requested user pool domain.
     #[serde(
@@ -15081,7 +13886,7 @@ impl DescribeUserPoolDomainResponseBuilder {
 ///
 /// Built with [`DescribeUserPoolRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeUserPoolRequest {
     /// The ID of the user pool you want to describe.
     #[serde(rename = "UserPoolId")]
@@ -15092,14 +13897,6 @@ impl DescribeUserPoolRequest {
     /// A builder with no member set; see [`DescribeUserPoolRequestBuilder`].
     pub fn builder() -> DescribeUserPoolRequestBuilder {
         DescribeUserPoolRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -15136,7 +13933,7 @@ impl DescribeUserPoolRequestBuilder {
 ///
 /// Built with [`DescribeUserPoolResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DescribeUserPoolResponse {
     /// The details of the requested user pool.
     #[serde(rename = "UserPool", default, skip_serializing_if = "Option::is_none")]
@@ -15181,7 +13978,7 @@ impl DescribeUserPoolResponseBuilder {
 ///
 /// Built with [`DeviceConfigurationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeviceConfigurationType {
     /// When true, a remembered device can sign in with device authentication instead of SMS and
     /// time-based one-time password (TOTP) factors for multi-factor authentication (MFA).
@@ -15256,7 +14053,7 @@ impl DeviceConfigurationTypeBuilder {
 ///
 /// Built with [`DeviceKeyExistsException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeviceKeyExistsException {
     /// The `message` member.
     #[serde(
@@ -15308,7 +14105,7 @@ impl DeviceKeyExistsExceptionBuilder {
 ///
 /// Built with [`DeviceSecretVerifierConfigType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeviceSecretVerifierConfigType {
     /// A password verifier for a user's device. Used in SRP authentication.
     #[serde(
@@ -15375,7 +14172,7 @@ impl DeviceSecretVerifierConfigTypeBuilder {
 ///
 /// Built with [`DeviceType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DeviceType {
     /// Metadata about a user's device, like name and last-access source IP.
     #[serde(
@@ -15509,7 +14306,7 @@ impl DeviceTypeBuilder {
 ///
 /// Built with [`DomainDescriptionType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DomainDescriptionType {
     /// The Amazon Web Services account that you created the user pool in.
     #[serde(
@@ -15733,7 +14530,7 @@ impl DomainDescriptionTypeBuilder {
 ///
 /// Built with [`DuplicateProviderException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct DuplicateProviderException {
     /// The `message` member.
     #[serde(
@@ -15785,7 +14582,7 @@ impl DuplicateProviderExceptionBuilder {
 ///
 /// Built with [`EmailConfigurationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct EmailConfigurationType {
     /// The set of configuration rules that can be applied to emails sent using Amazon Simple Email
     /// Service. A configuration set is applied to an email by including a reference to the
@@ -15923,7 +14720,7 @@ impl EmailConfigurationTypeBuilder {
 ///
 /// Built with [`EmailMfaConfigType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct EmailMfaConfigType {
     /// The template for the email messages that your user pool sends to users with codes for MFA
     /// and sign-in with email OTPs. The message must contain the `{####}` placeholder. In the
@@ -15991,7 +14788,7 @@ impl EmailMfaConfigTypeBuilder {
 ///
 /// Built with [`EmailMfaSettingsType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct EmailMfaSettingsType {
     /// Specifies whether email message MFA is active for a user. When the value of this parameter
     /// is `Enabled`, the user will be prompted for MFA during all sign-in attempts, unless device
@@ -16060,7 +14857,7 @@ impl EmailMfaSettingsTypeBuilder {
 ///
 /// Built with [`EnableSoftwareTokenMFAException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct EnableSoftwareTokenMFAException {
     /// The `message` member.
     #[serde(
@@ -16113,7 +14910,7 @@ impl EnableSoftwareTokenMFAExceptionBuilder {
 ///
 /// Built with [`EumsSmsConfigurationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct EumsSmsConfigurationType {
     /// The ARN of the IAM role that Amazon Cognito assumes to send SMS messages through Amazon Web
     /// Services End User Messaging SMS. The role must grant permission to call the
@@ -16172,20 +14969,6 @@ impl EumsSmsConfigurationType {
     /// A builder with no member set; see [`EumsSmsConfigurationTypeBuilder`].
     pub fn builder() -> EumsSmsConfigurationTypeBuilder {
         EumsSmsConfigurationTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(caller_arn: impl Into<String>) -> Self {
-        Self {
-            caller_arn: caller_arn.into(),
-            configuration_set_name: None,
-            external_id: None,
-            in_entity_id: None,
-            in_template_id: None,
-            origination_identity: None,
-            region: None,
-        }
     }
 }
 
@@ -16307,7 +15090,7 @@ impl EumsSmsConfigurationTypeBuilder {
 ///
 /// Built with [`EventContextDataType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct EventContextDataType {
     /// The user's city.
     #[serde(rename = "City", default, skip_serializing_if = "Option::is_none")]
@@ -16425,7 +15208,7 @@ impl EventContextDataTypeBuilder {
 ///
 /// Built with [`EventFeedbackType::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct EventFeedbackType {
     /// The date that you or your user submitted the feedback.
     #[serde(
@@ -16451,16 +15234,6 @@ impl EventFeedbackType {
     /// A builder with no member set; see [`EventFeedbackTypeBuilder`].
     pub fn builder() -> EventFeedbackTypeBuilder {
         EventFeedbackTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(feedback_value: impl Into<FeedbackValueType>, provider: impl Into<String>) -> Self {
-        Self {
-            feedback_date: None,
-            feedback_value: feedback_value.into(),
-            provider: provider.into(),
-        }
     }
 }
 
@@ -16525,7 +15298,7 @@ impl EventFeedbackTypeBuilder {
 ///
 /// Built with [`EventRiskType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct EventRiskType {
     /// Indicates whether compromised credentials were detected during an authentication event.
     #[serde(
@@ -16614,7 +15387,7 @@ impl EventRiskTypeBuilder {
 ///
 /// Built with [`ExpiredCodeException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ExpiredCodeException {
     /// The message returned when the expired code exception is thrown.
     #[serde(
@@ -16666,7 +15439,7 @@ impl ExpiredCodeExceptionBuilder {
 ///
 /// Built with [`FailoverType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct FailoverType {
     /// The ID of the Amazon Web Services Route53 healthcheck that controls routing. If the
     /// healthcheck is healthy, traffic will be routed to the primary replica, and if the
@@ -16683,18 +15456,6 @@ impl FailoverType {
     /// A builder with no member set; see [`FailoverTypeBuilder`].
     pub fn builder() -> FailoverTypeBuilder {
         FailoverTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        primary_route53_health_check_id: impl Into<String>,
-        secondary_region: impl Into<String>,
-    ) -> Self {
-        Self {
-            primary_route53_health_check_id: primary_route53_health_check_id.into(),
-            secondary_region: secondary_region.into(),
-        }
     }
 }
 
@@ -16746,7 +15507,7 @@ impl FailoverTypeBuilder {
 ///
 /// Built with [`FeatureUnavailableInTierException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct FeatureUnavailableInTierException {
     /// The `message` member.
     #[serde(
@@ -16798,7 +15559,7 @@ impl FeatureUnavailableInTierExceptionBuilder {
 ///
 /// Built with [`FirehoseConfigurationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct FirehoseConfigurationType {
     /// The ARN of an Amazon Data Firehose stream that's the destination for threat protection log
     /// export.
@@ -16845,7 +15606,7 @@ impl FirehoseConfigurationTypeBuilder {
 ///
 /// Built with [`ForbiddenException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ForbiddenException {
     /// The message returned when WAF doesn't allow your request based on a web ACL that's
     /// associated with your user pool.
@@ -16897,7 +15658,7 @@ impl ForbiddenExceptionBuilder {
 ///
 /// Built with [`ForgetDeviceRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ForgetDeviceRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -16916,15 +15677,6 @@ impl ForgetDeviceRequest {
     /// A builder with no member set; see [`ForgetDeviceRequestBuilder`].
     pub fn builder() -> ForgetDeviceRequestBuilder {
         ForgetDeviceRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(device_key: impl Into<String>) -> Self {
-        Self {
-            access_token: None,
-            device_key: device_key.into(),
-        }
     }
 }
 
@@ -16975,7 +15727,7 @@ impl ForgetDeviceRequestBuilder {
 ///
 /// Built with [`ForgotPasswordRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ForgotPasswordRequest {
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
@@ -17029,22 +15781,6 @@ impl ForgotPasswordRequest {
     /// A builder with no member set; see [`ForgotPasswordRequestBuilder`].
     pub fn builder() -> ForgotPasswordRequestBuilder {
         ForgotPasswordRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        client_id: impl Into<SensitiveString>,
-        username: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            analytics_metadata: None,
-            client_id: client_id.into(),
-            client_metadata: None,
-            secret_hash: None,
-            user_context_data: None,
-            username: username.into(),
-        }
     }
 }
 
@@ -17149,7 +15885,7 @@ impl ForgotPasswordRequestBuilder {
 ///
 /// Built with [`ForgotPasswordResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ForgotPasswordResponse {
     /// Information about the phone number or email address that Amazon Cognito sent the
     /// password-recovery code to.
@@ -17199,7 +15935,7 @@ impl ForgotPasswordResponseBuilder {
 ///
 /// Built with [`GetCSVHeaderRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetCSVHeaderRequest {
     /// The ID of the user pool that you want to import users into.
     #[serde(rename = "UserPoolId")]
@@ -17210,14 +15946,6 @@ impl GetCSVHeaderRequest {
     /// A builder with no member set; see [`GetCSVHeaderRequestBuilder`].
     pub fn builder() -> GetCSVHeaderRequestBuilder {
         GetCSVHeaderRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -17255,7 +15983,7 @@ impl GetCSVHeaderRequestBuilder {
 ///
 /// Built with [`GetCSVHeaderResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetCSVHeaderResponse {
     /// A comma-separated list of attributes from your user pool. Save this output to a `.csv` file
     /// and populate it with the attributes of the users that you want to import.
@@ -17322,7 +16050,7 @@ impl GetCSVHeaderResponseBuilder {
 ///
 /// Built with [`GetClientTokenRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetClientTokenRequest {
     /// The ID of the app client that requests the access token. The app client must have a client
     /// secret and the `ALLOW_CLIENT_TOKEN_AUTH` authentication flow.
@@ -17352,17 +16080,6 @@ impl GetClientTokenRequest {
     /// A builder with no member set; see [`GetClientTokenRequestBuilder`].
     pub fn builder() -> GetClientTokenRequestBuilder {
         GetClientTokenRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(client_id: impl Into<SensitiveString>, secret: impl Into<SensitiveString>) -> Self {
-        Self {
-            client_id: client_id.into(),
-            client_metadata: None,
-            scopes: None,
-            secret: secret.into(),
-        }
     }
 }
 
@@ -17439,7 +16156,7 @@ impl GetClientTokenRequestBuilder {
 ///
 /// Built with [`GetClientTokenResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetClientTokenResponse {
     /// The access token that Amazon Cognito issues for the app client, and its metadata.
     #[serde(
@@ -17494,7 +16211,7 @@ impl GetClientTokenResponseBuilder {
 ///
 /// Built with [`GetDerivedTokenRequest::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetDerivedTokenRequest {
     /// A token that identifies the intermediary service that is exchanging the token on behalf of
     /// the user. When you provide an `ActorToken`, the token that Amazon Cognito issues carries an
@@ -17577,29 +16294,6 @@ impl GetDerivedTokenRequest {
     /// A builder with no member set; see [`GetDerivedTokenRequestBuilder`].
     pub fn builder() -> GetDerivedTokenRequestBuilder {
         GetDerivedTokenRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        client_id: impl Into<SensitiveString>,
-        subject_token: impl Into<SensitiveString>,
-        subject_token_type: impl Into<TokenTypeIdentifierType>,
-    ) -> Self {
-        Self {
-            actor_token: None,
-            actor_token_provider_name: None,
-            actor_token_type: None,
-            audiences: None,
-            client_id: client_id.into(),
-            client_secret: None,
-            requested_token_type: None,
-            resources: None,
-            scopes: None,
-            subject_token: subject_token.into(),
-            subject_token_provider_name: None,
-            subject_token_type: subject_token_type.into(),
-        }
     }
 }
 
@@ -17786,7 +16480,7 @@ impl GetDerivedTokenRequestBuilder {
 ///
 /// Built with [`GetDerivedTokenResponse::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetDerivedTokenResponse {
     /// The number of seconds until the issued token expires.
     #[serde(rename = "ExpiresIn", default, skip_serializing_if = "Option::is_none")]
@@ -17809,22 +16503,6 @@ impl GetDerivedTokenResponse {
     /// A builder with no member set; see [`GetDerivedTokenResponseBuilder`].
     pub fn builder() -> GetDerivedTokenResponseBuilder {
         GetDerivedTokenResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        issued_token: impl Into<SensitiveString>,
-        issued_token_type: impl Into<IssuedTokenTypeIdentifierType>,
-        token_type: impl Into<OAuthTokenTypeType>,
-    ) -> Self {
-        Self {
-            expires_in: None,
-            issued_token: issued_token.into(),
-            issued_token_type: issued_token_type.into(),
-            scopes: None,
-            token_type: token_type.into(),
-        }
     }
 }
 
@@ -17913,7 +16591,7 @@ impl GetDerivedTokenResponseBuilder {
 ///
 /// Built with [`GetDeviceRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetDeviceRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -17932,15 +16610,6 @@ impl GetDeviceRequest {
     /// A builder with no member set; see [`GetDeviceRequestBuilder`].
     pub fn builder() -> GetDeviceRequestBuilder {
         GetDeviceRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(device_key: impl Into<String>) -> Self {
-        Self {
-            access_token: None,
-            device_key: device_key.into(),
-        }
     }
 }
 
@@ -17991,7 +16660,7 @@ impl GetDeviceRequestBuilder {
 ///
 /// Built with [`GetDeviceResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetDeviceResponse {
     /// Details of the requested device. Includes device information, last-accessed and created
     /// dates, and the device key.
@@ -18003,14 +16672,6 @@ impl GetDeviceResponse {
     /// A builder with no member set; see [`GetDeviceResponseBuilder`].
     pub fn builder() -> GetDeviceResponseBuilder {
         GetDeviceResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(device: impl Into<DeviceType>) -> Self {
-        Self {
-            device: device.into(),
-        }
     }
 }
 
@@ -18047,7 +16708,7 @@ impl GetDeviceResponseBuilder {
 ///
 /// Built with [`GetGroupRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetGroupRequest {
     /// The name of the group that you want to get information about.
     #[serde(rename = "GroupName")]
@@ -18061,15 +16722,6 @@ impl GetGroupRequest {
     /// A builder with no member set; see [`GetGroupRequestBuilder`].
     pub fn builder() -> GetGroupRequestBuilder {
         GetGroupRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(group_name: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            group_name: group_name.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -18118,7 +16770,7 @@ impl GetGroupRequestBuilder {
 ///
 /// Built with [`GetGroupResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetGroupResponse {
     /// A container for the requested group. Includes description, precedence, and IAM role values.
     #[serde(rename = "Group", default, skip_serializing_if = "Option::is_none")]
@@ -18161,7 +16813,7 @@ impl GetGroupResponseBuilder {
 ///
 /// Built with [`GetIdentityProviderByIdentifierRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetIdentityProviderByIdentifierRequest {
     /// The identifier that you assigned to your user pool. The identifier is an alternative name
     /// for an IdP that is distinct from the IdP name. For example, an IdP with a name of `MyIdP`
@@ -18177,15 +16829,6 @@ impl GetIdentityProviderByIdentifierRequest {
     /// A builder with no member set; see [`GetIdentityProviderByIdentifierRequestBuilder`].
     pub fn builder() -> GetIdentityProviderByIdentifierRequestBuilder {
         GetIdentityProviderByIdentifierRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(idp_identifier: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            idp_identifier: idp_identifier.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -18234,7 +16877,7 @@ impl GetIdentityProviderByIdentifierRequestBuilder {
 ///
 /// Built with [`GetIdentityProviderByIdentifierResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetIdentityProviderByIdentifierResponse {
     /// The configuration of the IdP in your user pool. Includes additional identifiers, the IdP
     /// name and type, and trust-relationship details like the issuer URL.
@@ -18246,14 +16889,6 @@ impl GetIdentityProviderByIdentifierResponse {
     /// A builder with no member set; see [`GetIdentityProviderByIdentifierResponseBuilder`].
     pub fn builder() -> GetIdentityProviderByIdentifierResponseBuilder {
         GetIdentityProviderByIdentifierResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(identity_provider: impl Into<IdentityProviderType>) -> Self {
-        Self {
-            identity_provider: identity_provider.into(),
-        }
     }
 }
 
@@ -18290,7 +16925,7 @@ impl GetIdentityProviderByIdentifierResponseBuilder {
 ///
 /// Built with [`GetLogDeliveryConfigurationRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetLogDeliveryConfigurationRequest {
     /// The ID of the user pool that has the logging configuration that you want to view.
     #[serde(rename = "UserPoolId")]
@@ -18301,14 +16936,6 @@ impl GetLogDeliveryConfigurationRequest {
     /// A builder with no member set; see [`GetLogDeliveryConfigurationRequestBuilder`].
     pub fn builder() -> GetLogDeliveryConfigurationRequestBuilder {
         GetLogDeliveryConfigurationRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -18345,7 +16972,7 @@ impl GetLogDeliveryConfigurationRequestBuilder {
 ///
 /// Built with [`GetLogDeliveryConfigurationResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetLogDeliveryConfigurationResponse {
     /// The logging configuration of the requested user pool. Includes types of logs configured and
     /// their destinations.
@@ -18401,7 +17028,7 @@ impl GetLogDeliveryConfigurationResponseBuilder {
 ///
 /// Built with [`GetProvisionedLimitRequest::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetProvisionedLimitRequest {
     /// The limit to retrieve. Specify the limit class and the attributes that identify the limit.
     #[serde(rename = "LimitDefinition")]
@@ -18412,14 +17039,6 @@ impl GetProvisionedLimitRequest {
     /// A builder with no member set; see [`GetProvisionedLimitRequestBuilder`].
     pub fn builder() -> GetProvisionedLimitRequestBuilder {
         GetProvisionedLimitRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(limit_definition: impl Into<LimitDefinitionType>) -> Self {
-        Self {
-            limit_definition: limit_definition.into(),
-        }
     }
 }
 
@@ -18456,7 +17075,7 @@ impl GetProvisionedLimitRequestBuilder {
 ///
 /// Built with [`GetProvisionedLimitResponse::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetProvisionedLimitResponse {
     /// The provisioned and default limit values for the requested limit.
     #[serde(rename = "Limit")]
@@ -18467,14 +17086,6 @@ impl GetProvisionedLimitResponse {
     /// A builder with no member set; see [`GetProvisionedLimitResponseBuilder`].
     pub fn builder() -> GetProvisionedLimitResponseBuilder {
         GetProvisionedLimitResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(limit: impl Into<LimitType>) -> Self {
-        Self {
-            limit: limit.into(),
-        }
     }
 }
 
@@ -18511,7 +17122,7 @@ impl GetProvisionedLimitResponseBuilder {
 ///
 /// Built with [`GetSigningCertificateRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetSigningCertificateRequest {
     /// The ID of the user pool where you want to view the signing certificate.
     #[serde(rename = "UserPoolId")]
@@ -18522,14 +17133,6 @@ impl GetSigningCertificateRequest {
     /// A builder with no member set; see [`GetSigningCertificateRequestBuilder`].
     pub fn builder() -> GetSigningCertificateRequestBuilder {
         GetSigningCertificateRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -18566,7 +17169,7 @@ impl GetSigningCertificateRequestBuilder {
 ///
 /// Built with [`GetSigningCertificateResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetSigningCertificateResponse {
     /// The x.509 certificate that signs SAML 2.0 authentication requests for your user pool.
     #[serde(
@@ -18615,7 +17218,7 @@ impl GetSigningCertificateResponseBuilder {
 ///
 /// Built with [`GetTokensFromRefreshTokenRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetTokensFromRefreshTokenRequest {
     /// The app client that issued the refresh token to the user who wants to request new tokens.
     #[serde(rename = "ClientId")]
@@ -18653,21 +17256,6 @@ impl GetTokensFromRefreshTokenRequest {
     /// A builder with no member set; see [`GetTokensFromRefreshTokenRequestBuilder`].
     pub fn builder() -> GetTokensFromRefreshTokenRequestBuilder {
         GetTokensFromRefreshTokenRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        client_id: impl Into<SensitiveString>,
-        refresh_token: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            client_id: client_id.into(),
-            client_metadata: None,
-            client_secret: None,
-            device_key: None,
-            refresh_token: refresh_token.into(),
-        }
     }
 }
 
@@ -18758,7 +17346,7 @@ impl GetTokensFromRefreshTokenRequestBuilder {
 ///
 /// Built with [`GetTokensFromRefreshTokenResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetTokensFromRefreshTokenResponse {
     /// The object that your application receives after authentication. Contains tokens and
     /// information for device authentication.
@@ -18808,7 +17396,7 @@ impl GetTokensFromRefreshTokenResponseBuilder {
 ///
 /// Built with [`GetUICustomizationRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetUICustomizationRequest {
     /// The ID of the app client that you want to query for branding settings.
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
@@ -18822,15 +17410,6 @@ impl GetUICustomizationRequest {
     /// A builder with no member set; see [`GetUICustomizationRequestBuilder`].
     pub fn builder() -> GetUICustomizationRequestBuilder {
         GetUICustomizationRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            client_id: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -18881,7 +17460,7 @@ impl GetUICustomizationRequestBuilder {
 ///
 /// Built with [`GetUICustomizationResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetUICustomizationResponse {
     /// Information about the classic hosted UI custom CSS and logo-image branding that you applied
     /// to the user pool or app client.
@@ -18893,14 +17472,6 @@ impl GetUICustomizationResponse {
     /// A builder with no member set; see [`GetUICustomizationResponseBuilder`].
     pub fn builder() -> GetUICustomizationResponseBuilder {
         GetUICustomizationResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(ui_customization: impl Into<UICustomizationType>) -> Self {
-        Self {
-            ui_customization: ui_customization.into(),
-        }
     }
 }
 
@@ -18937,7 +17508,7 @@ impl GetUICustomizationResponseBuilder {
 ///
 /// Built with [`GetUserAttributeVerificationCodeRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetUserAttributeVerificationCodeRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -18961,19 +17532,6 @@ impl GetUserAttributeVerificationCodeRequest {
     /// A builder with no member set; see [`GetUserAttributeVerificationCodeRequestBuilder`].
     pub fn builder() -> GetUserAttributeVerificationCodeRequestBuilder {
         GetUserAttributeVerificationCodeRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        access_token: impl Into<SensitiveString>,
-        attribute_name: impl Into<String>,
-    ) -> Self {
-        Self {
-            access_token: access_token.into(),
-            attribute_name: attribute_name.into(),
-            client_metadata: None,
-        }
     }
 }
 
@@ -19037,7 +17595,7 @@ impl GetUserAttributeVerificationCodeRequestBuilder {
 ///
 /// Built with [`GetUserAttributeVerificationCodeResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetUserAttributeVerificationCodeResponse {
     /// Information about the delivery destination of the user attribute verification code.
     #[serde(
@@ -19086,7 +17644,7 @@ impl GetUserAttributeVerificationCodeResponseBuilder {
 ///
 /// Built with [`GetUserAuthFactorsRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetUserAuthFactorsRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -19098,14 +17656,6 @@ impl GetUserAuthFactorsRequest {
     /// A builder with no member set; see [`GetUserAuthFactorsRequestBuilder`].
     pub fn builder() -> GetUserAuthFactorsRequestBuilder {
         GetUserAuthFactorsRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(access_token: impl Into<SensitiveString>) -> Self {
-        Self {
-            access_token: access_token.into(),
-        }
     }
 }
 
@@ -19142,7 +17692,7 @@ impl GetUserAuthFactorsRequestBuilder {
 ///
 /// Built with [`GetUserAuthFactorsResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetUserAuthFactorsResponse {
     /// The authentication types that are available to the user with `USER_AUTH` sign-in, for
     /// example `["PASSWORD", "WEB_AUTHN"]`.
@@ -19177,17 +17727,6 @@ impl GetUserAuthFactorsResponse {
     /// A builder with no member set; see [`GetUserAuthFactorsResponseBuilder`].
     pub fn builder() -> GetUserAuthFactorsResponseBuilder {
         GetUserAuthFactorsResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(username: impl Into<SensitiveString>) -> Self {
-        Self {
-            configured_user_auth_factors: None,
-            preferred_mfa_setting: None,
-            user_mfa_setting_list: None,
-            username: username.into(),
-        }
     }
 }
 
@@ -19266,7 +17805,7 @@ impl GetUserAuthFactorsResponseBuilder {
 ///
 /// Built with [`GetUserPoolClientSessionConfigurationRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetUserPoolClientSessionConfigurationRequest {
     /// The ID of the app client where you want to retrieve the session configuration.
     #[serde(rename = "ClientId")]
@@ -19280,15 +17819,6 @@ impl GetUserPoolClientSessionConfigurationRequest {
     /// A builder with no member set; see [`GetUserPoolClientSessionConfigurationRequestBuilder`].
     pub fn builder() -> GetUserPoolClientSessionConfigurationRequestBuilder {
         GetUserPoolClientSessionConfigurationRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(client_id: impl Into<SensitiveString>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            client_id: client_id.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -19337,7 +17867,7 @@ impl GetUserPoolClientSessionConfigurationRequestBuilder {
 ///
 /// Built with [`GetUserPoolClientSessionConfigurationResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetUserPoolClientSessionConfigurationResponse {
     /// The ID of the app client that the session configuration applies to.
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
@@ -19424,7 +17954,7 @@ impl GetUserPoolClientSessionConfigurationResponseBuilder {
 ///
 /// Built with [`GetUserPoolMfaConfigRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetUserPoolMfaConfigRequest {
     /// The ID of the user pool where you want to query WebAuthn and MFA configuration.
     #[serde(rename = "UserPoolId")]
@@ -19435,14 +17965,6 @@ impl GetUserPoolMfaConfigRequest {
     /// A builder with no member set; see [`GetUserPoolMfaConfigRequestBuilder`].
     pub fn builder() -> GetUserPoolMfaConfigRequestBuilder {
         GetUserPoolMfaConfigRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -19479,7 +18001,7 @@ impl GetUserPoolMfaConfigRequestBuilder {
 ///
 /// Built with [`GetUserPoolMfaConfigResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetUserPoolMfaConfigResponse {
     /// Shows configuration for user pool email message MFA and sign-in with one-time passwords
     /// (OTPs). Includes the subject and body of the email message template for sign-in and MFA
@@ -19627,7 +18149,7 @@ impl GetUserPoolMfaConfigResponseBuilder {
 ///
 /// Built with [`GetUserPoolSessionConfigurationRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetUserPoolSessionConfigurationRequest {
     /// The ID of the user pool where you want to retrieve the session configuration.
     #[serde(rename = "UserPoolId")]
@@ -19638,14 +18160,6 @@ impl GetUserPoolSessionConfigurationRequest {
     /// A builder with no member set; see [`GetUserPoolSessionConfigurationRequestBuilder`].
     pub fn builder() -> GetUserPoolSessionConfigurationRequestBuilder {
         GetUserPoolSessionConfigurationRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -19682,7 +18196,7 @@ impl GetUserPoolSessionConfigurationRequestBuilder {
 ///
 /// Built with [`GetUserPoolSessionConfigurationResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetUserPoolSessionConfigurationResponse {
     /// The pool-wide token session settings for the user pool.
     #[serde(
@@ -19773,7 +18287,7 @@ impl GetUserPoolSessionConfigurationResponseBuilder {
 ///
 /// Built with [`GetUserRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetUserRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -19785,14 +18299,6 @@ impl GetUserRequest {
     /// A builder with no member set; see [`GetUserRequestBuilder`].
     pub fn builder() -> GetUserRequestBuilder {
         GetUserRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(access_token: impl Into<SensitiveString>) -> Self {
-        Self {
-            access_token: access_token.into(),
-        }
     }
 }
 
@@ -19829,7 +18335,7 @@ impl GetUserRequestBuilder {
 ///
 /// Built with [`GetUserResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GetUserResponse {
     /// This response parameter is no longer supported. It provides information only about SMS MFA
     /// configurations. It doesn't provide information about time-based one-time password (TOTP)
@@ -19868,21 +18374,6 @@ impl GetUserResponse {
     /// A builder with no member set; see [`GetUserResponseBuilder`].
     pub fn builder() -> GetUserResponseBuilder {
         GetUserResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        user_attributes: impl Into<Vec<AttributeType>>,
-        username: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            mfa_options: None,
-            preferred_mfa_setting: None,
-            user_attributes: user_attributes.into(),
-            user_mfa_setting_list: None,
-            username: username.into(),
-        }
     }
 }
 
@@ -19973,7 +18464,7 @@ impl GetUserResponseBuilder {
 ///
 /// Built with [`GlobalSignOutRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GlobalSignOutRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -19985,14 +18476,6 @@ impl GlobalSignOutRequest {
     /// A builder with no member set; see [`GlobalSignOutRequestBuilder`].
     pub fn builder() -> GlobalSignOutRequestBuilder {
         GlobalSignOutRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(access_token: impl Into<SensitiveString>) -> Self {
-        Self {
-            access_token: access_token.into(),
-        }
     }
 }
 
@@ -20029,7 +18512,7 @@ impl GlobalSignOutRequestBuilder {
 ///
 /// Built with [`GlobalSignOutResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GlobalSignOutResponse {}
 
 impl GlobalSignOutResponse {
@@ -20055,7 +18538,7 @@ impl GlobalSignOutResponseBuilder {
 ///
 /// Built with [`GroupExistsException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GroupExistsException {
     /// The `message` member.
     #[serde(
@@ -20109,7 +18592,7 @@ impl GroupExistsExceptionBuilder {
 ///
 /// Built with [`GroupType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct GroupType {
     /// The date and time when the item was created. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
@@ -20285,7 +18768,7 @@ impl GroupTypeBuilder {
 ///
 /// Built with [`HttpHeader::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct HttpHeader {
     /// The header name.
     #[serde(
@@ -20357,7 +18840,7 @@ impl HttpHeaderBuilder {
 ///
 /// Built with [`IdentityProviderType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct IdentityProviderType {
     /// A mapping between the authentication context class reference (ACR) levels of your user pool
     /// and the ACR values of the external OpenID Connect (OIDC) identity provider (IdP), so that
@@ -20587,7 +19070,7 @@ impl IdentityProviderTypeBuilder {
 ///
 /// Built with [`InboundFederationLambdaType::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct InboundFederationLambdaType {
     /// The Amazon Resource Name (ARN) of the function that you want to assign to your Lambda
     /// trigger.
@@ -20603,18 +19086,6 @@ impl InboundFederationLambdaType {
     /// A builder with no member set; see [`InboundFederationLambdaTypeBuilder`].
     pub fn builder() -> InboundFederationLambdaTypeBuilder {
         InboundFederationLambdaTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        lambda_arn: impl Into<String>,
-        lambda_version: impl Into<InboundFederationLambdaVersionType>,
-    ) -> Self {
-        Self {
-            lambda_arn: lambda_arn.into(),
-            lambda_version: lambda_version.into(),
-        }
     }
 }
 
@@ -20663,7 +19134,7 @@ impl InboundFederationLambdaTypeBuilder {
 ///
 /// Built with [`InitiateAuthRequest::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct InitiateAuthRequest {
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
@@ -20721,20 +19192,6 @@ impl InitiateAuthRequest {
     /// A builder with no member set; see [`InitiateAuthRequestBuilder`].
     pub fn builder() -> InitiateAuthRequestBuilder {
         InitiateAuthRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(auth_flow: impl Into<AuthFlowType>, client_id: impl Into<SensitiveString>) -> Self {
-        Self {
-            analytics_metadata: None,
-            auth_flow: auth_flow.into(),
-            auth_parameters: None,
-            client_id: client_id.into(),
-            client_metadata: None,
-            session: None,
-            user_context_data: None,
-        }
     }
 }
 
@@ -20853,7 +19310,7 @@ impl InitiateAuthRequestBuilder {
 ///
 /// Built with [`InitiateAuthResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct InitiateAuthResponse {
     /// The result of a successful and complete authentication request. This result is only returned
     /// if the user doesn't need to pass another challenge. If they must pass another challenge
@@ -20989,7 +19446,7 @@ impl InitiateAuthResponseBuilder {
 ///
 /// Built with [`InitiatePointInTimeRecoveryRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct InitiatePointInTimeRecoveryRequest {
     /// The point in time that you want to recover your user pool to. Amazon Cognito reverts changes
     /// to user data that occurred after this time. The recovery point must be at least 15 minutes
@@ -21007,18 +19464,6 @@ impl InitiatePointInTimeRecoveryRequest {
     /// A builder with no member set; see [`InitiatePointInTimeRecoveryRequestBuilder`].
     pub fn builder() -> InitiatePointInTimeRecoveryRequestBuilder {
         InitiatePointInTimeRecoveryRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        restore_timestamp: impl Into<EpochSeconds>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            restore_timestamp: restore_timestamp.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -21067,7 +19512,7 @@ impl InitiatePointInTimeRecoveryRequestBuilder {
 ///
 /// Built with [`InitiatePointInTimeRecoveryResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct InitiatePointInTimeRecoveryResponse {
     /// The details of the recovery that you initiated. Includes the recovery ID that you can use in
     /// later requests to describe, start, or cancel the recovery.
@@ -21117,7 +19562,7 @@ impl InitiatePointInTimeRecoveryResponseBuilder {
 ///
 /// Built with [`InternalErrorException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct InternalErrorException {
     /// The message returned when Amazon Cognito throws an internal error exception.
     #[serde(
@@ -21168,7 +19613,7 @@ impl InternalErrorExceptionBuilder {
 ///
 /// Built with [`InternalServerException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct InternalServerException {
     /// The `message` member.
     #[serde(
@@ -21220,7 +19665,7 @@ impl InternalServerExceptionBuilder {
 ///
 /// Built with [`InvalidEmailRoleAccessPolicyException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct InvalidEmailRoleAccessPolicyException {
     /// The message returned when you have an unverified email address or the identity policy isn't
     /// set on an email address that Amazon Cognito can access.
@@ -21272,7 +19717,7 @@ impl InvalidEmailRoleAccessPolicyExceptionBuilder {
 ///
 /// Built with [`InvalidLambdaResponseException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct InvalidLambdaResponseException {
     /// The message returned when Amazon Cognito throws an invalid Lambda response exception.
     #[serde(
@@ -21323,7 +19768,7 @@ impl InvalidLambdaResponseExceptionBuilder {
 ///
 /// Built with [`InvalidOAuthFlowException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct InvalidOAuthFlowException {
     /// The `message` member.
     #[serde(
@@ -21374,7 +19819,7 @@ impl InvalidOAuthFlowExceptionBuilder {
 ///
 /// Built with [`InvalidParameterException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct InvalidParameterException {
     /// The message returned when the Amazon Cognito service throws an invalid parameter exception.
     #[serde(
@@ -21446,7 +19891,7 @@ impl InvalidParameterExceptionBuilder {
 ///
 /// Built with [`InvalidPasswordException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct InvalidPasswordException {
     /// The message returned when Amazon Cognito throws an invalid user password exception.
     #[serde(
@@ -21498,7 +19943,7 @@ impl InvalidPasswordExceptionBuilder {
 ///
 /// Built with [`InvalidSmsRoleAccessPolicyException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct InvalidSmsRoleAccessPolicyException {
     /// The message returned when the invalid SMS role access policy exception is thrown.
     #[serde(
@@ -21551,7 +19996,7 @@ impl InvalidSmsRoleAccessPolicyExceptionBuilder {
 ///
 /// Built with [`InvalidSmsRoleTrustRelationshipException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct InvalidSmsRoleTrustRelationshipException {
     /// The message returned when the role trust relationship for the SMS message is not valid.
     #[serde(
@@ -21602,7 +20047,7 @@ impl InvalidSmsRoleTrustRelationshipExceptionBuilder {
 ///
 /// Built with [`InvalidUserPoolConfigurationException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct InvalidUserPoolConfigurationException {
     /// The message returned when the user pool configuration is not valid.
     #[serde(
@@ -21654,7 +20099,7 @@ impl InvalidUserPoolConfigurationExceptionBuilder {
 ///
 /// Built with [`IssuerConfigurationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct IssuerConfigurationType {
     /// The type of issuer configuration. Determines the token issuing behavior for the user pool.
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
@@ -21700,7 +20145,7 @@ impl IssuerConfigurationTypeBuilder {
 ///
 /// Built with [`KeyConfigurationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct KeyConfigurationType {
     /// The type of encryption key used for the user pool.
     #[serde(rename = "KeyType", default, skip_serializing_if = "Option::is_none")]
@@ -21765,7 +20210,7 @@ impl KeyConfigurationTypeBuilder {
 ///
 /// Built with [`LambdaConfigType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct LambdaConfigType {
     /// The configuration of a create auth challenge Lambda trigger, one of three triggers in the
     /// sequence of the custom authentication challenge triggers.
@@ -22130,7 +20575,7 @@ impl LambdaConfigTypeBuilder {
 ///
 /// Built with [`LimitDefinitionType::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct LimitDefinitionType {
     /// The attributes that identify the specific limit. For API rate limits, specify the `Category`
     /// key with a value like `UserAuthentication` or `UserCreation`.
@@ -22145,18 +20590,6 @@ impl LimitDefinitionType {
     /// A builder with no member set; see [`LimitDefinitionTypeBuilder`].
     pub fn builder() -> LimitDefinitionTypeBuilder {
         LimitDefinitionTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        attributes: impl Into<BTreeMap<String, String>>,
-        limit_class: impl Into<LimitClass>,
-    ) -> Self {
-        Self {
-            attributes: attributes.into(),
-            limit_class: limit_class.into(),
-        }
     }
 }
 
@@ -22206,7 +20639,7 @@ impl LimitDefinitionTypeBuilder {
 ///
 /// Built with [`LimitExceededException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct LimitExceededException {
     /// The message returned when Amazon Cognito throws a limit exceeded exception.
     #[serde(
@@ -22257,7 +20690,7 @@ impl LimitExceededExceptionBuilder {
 ///
 /// Built with [`LimitType::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct LimitType {
     /// The default (free) limit value, in requests per second (RPS). This is the rate included at
     /// no additional cost.
@@ -22276,20 +20709,6 @@ impl LimitType {
     /// A builder with no member set; see [`LimitTypeBuilder`].
     pub fn builder() -> LimitTypeBuilder {
         LimitTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        free_limit_value: impl Into<i32>,
-        limit_definition: impl Into<LimitDefinitionType>,
-        provisioned_limit_value: impl Into<i32>,
-    ) -> Self {
-        Self {
-            free_limit_value: free_limit_value.into(),
-            limit_definition: limit_definition.into(),
-            provisioned_limit_value: provisioned_limit_value.into(),
-        }
     }
 }
 
@@ -22350,7 +20769,7 @@ impl LimitTypeBuilder {
 ///
 /// Built with [`ListCIMDPoliciesRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListCIMDPoliciesRequest {
     /// The maximum number of CIMD policies that you want Amazon Cognito to return in the response.
     #[serde(
@@ -22375,16 +20794,6 @@ impl ListCIMDPoliciesRequest {
     /// A builder with no member set; see [`ListCIMDPoliciesRequestBuilder`].
     pub fn builder() -> ListCIMDPoliciesRequestBuilder {
         ListCIMDPoliciesRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            max_results: None,
-            next_token: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -22449,7 +20858,7 @@ impl ListCIMDPoliciesRequestBuilder {
 ///
 /// Built with [`ListCIMDPoliciesResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListCIMDPoliciesResponse {
     /// A summary of each CIMD policy in the user pool.
     #[serde(rename = "CIMDPolicies")]
@@ -22465,15 +20874,6 @@ impl ListCIMDPoliciesResponse {
     /// A builder with no member set; see [`ListCIMDPoliciesResponseBuilder`].
     pub fn builder() -> ListCIMDPoliciesResponseBuilder {
         ListCIMDPoliciesResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(cimd_policies: impl Into<Vec<CIMDPolicySummaryType>>) -> Self {
-        Self {
-            cimd_policies: cimd_policies.into(),
-            next_token: None,
-        }
     }
 }
 
@@ -22524,7 +20924,7 @@ impl ListCIMDPoliciesResponseBuilder {
 ///
 /// Built with [`ListClientMetadataURLsRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListClientMetadataURLsRequest {
     /// The ID of the CIMD policy whose client metadata document URLs you want to list.
     #[serde(rename = "CIMDPolicyId")]
@@ -22552,17 +20952,6 @@ impl ListClientMetadataURLsRequest {
     /// A builder with no member set; see [`ListClientMetadataURLsRequestBuilder`].
     pub fn builder() -> ListClientMetadataURLsRequestBuilder {
         ListClientMetadataURLsRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(cimd_policy_id: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            cimd_policy_id: cimd_policy_id.into(),
-            max_results: None,
-            next_token: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -22639,7 +21028,7 @@ impl ListClientMetadataURLsRequestBuilder {
 ///
 /// Built with [`ListClientMetadataURLsResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListClientMetadataURLsResponse {
     /// The client metadata document URLs for the CIMD policy, with the cache state of each URL.
     #[serde(rename = "ClientMetadataURLs")]
@@ -22655,15 +21044,6 @@ impl ListClientMetadataURLsResponse {
     /// A builder with no member set; see [`ListClientMetadataURLsResponseBuilder`].
     pub fn builder() -> ListClientMetadataURLsResponseBuilder {
         ListClientMetadataURLsResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(client_metadata_ur_ls: impl Into<Vec<ClientMetadataURLType>>) -> Self {
-        Self {
-            client_metadata_ur_ls: client_metadata_ur_ls.into(),
-            next_token: None,
-        }
     }
 }
 
@@ -22714,7 +21094,7 @@ impl ListClientMetadataURLsResponseBuilder {
 ///
 /// Built with [`ListDevicesRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListDevicesRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -22740,16 +21120,6 @@ impl ListDevicesRequest {
     /// A builder with no member set; see [`ListDevicesRequestBuilder`].
     pub fn builder() -> ListDevicesRequestBuilder {
         ListDevicesRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(access_token: impl Into<SensitiveString>) -> Self {
-        Self {
-            access_token: access_token.into(),
-            limit: None,
-            pagination_token: None,
-        }
     }
 }
 
@@ -22814,7 +21184,7 @@ impl ListDevicesRequestBuilder {
 ///
 /// Built with [`ListDevicesResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListDevicesResponse {
     /// An array of devices and their details. Each entry that's returned includes device
     /// information, last-accessed and created dates, and the device key.
@@ -22883,7 +21253,7 @@ impl ListDevicesResponseBuilder {
 ///
 /// Built with [`ListGroupsRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListGroupsRequest {
     /// The maximum number of groups that you want Amazon Cognito to return in the response.
     #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
@@ -22904,16 +21274,6 @@ impl ListGroupsRequest {
     /// A builder with no member set; see [`ListGroupsRequestBuilder`].
     pub fn builder() -> ListGroupsRequestBuilder {
         ListGroupsRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            limit: None,
-            next_token: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -22978,7 +21338,7 @@ impl ListGroupsRequestBuilder {
 ///
 /// Built with [`ListGroupsResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListGroupsResponse {
     /// An array of groups and their details. Each entry that's returned includes description,
     /// precedence, and IAM role values.
@@ -23043,7 +21403,7 @@ impl ListGroupsResponseBuilder {
 ///
 /// Built with [`ListIdentityProvidersRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListIdentityProvidersRequest {
     /// The maximum number of IdPs that you want Amazon Cognito to return in the response.
     #[serde(
@@ -23068,16 +21428,6 @@ impl ListIdentityProvidersRequest {
     /// A builder with no member set; see [`ListIdentityProvidersRequestBuilder`].
     pub fn builder() -> ListIdentityProvidersRequestBuilder {
         ListIdentityProvidersRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            max_results: None,
-            next_token: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -23142,7 +21492,7 @@ impl ListIdentityProvidersRequestBuilder {
 ///
 /// Built with [`ListIdentityProvidersResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListIdentityProvidersResponse {
     /// The identifier that Amazon Cognito returned with the previous request to this operation.
     /// When you include a pagination token in your request, Amazon Cognito returns the next set of
@@ -23159,15 +21509,6 @@ impl ListIdentityProvidersResponse {
     /// A builder with no member set; see [`ListIdentityProvidersResponseBuilder`].
     pub fn builder() -> ListIdentityProvidersResponseBuilder {
         ListIdentityProvidersResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(providers: impl Into<Vec<ProviderDescription>>) -> Self {
-        Self {
-            next_token: None,
-            providers: providers.into(),
-        }
     }
 }
 
@@ -23218,7 +21559,7 @@ impl ListIdentityProvidersResponseBuilder {
 ///
 /// Built with [`ListPointInTimeRecoveriesRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListPointInTimeRecoveriesRequest {
     /// The maximum number of recoveries that you want Amazon Cognito to return in the response.
     /// Valid values are 1 through 60. The default value is 60.
@@ -23244,16 +21585,6 @@ impl ListPointInTimeRecoveriesRequest {
     /// A builder with no member set; see [`ListPointInTimeRecoveriesRequestBuilder`].
     pub fn builder() -> ListPointInTimeRecoveriesRequestBuilder {
         ListPointInTimeRecoveriesRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            max_results: None,
-            next_token: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -23318,7 +21649,7 @@ impl ListPointInTimeRecoveriesRequestBuilder {
 ///
 /// Built with [`ListPointInTimeRecoveriesResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListPointInTimeRecoveriesResponse {
     /// The identifier that Amazon Cognito returned with the previous request to this operation.
     /// When you include a pagination token in your request, Amazon Cognito returns the next set of
@@ -23387,7 +21718,7 @@ impl ListPointInTimeRecoveriesResponseBuilder {
 ///
 /// Built with [`ListResourceServersRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListResourceServersRequest {
     /// The maximum number of resource servers that you want Amazon Cognito to return in the
     /// response.
@@ -23413,16 +21744,6 @@ impl ListResourceServersRequest {
     /// A builder with no member set; see [`ListResourceServersRequestBuilder`].
     pub fn builder() -> ListResourceServersRequestBuilder {
         ListResourceServersRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            max_results: None,
-            next_token: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -23487,7 +21808,7 @@ impl ListResourceServersRequestBuilder {
 ///
 /// Built with [`ListResourceServersResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListResourceServersResponse {
     /// The identifier that Amazon Cognito returned with the previous request to this operation.
     /// When you include a pagination token in your request, Amazon Cognito returns the next set of
@@ -23504,15 +21825,6 @@ impl ListResourceServersResponse {
     /// A builder with no member set; see [`ListResourceServersResponseBuilder`].
     pub fn builder() -> ListResourceServersResponseBuilder {
         ListResourceServersResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(resource_servers: impl Into<Vec<ResourceServerType>>) -> Self {
-        Self {
-            next_token: None,
-            resource_servers: resource_servers.into(),
-        }
     }
 }
 
@@ -23563,7 +21875,7 @@ impl ListResourceServersResponseBuilder {
 ///
 /// Built with [`ListTagsForResourceRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListTagsForResourceRequest {
     /// The Amazon Resource Name (ARN) of the user pool that the tags are assigned to.
     #[serde(rename = "ResourceArn")]
@@ -23574,14 +21886,6 @@ impl ListTagsForResourceRequest {
     /// A builder with no member set; see [`ListTagsForResourceRequestBuilder`].
     pub fn builder() -> ListTagsForResourceRequestBuilder {
         ListTagsForResourceRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(resource_arn: impl Into<String>) -> Self {
-        Self {
-            resource_arn: resource_arn.into(),
-        }
     }
 }
 
@@ -23618,7 +21922,7 @@ impl ListTagsForResourceRequestBuilder {
 ///
 /// Built with [`ListTagsForResourceResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListTagsForResourceResponse {
     /// The tags that are assigned to the user pool.
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
@@ -23661,7 +21965,7 @@ impl ListTagsForResourceResponseBuilder {
 ///
 /// Built with [`ListTermsRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListTermsRequest {
     /// The maximum number of terms documents that you want Amazon Cognito to return in the
     /// response.
@@ -23687,16 +21991,6 @@ impl ListTermsRequest {
     /// A builder with no member set; see [`ListTermsRequestBuilder`].
     pub fn builder() -> ListTermsRequestBuilder {
         ListTermsRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            max_results: None,
-            next_token: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -23761,7 +22055,7 @@ impl ListTermsRequestBuilder {
 ///
 /// Built with [`ListTermsResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListTermsResponse {
     /// This API operation returns a limited number of results. The pagination token is an
     /// identifier that you can present in an additional API request with the same parameters. When
@@ -23780,15 +22074,6 @@ impl ListTermsResponse {
     /// A builder with no member set; see [`ListTermsResponseBuilder`].
     pub fn builder() -> ListTermsResponseBuilder {
         ListTermsResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(terms: impl Into<Vec<TermsDescriptionType>>) -> Self {
-        Self {
-            next_token: None,
-            terms: terms.into(),
-        }
     }
 }
 
@@ -23837,7 +22122,7 @@ impl ListTermsResponseBuilder {
 ///
 /// Built with [`ListUserImportJobsRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListUserImportJobsRequest {
     /// The maximum number of import jobs that you want Amazon Cognito to return in the response.
     #[serde(rename = "MaxResults")]
@@ -23862,16 +22147,6 @@ impl ListUserImportJobsRequest {
     /// A builder with no member set; see [`ListUserImportJobsRequestBuilder`].
     pub fn builder() -> ListUserImportJobsRequestBuilder {
         ListUserImportJobsRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(max_results: impl Into<i32>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            max_results: max_results.into(),
-            pagination_token: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -23934,7 +22209,7 @@ impl ListUserImportJobsRequestBuilder {
 ///
 /// Built with [`ListUserImportJobsResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListUserImportJobsResponse {
     /// The identifier that Amazon Cognito returned with the previous request to this operation.
     /// When you include a pagination token in your request, Amazon Cognito returns the next set of
@@ -24007,7 +22282,7 @@ impl ListUserImportJobsResponseBuilder {
 ///
 /// Built with [`ListUserPoolClientSecretsRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListUserPoolClientSecretsRequest {
     /// The ID of the app client whose secrets you want to list.
     #[serde(rename = "ClientId")]
@@ -24028,16 +22303,6 @@ impl ListUserPoolClientSecretsRequest {
     /// A builder with no member set; see [`ListUserPoolClientSecretsRequestBuilder`].
     pub fn builder() -> ListUserPoolClientSecretsRequestBuilder {
         ListUserPoolClientSecretsRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(client_id: impl Into<SensitiveString>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            client_id: client_id.into(),
-            next_token: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -24101,7 +22366,7 @@ impl ListUserPoolClientSecretsRequestBuilder {
 ///
 /// Built with [`ListUserPoolClientSecretsResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListUserPoolClientSecretsResponse {
     /// A list of client secret descriptors containing the identifier and creation date for each
     /// secret. For security reasons, the response never reveals the actual secret value in
@@ -24171,7 +22436,7 @@ impl ListUserPoolClientSecretsResponseBuilder {
 ///
 /// Built with [`ListUserPoolClientsRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListUserPoolClientsRequest {
     /// Returns only app clients of this type. For dynamic client registration (`DCR`) and other app
     /// clients, the following values are valid.
@@ -24204,17 +22469,6 @@ impl ListUserPoolClientsRequest {
     /// A builder with no member set; see [`ListUserPoolClientsRequestBuilder`].
     pub fn builder() -> ListUserPoolClientsRequestBuilder {
         ListUserPoolClientsRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            client_type: None,
-            max_results: None,
-            next_token: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -24293,7 +22547,7 @@ impl ListUserPoolClientsRequestBuilder {
 ///
 /// Built with [`ListUserPoolClientsResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListUserPoolClientsResponse {
     /// The identifier that Amazon Cognito returned with the previous request to this operation.
     /// When you include a pagination token in your request, Amazon Cognito returns the next set of
@@ -24361,7 +22615,7 @@ impl ListUserPoolClientsResponseBuilder {
 ///
 /// Built with [`ListUserPoolReplicasRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListUserPoolReplicasRequest {
     /// A pagination token for retrieving the next page of results. If this parameter is omitted,
     /// the operation returns the first page of results.
@@ -24376,15 +22630,6 @@ impl ListUserPoolReplicasRequest {
     /// A builder with no member set; see [`ListUserPoolReplicasRequestBuilder`].
     pub fn builder() -> ListUserPoolReplicasRequestBuilder {
         ListUserPoolReplicasRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            next_token: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -24435,7 +22680,7 @@ impl ListUserPoolReplicasRequestBuilder {
 ///
 /// Built with [`ListUserPoolReplicasResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListUserPoolReplicasResponse {
     /// A pagination token for retrieving the next page of results. If this value is null, there are
     /// no more results to retrieve.
@@ -24502,7 +22747,7 @@ impl ListUserPoolReplicasResponseBuilder {
 ///
 /// Built with [`ListUserPoolsRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListUserPoolsRequest {
     /// The maximum number of user pools that you want Amazon Cognito to return in the response.
     #[serde(rename = "MaxResults")]
@@ -24520,15 +22765,6 @@ impl ListUserPoolsRequest {
     /// A builder with no member set; see [`ListUserPoolsRequestBuilder`].
     pub fn builder() -> ListUserPoolsRequestBuilder {
         ListUserPoolsRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(max_results: impl Into<i32>) -> Self {
-        Self {
-            max_results: max_results.into(),
-            next_token: None,
-        }
     }
 }
 
@@ -24579,7 +22815,7 @@ impl ListUserPoolsRequestBuilder {
 ///
 /// Built with [`ListUserPoolsResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListUserPoolsResponse {
     /// The identifier that Amazon Cognito returned with the previous request to this operation.
     /// When you include a pagination token in your request, Amazon Cognito returns the next set of
@@ -24643,7 +22879,7 @@ impl ListUserPoolsResponseBuilder {
 ///
 /// Built with [`ListUserSessionsRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListUserSessionsRequest {
     /// A valid access token that Amazon Cognito issued to the user whose sessions you want to list.
     /// Amazon Cognito derives the user pool and username from this token.
@@ -24659,15 +22895,6 @@ impl ListUserSessionsRequest {
     /// A builder with no member set; see [`ListUserSessionsRequestBuilder`].
     pub fn builder() -> ListUserSessionsRequestBuilder {
         ListUserSessionsRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(access_token: impl Into<SensitiveString>) -> Self {
-        Self {
-            access_token: access_token.into(),
-            next_token: None,
-        }
     }
 }
 
@@ -24718,7 +22945,7 @@ impl ListUserSessionsRequestBuilder {
 ///
 /// Built with [`ListUserSessionsResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListUserSessionsResponse {
     /// The pagination token to use in a subsequent request to retrieve the next page of results.
     #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
@@ -24781,7 +23008,7 @@ impl ListUserSessionsResponseBuilder {
 ///
 /// Built with [`ListUsersInGroupRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListUsersInGroupRequest {
     /// The name of the group that you want to query for user membership.
     #[serde(rename = "GroupName")]
@@ -24808,17 +23035,6 @@ impl ListUsersInGroupRequest {
     /// A builder with no member set; see [`ListUsersInGroupRequestBuilder`].
     pub fn builder() -> ListUsersInGroupRequestBuilder {
         ListUsersInGroupRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(group_name: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            group_name: group_name.into(),
-            limit: None,
-            next_token: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -24895,7 +23111,7 @@ impl ListUsersInGroupRequestBuilder {
 ///
 /// Built with [`ListUsersInGroupResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListUsersInGroupResponse {
     /// The identifier that Amazon Cognito returned with the previous request to this operation.
     /// When you include a pagination token in your request, Amazon Cognito returns the next set of
@@ -24959,7 +23175,7 @@ impl ListUsersInGroupResponseBuilder {
 ///
 /// Built with [`ListUsersRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListUsersRequest {
     /// A JSON array of user attribute names, for example `given_name`, that you want Amazon Cognito
     /// to include in the response for each user. When you don't provide an `AttributesToGet`
@@ -25001,18 +23217,6 @@ impl ListUsersRequest {
     /// A builder with no member set; see [`ListUsersRequestBuilder`].
     pub fn builder() -> ListUsersRequestBuilder {
         ListUsersRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            attributes_to_get: None,
-            filter: None,
-            limit: None,
-            pagination_token: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -25105,7 +23309,7 @@ impl ListUsersRequestBuilder {
 ///
 /// Built with [`ListUsersResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListUsersResponse {
     /// The identifier that Amazon Cognito returned with the previous request to this operation.
     /// When you include a pagination token in your request, Amazon Cognito returns the next set of
@@ -25176,7 +23380,7 @@ impl ListUsersResponseBuilder {
 ///
 /// Built with [`ListWebAuthnCredentialsRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListWebAuthnCredentialsRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -25202,16 +23406,6 @@ impl ListWebAuthnCredentialsRequest {
     /// A builder with no member set; see [`ListWebAuthnCredentialsRequestBuilder`].
     pub fn builder() -> ListWebAuthnCredentialsRequestBuilder {
         ListWebAuthnCredentialsRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(access_token: impl Into<SensitiveString>) -> Self {
-        Self {
-            access_token: access_token.into(),
-            max_results: None,
-            next_token: None,
-        }
     }
 }
 
@@ -25276,7 +23470,7 @@ impl ListWebAuthnCredentialsRequestBuilder {
 ///
 /// Built with [`ListWebAuthnCredentialsResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ListWebAuthnCredentialsResponse {
     /// A list of registered passkeys for a user.
     #[serde(rename = "Credentials")]
@@ -25292,15 +23486,6 @@ impl ListWebAuthnCredentialsResponse {
     /// A builder with no member set; see [`ListWebAuthnCredentialsResponseBuilder`].
     pub fn builder() -> ListWebAuthnCredentialsResponseBuilder {
         ListWebAuthnCredentialsResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(credentials: impl Into<Vec<WebAuthnCredentialDescription>>) -> Self {
-        Self {
-            credentials: credentials.into(),
-            next_token: None,
-        }
     }
 }
 
@@ -25352,7 +23537,7 @@ impl ListWebAuthnCredentialsResponseBuilder {
 ///
 /// Built with [`LogConfigurationType::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct LogConfigurationType {
     /// The CloudWatch log group destination of user pool detailed activity logs, or of user
     /// activity log export with threat protection.
@@ -25395,18 +23580,6 @@ impl LogConfigurationType {
     /// A builder with no member set; see [`LogConfigurationTypeBuilder`].
     pub fn builder() -> LogConfigurationTypeBuilder {
         LogConfigurationTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(event_source: impl Into<EventSourceName>, log_level: impl Into<LogLevel>) -> Self {
-        Self {
-            cloud_watch_logs_configuration: None,
-            event_source: event_source.into(),
-            firehose_configuration: None,
-            log_level: log_level.into(),
-            s3_configuration: None,
-        }
     }
 }
 
@@ -25504,7 +23677,7 @@ impl LogConfigurationTypeBuilder {
 ///
 /// Built with [`LogDeliveryConfigurationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct LogDeliveryConfigurationType {
     /// A logging destination of a user pool. User pools can have multiple logging destinations for
     /// message-delivery and user-activity logs.
@@ -25519,18 +23692,6 @@ impl LogDeliveryConfigurationType {
     /// A builder with no member set; see [`LogDeliveryConfigurationTypeBuilder`].
     pub fn builder() -> LogDeliveryConfigurationTypeBuilder {
         LogDeliveryConfigurationTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        log_configurations: impl Into<Vec<LogConfigurationType>>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            log_configurations: log_configurations.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -25580,7 +23741,7 @@ impl LogDeliveryConfigurationTypeBuilder {
 ///
 /// Built with [`MFAMethodNotFoundException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct MFAMethodNotFoundException {
     /// The message returned when Amazon Cognito throws an MFA method not found exception.
     #[serde(
@@ -25633,7 +23794,7 @@ impl MFAMethodNotFoundExceptionBuilder {
 ///
 /// Built with [`MFAOptionType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct MFAOptionType {
     /// The attribute name of the MFA option type. The only valid value is `phone_number`.
     #[serde(
@@ -25705,7 +23866,7 @@ impl MFAOptionTypeBuilder {
 ///
 /// Built with [`ManagedLoginBrandingExistsException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ManagedLoginBrandingExistsException {
     /// The `message` member.
     #[serde(
@@ -25756,7 +23917,7 @@ impl ManagedLoginBrandingExistsExceptionBuilder {
 ///
 /// Built with [`ManagedLoginBrandingType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ManagedLoginBrandingType {
     /// An array of image files that you want to apply to roles like backgrounds, logos, and icons.
     /// Each object must also indicate whether it is for dark mode, light mode, or browser-adaptive
@@ -25932,7 +24093,7 @@ impl ManagedLoginBrandingTypeBuilder {
 ///
 /// Built with [`MessageTemplateType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct MessageTemplateType {
     /// The message template for email messages. EmailMessage is allowed only if EmailSendingAccount
     /// is DEVELOPER.
@@ -26028,7 +24189,7 @@ impl MessageTemplateTypeBuilder {
 ///
 /// Built with [`NewDeviceMetadataType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct NewDeviceMetadataType {
     /// The device group key, an identifier used in generating the `DEVICE_PASSWORD_VERIFIER` for
     /// device SRP authentication.
@@ -26096,7 +24257,7 @@ impl NewDeviceMetadataTypeBuilder {
 ///
 /// Built with [`NotAuthorizedException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct NotAuthorizedException {
     /// The message returned when the Amazon Cognito service returns a not authorized exception.
     #[serde(
@@ -26148,7 +24309,7 @@ impl NotAuthorizedExceptionBuilder {
 ///
 /// Built with [`NotifyConfigurationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct NotifyConfigurationType {
     /// The template for the email message that your user pool sends when a detected risk event is
     /// blocked.
@@ -26190,19 +24351,6 @@ impl NotifyConfigurationType {
     /// A builder with no member set; see [`NotifyConfigurationTypeBuilder`].
     pub fn builder() -> NotifyConfigurationTypeBuilder {
         NotifyConfigurationTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(source_arn: impl Into<String>) -> Self {
-        Self {
-            block_email: None,
-            from: None,
-            mfa_email: None,
-            no_action_email: None,
-            reply_to: None,
-            source_arn: source_arn.into(),
-        }
     }
 }
 
@@ -26310,7 +24458,7 @@ impl NotifyConfigurationTypeBuilder {
 ///
 /// Built with [`NotifyEmailType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct NotifyEmailType {
     /// The body of an email notification formatted in HTML. Choose an `HtmlBody` or a `TextBody` to
     /// send an HTML-formatted or plaintext message, respectively.
@@ -26329,16 +24477,6 @@ impl NotifyEmailType {
     /// A builder with no member set; see [`NotifyEmailTypeBuilder`].
     pub fn builder() -> NotifyEmailTypeBuilder {
         NotifyEmailTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(subject: impl Into<String>) -> Self {
-        Self {
-            html_body: None,
-            subject: subject.into(),
-            text_body: None,
-        }
     }
 }
 
@@ -26404,7 +24542,7 @@ impl NotifyEmailTypeBuilder {
 ///
 /// Built with [`NumberAttributeConstraintsType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct NumberAttributeConstraintsType {
     /// The maximum length of a number attribute value. Must be a number less than or equal to
     /// `2^1023`, represented as a string with a length of 131072 characters or fewer.
@@ -26469,7 +24607,7 @@ impl NumberAttributeConstraintsTypeBuilder {
 ///
 /// Built with [`OperationNotEnabledException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct OperationNotEnabledException {
     /// The `message` member.
     #[serde(
@@ -26521,7 +24659,7 @@ impl OperationNotEnabledExceptionBuilder {
 ///
 /// Built with [`PasswordHistoryPolicyViolationException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct PasswordHistoryPolicyViolationException {
     /// The `message` member.
     #[serde(
@@ -26573,7 +24711,7 @@ impl PasswordHistoryPolicyViolationExceptionBuilder {
 ///
 /// Built with [`PasswordPolicyType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct PasswordPolicyType {
     /// The minimum length of the password in the policy that you have set. This value can't be less
     /// than 6.
@@ -26758,7 +24896,7 @@ impl PasswordPolicyTypeBuilder {
 ///
 /// Built with [`PasswordResetRequiredException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct PasswordResetRequiredException {
     /// The message returned when a password reset is required.
     #[serde(
@@ -26809,7 +24947,7 @@ impl PasswordResetRequiredExceptionBuilder {
 ///
 /// Built with [`PreTokenGenerationVersionConfigType::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct PreTokenGenerationVersionConfigType {
     /// The Amazon Resource Name (ARN) of the function that you want to assign to your Lambda
     /// trigger.
@@ -26825,18 +24963,6 @@ impl PreTokenGenerationVersionConfigType {
     /// A builder with no member set; see [`PreTokenGenerationVersionConfigTypeBuilder`].
     pub fn builder() -> PreTokenGenerationVersionConfigTypeBuilder {
         PreTokenGenerationVersionConfigTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        lambda_arn: impl Into<String>,
-        lambda_version: impl Into<PreTokenGenerationLambdaVersionType>,
-    ) -> Self {
-        Self {
-            lambda_arn: lambda_arn.into(),
-            lambda_version: lambda_version.into(),
-        }
     }
 }
 
@@ -26885,7 +25011,7 @@ impl PreTokenGenerationVersionConfigTypeBuilder {
 ///
 /// Built with [`PreconditionNotMetException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct PreconditionNotMetException {
     /// The message returned when a precondition is not met.
     #[serde(
@@ -26936,7 +25062,7 @@ impl PreconditionNotMetExceptionBuilder {
 ///
 /// Built with [`ProviderDescription::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ProviderDescription {
     /// The date and time when the item was created. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
@@ -27055,7 +25181,7 @@ impl ProviderDescriptionBuilder {
 ///
 /// Built with [`ProviderUserIdentifierType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ProviderUserIdentifierType {
     /// The name of the provider attribute to link to, such as `NameID`.
     #[serde(
@@ -27148,7 +25274,7 @@ impl ProviderUserIdentifierTypeBuilder {
 ///
 /// Built with [`RecoveryOptionType::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct RecoveryOptionType {
     /// The recovery method that this object sets a recovery option for.
     #[serde(rename = "Name")]
@@ -27163,15 +25289,6 @@ impl RecoveryOptionType {
     /// A builder with no member set; see [`RecoveryOptionTypeBuilder`].
     pub fn builder() -> RecoveryOptionTypeBuilder {
         RecoveryOptionTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(name: impl Into<RecoveryOptionNameType>, priority: impl Into<i32>) -> Self {
-        Self {
-            name: name.into(),
-            priority: priority.into(),
-        }
     }
 }
 
@@ -27219,7 +25336,7 @@ impl RecoveryOptionTypeBuilder {
 ///
 /// Built with [`RefreshTokenReuseException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct RefreshTokenReuseException {
     /// The `message` member.
     #[serde(
@@ -27272,7 +25389,7 @@ impl RefreshTokenReuseExceptionBuilder {
 ///
 /// Built with [`RefreshTokenRotationType::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct RefreshTokenRotationType {
     /// The state of refresh token rotation for the current app client.
     #[serde(rename = "Feature")]
@@ -27293,15 +25410,6 @@ impl RefreshTokenRotationType {
     /// A builder with no member set; see [`RefreshTokenRotationTypeBuilder`].
     pub fn builder() -> RefreshTokenRotationTypeBuilder {
         RefreshTokenRotationTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(feature: impl Into<FeatureType>) -> Self {
-        Self {
-            feature: feature.into(),
-            retry_grace_period_seconds: None,
-        }
     }
 }
 
@@ -27352,7 +25460,7 @@ impl RefreshTokenRotationTypeBuilder {
 ///
 /// Built with [`ResendConfirmationCodeRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ResendConfirmationCodeRequest {
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
@@ -27406,22 +25514,6 @@ impl ResendConfirmationCodeRequest {
     /// A builder with no member set; see [`ResendConfirmationCodeRequestBuilder`].
     pub fn builder() -> ResendConfirmationCodeRequestBuilder {
         ResendConfirmationCodeRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        client_id: impl Into<SensitiveString>,
-        username: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            analytics_metadata: None,
-            client_id: client_id.into(),
-            client_metadata: None,
-            secret_hash: None,
-            user_context_data: None,
-            username: username.into(),
-        }
     }
 }
 
@@ -27527,7 +25619,7 @@ impl ResendConfirmationCodeRequestBuilder {
 ///
 /// Built with [`ResendConfirmationCodeResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ResendConfirmationCodeResponse {
     /// Information about the phone number or email address that Amazon Cognito sent the
     /// confirmation code to.
@@ -27577,7 +25669,7 @@ impl ResendConfirmationCodeResponseBuilder {
 ///
 /// Built with [`ResourceNotFoundException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ResourceNotFoundException {
     /// The message returned when the Amazon Cognito service returns a resource not found exception.
     #[serde(
@@ -27630,7 +25722,7 @@ impl ResourceNotFoundExceptionBuilder {
 ///
 /// Built with [`ResourceServerScopeType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ResourceServerScopeType {
     /// A friendly description of a custom scope.
     #[serde(rename = "ScopeDescription")]
@@ -27647,15 +25739,6 @@ impl ResourceServerScopeType {
     /// A builder with no member set; see [`ResourceServerScopeTypeBuilder`].
     pub fn builder() -> ResourceServerScopeTypeBuilder {
         ResourceServerScopeTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(scope_description: impl Into<String>, scope_name: impl Into<String>) -> Self {
-        Self {
-            scope_description: scope_description.into(),
-            scope_name: scope_name.into(),
-        }
     }
 }
 
@@ -27704,7 +25787,7 @@ impl ResourceServerScopeTypeBuilder {
 ///
 /// Built with [`ResourceServerType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ResourceServerType {
     /// A unique resource server identifier for the resource server. The identifier can be an API
     /// friendly name like `solar-system-data`. You can also set an API URL like
@@ -27828,7 +25911,7 @@ impl ResourceServerTypeBuilder {
 ///
 /// Built with [`RespondToAuthChallengeRequest::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct RespondToAuthChallengeRequest {
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
@@ -27885,23 +25968,6 @@ impl RespondToAuthChallengeRequest {
     /// A builder with no member set; see [`RespondToAuthChallengeRequestBuilder`].
     pub fn builder() -> RespondToAuthChallengeRequestBuilder {
         RespondToAuthChallengeRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        challenge_name: impl Into<ChallengeNameType>,
-        client_id: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            analytics_metadata: None,
-            challenge_name: challenge_name.into(),
-            challenge_responses: None,
-            client_id: client_id.into(),
-            client_metadata: None,
-            session: None,
-            user_context_data: None,
-        }
     }
 }
 
@@ -28020,7 +26086,7 @@ impl RespondToAuthChallengeRequestBuilder {
 ///
 /// Built with [`RespondToAuthChallengeResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct RespondToAuthChallengeResponse {
     /// The outcome of a successful authentication process. After your application has passed all
     /// challenges, Amazon Cognito returns an `AuthenticationResult` with the JSON web tokens (JWTs)
@@ -28157,7 +26223,7 @@ impl RespondToAuthChallengeResponseBuilder {
 ///
 /// Built with [`RestorationDescriptionType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct RestorationDescriptionType {
     /// The ID of the recovery.
     #[serde(rename = "RestoreId", default, skip_serializing_if = "Option::is_none")]
@@ -28245,7 +26311,7 @@ impl RestorationDescriptionTypeBuilder {
 ///
 /// Built with [`RestorationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct RestorationType {
     /// The ID of the recovery. Use this ID in requests to describe, start, or cancel the recovery.
     #[serde(rename = "RestoreId", default, skip_serializing_if = "Option::is_none")]
@@ -28378,7 +26444,7 @@ impl RestorationTypeBuilder {
 ///
 /// Built with [`RestorePreviewType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct RestorePreviewType {
     /// The number of entities of this type that the recovery creates. These entities existed at the
     /// recovery point and were deleted after it.
@@ -28489,7 +26555,7 @@ impl RestorePreviewTypeBuilder {
 ///
 /// Built with [`RevokeTokenRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct RevokeTokenRequest {
     /// The ID of the app client where the token that you want to revoke was issued.
     #[serde(rename = "ClientId")]
@@ -28520,17 +26586,6 @@ impl RevokeTokenRequest {
     /// A builder with no member set; see [`RevokeTokenRequestBuilder`].
     pub fn builder() -> RevokeTokenRequestBuilder {
         RevokeTokenRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(client_id: impl Into<SensitiveString>, token: impl Into<SensitiveString>) -> Self {
-        Self {
-            client_id: client_id.into(),
-            client_secret: None,
-            revoke_associated_sessions: None,
-            token: token.into(),
-        }
     }
 }
 
@@ -28611,7 +26666,7 @@ impl RevokeTokenRequestBuilder {
 ///
 /// Built with [`RevokeTokenResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct RevokeTokenResponse {}
 
 impl RevokeTokenResponse {
@@ -28636,7 +26691,7 @@ impl RevokeTokenResponseBuilder {
 ///
 /// Built with [`RevokeUserSessionRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct RevokeUserSessionRequest {
     /// A valid access token that Amazon Cognito issued to the user. Amazon Cognito uses this token
     /// to authorize the request and to identify the user.
@@ -28661,16 +26716,6 @@ impl RevokeUserSessionRequest {
     /// A builder with no member set; see [`RevokeUserSessionRequestBuilder`].
     pub fn builder() -> RevokeUserSessionRequestBuilder {
         RevokeUserSessionRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(access_token: impl Into<SensitiveString>, session_id: impl Into<String>) -> Self {
-        Self {
-            access_token: access_token.into(),
-            revoke_associated_sessions: None,
-            session_id: session_id.into(),
-        }
     }
 }
 
@@ -28739,7 +26784,7 @@ impl RevokeUserSessionRequestBuilder {
 ///
 /// Built with [`RevokeUserSessionResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct RevokeUserSessionResponse {}
 
 impl RevokeUserSessionResponse {
@@ -28764,7 +26809,7 @@ impl RevokeUserSessionResponseBuilder {
 ///
 /// Built with [`RiskConfigurationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct RiskConfigurationType {
     /// The settings for automated responses and notification templates for adaptive authentication
     /// with threat protection.
@@ -28942,7 +26987,7 @@ impl RiskConfigurationTypeBuilder {
 ///
 /// Built with [`RiskExceptionConfigurationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct RiskExceptionConfigurationType {
     /// An always-block IP address list. Overrides the risk decision and always blocks
     /// authentication requests. This parameter is displayed and set in CIDR notation.
@@ -29015,7 +27060,7 @@ impl RiskExceptionConfigurationTypeBuilder {
 ///
 /// Built with [`RoutingType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct RoutingType {
     /// The failover configuration that specifies the secondary region and health check settings.
     #[serde(rename = "Failover", default, skip_serializing_if = "Option::is_none")]
@@ -29061,7 +27106,7 @@ impl RoutingTypeBuilder {
 ///
 /// Built with [`S3ConfigurationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct S3ConfigurationType {
     /// The ARN of an Amazon S3 bucket that's the destination for threat protection log export.
     #[serde(rename = "BucketArn", default, skip_serializing_if = "Option::is_none")]
@@ -29109,7 +27154,7 @@ impl S3ConfigurationTypeBuilder {
 ///
 /// Built with [`SMSMfaSettingsType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SMSMfaSettingsType {
     /// Specifies whether SMS message MFA is activated. If an MFA type is activated for a user, the
     /// user will be prompted for MFA during all sign-in attempts, unless device tracking is turned
@@ -29180,7 +27225,7 @@ impl SMSMfaSettingsTypeBuilder {
 ///
 /// Built with [`SchemaAttributeType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SchemaAttributeType {
     /// The data format of the values for your attribute. When you choose an `AttributeDataType`,
     /// Amazon Cognito validates the input against the data type. A custom attribute value in your
@@ -29364,7 +27409,7 @@ impl SchemaAttributeTypeBuilder {
 ///
 /// Built with [`ScopeDoesNotExistException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ScopeDoesNotExistException {
     /// The `message` member.
     #[serde(
@@ -29416,7 +27461,7 @@ impl ScopeDoesNotExistExceptionBuilder {
 ///
 /// Built with [`ServiceQuotaExceededException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct ServiceQuotaExceededException {
     /// The `message` member.
     #[serde(
@@ -29468,7 +27513,7 @@ impl ServiceQuotaExceededExceptionBuilder {
 ///
 /// Built with [`SessionDescriptionType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SessionDescriptionType {
     /// The ID of the app client that the session belongs to.
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
@@ -29711,7 +27756,7 @@ impl SessionDescriptionTypeBuilder {
 ///
 /// Built with [`SessionLocationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SessionLocationType {
     /// The city of the most recent activity on the session, derived from the IP address. This value
     /// can be null if geo-IP resolution fails. The maximum length is 256 characters.
@@ -29777,7 +27822,7 @@ impl SessionLocationTypeBuilder {
 ///
 /// Built with [`SetLogDeliveryConfigurationRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SetLogDeliveryConfigurationRequest {
     /// A collection of the logging configurations for a user pool.
     #[serde(rename = "LogConfigurations")]
@@ -29791,18 +27836,6 @@ impl SetLogDeliveryConfigurationRequest {
     /// A builder with no member set; see [`SetLogDeliveryConfigurationRequestBuilder`].
     pub fn builder() -> SetLogDeliveryConfigurationRequestBuilder {
         SetLogDeliveryConfigurationRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        log_configurations: impl Into<Vec<LogConfigurationType>>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            log_configurations: log_configurations.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -29851,7 +27884,7 @@ impl SetLogDeliveryConfigurationRequestBuilder {
 ///
 /// Built with [`SetLogDeliveryConfigurationResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SetLogDeliveryConfigurationResponse {
     /// The logging configuration that you applied to the requested user pool.
     #[serde(
@@ -29906,7 +27939,7 @@ impl SetLogDeliveryConfigurationResponseBuilder {
 ///
 /// Built with [`SetRiskConfigurationRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SetRiskConfigurationRequest {
     /// The settings for automated responses and notification templates for adaptive authentication
     /// with threat protection.
@@ -29951,18 +27984,6 @@ impl SetRiskConfigurationRequest {
     /// A builder with no member set; see [`SetRiskConfigurationRequestBuilder`].
     pub fn builder() -> SetRiskConfigurationRequestBuilder {
         SetRiskConfigurationRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            account_takeover_risk_configuration: None,
-            client_id: None,
-            compromised_credentials_risk_configuration: None,
-            risk_exception_configuration: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -30074,7 +28095,7 @@ impl SetRiskConfigurationRequestBuilder {
 ///
 /// Built with [`SetRiskConfigurationResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SetRiskConfigurationResponse {
     /// The API response that contains the risk configuration that you set and the timestamp of the
     /// most recent change.
@@ -30086,14 +28107,6 @@ impl SetRiskConfigurationResponse {
     /// A builder with no member set; see [`SetRiskConfigurationResponseBuilder`].
     pub fn builder() -> SetRiskConfigurationResponseBuilder {
         SetRiskConfigurationResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(risk_configuration: impl Into<RiskConfigurationType>) -> Self {
-        Self {
-            risk_configuration: risk_configuration.into(),
-        }
     }
 }
 
@@ -30130,7 +28143,7 @@ impl SetRiskConfigurationResponseBuilder {
 ///
 /// Built with [`SetUICustomizationRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SetUICustomizationRequest {
     /// A plaintext CSS file that contains the custom fields that you want to apply to your user
     /// pool or app client. To download a template, go to the Amazon Cognito console. Navigate to
@@ -30160,17 +28173,6 @@ impl SetUICustomizationRequest {
     /// A builder with no member set; see [`SetUICustomizationRequestBuilder`].
     pub fn builder() -> SetUICustomizationRequestBuilder {
         SetUICustomizationRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            css: None,
-            client_id: None,
-            image_file: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -30249,7 +28251,7 @@ impl SetUICustomizationRequestBuilder {
 ///
 /// Built with [`SetUICustomizationResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SetUICustomizationResponse {
     /// Information about the hosted UI branding that you applied.
     #[serde(rename = "UICustomization")]
@@ -30260,14 +28262,6 @@ impl SetUICustomizationResponse {
     /// A builder with no member set; see [`SetUICustomizationResponseBuilder`].
     pub fn builder() -> SetUICustomizationResponseBuilder {
         SetUICustomizationResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(ui_customization: impl Into<UICustomizationType>) -> Self {
-        Self {
-            ui_customization: ui_customization.into(),
-        }
     }
 }
 
@@ -30304,7 +28298,7 @@ impl SetUICustomizationResponseBuilder {
 ///
 /// Built with [`SetUserMFAPreferenceRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SetUserMFAPreferenceRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -30352,18 +28346,6 @@ impl SetUserMFAPreferenceRequest {
     /// A builder with no member set; see [`SetUserMFAPreferenceRequestBuilder`].
     pub fn builder() -> SetUserMFAPreferenceRequestBuilder {
         SetUserMFAPreferenceRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(access_token: impl Into<SensitiveString>) -> Self {
-        Self {
-            access_token: access_token.into(),
-            email_mfa_settings: None,
-            sms_mfa_settings: None,
-            software_token_mfa_settings: None,
-            web_authn_mfa_settings: None,
-        }
     }
 }
 
@@ -30462,7 +28444,7 @@ impl SetUserMFAPreferenceRequestBuilder {
 ///
 /// Built with [`SetUserMFAPreferenceResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SetUserMFAPreferenceResponse {}
 
 impl SetUserMFAPreferenceResponse {
@@ -30487,7 +28469,7 @@ impl SetUserMFAPreferenceResponseBuilder {
 ///
 /// Built with [`SetUserPoolClientSessionConfigurationRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SetUserPoolClientSessionConfigurationRequest {
     /// The ID of the app client that you want to configure.
     #[serde(rename = "ClientId")]
@@ -30504,20 +28486,6 @@ impl SetUserPoolClientSessionConfigurationRequest {
     /// A builder with no member set; see [`SetUserPoolClientSessionConfigurationRequestBuilder`].
     pub fn builder() -> SetUserPoolClientSessionConfigurationRequestBuilder {
         SetUserPoolClientSessionConfigurationRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        client_id: impl Into<SensitiveString>,
-        sso_session: impl Into<ClientSSOSessionConfigType>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            client_id: client_id.into(),
-            sso_session: sso_session.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -30578,7 +28546,7 @@ impl SetUserPoolClientSessionConfigurationRequestBuilder {
 ///
 /// Built with [`SetUserPoolClientSessionConfigurationResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SetUserPoolClientSessionConfigurationResponse {
     /// The ID of the app client that the session configuration was applied to.
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
@@ -30665,7 +28633,7 @@ impl SetUserPoolClientSessionConfigurationResponseBuilder {
 ///
 /// Built with [`SetUserPoolMfaConfigRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SetUserPoolMfaConfigRequest {
     /// Sets configuration for user pool email message MFA and sign-in with one-time passwords
     /// (OTPs). Includes the subject and body of the email message template for sign-in and MFA
@@ -30720,19 +28688,6 @@ impl SetUserPoolMfaConfigRequest {
     /// A builder with no member set; see [`SetUserPoolMfaConfigRequestBuilder`].
     pub fn builder() -> SetUserPoolMfaConfigRequestBuilder {
         SetUserPoolMfaConfigRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            email_mfa_configuration: None,
-            mfa_configuration: None,
-            sms_mfa_configuration: None,
-            software_token_mfa_configuration: None,
-            user_pool_id: user_pool_id.into(),
-            web_authn_configuration: None,
-        }
     }
 }
 
@@ -30845,7 +28800,7 @@ impl SetUserPoolMfaConfigRequestBuilder {
 ///
 /// Built with [`SetUserPoolMfaConfigResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SetUserPoolMfaConfigResponse {
     /// Shows configuration for user pool email message MFA and sign-in with one-time passwords
     /// (OTPs). Includes the subject and body of the email message template for sign-in and MFA
@@ -30993,7 +28948,7 @@ impl SetUserPoolMfaConfigResponseBuilder {
 ///
 /// Built with [`SetUserPoolSessionConfigurationRequest::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SetUserPoolSessionConfigurationRequest {
     /// The pool-wide token session settings to apply.
     #[serde(rename = "TokenSession")]
@@ -31014,20 +28969,6 @@ impl SetUserPoolSessionConfigurationRequest {
     /// A builder with no member set; see [`SetUserPoolSessionConfigurationRequestBuilder`].
     pub fn builder() -> SetUserPoolSessionConfigurationRequestBuilder {
         SetUserPoolSessionConfigurationRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        token_session: impl Into<UserPoolTokenSessionConfigType>,
-        user_pool_id: impl Into<String>,
-        user_session_tracking: impl Into<UserSessionTrackingType>,
-    ) -> Self {
-        Self {
-            token_session: token_session.into(),
-            user_pool_id: user_pool_id.into(),
-            user_session_tracking: user_session_tracking.into(),
-        }
     }
 }
 
@@ -31088,7 +29029,7 @@ impl SetUserPoolSessionConfigurationRequestBuilder {
 ///
 /// Built with [`SetUserPoolSessionConfigurationResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SetUserPoolSessionConfigurationResponse {
     /// The pool-wide token session settings that were applied.
     #[serde(
@@ -31179,7 +29120,7 @@ impl SetUserPoolSessionConfigurationResponseBuilder {
 ///
 /// Built with [`SetUserSettingsRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SetUserSettingsRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -31194,18 +29135,6 @@ impl SetUserSettingsRequest {
     /// A builder with no member set; see [`SetUserSettingsRequestBuilder`].
     pub fn builder() -> SetUserSettingsRequestBuilder {
         SetUserSettingsRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        access_token: impl Into<SensitiveString>,
-        mfa_options: impl Into<Vec<MFAOptionType>>,
-    ) -> Self {
-        Self {
-            access_token: access_token.into(),
-            mfa_options: mfa_options.into(),
-        }
     }
 }
 
@@ -31254,7 +29183,7 @@ impl SetUserSettingsRequestBuilder {
 ///
 /// Built with [`SetUserSettingsResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SetUserSettingsResponse {}
 
 impl SetUserSettingsResponse {
@@ -31280,7 +29209,7 @@ impl SetUserSettingsResponseBuilder {
 ///
 /// Built with [`SignInPolicyType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SignInPolicyType {
     /// The sign-in methods that a user pool supports as the first factor. You can permit users to
     /// start authentication with a standard username and password, or with other one-time password
@@ -31331,7 +29260,7 @@ impl SignInPolicyTypeBuilder {
 ///
 /// Built with [`SignUpRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SignUpRequest {
     /// Information that supports analytics outcomes with Amazon Pinpoint, including the user's
     /// endpoint ID. The endpoint ID is a destination for Amazon Pinpoint push notifications, for
@@ -31403,25 +29332,6 @@ impl SignUpRequest {
     /// A builder with no member set; see [`SignUpRequestBuilder`].
     pub fn builder() -> SignUpRequestBuilder {
         SignUpRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        client_id: impl Into<SensitiveString>,
-        username: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            analytics_metadata: None,
-            client_id: client_id.into(),
-            client_metadata: None,
-            password: None,
-            secret_hash: None,
-            user_attributes: None,
-            user_context_data: None,
-            username: username.into(),
-            validation_data: None,
-        }
     }
 }
 
@@ -31568,7 +29478,7 @@ impl SignUpRequestBuilder {
 ///
 /// Built with [`SignUpResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SignUpResponse {
     /// In user pools that automatically verify and confirm new users, Amazon Cognito sends users a
     /// message with a code or link that confirms ownership of the phone number or email address
@@ -31597,17 +29507,6 @@ impl SignUpResponse {
     /// A builder with no member set; see [`SignUpResponseBuilder`].
     pub fn builder() -> SignUpResponseBuilder {
         SignUpResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_confirmed: impl Into<bool>, user_sub: impl Into<String>) -> Self {
-        Self {
-            code_delivery_details: None,
-            session: None,
-            user_confirmed: user_confirmed.into(),
-            user_sub: user_sub.into(),
-        }
     }
 }
 
@@ -31687,7 +29586,7 @@ impl SignUpResponseBuilder {
 ///
 /// Built with [`SmsConfigurationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SmsConfigurationType {
     /// The configuration for sending SMS messages through Amazon Web Services End User Messaging
     /// SMS, as an alternative to Amazon SNS. In a user pool, provide either the Amazon SNS
@@ -31800,7 +29699,7 @@ impl SmsConfigurationTypeBuilder {
 ///
 /// Built with [`SmsMfaConfigType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SmsMfaConfigType {
     /// The SMS authentication message that will be sent to users with the code they must sign in
     /// with. The message must contain the `{####}` placeholder. Your user pool replaces the
@@ -31877,7 +29776,7 @@ impl SmsMfaConfigTypeBuilder {
 ///
 /// Built with [`SoftwareTokenMFANotFoundException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SoftwareTokenMFANotFoundException {
     /// The `message` member.
     #[serde(
@@ -31929,7 +29828,7 @@ impl SoftwareTokenMFANotFoundExceptionBuilder {
 ///
 /// Built with [`SoftwareTokenMfaConfigType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SoftwareTokenMfaConfigType {
     /// The activation state of TOTP MFA.
     #[serde(rename = "Enabled", default, skip_serializing_if = "Option::is_none")]
@@ -31977,7 +29876,7 @@ impl SoftwareTokenMfaConfigTypeBuilder {
 ///
 /// Built with [`SoftwareTokenMfaSettingsType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct SoftwareTokenMfaSettingsType {
     /// Specifies whether software token MFA is activated. If an MFA type is activated for a user,
     /// the user will be prompted for MFA during all sign-in attempts, unless device tracking is
@@ -32045,7 +29944,7 @@ impl SoftwareTokenMfaSettingsTypeBuilder {
 ///
 /// Built with [`StartPointInTimeRecoveryRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct StartPointInTimeRecoveryRequest {
     /// The ID of the recovery that you want to start. Amazon Cognito returns this ID in the
     /// response to an `InitiatePointInTimeRecovery` request.
@@ -32060,15 +29959,6 @@ impl StartPointInTimeRecoveryRequest {
     /// A builder with no member set; see [`StartPointInTimeRecoveryRequestBuilder`].
     pub fn builder() -> StartPointInTimeRecoveryRequestBuilder {
         StartPointInTimeRecoveryRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(restore_id: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            restore_id: restore_id.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -32117,7 +30007,7 @@ impl StartPointInTimeRecoveryRequestBuilder {
 ///
 /// Built with [`StartPointInTimeRecoveryResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct StartPointInTimeRecoveryResponse {
     /// The details of the recovery that you started, including its status.
     #[serde(
@@ -32166,7 +30056,7 @@ impl StartPointInTimeRecoveryResponseBuilder {
 ///
 /// Built with [`StartUserImportJobRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct StartUserImportJobRequest {
     /// The ID of a user import job that you previously created.
     #[serde(rename = "JobId")]
@@ -32180,15 +30070,6 @@ impl StartUserImportJobRequest {
     /// A builder with no member set; see [`StartUserImportJobRequestBuilder`].
     pub fn builder() -> StartUserImportJobRequestBuilder {
         StartUserImportJobRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(job_id: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            job_id: job_id.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -32237,7 +30118,7 @@ impl StartUserImportJobRequestBuilder {
 ///
 /// Built with [`StartUserImportJobResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct StartUserImportJobResponse {
     /// The details of the user import job. Includes logging destination, status, and the Amazon S3
     /// pre-signed URL for CSV upload.
@@ -32287,7 +30168,7 @@ impl StartUserImportJobResponseBuilder {
 ///
 /// Built with [`StartWebAuthnRegistrationRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct StartWebAuthnRegistrationRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -32299,14 +30180,6 @@ impl StartWebAuthnRegistrationRequest {
     /// A builder with no member set; see [`StartWebAuthnRegistrationRequestBuilder`].
     pub fn builder() -> StartWebAuthnRegistrationRequestBuilder {
         StartWebAuthnRegistrationRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(access_token: impl Into<SensitiveString>) -> Self {
-        Self {
-            access_token: access_token.into(),
-        }
     }
 }
 
@@ -32343,7 +30216,7 @@ impl StartWebAuthnRegistrationRequestBuilder {
 ///
 /// Built with [`StartWebAuthnRegistrationResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct StartWebAuthnRegistrationResponse {
     /// The information that a user can provide in their request to register with their passkey
     /// provider.
@@ -32355,14 +30228,6 @@ impl StartWebAuthnRegistrationResponse {
     /// A builder with no member set; see [`StartWebAuthnRegistrationResponseBuilder`].
     pub fn builder() -> StartWebAuthnRegistrationResponseBuilder {
         StartWebAuthnRegistrationResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(credential_creation_options: impl Into<Document>) -> Self {
-        Self {
-            credential_creation_options: credential_creation_options.into(),
-        }
     }
 }
 
@@ -32401,7 +30266,7 @@ impl StartWebAuthnRegistrationResponseBuilder {
 ///
 /// Built with [`StopUserImportJobRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct StopUserImportJobRequest {
     /// The ID of a running user import job.
     #[serde(rename = "JobId")]
@@ -32415,15 +30280,6 @@ impl StopUserImportJobRequest {
     /// A builder with no member set; see [`StopUserImportJobRequestBuilder`].
     pub fn builder() -> StopUserImportJobRequestBuilder {
         StopUserImportJobRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(job_id: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            job_id: job_id.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -32472,7 +30328,7 @@ impl StopUserImportJobRequestBuilder {
 ///
 /// Built with [`StopUserImportJobResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct StopUserImportJobResponse {
     /// The details of the user import job. Includes logging destination, status, and the Amazon S3
     /// pre-signed URL for CSV upload.
@@ -32523,7 +30379,7 @@ impl StopUserImportJobResponseBuilder {
 ///
 /// Built with [`StringAttributeConstraintsType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct StringAttributeConstraintsType {
     /// The maximum length of a string attribute value. Must be a number less than or equal to
     /// `2^1023`, represented as a string with a length of 131072 characters or fewer.
@@ -32586,7 +30442,7 @@ impl StringAttributeConstraintsTypeBuilder {
 ///
 /// Built with [`TagResourceRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct TagResourceRequest {
     /// The Amazon Resource Name (ARN) of the user pool to assign the tags to.
     #[serde(rename = "ResourceArn")]
@@ -32600,15 +30456,6 @@ impl TagResourceRequest {
     /// A builder with no member set; see [`TagResourceRequestBuilder`].
     pub fn builder() -> TagResourceRequestBuilder {
         TagResourceRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(resource_arn: impl Into<String>, tags: impl Into<BTreeMap<String, String>>) -> Self {
-        Self {
-            resource_arn: resource_arn.into(),
-            tags: tags.into(),
-        }
     }
 }
 
@@ -32655,7 +30502,7 @@ impl TagResourceRequestBuilder {
 ///
 /// Built with [`TagResourceResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct TagResourceResponse {}
 
 impl TagResourceResponse {
@@ -32680,7 +30527,7 @@ impl TagResourceResponseBuilder {
 ///
 /// Built with [`TermsDescriptionType::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct TermsDescriptionType {
     /// The date and time when the item was created. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
@@ -32707,24 +30554,6 @@ impl TermsDescriptionType {
     /// A builder with no member set; see [`TermsDescriptionTypeBuilder`].
     pub fn builder() -> TermsDescriptionTypeBuilder {
         TermsDescriptionTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        creation_date: impl Into<EpochSeconds>,
-        enforcement: impl Into<TermsEnforcementType>,
-        last_modified_date: impl Into<EpochSeconds>,
-        terms_id: impl Into<String>,
-        terms_name: impl Into<String>,
-    ) -> Self {
-        Self {
-            creation_date: creation_date.into(),
-            enforcement: enforcement.into(),
-            last_modified_date: last_modified_date.into(),
-            terms_id: terms_id.into(),
-            terms_name: terms_name.into(),
-        }
     }
 }
 
@@ -32810,7 +30639,7 @@ impl TermsDescriptionTypeBuilder {
 ///
 /// Built with [`TermsExistsException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct TermsExistsException {
     /// The `message` member.
     #[serde(
@@ -32861,7 +30690,7 @@ impl TermsExistsExceptionBuilder {
 ///
 /// Built with [`TermsType::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct TermsType {
     /// The ID of the app client that the terms documents are assigned to.
     #[serde(rename = "ClientId")]
@@ -32902,32 +30731,6 @@ impl TermsType {
     /// A builder with no member set; see [`TermsTypeBuilder`].
     pub fn builder() -> TermsTypeBuilder {
         TermsTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        client_id: impl Into<SensitiveString>,
-        creation_date: impl Into<EpochSeconds>,
-        enforcement: impl Into<TermsEnforcementType>,
-        last_modified_date: impl Into<EpochSeconds>,
-        links: impl Into<BTreeMap<String, String>>,
-        terms_id: impl Into<String>,
-        terms_name: impl Into<String>,
-        terms_source: impl Into<TermsSourceType>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            client_id: client_id.into(),
-            creation_date: creation_date.into(),
-            enforcement: enforcement.into(),
-            last_modified_date: last_modified_date.into(),
-            links: links.into(),
-            terms_id: terms_id.into(),
-            terms_name: terms_name.into(),
-            terms_source: terms_source.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -33057,7 +30860,7 @@ impl TermsTypeBuilder {
 ///
 /// Built with [`TierChangeNotAllowedException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct TierChangeNotAllowedException {
     /// The `message` member.
     #[serde(
@@ -33110,7 +30913,7 @@ impl TierChangeNotAllowedExceptionBuilder {
 ///
 /// Built with [`TokenValidityUnitsType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct TokenValidityUnitsType {
     /// A time unit for the value that you set in the `AccessTokenValidity` parameter. The default
     /// `AccessTokenValidity` time unit is `hours`. `AccessTokenValidity` duration can range from
@@ -33204,7 +31007,7 @@ impl TokenValidityUnitsTypeBuilder {
 ///
 /// Built with [`TooManyFailedAttemptsException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct TooManyFailedAttemptsException {
     /// The message returned when Amazon Cognito returns a `TooManyFailedAttempts` exception.
     #[serde(
@@ -33255,7 +31058,7 @@ impl TooManyFailedAttemptsExceptionBuilder {
 ///
 /// Built with [`TooManyRequestsException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct TooManyRequestsException {
     /// The message returned when the Amazon Cognito service returns a too many requests exception.
     #[serde(
@@ -33306,7 +31109,7 @@ impl TooManyRequestsExceptionBuilder {
 ///
 /// Built with [`UICustomizationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UICustomizationType {
     /// The CSS values in the UI customization.
     #[serde(rename = "CSS", default, skip_serializing_if = "Option::is_none")]
@@ -33475,7 +31278,7 @@ impl UICustomizationTypeBuilder {
 ///
 /// Built with [`UnauthorizedException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UnauthorizedException {
     /// The `message` member.
     #[serde(
@@ -33526,7 +31329,7 @@ impl UnauthorizedExceptionBuilder {
 ///
 /// Built with [`UnexpectedLambdaException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UnexpectedLambdaException {
     /// The message returned when Amazon Cognito returns an unexpected Lambda exception.
     #[serde(
@@ -33577,7 +31380,7 @@ impl UnexpectedLambdaExceptionBuilder {
 ///
 /// Built with [`UnsupportedIdentityProviderException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UnsupportedIdentityProviderException {
     /// The `message` member.
     #[serde(
@@ -33629,7 +31432,7 @@ impl UnsupportedIdentityProviderExceptionBuilder {
 ///
 /// Built with [`UnsupportedOperationException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UnsupportedOperationException {
     /// The `message` member.
     #[serde(
@@ -33680,7 +31483,7 @@ impl UnsupportedOperationExceptionBuilder {
 ///
 /// Built with [`UnsupportedTokenTypeException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UnsupportedTokenTypeException {
     /// The `message` member.
     #[serde(
@@ -33731,7 +31534,7 @@ impl UnsupportedTokenTypeExceptionBuilder {
 ///
 /// Built with [`UnsupportedUserStateException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UnsupportedUserStateException {
     /// The message returned when the user is in an unsupported state.
     #[serde(
@@ -33782,7 +31585,7 @@ impl UnsupportedUserStateExceptionBuilder {
 ///
 /// Built with [`UntagResourceRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UntagResourceRequest {
     /// The Amazon Resource Name (ARN) of the user pool that the tags are assigned to.
     #[serde(rename = "ResourceArn")]
@@ -33796,15 +31599,6 @@ impl UntagResourceRequest {
     /// A builder with no member set; see [`UntagResourceRequestBuilder`].
     pub fn builder() -> UntagResourceRequestBuilder {
         UntagResourceRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(resource_arn: impl Into<String>, tag_keys: impl Into<Vec<String>>) -> Self {
-        Self {
-            resource_arn: resource_arn.into(),
-            tag_keys: tag_keys.into(),
-        }
     }
 }
 
@@ -33853,7 +31647,7 @@ impl UntagResourceRequestBuilder {
 ///
 /// Built with [`UntagResourceResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UntagResourceResponse {}
 
 impl UntagResourceResponse {
@@ -33878,7 +31672,7 @@ impl UntagResourceResponseBuilder {
 ///
 /// Built with [`UpdateAuthEventFeedbackRequest::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateAuthEventFeedbackRequest {
     /// The ID of the authentication event that you want to submit feedback for.
     #[serde(rename = "EventId")]
@@ -33909,24 +31703,6 @@ impl UpdateAuthEventFeedbackRequest {
     /// A builder with no member set; see [`UpdateAuthEventFeedbackRequestBuilder`].
     pub fn builder() -> UpdateAuthEventFeedbackRequestBuilder {
         UpdateAuthEventFeedbackRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        event_id: impl Into<String>,
-        feedback_token: impl Into<SensitiveString>,
-        feedback_value: impl Into<FeedbackValueType>,
-        user_pool_id: impl Into<String>,
-        username: impl Into<SensitiveString>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            feedback_token: feedback_token.into(),
-            feedback_value: feedback_value.into(),
-            user_pool_id: user_pool_id.into(),
-            username: username.into(),
-        }
     }
 }
 
@@ -34011,7 +31787,7 @@ impl UpdateAuthEventFeedbackRequestBuilder {
 ///
 /// Built with [`UpdateAuthEventFeedbackResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateAuthEventFeedbackResponse {}
 
 impl UpdateAuthEventFeedbackResponse {
@@ -34036,7 +31812,7 @@ impl UpdateAuthEventFeedbackResponseBuilder {
 ///
 /// Built with [`UpdateCIMDPolicyRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateCIMDPolicyRequest {
     /// The ID of the CIMD policy that you want to update.
     #[serde(rename = "CIMDPolicyId")]
@@ -34073,24 +31849,6 @@ impl UpdateCIMDPolicyRequest {
     /// A builder with no member set; see [`UpdateCIMDPolicyRequestBuilder`].
     pub fn builder() -> UpdateCIMDPolicyRequestBuilder {
         UpdateCIMDPolicyRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        cimd_policy_id: impl Into<String>,
-        client_id: impl Into<SensitiveString>,
-        url_patterns: impl Into<Vec<String>>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            cimd_policy_id: cimd_policy_id.into(),
-            cache_duration: None,
-            client_id: client_id.into(),
-            policy_name: None,
-            url_patterns: url_patterns.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -34191,7 +31949,7 @@ impl UpdateCIMDPolicyRequestBuilder {
 ///
 /// Built with [`UpdateCIMDPolicyResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateCIMDPolicyResponse {
     /// The updated CIMD policy.
     #[serde(rename = "CIMDPolicy")]
@@ -34202,14 +31960,6 @@ impl UpdateCIMDPolicyResponse {
     /// A builder with no member set; see [`UpdateCIMDPolicyResponseBuilder`].
     pub fn builder() -> UpdateCIMDPolicyResponseBuilder {
         UpdateCIMDPolicyResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(cimd_policy: impl Into<CIMDPolicyType>) -> Self {
-        Self {
-            cimd_policy: cimd_policy.into(),
-        }
     }
 }
 
@@ -34246,7 +31996,7 @@ impl UpdateCIMDPolicyResponseBuilder {
 ///
 /// Built with [`UpdateClientMetadataURLStateRequest::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateClientMetadataURLStateRequest {
     /// The action to take on the cached client metadata document. `REFRESH` retrieves the document
     /// from the URL again. `INVALIDATE` removes the cached document.
@@ -34267,22 +32017,6 @@ impl UpdateClientMetadataURLStateRequest {
     /// A builder with no member set; see [`UpdateClientMetadataURLStateRequestBuilder`].
     pub fn builder() -> UpdateClientMetadataURLStateRequestBuilder {
         UpdateClientMetadataURLStateRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        action: impl Into<CIMDCacheActionType>,
-        cimd_policy_id: impl Into<String>,
-        url: impl Into<String>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            action: action.into(),
-            cimd_policy_id: cimd_policy_id.into(),
-            url: url.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -34355,7 +32089,7 @@ impl UpdateClientMetadataURLStateRequestBuilder {
 ///
 /// Built with [`UpdateClientMetadataURLStateResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateClientMetadataURLStateResponse {}
 
 impl UpdateClientMetadataURLStateResponse {
@@ -34380,7 +32114,7 @@ impl UpdateClientMetadataURLStateResponseBuilder {
 ///
 /// Built with [`UpdateDeviceStatusRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateDeviceStatusRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -34404,16 +32138,6 @@ impl UpdateDeviceStatusRequest {
     /// A builder with no member set; see [`UpdateDeviceStatusRequestBuilder`].
     pub fn builder() -> UpdateDeviceStatusRequestBuilder {
         UpdateDeviceStatusRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(access_token: impl Into<SensitiveString>, device_key: impl Into<String>) -> Self {
-        Self {
-            access_token: access_token.into(),
-            device_key: device_key.into(),
-            device_remembered_status: None,
-        }
     }
 }
 
@@ -34476,7 +32200,7 @@ impl UpdateDeviceStatusRequestBuilder {
 ///
 /// Built with [`UpdateDeviceStatusResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateDeviceStatusResponse {}
 
 impl UpdateDeviceStatusResponse {
@@ -34501,7 +32225,7 @@ impl UpdateDeviceStatusResponseBuilder {
 ///
 /// Built with [`UpdateGroupRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateGroupRequest {
     /// A new description of the existing group.
     #[serde(
@@ -34537,18 +32261,6 @@ impl UpdateGroupRequest {
     /// A builder with no member set; see [`UpdateGroupRequestBuilder`].
     pub fn builder() -> UpdateGroupRequestBuilder {
         UpdateGroupRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(group_name: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            description: None,
-            group_name: group_name.into(),
-            precedence: None,
-            role_arn: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -34639,7 +32351,7 @@ impl UpdateGroupRequestBuilder {
 ///
 /// Built with [`UpdateGroupResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateGroupResponse {
     /// Contains the updated details of the group, including precedence, IAM role, and description.
     #[serde(rename = "Group", default, skip_serializing_if = "Option::is_none")]
@@ -34682,7 +32394,7 @@ impl UpdateGroupResponseBuilder {
 ///
 /// Built with [`UpdateIdentityProviderRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateIdentityProviderRequest {
     /// A mapping between the authentication context class reference (ACR) levels of your user pool
     /// and the ACR values of the external OpenID Connect (OIDC) identity provider (IdP). This
@@ -34737,19 +32449,6 @@ impl UpdateIdentityProviderRequest {
     /// A builder with no member set; see [`UpdateIdentityProviderRequestBuilder`].
     pub fn builder() -> UpdateIdentityProviderRequestBuilder {
         UpdateIdentityProviderRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(provider_name: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            acr_mapping: None,
-            attribute_mapping: None,
-            idp_identifiers: None,
-            provider_details: None,
-            provider_name: provider_name.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -34854,7 +32553,7 @@ impl UpdateIdentityProviderRequestBuilder {
 ///
 /// Built with [`UpdateIdentityProviderResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateIdentityProviderResponse {
     /// The identity provider details.
     #[serde(rename = "IdentityProvider")]
@@ -34865,14 +32564,6 @@ impl UpdateIdentityProviderResponse {
     /// A builder with no member set; see [`UpdateIdentityProviderResponseBuilder`].
     pub fn builder() -> UpdateIdentityProviderResponseBuilder {
         UpdateIdentityProviderResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(identity_provider: impl Into<IdentityProviderType>) -> Self {
-        Self {
-            identity_provider: identity_provider.into(),
-        }
     }
 }
 
@@ -34909,7 +32600,7 @@ impl UpdateIdentityProviderResponseBuilder {
 ///
 /// Built with [`UpdateManagedLoginBrandingRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateManagedLoginBrandingRequest {
     /// An array of image files that you want to apply to roles like backgrounds, logos, and icons.
     /// Each object must also indicate whether it is for dark mode, light mode, or browser-adaptive
@@ -35040,7 +32731,7 @@ impl UpdateManagedLoginBrandingRequestBuilder {
 ///
 /// Built with [`UpdateManagedLoginBrandingResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateManagedLoginBrandingResponse {
     /// The details of the branding style that you updated.
     #[serde(
@@ -35089,7 +32780,7 @@ impl UpdateManagedLoginBrandingResponseBuilder {
 ///
 /// Built with [`UpdateProvisionedLimitRequest::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateProvisionedLimitRequest {
     /// The limit to update. Specify the limit class and the attributes that identify the limit.
     #[serde(rename = "LimitDefinition")]
@@ -35103,18 +32794,6 @@ impl UpdateProvisionedLimitRequest {
     /// A builder with no member set; see [`UpdateProvisionedLimitRequestBuilder`].
     pub fn builder() -> UpdateProvisionedLimitRequestBuilder {
         UpdateProvisionedLimitRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        limit_definition: impl Into<LimitDefinitionType>,
-        requested_limit_value: impl Into<i32>,
-    ) -> Self {
-        Self {
-            limit_definition: limit_definition.into(),
-            requested_limit_value: requested_limit_value.into(),
-        }
     }
 }
 
@@ -35163,7 +32842,7 @@ impl UpdateProvisionedLimitRequestBuilder {
 ///
 /// Built with [`UpdateProvisionedLimitResponse::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateProvisionedLimitResponse {
     /// The updated provisioned and default limit values.
     #[serde(rename = "Limit")]
@@ -35174,14 +32853,6 @@ impl UpdateProvisionedLimitResponse {
     /// A builder with no member set; see [`UpdateProvisionedLimitResponseBuilder`].
     pub fn builder() -> UpdateProvisionedLimitResponseBuilder {
         UpdateProvisionedLimitResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(limit: impl Into<LimitType>) -> Self {
-        Self {
-            limit: limit.into(),
-        }
     }
 }
 
@@ -35218,7 +32889,7 @@ impl UpdateProvisionedLimitResponseBuilder {
 ///
 /// Built with [`UpdateResourceServerRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateResourceServerRequest {
     /// A unique resource server identifier for the resource server. The identifier can be an API
     /// friendly name like `solar-system-data`. You can also set an API URL like
@@ -35241,21 +32912,6 @@ impl UpdateResourceServerRequest {
     /// A builder with no member set; see [`UpdateResourceServerRequestBuilder`].
     pub fn builder() -> UpdateResourceServerRequestBuilder {
         UpdateResourceServerRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        identifier: impl Into<String>,
-        name: impl Into<String>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            identifier: identifier.into(),
-            name: name.into(),
-            scopes: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -35330,7 +32986,7 @@ impl UpdateResourceServerRequestBuilder {
 ///
 /// Built with [`UpdateResourceServerResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateResourceServerResponse {
     /// The updated details of the requested resource server.
     #[serde(rename = "ResourceServer")]
@@ -35341,14 +32997,6 @@ impl UpdateResourceServerResponse {
     /// A builder with no member set; see [`UpdateResourceServerResponseBuilder`].
     pub fn builder() -> UpdateResourceServerResponseBuilder {
         UpdateResourceServerResponseBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(resource_server: impl Into<ResourceServerType>) -> Self {
-        Self {
-            resource_server: resource_server.into(),
-        }
     }
 }
 
@@ -35385,7 +33033,7 @@ impl UpdateResourceServerResponseBuilder {
 ///
 /// Built with [`UpdateTermsRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateTermsRequest {
     /// This parameter is reserved for future use and currently accepts only one value.
     #[serde(
@@ -35421,19 +33069,6 @@ impl UpdateTermsRequest {
     /// A builder with no member set; see [`UpdateTermsRequestBuilder`].
     pub fn builder() -> UpdateTermsRequestBuilder {
         UpdateTermsRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(terms_id: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            enforcement: None,
-            links: None,
-            terms_id: terms_id.into(),
-            terms_name: None,
-            terms_source: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -35538,7 +33173,7 @@ impl UpdateTermsRequestBuilder {
 ///
 /// Built with [`UpdateTermsResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateTermsResponse {
     /// A summary of the updates to your terms documents.
     #[serde(rename = "Terms", default, skip_serializing_if = "Option::is_none")]
@@ -35581,7 +33216,7 @@ impl UpdateTermsResponseBuilder {
 ///
 /// Built with [`UpdateUserAttributesRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateUserAttributesRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -35605,19 +33240,6 @@ impl UpdateUserAttributesRequest {
     /// A builder with no member set; see [`UpdateUserAttributesRequestBuilder`].
     pub fn builder() -> UpdateUserAttributesRequestBuilder {
         UpdateUserAttributesRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        access_token: impl Into<SensitiveString>,
-        user_attributes: impl Into<Vec<AttributeType>>,
-    ) -> Self {
-        Self {
-            access_token: access_token.into(),
-            client_metadata: None,
-            user_attributes: user_attributes.into(),
-        }
     }
 }
 
@@ -35680,7 +33302,7 @@ impl UpdateUserAttributesRequestBuilder {
 ///
 /// Built with [`UpdateUserAttributesResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateUserAttributesResponse {
     /// When the attribute-update request includes an email address or phone number attribute,
     /// Amazon Cognito sends a message to users with a code that confirms ownership of the new value
@@ -35738,7 +33360,7 @@ impl UpdateUserAttributesResponseBuilder {
 ///
 /// Built with [`UpdateUserPoolClientRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateUserPoolClientRequest {
     /// The access token time limit. After this limit expires, your user can't use their access
     /// token. To specify the time unit for `AccessTokenValidity` as `seconds`, `minutes`, `hours`,
@@ -35951,37 +33573,6 @@ impl UpdateUserPoolClientRequest {
     /// A builder with no member set; see [`UpdateUserPoolClientRequestBuilder`].
     pub fn builder() -> UpdateUserPoolClientRequestBuilder {
         UpdateUserPoolClientRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(client_id: impl Into<SensitiveString>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            access_token_validity: None,
-            allowed_o_auth_flows: None,
-            allowed_o_auth_flows_user_pool_client: None,
-            allowed_o_auth_scopes: None,
-            analytics_configuration: None,
-            auth_session_validity: None,
-            callback_ur_ls: None,
-            client_id: client_id.into(),
-            client_name: None,
-            default_redirect_uri: None,
-            enable_propagate_additional_user_context_data: None,
-            enable_token_revocation: None,
-            explicit_auth_flows: None,
-            id_token_validity: None,
-            logout_ur_ls: None,
-            prevent_user_existence_errors: None,
-            publish_secrets_in_aws_secrets_manager: None,
-            read_attributes: None,
-            refresh_token_rotation: None,
-            refresh_token_validity: None,
-            supported_identity_providers: None,
-            token_validity_units: None,
-            user_pool_id: user_pool_id.into(),
-            write_attributes: None,
-        }
     }
 }
 
@@ -36345,7 +33936,7 @@ impl UpdateUserPoolClientRequestBuilder {
 ///
 /// Built with [`UpdateUserPoolClientResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateUserPoolClientResponse {
     /// The updated details of your app client.
     #[serde(
@@ -36394,7 +33985,7 @@ impl UpdateUserPoolClientResponseBuilder {
 ///
 /// Built with [`UpdateUserPoolDomainRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateUserPoolDomainRequest {
     /// The configuration for a custom domain that hosts managed login for your application. In an
     /// `UpdateUserPoolDomain` request, this parameter specifies an SSL certificate for the managed
@@ -36432,18 +34023,6 @@ impl UpdateUserPoolDomainRequest {
     /// A builder with no member set; see [`UpdateUserPoolDomainRequestBuilder`].
     pub fn builder() -> UpdateUserPoolDomainRequestBuilder {
         UpdateUserPoolDomainRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(domain: impl Into<String>, user_pool_id: impl Into<String>) -> Self {
-        Self {
-            custom_domain_config: None,
-            domain: domain.into(),
-            managed_login_version: None,
-            routing: None,
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -36534,7 +34113,7 @@ impl UpdateUserPoolDomainRequestBuilder {
 ///
 /// Built with [`UpdateUserPoolDomainResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateUserPoolDomainResponse {
     /// The fully-qualified domain name (FQDN) of the Amazon CloudFront distribution that hosts your
     /// managed login or classic hosted UI pages. You domain-name authority must have an alias
@@ -36626,7 +34205,7 @@ impl UpdateUserPoolDomainResponseBuilder {
 ///
 /// Built with [`UpdateUserPoolReplicaRequest::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateUserPoolReplicaRequest {
     /// The Amazon Web Services Region of the replica to update.
     #[serde(rename = "RegionName")]
@@ -36643,20 +34222,6 @@ impl UpdateUserPoolReplicaRequest {
     /// A builder with no member set; see [`UpdateUserPoolReplicaRequestBuilder`].
     pub fn builder() -> UpdateUserPoolReplicaRequestBuilder {
         UpdateUserPoolReplicaRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        region_name: impl Into<String>,
-        status: impl Into<UpdateReplicaStatusType>,
-        user_pool_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            region_name: region_name.into(),
-            status: status.into(),
-            user_pool_id: user_pool_id.into(),
-        }
     }
 }
 
@@ -36717,7 +34282,7 @@ impl UpdateUserPoolReplicaRequestBuilder {
 ///
 /// Built with [`UpdateUserPoolReplicaResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateUserPoolReplicaResponse {
     /// Information about the updated user pool replica.
     #[serde(
@@ -36766,7 +34331,7 @@ impl UpdateUserPoolReplicaResponseBuilder {
 ///
 /// Built with [`UpdateUserPoolRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateUserPoolRequest {
     /// The available verified method a user can use to recover their password when they call
     /// `ForgotPassword`. You can use this setting to define a preferred method when a user has more
@@ -36981,38 +34546,6 @@ impl UpdateUserPoolRequest {
     /// A builder with no member set; see [`UpdateUserPoolRequestBuilder`].
     pub fn builder() -> UpdateUserPoolRequestBuilder {
         UpdateUserPoolRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_pool_id: impl Into<String>) -> Self {
-        Self {
-            account_recovery_setting: None,
-            acr_configuration: None,
-            admin_create_user_config: None,
-            auto_verified_attributes: None,
-            dcr_configuration: None,
-            deletion_protection: None,
-            device_configuration: None,
-            email_configuration: None,
-            email_verification_message: None,
-            email_verification_subject: None,
-            issuer_configuration: None,
-            key_configuration: None,
-            lambda_config: None,
-            mfa_configuration: None,
-            policies: None,
-            pool_name: None,
-            sms_authentication_message: None,
-            sms_configuration: None,
-            sms_verification_message: None,
-            user_attribute_update_settings: None,
-            user_pool_add_ons: None,
-            user_pool_id: user_pool_id.into(),
-            user_pool_tags: None,
-            user_pool_tier: None,
-            verification_message_template: None,
-        }
     }
 }
 
@@ -37400,7 +34933,7 @@ impl UpdateUserPoolRequestBuilder {
 ///
 /// Built with [`UpdateUserPoolResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UpdateUserPoolResponse {}
 
 impl UpdateUserPoolResponse {
@@ -37428,7 +34961,7 @@ impl UpdateUserPoolResponseBuilder {
 ///
 /// Built with [`UserAttributeUpdateSettingsType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UserAttributeUpdateSettingsType {
     /// Requires that your user verifies their email address, phone number, or both before Amazon
     /// Cognito updates the value of that attribute. When you update a user attribute that has this
@@ -37488,7 +35021,7 @@ impl UserAttributeUpdateSettingsTypeBuilder {
 ///
 /// Built with [`UserContextDataType::builder`].
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UserContextDataType {
     /// Encoded device-fingerprint details that your app collected with the Amazon Cognito context
     /// data collection library. For more information, see Adding user device and session data to
@@ -37570,7 +35103,7 @@ impl std::fmt::Debug for UserContextDataTypeBuilder {
 ///
 /// Built with [`UserImportInProgressException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UserImportInProgressException {
     /// The message returned when the user pool has an import job running.
     #[serde(
@@ -37622,7 +35155,7 @@ impl UserImportInProgressExceptionBuilder {
 ///
 /// Built with [`UserImportJobType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UserImportJobType {
     /// The role Amazon Resource Name (ARN) for the Amazon CloudWatch Logging role for the user
     /// import job. For more information, see "Creating the CloudWatch Logs IAM Role" in the Amazon
@@ -37940,7 +35473,7 @@ impl UserImportJobTypeBuilder {
 ///
 /// Built with [`UserLambdaValidationException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UserLambdaValidationException {
     /// The message returned when the Amazon Cognito service returns a user validation exception
     /// with the Lambda service.
@@ -37992,7 +35525,7 @@ impl UserLambdaValidationExceptionBuilder {
 ///
 /// Built with [`UserNotConfirmedException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UserNotConfirmedException {
     /// The message returned when a user isn't confirmed successfully.
     #[serde(
@@ -38043,7 +35576,7 @@ impl UserNotConfirmedExceptionBuilder {
 ///
 /// Built with [`UserNotFoundException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UserNotFoundException {
     /// The message returned when a user isn't found.
     #[serde(
@@ -38094,7 +35627,7 @@ impl UserNotFoundExceptionBuilder {
 ///
 /// Built with [`UserPoolAddOnNotEnabledException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UserPoolAddOnNotEnabledException {
     /// The `message` member.
     #[serde(
@@ -38148,7 +35681,7 @@ impl UserPoolAddOnNotEnabledExceptionBuilder {
 ///
 /// Built with [`UserPoolAddOnsType::builder`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UserPoolAddOnsType {
     /// Threat protection configuration options for additional authentication types in your user
     /// pool, including custom authentication.
@@ -38168,15 +35701,6 @@ impl UserPoolAddOnsType {
     /// A builder with no member set; see [`UserPoolAddOnsTypeBuilder`].
     pub fn builder() -> UserPoolAddOnsTypeBuilder {
         UserPoolAddOnsTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(advanced_security_mode: impl Into<AdvancedSecurityModeType>) -> Self {
-        Self {
-            advanced_security_additional_flows: None,
-            advanced_security_mode: advanced_security_mode.into(),
-        }
     }
 }
 
@@ -38233,7 +35757,7 @@ impl UserPoolAddOnsTypeBuilder {
 ///
 /// Built with [`UserPoolClientDescription::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UserPoolClientDescription {
     /// The app client ID.
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
@@ -38320,7 +35844,7 @@ impl UserPoolClientDescriptionBuilder {
 ///
 /// Built with [`UserPoolClientType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UserPoolClientType {
     /// The access token time limit. After this limit expires, your user can't use their access
     /// token. To specify the time unit for `AccessTokenValidity` as `seconds`, `minutes`, `hours`,
@@ -38983,7 +36507,7 @@ impl UserPoolClientTypeBuilder {
 ///
 /// Built with [`UserPoolDescriptionType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UserPoolDescriptionType {
     /// The date and time when the item was created. Amazon Cognito returns this timestamp in UNIX
     /// epoch time format. Your SDK might render the output in a human-readable format like ISO 8601
@@ -39152,7 +36676,7 @@ impl UserPoolDescriptionTypeBuilder {
 ///
 /// Built with [`UserPoolPolicyType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UserPoolPolicyType {
     /// The password policy settings for a user pool, including complexity, history, and length
     /// requirements.
@@ -39223,7 +36747,7 @@ impl UserPoolPolicyTypeBuilder {
 ///
 /// Built with [`UserPoolReplicaType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UserPoolReplicaType {
     /// The Amazon Web Services Region where the replica is located.
     #[serde(
@@ -39327,7 +36851,7 @@ impl UserPoolReplicaTypeBuilder {
 ///
 /// Built with [`UserPoolTaggingException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UserPoolTaggingException {
     /// The `message` member.
     #[serde(
@@ -39378,7 +36902,7 @@ impl UserPoolTaggingExceptionBuilder {
 ///
 /// Built with [`UserPoolTokenSessionConfigType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UserPoolTokenSessionConfigType {
     /// The maximum number of active token sessions that a user can have across the user pool. The
     /// minimum value is `1` and the maximum value is `100`. The default is `20`. When a user
@@ -39392,14 +36916,6 @@ impl UserPoolTokenSessionConfigType {
     /// A builder with no member set; see [`UserPoolTokenSessionConfigTypeBuilder`].
     pub fn builder() -> UserPoolTokenSessionConfigTypeBuilder {
         UserPoolTokenSessionConfigTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(max_per_user: impl Into<i32>) -> Self {
-        Self {
-            max_per_user: max_per_user.into(),
-        }
     }
 }
 
@@ -39436,7 +36952,7 @@ impl UserPoolTokenSessionConfigTypeBuilder {
 ///
 /// Built with [`UserPoolType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UserPoolType {
     /// The available verified method a user can use to recover their password when they call
     /// `ForgotPassword`. You can use this setting to define a preferred method when a user has more
@@ -40298,7 +37814,7 @@ impl UserPoolTypeBuilder {
 ///
 /// Built with [`UserType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UserType {
     /// Names and values of a user's attributes, for example `email`.
     #[serde(
@@ -40469,7 +37985,7 @@ impl UserTypeBuilder {
 ///
 /// Built with [`UsernameConfigurationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UsernameConfigurationType {
     /// Specifies whether user name case sensitivity will be applied for all users in the user pool
     /// through Amazon Cognito APIs. For most use cases, set case sensitivity to `False` (case
@@ -40484,14 +38000,6 @@ impl UsernameConfigurationType {
     /// A builder with no member set; see [`UsernameConfigurationTypeBuilder`].
     pub fn builder() -> UsernameConfigurationTypeBuilder {
         UsernameConfigurationTypeBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(case_sensitive: impl Into<bool>) -> Self {
-        Self {
-            case_sensitive: case_sensitive.into(),
-        }
     }
 }
 
@@ -40529,7 +38037,7 @@ impl UsernameConfigurationTypeBuilder {
 ///
 /// Built with [`UsernameExistsException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct UsernameExistsException {
     /// The message returned when Amazon Cognito throws a user name exists exception.
     #[serde(
@@ -40581,7 +38089,7 @@ impl UsernameExistsExceptionBuilder {
 ///
 /// Built with [`VerificationMessageTemplateType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct VerificationMessageTemplateType {
     /// The configuration of verification emails to contain a clickable link or a verification code.
     #[serde(
@@ -40746,7 +38254,7 @@ impl VerificationMessageTemplateTypeBuilder {
 ///
 /// Built with [`VerifySoftwareTokenRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct VerifySoftwareTokenRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -40775,17 +38283,6 @@ impl VerifySoftwareTokenRequest {
     /// A builder with no member set; see [`VerifySoftwareTokenRequestBuilder`].
     pub fn builder() -> VerifySoftwareTokenRequestBuilder {
         VerifySoftwareTokenRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(user_code: impl Into<SensitiveString>) -> Self {
-        Self {
-            access_token: None,
-            friendly_device_name: None,
-            session: None,
-            user_code: user_code.into(),
-        }
     }
 }
 
@@ -40864,7 +38361,7 @@ impl VerifySoftwareTokenRequestBuilder {
 ///
 /// Built with [`VerifySoftwareTokenResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct VerifySoftwareTokenResponse {
     /// This session ID satisfies an `MFA_SETUP` challenge. Supply the session ID in your challenge
     /// response.
@@ -40929,7 +38426,7 @@ impl VerifySoftwareTokenResponseBuilder {
 ///
 /// Built with [`VerifyUserAttributeRequest::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct VerifyUserAttributeRequest {
     /// A valid access token that Amazon Cognito issued to the currently signed-in user. Must
     /// include a scope claim for `aws.cognito.signin.user.admin`.
@@ -40948,20 +38445,6 @@ impl VerifyUserAttributeRequest {
     /// A builder with no member set; see [`VerifyUserAttributeRequestBuilder`].
     pub fn builder() -> VerifyUserAttributeRequestBuilder {
         VerifyUserAttributeRequestBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        access_token: impl Into<SensitiveString>,
-        attribute_name: impl Into<String>,
-        code: impl Into<String>,
-    ) -> Self {
-        Self {
-            access_token: access_token.into(),
-            attribute_name: attribute_name.into(),
-            code: code.into(),
-        }
     }
 }
 
@@ -41023,7 +38506,7 @@ impl VerifyUserAttributeRequestBuilder {
 ///
 /// Built with [`VerifyUserAttributeResponse::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct VerifyUserAttributeResponse {}
 
 impl VerifyUserAttributeResponse {
@@ -41048,7 +38531,7 @@ impl VerifyUserAttributeResponseBuilder {
 ///
 /// Built with [`WebAuthnChallengeNotFoundException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct WebAuthnChallengeNotFoundException {
     /// The `message` member.
     #[serde(
@@ -41100,7 +38583,7 @@ impl WebAuthnChallengeNotFoundExceptionBuilder {
 ///
 /// Built with [`WebAuthnClientMismatchException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct WebAuthnClientMismatchException {
     /// The `message` member.
     #[serde(
@@ -41152,7 +38635,7 @@ impl WebAuthnClientMismatchExceptionBuilder {
 ///
 /// Built with [`WebAuthnConfigurationMissingException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct WebAuthnConfigurationMissingException {
     /// The `message` member.
     #[serde(
@@ -41204,7 +38687,7 @@ impl WebAuthnConfigurationMissingExceptionBuilder {
 ///
 /// Built with [`WebAuthnConfigurationType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct WebAuthnConfigurationType {
     /// Sets whether passkeys can be used as multi-factor authentication (MFA). When set to
     /// `MULTI_FACTOR_WITH_USER_VERIFICATION`, passkey authentication with user verification
@@ -41303,7 +38786,7 @@ impl WebAuthnConfigurationTypeBuilder {
 ///
 /// Built with [`WebAuthnCredentialDescription::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct WebAuthnCredentialDescription {
     /// The general category of the passkey authenticator. Can be a platform, or on-device
     /// authenticator like a built-in fingerprint scanner, or a cross-platform device that's not
@@ -41338,25 +38821,6 @@ impl WebAuthnCredentialDescription {
     /// A builder with no member set; see [`WebAuthnCredentialDescriptionBuilder`].
     pub fn builder() -> WebAuthnCredentialDescriptionBuilder {
         WebAuthnCredentialDescriptionBuilder::default()
-    }
-
-    /// Creates a value from the required members; every optional member is `None`.
-    #[cfg(not(cognito_wire_semver))]
-    pub fn new(
-        authenticator_transports: impl Into<Vec<String>>,
-        created_at: impl Into<EpochSeconds>,
-        credential_id: impl Into<String>,
-        friendly_credential_name: impl Into<String>,
-        relying_party_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            authenticator_attachment: None,
-            authenticator_transports: authenticator_transports.into(),
-            created_at: created_at.into(),
-            credential_id: credential_id.into(),
-            friendly_credential_name: friendly_credential_name.into(),
-            relying_party_id: relying_party_id.into(),
-        }
     }
 }
 
@@ -41456,7 +38920,7 @@ impl WebAuthnCredentialDescriptionBuilder {
 ///
 /// Built with [`WebAuthnCredentialNotSupportedException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct WebAuthnCredentialNotSupportedException {
     /// The `message` member.
     #[serde(
@@ -41510,7 +38974,7 @@ impl WebAuthnCredentialNotSupportedExceptionBuilder {
 ///
 /// Built with [`WebAuthnMfaSettingsType::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct WebAuthnMfaSettingsType {
     /// Specifies whether passkey MFA is activated for a user. When activated, the user's passkey
     /// authentication requires user verification, and passkey sign-in is available when MFA is
@@ -41558,7 +39022,7 @@ impl WebAuthnMfaSettingsTypeBuilder {
 ///
 /// Built with [`WebAuthnNotEnabledException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct WebAuthnNotEnabledException {
     /// The `message` member.
     #[serde(
@@ -41610,7 +39074,7 @@ impl WebAuthnNotEnabledExceptionBuilder {
 ///
 /// Built with [`WebAuthnOriginNotAllowedException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct WebAuthnOriginNotAllowedException {
     /// The `message` member.
     #[serde(
@@ -41662,7 +39126,7 @@ impl WebAuthnOriginNotAllowedExceptionBuilder {
 ///
 /// Built with [`WebAuthnRelyingPartyMismatchException::builder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(cognito_wire_semver, non_exhaustive)]
+#[non_exhaustive]
 pub struct WebAuthnRelyingPartyMismatchException {
     /// The `message` member.
     #[serde(
