@@ -38,10 +38,7 @@ impl Env {
     /// Starts an emulator (manual clock at the real now) with a pool and a client.
     pub async fn start(pool: PoolSpec, client: ClientSpec) -> Env {
         let clock = Arc::new(ManualClock::new(SystemTime::now()));
-        let config = EmulatorConfig {
-            clock: Some(clock.clone()),
-            ..EmulatorConfig::default()
-        };
+        let config = EmulatorConfig::default().clock(Some(clock.clone()));
         let emu = Emulator::start(config)
             .await
             .expect("emulator starts on 127.0.0.1");

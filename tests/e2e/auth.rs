@@ -10,23 +10,19 @@ use std::time::Duration;
 const PW: &str = "Corr3ct-Horse!";
 
 fn user(name: &str) -> UserSpec {
-    UserSpec {
-        username: name.into(),
-        password: Some(PW.into()),
-        attributes: BTreeMap::from([
+    UserSpec::default()
+        .username(name.into())
+        .password(Some(PW.into()))
+        .attributes(BTreeMap::from([
             ("email".to_string(), format!("{name}@example.com")),
             ("email_verified".to_string(), "true".to_string()),
-        ]),
-        ..UserSpec::default()
-    }
+        ]))
 }
 
 fn secret_client() -> ClientSpec {
-    ClientSpec {
-        name: "app".into(),
-        generate_secret: true,
-        ..ClientSpec::default()
-    }
+    ClientSpec::default()
+        .name("app".into())
+        .generate_secret(true)
 }
 
 async fn signed_in(outcome: SignInOutcome) -> Session {
@@ -46,10 +42,7 @@ fn pending(outcome: SignInOutcome) -> Box<PendingSignIn> {
 
 #[tokio::test]
 async fn srp_sign_in_with_client_secret_and_email_alias() {
-    let pool = PoolSpec {
-        alias_attributes: vec!["email".into()],
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default().alias_attributes(vec!["email".into()]);
     let env = Env::start(pool, secret_client()).await;
     env.emu.create_user(&env.pool_id, user("alice")).unwrap();
     let auth = env.auth_builder().build().unwrap();
@@ -141,25 +134,20 @@ async fn the_driver_draws_from_the_injected_rng() {
 }
 
 fn totp_user(name: &str, secret: &str) -> UserSpec {
-    UserSpec {
-        mfa: UserMfaSpec {
-            totp_secret: Some(secret.into()),
-            preferred: Some("SOFTWARE_TOKEN_MFA".into()),
-            ..Default::default()
-        },
-        ..user(name)
-    }
+    user(name).mfa(
+        UserMfaSpec::default()
+            .totp_secret(Some(secret.into()))
+            .preferred(Some("SOFTWARE_TOKEN_MFA".into())),
+    )
 }
 
 const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
 #[tokio::test]
 async fn totp_mfa_after_password_and_code_reuse_refused() {
-    let pool = PoolSpec {
-        mfa: MfaConfig::Optional,
-        software_token_mfa: true,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default()
+        .mfa(MfaConfig::Optional)
+        .software_token_mfa(true);
     let env = Env::start(pool, secret_client()).await;
     env.emu
         .create_user(&env.pool_id, totp_user("carol", TOTP_SECRET))
@@ -217,11 +205,9 @@ async fn totp_mfa_after_password_and_code_reuse_refused() {
 
 #[tokio::test]
 async fn three_wrong_codes_end_the_sign_in() {
-    let pool = PoolSpec {
-        mfa: MfaConfig::On,
-        software_token_mfa: true,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default()
+        .mfa(MfaConfig::On)
+        .software_token_mfa(true);
     let env = Env::start(pool, secret_client()).await;
     env.emu
         .create_user(&env.pool_id, totp_user("cleo", TOTP_SECRET))
@@ -254,22 +240,16 @@ async fn three_wrong_codes_end_the_sign_in() {
 
 #[tokio::test]
 async fn sms_mfa_with_the_code_from_the_outbox() {
-    let pool = PoolSpec {
-        mfa: MfaConfig::On,
-        sms_mfa: true,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default().mfa(MfaConfig::On).sms_mfa(true);
     let env = Env::start(pool, secret_client()).await;
     let mut u = user("dave");
     u.attributes
         .insert("phone_number".into(), "+15555550100".into());
     u.attributes
         .insert("phone_number_verified".into(), "true".into());
-    u.mfa = UserMfaSpec {
-        sms: true,
-        preferred: Some("SMS_MFA".into()),
-        ..Default::default()
-    };
+    u.mfa = UserMfaSpec::default()
+        .sms(true)
+        .preferred(Some("SMS_MFA".into()));
     env.emu.create_user(&env.pool_id, u).unwrap();
     let auth = env.auth_builder().build().unwrap();
     let p = pending(auth.sign_in("dave", PW).await.unwrap());
@@ -294,12 +274,10 @@ async fn sms_mfa_with_the_code_from_the_outbox() {
 
 #[tokio::test]
 async fn remembered_device_skips_mfa_and_refreshes_with_device_key() {
-    let pool = PoolSpec {
-        mfa: MfaConfig::Optional,
-        software_token_mfa: true,
-        device_tracking: DeviceTracking::Always,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default()
+        .mfa(MfaConfig::Optional)
+        .software_token_mfa(true)
+        .device_tracking(DeviceTracking::Always);
     let env = Env::start(pool, secret_client()).await;
     env.emu
         .create_user(&env.pool_id, totp_user("erin", TOTP_SECRET))
@@ -410,10 +388,7 @@ async fn remembered_device_skips_mfa_and_refreshes_with_device_key() {
 
 #[tokio::test]
 async fn a_forgotten_device_is_purged_and_the_sign_in_retried_without_it() {
-    let pool = PoolSpec {
-        device_tracking: DeviceTracking::Always,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default().device_tracking(DeviceTracking::Always);
     let env = Env::start(pool, secret_client()).await;
     env.emu.create_user(&env.pool_id, user("frank")).unwrap();
     let store = Arc::new(MemoryDeviceStore::default());
@@ -461,10 +436,7 @@ async fn a_forgotten_device_is_purged_and_the_sign_in_retried_without_it() {
 
 #[tokio::test]
 async fn rotation_replaces_the_refresh_token_and_reuse_is_refused() {
-    let client = ClientSpec {
-        refresh_token_rotation: Some(10),
-        ..secret_client()
-    };
+    let client = secret_client().refresh_token_rotation(Some(10));
     let env = Env::start(PoolSpec::default(), client).await;
     env.emu.create_user(&env.pool_id, user("gina")).unwrap();
     let auth = env
@@ -585,10 +557,7 @@ async fn a_hundred_concurrent_callers_share_one_refresh() {
 
 #[tokio::test]
 async fn a_session_signs_in_again_when_its_refresh_token_is_revoked() {
-    let client = ClientSpec {
-        enable_token_revocation: true,
-        ..secret_client()
-    };
+    let client = secret_client().enable_token_revocation(true);
     let env = Env::start(PoolSpec::default(), client).await;
     env.emu.create_user(&env.pool_id, user("ivy")).unwrap();
     let store = Arc::new(MemorySessionStore::default());
@@ -637,11 +606,9 @@ async fn a_session_signs_in_again_when_its_refresh_token_is_revoked() {
 #[tokio::test]
 async fn new_password_required_then_signed_in() {
     let env = Env::start(PoolSpec::default(), secret_client()).await;
-    let u = UserSpec {
-        password: None,
-        temporary_password: Some("Temp-Pass1!".into()),
-        ..user("jill")
-    };
+    let u = user("jill")
+        .password(None)
+        .temporary_password(Some("Temp-Pass1!".into()));
     env.emu.create_user(&env.pool_id, u).unwrap();
     let auth = env.auth_builder().build().unwrap();
     let p = pending(auth.sign_in("jill", "Temp-Pass1!").await.unwrap());
@@ -660,11 +627,9 @@ async fn new_password_required_then_signed_in() {
 
 #[tokio::test]
 async fn mfa_setup_during_sign_in() {
-    let pool = PoolSpec {
-        mfa: MfaConfig::On,
-        software_token_mfa: true,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default()
+        .mfa(MfaConfig::On)
+        .software_token_mfa(true);
     let env = Env::start(pool, secret_client()).await;
     env.emu.create_user(&env.pool_id, user("kim")).unwrap();
     let auth = env.auth_builder().build().unwrap();
@@ -701,12 +666,10 @@ async fn mfa_setup_during_sign_in() {
 
 #[tokio::test]
 async fn self_service_account_journey() {
-    let pool = PoolSpec {
-        auto_verified_attributes: vec!["email".into()],
-        mfa: MfaConfig::Optional,
-        software_token_mfa: true,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default()
+        .auto_verified_attributes(vec!["email".into()])
+        .mfa(MfaConfig::Optional)
+        .software_token_mfa(true);
     let env = Env::start(pool, secret_client()).await;
     let auth = env.auth_builder().build().unwrap();
     let attrs = BTreeMap::from([("email".to_string(), "lee@example.com".to_string())]);
@@ -934,10 +897,7 @@ async fn user_auth_choice_based_sign_in() {
 
 #[tokio::test]
 async fn refresh_with_device_tracking_when_the_device_is_not_remembered() {
-    let pool = PoolSpec {
-        device_tracking: DeviceTracking::Always,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default().device_tracking(DeviceTracking::Always);
     let env = Env::start(pool, secret_client()).await;
     env.emu.create_user(&env.pool_id, user("olga")).unwrap();
     let auth = env
@@ -960,10 +920,7 @@ async fn the_emulator_state_file_is_private() {
     let dir = std::env::temp_dir().join(format!("emu-state-mode-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("state.json");
-    let config = cognito_emulator::EmulatorConfig {
-        state_file: Some(file.clone()),
-        ..Default::default()
-    };
+    let config = cognito_emulator::EmulatorConfig::default().state_file(Some(file.clone()));
     let emu = cognito_emulator::Emulator::start(config).await.unwrap();
     emu.create_pool(PoolSpec::default()).unwrap();
     let mode = std::fs::metadata(&file).unwrap().permissions().mode();

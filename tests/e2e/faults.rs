@@ -18,20 +18,19 @@ const PW: &str = "Corr3ct-Horse!";
 const MAX_ATTEMPTS: u32 = 4;
 
 fn user(name: &str) -> UserSpec {
-    UserSpec {
-        username: name.into(),
-        password: Some(PW.into()),
-        attributes: BTreeMap::from([("email".to_string(), format!("{name}@example.com"))]),
-        ..UserSpec::default()
-    }
+    UserSpec::default()
+        .username(name.into())
+        .password(Some(PW.into()))
+        .attributes(BTreeMap::from([(
+            "email".to_string(),
+            format!("{name}@example.com"),
+        )]))
 }
 
 fn secret_client() -> ClientSpec {
-    ClientSpec {
-        name: "app".into(),
-        generate_secret: true,
-        ..ClientSpec::default()
-    }
+    ClientSpec::default()
+        .name("app".into())
+        .generate_secret(true)
 }
 
 /// Small delays so the tests stay fast; more attempts than standard so retries show.
@@ -352,10 +351,7 @@ async fn a_failed_refresh_keeps_the_tokens_and_they_still_work() {
 
 #[tokio::test]
 async fn a_lost_rotation_answer_keeps_the_old_refresh_token_usable_within_the_grace_period() {
-    let client = ClientSpec {
-        refresh_token_rotation: Some(30),
-        ..secret_client()
-    };
+    let client = secret_client().refresh_token_rotation(Some(30));
     let env = Env::start(PoolSpec::default(), client).await;
     env.emu.create_user(&env.pool_id, user("wes")).unwrap();
     let auth = auth_with(&env, |b| b.refresh_mode(RefreshMode::Rotation));
@@ -407,10 +403,7 @@ fn read(path: &Path) -> Option<Vec<u8>> {
 
 #[tokio::test]
 async fn device_confirmation_and_device_sign_in_failures_never_touch_the_device_store() {
-    let pool = PoolSpec {
-        device_tracking: DeviceTracking::Always,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default().device_tracking(DeviceTracking::Always);
     let env = Env::start(pool, secret_client()).await;
     env.emu.create_user(&env.pool_id, user("xena")).unwrap();
     let dir = temp_dir("devices");
@@ -623,24 +616,17 @@ fn kill_9(mut child: Child) {
 }
 
 fn kill_seed() -> Seed {
-    let pool = PoolSpec {
-        id: Some(KILL_POOL.into()),
-        ..PoolSpec::named("kill")
-    };
-    let client = ClientSpec {
-        client_id: Some(KILL_CLIENT.into()),
-        ..ClientSpec::public("kill")
-    };
+    let pool = PoolSpec::named("kill").id(Some(KILL_POOL.into()));
+    let client = ClientSpec::public("kill").client_id(Some(KILL_CLIENT.into()));
     let mut users = vec![user("reader")];
     users.extend((0..2).map(|i| user(&format!("changer{i}"))));
-    Seed {
-        pools: vec![SeedPool {
-            pool,
-            clients: vec![client],
-            users,
-            groups: vec![],
-        }],
-    }
+    Seed::default().pools(vec![
+        SeedPool::default()
+            .pool(pool)
+            .clients(vec![client])
+            .users(users)
+            .groups(vec![]),
+    ])
 }
 
 fn kill_auth(url: &str) -> CognitoAuth {
@@ -952,10 +938,7 @@ impl DeviceStore for FullDisk {
 
 #[tokio::test]
 async fn a_device_store_that_cannot_write_does_not_cost_the_sign_in_its_tokens() {
-    let pool = PoolSpec {
-        device_tracking: DeviceTracking::Always,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default().device_tracking(DeviceTracking::Always);
     let env = Env::start(pool, secret_client()).await;
     env.emu.create_user(&env.pool_id, user("abe")).unwrap();
     let auth = auth_with(&env, |b| {

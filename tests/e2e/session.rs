@@ -211,10 +211,7 @@ async fn a_session_file_of_another_version_is_reported_and_left_alone() {
 
 #[tokio::test]
 async fn with_rotation_the_file_keeps_the_rotated_token_and_the_old_one_is_refused() {
-    let client = ClientSpec {
-        refresh_token_rotation: Some(10),
-        ..secret_client()
-    };
+    let client = secret_client().refresh_token_rotation(Some(10));
     let env = Env::start(PoolSpec::default(), client).await;
     env.emu.create_user(&env.pool_id, user("uma")).unwrap();
     let dir = TempDir::new("rotation");
@@ -288,16 +285,11 @@ async fn with_rotation_the_file_keeps_the_rotated_token_and_the_old_one_is_refus
 
 #[tokio::test]
 async fn a_new_password_the_policy_refuses_is_asked_again_with_the_policy_message() {
-    let pool = PoolSpec {
-        password_min_length: 10,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default().password_min_length(10);
     let env = Env::start(pool, secret_client()).await;
-    let u = UserSpec {
-        password: None,
-        temporary_password: Some("Temp-Pass1!".into()),
-        ..user("vera")
-    };
+    let u = user("vera")
+        .password(None)
+        .temporary_password(Some("Temp-Pass1!".into()));
     env.emu.create_user(&env.pool_id, u).unwrap();
     let auth = env.auth_builder().build().unwrap();
     let p = pending(auth.sign_in("vera", "Temp-Pass1!").await.unwrap());
@@ -344,11 +336,9 @@ async fn a_new_password_the_policy_refuses_is_asked_again_with_the_policy_messag
 
 #[tokio::test]
 async fn a_wrong_totp_set_up_code_is_asked_again_with_the_same_secret() {
-    let pool = PoolSpec {
-        mfa: MfaConfig::On,
-        software_token_mfa: true,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default()
+        .mfa(MfaConfig::On)
+        .software_token_mfa(true);
     let env = Env::start(pool, secret_client()).await;
     env.emu.create_user(&env.pool_id, user("wade")).unwrap();
     let auth = env.auth_builder().build().unwrap();
@@ -397,20 +387,15 @@ async fn a_wrong_totp_set_up_code_is_asked_again_with_the_same_secret() {
 
 #[tokio::test]
 async fn a_totp_code_already_used_is_refused_and_the_next_code_signs_in() {
-    let pool = PoolSpec {
-        mfa: MfaConfig::Optional,
-        software_token_mfa: true,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default()
+        .mfa(MfaConfig::Optional)
+        .software_token_mfa(true);
     let env = Env::start(pool, secret_client()).await;
-    let u = UserSpec {
-        mfa: UserMfaSpec {
-            totp_secret: Some(TOTP_SECRET.into()),
-            preferred: Some("SOFTWARE_TOKEN_MFA".into()),
-            ..UserMfaSpec::default()
-        },
-        ..user("xena")
-    };
+    let u = user("xena").mfa(
+        UserMfaSpec::default()
+            .totp_secret(Some(TOTP_SECRET.into()))
+            .preferred(Some("SOFTWARE_TOKEN_MFA".into())),
+    );
     env.emu.create_user(&env.pool_id, u).unwrap();
     let auth = env.auth_builder().build().unwrap();
     let code = env.totp_now(TOTP_SECRET);

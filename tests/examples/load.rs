@@ -26,20 +26,12 @@ async fn main() {
     let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
     let pool = emu.create_pool(PoolSpec::default()).unwrap();
     let client = emu
-        .create_client(
-            &pool,
-            ClientSpec {
-                name: "load".into(),
-                ..ClientSpec::default()
-            },
-        )
+        .create_client(&pool, ClientSpec::default().name("load".into()))
         .unwrap();
     for i in 0..USERS {
-        let user = UserSpec {
-            username: format!("user{i}"),
-            password: Some(PW.into()),
-            ..UserSpec::default()
-        };
+        let user = UserSpec::default()
+            .username(format!("user{i}"))
+            .password(Some(PW.into()));
         emu.create_user(&pool, user).unwrap();
     }
     let retry = {

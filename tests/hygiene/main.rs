@@ -122,17 +122,13 @@ async fn no_secret_reaches_logs_debug_or_cli_output() {
         .init();
     tracing::info!("capture works");
 
-    let pool = PoolSpec {
-        mfa: MfaConfig::Optional,
-        software_token_mfa: true,
-        device_tracking: DeviceTracking::Always,
-        ..PoolSpec::default()
-    };
-    let client = ClientSpec {
-        name: "hygiene".into(),
-        generate_secret: true,
-        ..ClientSpec::default()
-    };
+    let pool = PoolSpec::default()
+        .mfa(MfaConfig::Optional)
+        .software_token_mfa(true)
+        .device_tracking(DeviceTracking::Always);
+    let client = ClientSpec::default()
+        .name("hygiene".into())
+        .generate_secret(true);
     let env = Env::start(pool, client).await;
     let mut secrets = Secrets::default();
     let client_secret = env.client.client_secret.clone().unwrap();

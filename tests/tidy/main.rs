@@ -288,15 +288,7 @@ const MAY_NOT_GROW: &[(&str, &str)] = &[
         "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
     ),
     (
-        "cognito-emulator::ClientSpec",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
         "cognito-emulator::DeviceTracking",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-emulator::EmulatorConfig",
         "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
     ),
     (
@@ -305,10 +297,6 @@ const MAY_NOT_GROW: &[(&str, &str)] = &[
     ),
     (
         "cognito-emulator::Faults",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-emulator::GroupSpec",
         "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
     ),
     (
@@ -336,32 +324,12 @@ const MAY_NOT_GROW: &[(&str, &str)] = &[
         "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
     ),
     (
-        "cognito-emulator::PoolSpec",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-emulator::Seed",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-emulator::SeedPool",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
         "cognito-emulator::StandaloneOptions",
         "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
     ),
     (
         "cognito-emulator::SystemClock",
         "a unit marker type: it has nothing to grow",
-    ),
-    (
-        "cognito-emulator::UserMfaSpec",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-emulator::UserSpec",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
     ),
     (
         "cognito-wire::Empty",

@@ -91,6 +91,7 @@ pub enum IssuerMode {
 /// assert_eq!(c.session_ttl, std::time::Duration::from_secs(180));
 /// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct EmulatorConfig {
     /// TCP port on 127.0.0.1; 0 picks a free one.
     pub port: u16,

@@ -25,6 +25,7 @@ mod server;
 mod sigv4;
 mod simulate;
 mod spec;
+mod spec_setters;
 mod standalone;
 mod state;
 mod store;

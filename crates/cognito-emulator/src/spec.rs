@@ -51,6 +51,7 @@ pub enum DeviceTracking {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct PoolSpec {
     /// Pool name.
     pub name: String,
@@ -154,6 +155,7 @@ fn default_flows() -> Vec<String> {
 /// An app client.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ClientSpec {
     /// Client name.
     pub name: String,
@@ -248,6 +250,7 @@ impl std::fmt::Debug for AppClient {
 /// A user's MFA settings.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct UserMfaSpec {
     /// SMS MFA enabled (needs `phone_number`).
     pub sms: bool,
@@ -268,6 +271,7 @@ pub struct UserMfaSpec {
 /// ```
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct UserSpec {
     /// The username (with `username_attributes`, the email or phone number to sign in with).
     pub username: String,
@@ -339,6 +343,7 @@ impl std::fmt::Debug for UserSpec {
 /// A group in a seed file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct GroupSpec {
     /// Group name.
     pub name: String,
@@ -350,6 +355,7 @@ pub struct GroupSpec {
 
 /// One pool of a seed file: the pool settings, its clients, users and groups.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SeedPool {
     /// Pool settings.
     #[serde(flatten)]
@@ -376,6 +382,7 @@ pub struct SeedPool {
 /// assert_eq!(seed.pools[0].users[0].username, "alice");
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Seed {
     /// Pools.
     #[serde(default)]

@@ -114,10 +114,7 @@ fn pool_config(emu: &Emulator, pool: &str, client_id: &str) -> PoolConfig {
 
 async fn fixture() -> Fixture {
     let clock = Arc::new(ManualClock::new(SystemTime::now()));
-    let config = EmulatorConfig {
-        clock: Some(clock.clone()),
-        ..EmulatorConfig::default()
-    };
+    let config = EmulatorConfig::default().clock(Some(clock.clone()));
     let emu = Emulator::start(config).await.unwrap();
     let pool = emu.create_pool(PoolSpec::named("api")).unwrap();
     let web = emu

@@ -96,29 +96,22 @@ pub async fn run() -> Result<(), DemoError> {
     // 1. Emulator and provisioning.
     let t = Instant::now();
     let clock = Arc::new(ManualClock::new(SystemTime::now()));
-    let config = EmulatorConfig {
-        clock: Some(clock.clone()),
-        ..EmulatorConfig::default()
-    };
+    let config = EmulatorConfig::default().clock(Some(clock.clone()));
     let emu = Emulator::start(config)
         .await
         .map_err(|e| fail("start emulator", e))?;
-    let pool_spec = PoolSpec {
-        name: "demo".into(),
-        mfa: MfaConfig::Optional,
-        software_token_mfa: true,
-        device_tracking: DeviceTracking::Always,
-        auto_verified_attributes: vec!["email".into()],
-        ..PoolSpec::default()
-    };
+    let pool_spec = PoolSpec::default()
+        .name("demo".into())
+        .mfa(MfaConfig::Optional)
+        .software_token_mfa(true)
+        .device_tracking(DeviceTracking::Always)
+        .auto_verified_attributes(vec!["email".into()]);
     let pool_id = emu
         .create_pool(pool_spec)
         .map_err(|e| fail("create pool", e))?;
-    let client_spec = ClientSpec {
-        name: "demo-app".into(),
-        generate_secret: true,
-        ..ClientSpec::default()
-    };
+    let client_spec = ClientSpec::default()
+        .name("demo-app".into())
+        .generate_secret(true);
     let app = emu
         .create_client(&pool_id, client_spec)
         .map_err(|e| fail("create app client", e))?;

@@ -30,11 +30,9 @@ struct Env {
 
 impl Env {
     fn start(name: &str, pool: PoolSpec) -> Env {
-        let spec = ClientSpec {
-            name: "cli".into(),
-            generate_secret: true,
-            ..ClientSpec::default()
-        };
+        let spec = ClientSpec::default()
+            .name("cli".into())
+            .generate_secret(true);
         Env::start_with(name, pool, spec, EmulatorConfig::default())
     }
 
@@ -67,19 +65,15 @@ impl Env {
     }
 
     fn user(&self, name: &str, mfa: Option<&str>) {
-        let mut spec = UserSpec {
-            username: name.into(),
-            password: Some(PW.into()),
-            ..UserSpec::default()
-        };
+        let mut spec = UserSpec::default()
+            .username(name.into())
+            .password(Some(PW.into()));
         spec.attributes
             .insert("email".into(), format!("{name}@example.com"));
         if let Some(secret) = mfa {
-            spec.mfa = UserMfaSpec {
-                totp_secret: Some(secret.into()),
-                preferred: Some("SOFTWARE_TOKEN_MFA".into()),
-                ..Default::default()
-            };
+            spec.mfa = UserMfaSpec::default()
+                .totp_secret(Some(secret.into()))
+                .preferred(Some("SOFTWARE_TOKEN_MFA".into()));
         }
         self.emu().create_user(&self.pool_id, spec).unwrap();
     }
@@ -297,12 +291,10 @@ fn bad_input_is_one_clear_line() {
 
 #[test]
 fn mfa_code_and_a_remembered_device() {
-    let pool = PoolSpec {
-        mfa: MfaConfig::Optional,
-        software_token_mfa: true,
-        device_tracking: DeviceTracking::Always,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default()
+        .mfa(MfaConfig::Optional)
+        .software_token_mfa(true)
+        .device_tracking(DeviceTracking::Always);
     let env = Env::start("mfa", pool);
     env.user("carol", Some(TOTP_SECRET));
     let store = env.dir.join("devices.json");
@@ -602,17 +594,12 @@ fn a_rotated_refresh_token_is_kept_by_the_store() {
     let clock = std::sync::Arc::new(cognito_emulator::ManualClock::new(
         std::time::SystemTime::now(),
     ));
-    let config = EmulatorConfig {
-        clock: Some(clock),
-        ..EmulatorConfig::default()
-    };
-    let spec = ClientSpec {
-        name: "rotating".into(),
-        generate_secret: true,
-        refresh_token_rotation: Some(0),
-        access_token_validity_secs: Some(60),
-        ..ClientSpec::default()
-    };
+    let config = EmulatorConfig::default().clock(Some(clock));
+    let spec = ClientSpec::default()
+        .name("rotating".into())
+        .generate_secret(true)
+        .refresh_token_rotation(Some(0))
+        .access_token_validity_secs(Some(60));
     let env = Env::start_with("rotation", PoolSpec::default(), spec, config);
     env.user("rita", None);
     env.ok(
@@ -668,11 +655,9 @@ fn a_rotated_refresh_token_is_kept_by_the_store() {
 
 #[test]
 fn exit_codes_follow_the_next_action() {
-    let pool = PoolSpec {
-        mfa: MfaConfig::Optional,
-        software_token_mfa: true,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default()
+        .mfa(MfaConfig::Optional)
+        .software_token_mfa(true);
     let env = Env::start("exit-codes", pool);
     env.user("xena", None);
     let mut unconfirmed = UserSpec::new("yann", PW);
@@ -779,10 +764,7 @@ fn verify_picks_the_token_and_the_issuer() {
 
 #[test]
 fn forgetting_the_kept_device_drops_it_everywhere() {
-    let pool = PoolSpec {
-        device_tracking: DeviceTracking::Always,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default().device_tracking(DeviceTracking::Always);
     let env = Env::start("forget", pool);
     env.user("dora", None);
     let store = env.dir.join("devices.json");
@@ -1061,11 +1043,9 @@ fn verify_resolves_the_endpoint_and_says_both_issuers() {
 
 #[test]
 fn mfa_setup_totp_in_two_scripted_steps() {
-    let pool = PoolSpec {
-        mfa: MfaConfig::Optional,
-        software_token_mfa: true,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default()
+        .mfa(MfaConfig::Optional)
+        .software_token_mfa(true);
     let env = Env::start("totp-steps", pool);
     env.user("tom", None);
     env.ok(
@@ -1111,11 +1091,9 @@ fn mfa_setup_totp_in_two_scripted_steps() {
 
 #[test]
 fn mfa_setup_totp_reads_the_code_from_stdin() {
-    let pool = PoolSpec {
-        mfa: MfaConfig::Optional,
-        software_token_mfa: true,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default()
+        .mfa(MfaConfig::Optional)
+        .software_token_mfa(true);
     let env = Env::start("totp-stdin", pool);
     env.user("tina", None);
     env.ok(

@@ -26,13 +26,7 @@ fn start_on_manual_clock(pool: PoolSpec) -> (tokio::runtime::Runtime, Emulator, 
     let clock = std::sync::Arc::new(cognito_emulator::ManualClock::new(
         std::time::SystemTime::now(),
     ));
-    start_with(
-        pool,
-        EmulatorConfig {
-            clock: Some(clock),
-            ..EmulatorConfig::default()
-        },
-    )
+    start_with(pool, EmulatorConfig::default().clock(Some(clock)))
 }
 
 fn start_with(
@@ -47,13 +41,7 @@ fn start_with(
     let emu = rt.block_on(Emulator::start(config)).unwrap();
     let pool_id = emu.create_pool(pool).unwrap();
     let client = emu
-        .create_client(
-            &pool_id,
-            ClientSpec {
-                name: "tty".into(),
-                ..ClientSpec::default()
-            },
-        )
+        .create_client(&pool_id, ClientSpec::default().name("tty".into()))
         .unwrap();
     (rt, emu, pool_id, client.client_id)
 }
@@ -81,22 +69,16 @@ fn pycognito(emu: &Emulator, pool_id: &str, client_id: &str, args: &[&str]) -> C
 
 #[test]
 fn password_and_mfa_prompts_in_a_terminal() {
-    let pool = PoolSpec {
-        mfa: MfaConfig::Optional,
-        software_token_mfa: true,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default()
+        .mfa(MfaConfig::Optional)
+        .software_token_mfa(true);
     let (_rt, emu, pool_id, client_id) = start(pool);
-    let mut user = UserSpec {
-        username: "tia".into(),
-        password: Some(PW.into()),
-        ..UserSpec::default()
-    };
-    user.mfa = UserMfaSpec {
-        totp_secret: Some(TOTP_SECRET.into()),
-        preferred: Some("SOFTWARE_TOKEN_MFA".into()),
-        ..Default::default()
-    };
+    let mut user = UserSpec::default()
+        .username("tia".into())
+        .password(Some(PW.into()));
+    user.mfa = UserMfaSpec::default()
+        .totp_secret(Some(TOTP_SECRET.into()))
+        .preferred(Some("SOFTWARE_TOKEN_MFA".into()));
     emu.create_user(&pool_id, user).unwrap();
 
     let mut p = spawn_command(
@@ -121,17 +103,13 @@ fn password_and_mfa_prompts_in_a_terminal() {
 
 #[test]
 fn totp_set_up_shows_the_secret_and_a_qr_code() {
-    let pool = PoolSpec {
-        mfa: MfaConfig::On,
-        software_token_mfa: true,
-        ..PoolSpec::default()
-    };
+    let pool = PoolSpec::default()
+        .mfa(MfaConfig::On)
+        .software_token_mfa(true);
     let (_rt, emu, pool_id, client_id) = start(pool);
-    let user = UserSpec {
-        username: "uma".into(),
-        password: Some(PW.into()),
-        ..UserSpec::default()
-    };
+    let user = UserSpec::default()
+        .username("uma".into())
+        .password(Some(PW.into()));
     emu.create_user(&pool_id, user).unwrap();
 
     let mut p = spawn_command(
@@ -232,25 +210,17 @@ fn totp_now(emu: &Emulator, secret: &str) -> String {
 
 /// A user with TOTP MFA on a pool where it is optional.
 fn totp_user(emu: &Emulator, pool_id: &str, name: &str) {
-    let mut user = UserSpec {
-        username: name.into(),
-        password: Some(PW.into()),
-        ..UserSpec::default()
-    };
-    user.mfa = UserMfaSpec {
-        totp_secret: Some(TOTP_SECRET.into()),
-        preferred: Some("SOFTWARE_TOKEN_MFA".into()),
-        ..Default::default()
-    };
+    let mut user = UserSpec::default()
+        .username(name.into())
+        .password(Some(PW.into()));
+    user.mfa = UserMfaSpec::default()
+        .totp_secret(Some(TOTP_SECRET.into()))
+        .preferred(Some("SOFTWARE_TOKEN_MFA".into()));
     emu.create_user(pool_id, user).unwrap();
 }
 
 fn totp_pool(mfa: MfaConfig) -> PoolSpec {
-    PoolSpec {
-        mfa,
-        software_token_mfa: true,
-        ..PoolSpec::default()
-    }
+    PoolSpec::default().mfa(mfa).software_token_mfa(true)
 }
 
 #[test]
@@ -333,11 +303,9 @@ fn a_used_totp_code_is_refused_and_the_next_one_asked() {
 #[test]
 fn a_refused_new_password_is_asked_again_with_the_policy() {
     let (_rt, emu, pool_id, client_id) = start(PoolSpec::default());
-    let user = UserSpec {
-        username: "yara".into(),
-        temporary_password: Some("Temp-Passw0rd1!".into()),
-        ..UserSpec::default()
-    };
+    let user = UserSpec::default()
+        .username("yara".into())
+        .temporary_password(Some("Temp-Passw0rd1!".into()));
     emu.create_user(&pool_id, user).unwrap();
     let mut p = spawn_command(
         pycognito(&emu, &pool_id, &client_id, &["login", "-u", "yara"]),
@@ -366,11 +334,9 @@ fn a_refused_new_password_is_asked_again_with_the_policy() {
 #[test]
 fn a_wrong_totp_set_up_code_is_asked_again_with_the_same_secret() {
     let (_rt, emu, pool_id, client_id) = start(totp_pool(MfaConfig::On));
-    let user = UserSpec {
-        username: "zack".into(),
-        password: Some(PW.into()),
-        ..UserSpec::default()
-    };
+    let user = UserSpec::default()
+        .username("zack".into())
+        .password(Some(PW.into()));
     emu.create_user(&pool_id, user).unwrap();
     let mut p = spawn_command(
         pycognito(&emu, &pool_id, &client_id, &["login", "-u", "zack"]),
@@ -405,11 +371,9 @@ fn a_wrong_totp_set_up_code_is_asked_again_with_the_same_secret() {
 #[test]
 fn mfa_setup_totp_asks_a_wrong_code_again() {
     let (_rt, emu, pool_id, client_id) = start(totp_pool(MfaConfig::Optional));
-    let user = UserSpec {
-        username: "abel".into(),
-        password: Some(PW.into()),
-        ..UserSpec::default()
-    };
+    let user = UserSpec::default()
+        .username("abel".into())
+        .password(Some(PW.into()));
     emu.create_user(&pool_id, user).unwrap();
     let mut p = spawn_command(
         pycognito(&emu, &pool_id, &client_id, &["login", "-u", "abel"]),

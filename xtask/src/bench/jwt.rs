@@ -78,10 +78,7 @@ struct Fixture {
 type HttpClient<B> = Client<HttpConnector, B>;
 
 async fn fixture() -> Result<(Emulator, Fixture), String> {
-    let config = EmulatorConfig {
-        issuer: IssuerMode::Aws,
-        ..EmulatorConfig::default()
-    };
+    let config = EmulatorConfig::default().issuer(IssuerMode::Aws);
     let emu = Emulator::start(config)
         .await
         .map_err(|e| format!("emulator: {e}"))?;

@@ -212,24 +212,15 @@ async fn srp_sign_in(
 fn build_state(path: &Path, size: usize) -> Result<f64, String> {
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     rt.block_on(async {
-        let emu = Emulator::start(EmulatorConfig {
-            state_file: Some(path.to_path_buf()),
-            ..EmulatorConfig::default()
-        })
-        .await
-        .map_err(|e| e.to_string())?;
+        let emu = Emulator::start(EmulatorConfig::default().state_file(Some(path.to_path_buf())))
+            .await
+            .map_err(|e| e.to_string())?;
         let t0 = Instant::now();
-        emu.create_pool(PoolSpec {
-            id: Some(POOL.to_owned()),
-            ..PoolSpec::named("scale")
-        })
-        .map_err(|e| e.to_string())?;
+        emu.create_pool(PoolSpec::named("scale").id(Some(POOL.to_owned())))
+            .map_err(|e| e.to_string())?;
         emu.create_client(
             POOL,
-            ClientSpec {
-                client_id: Some(CLIENT.to_owned()),
-                ..ClientSpec::public("scale")
-            },
+            ClientSpec::public("scale").client_id(Some(CLIENT.to_owned())),
         )
         .map_err(|e| e.to_string())?;
         let mut next = 0usize;
@@ -241,10 +232,7 @@ fn build_state(path: &Path, size: usize) -> Result<f64, String> {
                     let mut spec = if i < WITH_PASSWORD {
                         UserSpec::new(name.clone(), PASSWORD)
                     } else {
-                        UserSpec {
-                            username: name.clone(),
-                            ..UserSpec::default()
-                        }
+                        UserSpec::default().username(name.clone())
                     };
                     spec = spec.attribute("email", format!("{name}@example.com"));
                     spec

@@ -310,10 +310,7 @@ fn password(emu: &Emulator, bin: &Path, dir: &Path) -> Check {
 }
 
 fn secret_hash(emu: &Emulator, bin: &Path, dir: &Path) -> Check {
-    let pool = PoolSpec {
-        alias_attributes: vec!["email".into()],
-        ..PoolSpec::named("secret")
-    };
+    let pool = PoolSpec::named("secret").alias_attributes(vec!["email".into()]);
     let mut cli = Cli::new(emu, bin, dir, pool, ClientSpec::confidential("cli"))?;
     emu.create_user(&cli.pool, user("carol"))
         .ctx("create user")?;
@@ -357,11 +354,9 @@ fn new_password(emu: &Emulator, bin: &Path, dir: &Path) -> Check {
         PoolSpec::named("newpw"),
         ClientSpec::confidential("cli"),
     )?;
-    let u = UserSpec {
-        password: None,
-        temporary_password: Some("Temp0rary!".into()),
-        ..user("erin")
-    };
+    let u = user("erin")
+        .password(None)
+        .temporary_password(Some("Temp0rary!".into()));
     emu.create_user(&cli.pool, u).ctx("create user")?;
     cli.ok(
         &[
@@ -378,21 +373,16 @@ fn new_password(emu: &Emulator, bin: &Path, dir: &Path) -> Check {
 }
 
 fn device(emu: &Emulator, bin: &Path, dir: &Path) -> Check {
-    let pool = PoolSpec {
-        mfa: MfaConfig::On,
-        device_tracking: DeviceTracking::UserOptIn,
-        ..PoolSpec::named("device")
-    };
+    let pool = PoolSpec::named("device")
+        .mfa(MfaConfig::On)
+        .device_tracking(DeviceTracking::UserOptIn);
     let cli = Cli::new(emu, bin, dir, pool, ClientSpec::confidential("cli"))?;
     let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
-    let u = UserSpec {
-        mfa: UserMfaSpec {
-            totp_secret: Some(secret.into()),
-            preferred: Some("SOFTWARE_TOKEN_MFA".into()),
-            ..UserMfaSpec::default()
-        },
-        ..user("ida")
-    };
+    let u = user("ida").mfa(
+        UserMfaSpec::default()
+            .totp_secret(Some(secret.into()))
+            .preferred(Some("SOFTWARE_TOKEN_MFA".into())),
+    );
     emu.create_user(&cli.pool, u).ctx("create user")?;
     let store = dir.join("devices.json");
     let store = store.to_str().ctx("device store path")?;
@@ -708,10 +698,7 @@ mod tty {
     /// TOTP set-up with `mfa setup-totp` (the secret is shown, the code prompted), then a
     /// scripted sign-in with `--mfa-code`.
     pub(super) fn totp_flow(emu: &Emulator, bin: &Path, dir: &Path) -> Check {
-        let pool = PoolSpec {
-            mfa: MfaConfig::Optional,
-            ..PoolSpec::named("totp")
-        };
+        let pool = PoolSpec::named("totp").mfa(MfaConfig::Optional);
         let cli = Cli::new(emu, bin, dir, pool, ClientSpec::confidential("cli"))?;
         emu.create_user(&cli.pool, user("fay")).ctx("create user")?;
         cli.login("fay", PW, &[])?;
@@ -741,28 +728,20 @@ mod tty {
 
     /// SMS_MFA or EMAIL_OTP: the code is sent during `login` and typed at its prompt.
     pub(super) fn otp_mfa(emu: &Emulator, bin: &Path, dir: &Path, email: bool) -> Check {
-        let pool = PoolSpec {
-            mfa: MfaConfig::Optional,
-            ..PoolSpec::named(if email { "email" } else { "sms" })
-        };
+        let pool = PoolSpec::named(if email { "email" } else { "sms" }).mfa(MfaConfig::Optional);
         let cli = Cli::new(emu, bin, dir, pool, ClientSpec::confidential("cli"))?;
         let mfa = if email {
-            UserMfaSpec {
-                email: true,
-                preferred: Some("EMAIL_OTP".into()),
-                ..UserMfaSpec::default()
-            }
+            UserMfaSpec::default()
+                .email(true)
+                .preferred(Some("EMAIL_OTP".into()))
         } else {
-            UserMfaSpec {
-                sms: true,
-                preferred: Some("SMS_MFA".into()),
-                ..UserMfaSpec::default()
-            }
+            UserMfaSpec::default()
+                .sms(true)
+                .preferred(Some("SMS_MFA".into()))
         };
-        let u = UserSpec {
-            mfa,
-            ..user("gus").attribute("phone_number", "+15555550100")
-        };
+        let u = user("gus")
+            .attribute("phone_number", "+15555550100")
+            .mfa(mfa);
         emu.create_user(&cli.pool, u).ctx("create user")?;
         let mut p = spawn(&cli, &["login", "-u", "gus"])?;
         p.exp_string("Password:").ctx("password prompt")?;

@@ -178,11 +178,9 @@ async fn new_password(emu: &Emulator) -> Check {
         PoolSpec::named("newpw"),
         ClientSpec::confidential("facade"),
     )?;
-    let u = UserSpec {
-        password: None,
-        temporary_password: Some("Temp0rary!".into()),
-        ..user("erin")
-    };
+    let u = user("erin")
+        .password(None)
+        .temporary_password(Some("Temp0rary!".into()));
     emu.create_user(&fx.pool, u).ctx("create user")?;
     let mut c = fx.cognito("erin")?;
     let step = c.authenticate("Temp0rary!").await.ctx("authenticate")?;
@@ -200,10 +198,7 @@ async fn new_password(emu: &Emulator) -> Check {
 }
 
 async fn totp_flow(emu: &Emulator) -> Check {
-    let pool = PoolSpec {
-        mfa: MfaConfig::Optional,
-        ..PoolSpec::named("totp")
-    };
+    let pool = PoolSpec::named("totp").mfa(MfaConfig::Optional);
     let fx = Fx::new(emu, pool, ClientSpec::confidential("facade"))?;
     emu.create_user(&fx.pool, user("fay")).ctx("create user")?;
     let c = fx.signed_in("fay", PW).await?;
@@ -239,28 +234,20 @@ async fn totp_flow(emu: &Emulator) -> Check {
 }
 
 async fn otp_mfa(emu: &Emulator, email: bool) -> Check {
-    let pool = PoolSpec {
-        mfa: MfaConfig::Optional,
-        ..PoolSpec::named(if email { "email" } else { "sms" })
-    };
+    let pool = PoolSpec::named(if email { "email" } else { "sms" }).mfa(MfaConfig::Optional);
     let fx = Fx::new(emu, pool, ClientSpec::confidential("facade"))?;
     let mfa = if email {
-        UserMfaSpec {
-            email: true,
-            preferred: Some("EMAIL_OTP".into()),
-            ..UserMfaSpec::default()
-        }
+        UserMfaSpec::default()
+            .email(true)
+            .preferred(Some("EMAIL_OTP".into()))
     } else {
-        UserMfaSpec {
-            sms: true,
-            preferred: Some("SMS_MFA".into()),
-            ..UserMfaSpec::default()
-        }
+        UserMfaSpec::default()
+            .sms(true)
+            .preferred(Some("SMS_MFA".into()))
     };
-    let u = UserSpec {
-        mfa,
-        ..user("gus").attribute("phone_number", "+15555550100")
-    };
+    let u = user("gus")
+        .attribute("phone_number", "+15555550100")
+        .mfa(mfa);
     emu.create_user(&fx.pool, u).ctx("create user")?;
     let mut c = fx.cognito("gus")?;
     let step = c.authenticate(PW).await.ctx("authenticate")?;
@@ -284,20 +271,15 @@ async fn otp_mfa(emu: &Emulator, email: bool) -> Check {
 }
 
 async fn device(emu: &Emulator) -> Check {
-    let pool = PoolSpec {
-        mfa: MfaConfig::On,
-        device_tracking: DeviceTracking::UserOptIn,
-        ..PoolSpec::named("device")
-    };
+    let pool = PoolSpec::named("device")
+        .mfa(MfaConfig::On)
+        .device_tracking(DeviceTracking::UserOptIn);
     let fx = Fx::new(emu, pool, ClientSpec::confidential("facade"))?;
-    let u = UserSpec {
-        mfa: UserMfaSpec {
-            sms: true,
-            preferred: Some("SMS_MFA".into()),
-            ..UserMfaSpec::default()
-        },
-        ..user("ida").attribute("phone_number", "+15555550100")
-    };
+    let u = user("ida").attribute("phone_number", "+15555550100").mfa(
+        UserMfaSpec::default()
+            .sms(true)
+            .preferred(Some("SMS_MFA".into())),
+    );
     emu.create_user(&fx.pool, u).ctx("create user")?;
     let store = Arc::new(MemoryDeviceStore::default());
     let build = || {

@@ -133,10 +133,7 @@ async fn password(emu: &Emulator) -> Check {
 }
 
 async fn secret_hash(emu: &Emulator) -> Check {
-    let pool = PoolSpec {
-        alias_attributes: vec!["email".into()],
-        ..PoolSpec::named("secret")
-    };
+    let pool = PoolSpec::named("secret").alias_attributes(vec!["email".into()]);
     let fx = fixture(emu, pool, ClientSpec::confidential("rust"))?;
     emu.create_user(&fx.pool, user("carol"))
         .ctx("create user")?;
@@ -192,11 +189,9 @@ async fn new_password(emu: &Emulator) -> Check {
         PoolSpec::named("newpw"),
         ClientSpec::confidential("rust"),
     )?;
-    let u = UserSpec {
-        password: None,
-        temporary_password: Some("Temp0rary!".into()),
-        ..user("erin")
-    };
+    let u = user("erin")
+        .password(None)
+        .temporary_password(Some("Temp0rary!".into()));
     emu.create_user(&fx.pool, u).ctx("create user")?;
     let p = asked(fx.auth.sign_in("erin", "Temp0rary!").await.ctx("sign-in")?)?;
     ensure(
@@ -218,10 +213,7 @@ async fn new_password(emu: &Emulator) -> Check {
 }
 
 async fn totp_flow(emu: &Emulator) -> Check {
-    let pool = PoolSpec {
-        mfa: MfaConfig::Optional,
-        ..PoolSpec::named("totp")
-    };
+    let pool = PoolSpec::named("totp").mfa(MfaConfig::Optional);
     let fx = fixture(emu, pool, ClientSpec::confidential("rust"))?;
     emu.create_user(&fx.pool, user("fay")).ctx("create user")?;
     let s = signed_in(fx.auth.sign_in("fay", PW).await.ctx("sign-in")?)?;
@@ -266,21 +258,15 @@ async fn totp_flow(emu: &Emulator) -> Check {
 }
 
 fn sms_user(name: &str) -> UserSpec {
-    UserSpec {
-        mfa: UserMfaSpec {
-            sms: true,
-            preferred: Some("SMS_MFA".into()),
-            ..UserMfaSpec::default()
-        },
-        ..user(name).attribute("phone_number", "+15555550100")
-    }
+    user(name).attribute("phone_number", "+15555550100").mfa(
+        UserMfaSpec::default()
+            .sms(true)
+            .preferred(Some("SMS_MFA".into())),
+    )
 }
 
 async fn sms_mfa(emu: &Emulator) -> Check {
-    let pool = PoolSpec {
-        mfa: MfaConfig::On,
-        ..PoolSpec::named("sms")
-    };
+    let pool = PoolSpec::named("sms").mfa(MfaConfig::On);
     let fx = fixture(emu, pool, ClientSpec::confidential("rust"))?;
     emu.create_user(&fx.pool, sms_user("gus"))
         .ctx("create user")?;
@@ -309,19 +295,13 @@ async fn sms_mfa(emu: &Emulator) -> Check {
 }
 
 async fn email_mfa(emu: &Emulator) -> Check {
-    let pool = PoolSpec {
-        mfa: MfaConfig::Optional,
-        ..PoolSpec::named("email")
-    };
+    let pool = PoolSpec::named("email").mfa(MfaConfig::Optional);
     let fx = fixture(emu, pool, ClientSpec::confidential("rust"))?;
-    let u = UserSpec {
-        mfa: UserMfaSpec {
-            email: true,
-            preferred: Some("EMAIL_OTP".into()),
-            ..UserMfaSpec::default()
-        },
-        ..user("hal")
-    };
+    let u = user("hal").mfa(
+        UserMfaSpec::default()
+            .email(true)
+            .preferred(Some("EMAIL_OTP".into())),
+    );
     emu.create_user(&fx.pool, u).ctx("create user")?;
     let p = asked(fx.auth.sign_in("hal", PW).await.ctx("sign-in")?)?;
     ensure(
@@ -340,11 +320,9 @@ async fn email_mfa(emu: &Emulator) -> Check {
 }
 
 async fn device(emu: &Emulator) -> Check {
-    let pool = PoolSpec {
-        mfa: MfaConfig::On,
-        device_tracking: DeviceTracking::UserOptIn,
-        ..PoolSpec::named("device")
-    };
+    let pool = PoolSpec::named("device")
+        .mfa(MfaConfig::On)
+        .device_tracking(DeviceTracking::UserOptIn);
     let pool = emu.create_pool(pool).ctx("create pool")?;
     let client = emu
         .create_client(&pool, ClientSpec::confidential("rust"))

@@ -389,11 +389,9 @@ async fn admin_sign_in_new_password_challenge() {
 #[tokio::test]
 async fn admin_sign_in_asks_again_after_a_wrong_code() {
     const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
-    let spec = PoolSpec {
-        mfa: cognito_emulator::MfaConfig::On,
-        software_token_mfa: true,
-        ..PoolSpec::named("admin-mfa")
-    };
+    let spec = PoolSpec::named("admin-mfa")
+        .mfa(cognito_emulator::MfaConfig::On)
+        .software_token_mfa(true);
     let env = setup_with(spec).await;
     let client = env
         .emu
@@ -402,14 +400,11 @@ async fn admin_sign_in_asks_again_after_a_wrong_code() {
     env.emu
         .create_user(
             &env.pool_id,
-            UserSpec {
-                mfa: cognito_emulator::UserMfaSpec {
-                    totp_secret: Some(SECRET.into()),
-                    preferred: Some("SOFTWARE_TOKEN_MFA".into()),
-                    ..Default::default()
-                },
-                ..UserSpec::new("tess", PASSWORD)
-            },
+            UserSpec::new("tess", PASSWORD).mfa(
+                cognito_emulator::UserMfaSpec::default()
+                    .totp_secret(Some(SECRET.into()))
+                    .preferred(Some("SOFTWARE_TOKEN_MFA".into())),
+            ),
         )
         .unwrap();
     let right = env.emu.totp_code(&env.pool_id, "tess").unwrap();

@@ -683,10 +683,8 @@ async fn rotated_secrets_events_schema_risk_and_tags_survive_a_restart() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("state.json");
-    let config = || cognito_emulator::EmulatorConfig {
-        state_file: Some(file.clone()),
-        ..cognito_emulator::EmulatorConfig::deterministic(T0, 5)
-    };
+    let config =
+        || cognito_emulator::EmulatorConfig::deterministic(T0, 5).state_file(Some(file.clone()));
     let mut env = env_config(
         cognito_emulator::PoolSpec::named("p"),
         cognito_emulator::ClientSpec::confidential("c"),

@@ -100,11 +100,9 @@ async fn device_verifier(
 }
 
 fn device_pool(tracking: DeviceTracking) -> PoolSpec {
-    PoolSpec {
-        device_tracking: tracking,
-        mfa: MfaConfig::Optional,
-        ..PoolSpec::named("devices")
-    }
+    PoolSpec::named("devices")
+        .device_tracking(tracking)
+        .mfa(MfaConfig::Optional)
 }
 
 #[tokio::test]
@@ -217,13 +215,9 @@ async fn remembered_device_skips_mfa() {
     env.emu
         .create_user(
             &env.pool,
-            UserSpec {
-                mfa: UserMfaSpec {
-                    sms: true,
-                    ..Default::default()
-                },
-                ..UserSpec::new("alice", "Passw0rd!").attribute("phone_number", "+15555550100")
-            },
+            UserSpec::new("alice", "Passw0rd!")
+                .attribute("phone_number", "+15555550100")
+                .mfa(UserMfaSpec::default().sms(true)),
         )
         .unwrap();
     let ch = env.srp_login("alice", "Passw0rd!").await.unwrap();

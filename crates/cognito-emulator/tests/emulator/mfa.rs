@@ -32,10 +32,7 @@ fn base32(s: &str) -> Vec<u8> {
 #[tokio::test]
 async fn totp_setup_and_software_token_mfa() {
     let env = env_with(
-        PoolSpec {
-            mfa: MfaConfig::Optional,
-            ..PoolSpec::named("p")
-        },
+        PoolSpec::named("p").mfa(MfaConfig::Optional),
         ClientSpec::public("c"),
     )
     .await;
@@ -133,23 +130,16 @@ fn code_of(r: &R) -> &str {
 #[tokio::test]
 async fn sms_mfa_via_outbox_and_select_mfa_type() {
     let env = env_with(
-        PoolSpec {
-            mfa: MfaConfig::On,
-            ..PoolSpec::named("p")
-        },
+        PoolSpec::named("p").mfa(MfaConfig::On),
         ClientSpec::confidential("c"),
     )
     .await;
     env.emu
         .create_user(
             &env.pool,
-            UserSpec {
-                mfa: UserMfaSpec {
-                    sms: true,
-                    ..Default::default()
-                },
-                ..UserSpec::new("alice", "Passw0rd!").attribute("phone_number", "+15555550100")
-            },
+            UserSpec::new("alice", "Passw0rd!")
+                .attribute("phone_number", "+15555550100")
+                .mfa(UserMfaSpec::default().sms(true)),
         )
         .unwrap();
     let ch = env.srp_login("alice", "Passw0rd!").await.unwrap();
@@ -181,14 +171,13 @@ async fn sms_mfa_via_outbox_and_select_mfa_type() {
     env.emu
         .create_user(
             &env.pool,
-            UserSpec {
-                mfa: UserMfaSpec {
-                    sms: true,
-                    totp_secret: Some("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into()),
-                    ..Default::default()
-                },
-                ..UserSpec::new("bob", "Passw0rd!").attribute("phone_number", "+15555550101")
-            },
+            UserSpec::new("bob", "Passw0rd!")
+                .attribute("phone_number", "+15555550101")
+                .mfa(
+                    UserMfaSpec::default()
+                        .sms(true)
+                        .totp_secret(Some("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into())),
+                ),
         )
         .unwrap();
     let ch = env.srp_login("bob", "Passw0rd!").await.unwrap();
@@ -216,10 +205,7 @@ async fn sms_mfa_via_outbox_and_select_mfa_type() {
 #[tokio::test]
 async fn mfa_setup_with_session() {
     let env = env_with(
-        PoolSpec {
-            mfa: MfaConfig::On,
-            ..PoolSpec::named("p")
-        },
+        PoolSpec::named("p").mfa(MfaConfig::On),
         ClientSpec::public("c"),
     )
     .await;

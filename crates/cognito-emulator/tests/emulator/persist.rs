@@ -55,10 +55,7 @@ async fn restart(env: Env, config: EmulatorConfig) -> Env {
 async fn state_survives_restart_with_keys_and_verifiers() {
     let dir = temp_dir("restart");
     let file = dir.join("state.json");
-    let config = || EmulatorConfig {
-        state_file: Some(file.clone()),
-        ..EmulatorConfig::deterministic(T0, 3)
-    };
+    let config = || EmulatorConfig::deterministic(T0, 3).state_file(Some(file.clone()));
     let env = env_config(PoolSpec::named("p"), ClientSpec::public("c"), config()).await;
     assert_eq!(env.emu.database_path().as_deref(), Some(file.as_path()));
     env.user("alice", "Passw0rd!");
@@ -108,10 +105,7 @@ async fn state_survives_restart_with_keys_and_verifiers() {
 async fn a_sign_in_in_progress_survives_a_restart() {
     let dir = temp_dir("midsignin");
     let file = dir.join("state.db");
-    let config = || EmulatorConfig {
-        state_file: Some(file.clone()),
-        ..EmulatorConfig::deterministic(T0, 5)
-    };
+    let config = || EmulatorConfig::deterministic(T0, 5).state_file(Some(file.clone()));
     let env = env_config(PoolSpec::named("p"), ClientSpec::public("c"), config()).await;
     env.user("alice", "Passw0rd!");
     // PASSWORD_VERIFIER issued by the first process...
@@ -162,19 +156,14 @@ async fn child_writer() {
         .append(true)
         .open(acked)
         .unwrap();
-    let emu = Emulator::start(EmulatorConfig {
-        state_file: Some(PathBuf::from(path)),
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap();
-    let pool = match emu.create_pool(PoolSpec {
-        id: Some("us-east-1_KillNine1".to_owned()),
-        ..PoolSpec::named("kill")
-    }) {
-        Ok(p) => p,
-        Err(_) => "us-east-1_KillNine1".to_owned(),
-    };
+    let emu = Emulator::start(EmulatorConfig::default().state_file(Some(PathBuf::from(path))))
+        .await
+        .unwrap();
+    let pool =
+        match emu.create_pool(PoolSpec::named("kill").id(Some("us-east-1_KillNine1".to_owned()))) {
+            Ok(p) => p,
+            Err(_) => "us-east-1_KillNine1".to_owned(),
+        };
     let prefix = std::process::id();
     let mut i = 0u64;
     loop {
@@ -212,12 +201,9 @@ async fn kill_9_at_any_moment_loses_no_acknowledged_write() {
         std::thread::sleep(Duration::from_millis(400 + round * 137));
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
-        let emu = Emulator::start(EmulatorConfig {
-            state_file: Some(file.clone()),
-            ..EmulatorConfig::default()
-        })
-        .await
-        .expect("the database opens after kill -9");
+        let emu = Emulator::start(EmulatorConfig::default().state_file(Some(file.clone())))
+            .await
+            .expect("the database opens after kill -9");
         emu.shutdown().await;
         let names: Vec<String> = std::fs::read_to_string(&acked)
             .unwrap_or_default()
@@ -253,14 +239,8 @@ fn legacy_state(pool_id: &str) -> serde_json::Value {
         salt,
     )
     .unwrap();
-    let spec = PoolSpec {
-        id: Some(pool_id.to_owned()),
-        ..PoolSpec::named("legacy")
-    };
-    let client = ClientSpec {
-        client_id: Some("legacyclient".to_owned()),
-        ..ClientSpec::public("web")
-    };
+    let spec = PoolSpec::named("legacy").id(Some(pool_id.to_owned()));
+    let client = ClientSpec::public("web").client_id(Some("legacyclient".to_owned()));
     json!({
         "pools": {
             pool_id: {
@@ -312,10 +292,7 @@ async fn a_json_state_file_is_imported_and_left_untouched() {
     let pool_id = "us-east-1_Legacy001";
     let text = serde_json::to_vec_pretty(&legacy_state(pool_id)).unwrap();
     std::fs::write(&file, &text).unwrap();
-    let config = || EmulatorConfig {
-        state_file: Some(file.clone()),
-        ..EmulatorConfig::deterministic(T0, 9)
-    };
+    let config = || EmulatorConfig::deterministic(T0, 9).state_file(Some(file.clone()));
     let emu = Emulator::start(config()).await.unwrap();
     let db = dir.join("state.json.sqlite");
     assert_eq!(emu.database_path().as_deref(), Some(db.as_path()));
@@ -355,10 +332,7 @@ async fn a_json_state_file_is_imported_and_left_untouched() {
 async fn a_second_emulator_on_the_same_state_is_refused() {
     let dir = temp_dir("second");
     let file = dir.join("state.db");
-    let config = || EmulatorConfig {
-        state_file: Some(file.clone()),
-        ..EmulatorConfig::default()
-    };
+    let config = || EmulatorConfig::default().state_file(Some(file.clone()));
     let first = Emulator::start(config()).await.unwrap();
     let e = Emulator::start(config()).await.unwrap_err().to_string();
     assert!(e.contains("in use by another emulator"), "{e}");
@@ -373,13 +347,10 @@ async fn a_second_emulator_on_the_same_state_is_refused() {
 async fn a_state_file_in_a_missing_directory_fails_at_start() {
     let dir = temp_dir("missingdir");
     let file = dir.join("no").join("such").join("state.db");
-    let e = Emulator::start(EmulatorConfig {
-        state_file: Some(file.clone()),
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap_err()
-    .to_string();
+    let e = Emulator::start(EmulatorConfig::default().state_file(Some(file.clone())))
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("does not exist"), "{e}");
     assert!(!file.exists());
     let _ = std::fs::remove_dir_all(&dir);
@@ -389,15 +360,9 @@ async fn a_state_file_in_a_missing_directory_fails_at_start() {
 async fn a_failed_write_changes_nothing() {
     let dir = temp_dir("failedwrite");
     let file = dir.join("state.db");
-    let config = EmulatorConfig {
-        state_file: Some(file.clone()),
-        ..EmulatorConfig::deterministic(T0, 11)
-    };
+    let config = EmulatorConfig::deterministic(T0, 11).state_file(Some(file.clone()));
     let env = env_config(
-        PoolSpec {
-            auto_verified_attributes: vec!["email".to_owned()],
-            ..PoolSpec::named("p")
-        },
+        PoolSpec::named("p").auto_verified_attributes(vec!["email".to_owned()]),
         ClientSpec::public("c"),
         config,
     )
@@ -428,15 +393,9 @@ async fn a_failed_write_changes_nothing() {
 async fn expired_sessions_tokens_and_messages_are_pruned() {
     let dir = temp_dir("prune");
     let file = dir.join("state.db");
-    let config = EmulatorConfig {
-        state_file: Some(file.clone()),
-        ..EmulatorConfig::deterministic(T0, 13)
-    };
+    let config = EmulatorConfig::deterministic(T0, 13).state_file(Some(file.clone()));
     let env = env_config(
-        PoolSpec {
-            auto_verified_attributes: vec!["email".to_owned()],
-            ..PoolSpec::named("p")
-        },
+        PoolSpec::named("p").auto_verified_attributes(vec!["email".to_owned()]),
         ClientSpec::public("c"),
         config,
     )

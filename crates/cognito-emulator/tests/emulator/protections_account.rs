@@ -307,10 +307,7 @@ async fn a_user_cannot_mark_an_address_verified() {
 // Without auto-verification of email, a changed address is still not verified.
 #[tokio::test]
 async fn a_changed_address_is_unverified_even_without_auto_verification() {
-    let pool = PoolSpec {
-        auto_verified_attributes: Vec::new(),
-        ..PoolSpec::named("test")
-    };
+    let pool = PoolSpec::named("test").auto_verified_attributes(Vec::new());
     let env = env_with(pool, ClientSpec::public("web")).await;
     env.emu
         .create_user(
@@ -411,11 +408,9 @@ async fn a_change_that_requires_verification_waits_for_its_code() {
 // attributes; SignUp / UpdateUserAttributes refuse unwritable ones.
 #[tokio::test]
 async fn client_read_and_write_attributes_are_enforced() {
-    let client = ClientSpec {
-        read_attributes: Some(vec!["email".into(), "email_verified".into()]),
-        write_attributes: Some(vec!["email".into(), "given_name".into()]),
-        ..ClientSpec::public("narrow")
-    };
+    let client = ClientSpec::public("narrow")
+        .read_attributes(Some(vec!["email".into(), "email_verified".into()]))
+        .write_attributes(Some(vec!["email".into(), "given_name".into()]));
     let env = alice_env(client).await;
     env.emu
         .create_user(
@@ -594,10 +589,7 @@ async fn prevented_user_existence_errors_in_account_operations() {
 // LEGACY: UserNotFoundException, as before.
 #[tokio::test]
 async fn legacy_clients_get_user_not_found() {
-    let client = ClientSpec {
-        prevent_user_existence_errors: false,
-        ..ClientSpec::public("legacy")
-    };
+    let client = ClientSpec::public("legacy").prevent_user_existence_errors(false);
     let env = alice_env(client).await;
     for (op, body) in [
         (
@@ -628,10 +620,8 @@ async fn legacy_clients_get_user_not_found() {
 // is configured for email alias."
 #[tokio::test]
 async fn alias_pools_refuse_email_shaped_usernames() {
-    let pool = PoolSpec {
-        alias_attributes: vec!["email".into(), "phone_number".into()],
-        ..PoolSpec::named("alias")
-    };
+    let pool =
+        PoolSpec::named("alias").alias_attributes(vec!["email".into(), "phone_number".into()]);
     let env = env_with(pool, ClientSpec::public("web")).await;
     let e = env
         .call(
@@ -771,11 +761,9 @@ async fn sigv4_must_sign_x_amz_target_and_a_captured_request_cannot_be_retargete
 // ---- (f) HTTP hardening ----
 
 async fn hardened_env(header_read_timeout: Duration, max_connections: usize) -> Env {
-    let config = EmulatorConfig {
-        header_read_timeout,
-        max_connections,
-        ..EmulatorConfig::deterministic(T0, 7)
-    };
+    let config = EmulatorConfig::deterministic(T0, 7)
+        .header_read_timeout(header_read_timeout)
+        .max_connections(max_connections);
     env_config(PoolSpec::named("test"), ClientSpec::public("web"), config).await
 }
 

@@ -27,10 +27,7 @@ fn signed_in(r: &R) {
 }
 
 async fn alice_env(client: ClientSpec) -> Env {
-    let pool = PoolSpec {
-        alias_attributes: vec!["email".into()],
-        ..PoolSpec::named("p")
-    };
+    let pool = PoolSpec::named("p").alias_attributes(vec!["email".into()]);
     let env = env_with(pool, client).await;
     env.emu
         .create_user(
@@ -303,11 +300,7 @@ async fn unknown_users_fail_like_wrong_passwords_in_every_flow() {
 
 #[tokio::test]
 async fn without_prevent_user_existence_errors_unknown_users_are_not_found() {
-    let env = alice_env(ClientSpec {
-        prevent_user_existence_errors: false,
-        ..ClientSpec::public("c")
-    })
-    .await;
+    let env = alice_env(ClientSpec::public("c").prevent_user_existence_errors(false)).await;
     let not_found = ("UserNotFoundException", "User does not exist.");
     assert_eq!(
         err(&env.password_login("nobody", "Passw0rd!").await),
@@ -323,26 +316,21 @@ async fn without_prevent_user_existence_errors_unknown_users_are_not_found() {
 #[tokio::test]
 async fn an_mfa_required_pool_offers_no_one_time_password_first_factor() {
     let env = env_with(
-        PoolSpec {
-            mfa: MfaConfig::On,
-            ..PoolSpec::named("p")
-        },
+        PoolSpec::named("p").mfa(MfaConfig::On),
         ClientSpec::public("c"),
     )
     .await;
     env.emu
         .create_user(
             &env.pool,
-            UserSpec {
-                mfa: UserMfaSpec {
-                    totp_secret: Some("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into()),
-                    preferred: Some("SOFTWARE_TOKEN_MFA".into()),
-                    ..UserMfaSpec::default()
-                },
-                ..UserSpec::new("bob", "Passw0rd!")
-                    .attribute("email", "bob@example.com")
-                    .attribute("phone_number", "+15555550100")
-            },
+            UserSpec::new("bob", "Passw0rd!")
+                .attribute("email", "bob@example.com")
+                .attribute("phone_number", "+15555550100")
+                .mfa(
+                    UserMfaSpec::default()
+                        .totp_secret(Some("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into()))
+                        .preferred(Some("SOFTWARE_TOKEN_MFA".into())),
+                ),
         )
         .unwrap();
     let r = env.user_auth(json!({"USERNAME": "bob"})).await.unwrap();
@@ -393,14 +381,8 @@ async fn an_mfa_required_pool_offers_no_one_time_password_first_factor() {
 async fn only_verified_aliases_sign_in() {
     for prevent in [true, false] {
         let env = env_with(
-            PoolSpec {
-                alias_attributes: vec!["email".into(), "phone_number".into()],
-                ..PoolSpec::named("p")
-            },
-            ClientSpec {
-                prevent_user_existence_errors: prevent,
-                ..ClientSpec::public("c")
-            },
+            PoolSpec::named("p").alias_attributes(vec!["email".into(), "phone_number".into()]),
+            ClientSpec::public("c").prevent_user_existence_errors(prevent),
         )
         .await;
         env.emu
@@ -455,10 +437,7 @@ async fn lockouts_and_simulated_salts_survive_a_restart() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("state.json");
-    let config = || EmulatorConfig {
-        state_file: Some(file.clone()),
-        ..EmulatorConfig::deterministic(T0, 5)
-    };
+    let config = || EmulatorConfig::deterministic(T0, 5).state_file(Some(file.clone()));
     let env = env_config(PoolSpec::named("p"), ClientSpec::public("c"), config()).await;
     env.user("alice", "Passw0rd!");
     for _ in 0..6 {

@@ -149,10 +149,7 @@ async fn user_password_auth_and_status_checks() {
     env.emu
         .create_user(
             &env.pool,
-            UserSpec {
-                status: Some("UNCONFIRMED".into()),
-                ..UserSpec::new("carol", "Passw0rd!")
-            },
+            UserSpec::new("carol", "Passw0rd!").status(Some("UNCONFIRMED".into())),
         )
         .unwrap();
     assert_eq!(
@@ -164,13 +161,7 @@ async fn user_password_auth_and_status_checks() {
         "UserNotConfirmedException"
     );
     env.emu
-        .create_user(
-            &env.pool,
-            UserSpec {
-                enabled: false,
-                ..UserSpec::new("dave", "Passw0rd!")
-            },
-        )
+        .create_user(&env.pool, UserSpec::new("dave", "Passw0rd!").enabled(false))
         .unwrap();
     let e = env.srp_login("dave", "Passw0rd!").await.unwrap_err();
     assert_eq!(e.message, "User is disabled.");
@@ -180,10 +171,7 @@ async fn user_password_auth_and_status_checks() {
 async fn flows_can_be_disabled_per_client() {
     let env = env_with(
         PoolSpec::named("p"),
-        ClientSpec {
-            explicit_auth_flows: vec!["ALLOW_USER_SRP_AUTH".into()],
-            ..ClientSpec::public("c")
-        },
+        ClientSpec::public("c").explicit_auth_flows(vec!["ALLOW_USER_SRP_AUTH".into()]),
     )
     .await;
     env.user("alice", "Passw0rd!");
@@ -198,21 +186,16 @@ async fn flows_can_be_disabled_per_client() {
 #[tokio::test]
 async fn new_password_required() {
     let env = env_with(
-        PoolSpec {
-            required_attributes: vec!["name".into()],
-            ..PoolSpec::named("p")
-        },
+        PoolSpec::named("p").required_attributes(vec!["name".into()]),
         ClientSpec::confidential("c"),
     )
     .await;
     env.emu
         .create_user(
             &env.pool,
-            UserSpec {
-                username: "alice".into(),
-                temporary_password: Some("Temp0rary!".into()),
-                ..UserSpec::default()
-            },
+            UserSpec::default()
+                .username("alice".into())
+                .temporary_password(Some("Temp0rary!".into())),
         )
         .unwrap();
     let ch = env.srp_login("alice", "Temp0rary!").await.unwrap();

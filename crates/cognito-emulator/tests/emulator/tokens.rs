@@ -98,10 +98,7 @@ async fn jwks_verifies_tokens_and_claims_are_cognito_shaped() {
 
 #[tokio::test]
 async fn aws_issuer_option() {
-    let config = EmulatorConfig {
-        issuer: IssuerMode::Aws,
-        ..EmulatorConfig::deterministic(T0, 1)
-    };
+    let config = EmulatorConfig::deterministic(T0, 1).issuer(IssuerMode::Aws);
     let env = env_config(PoolSpec::named("p"), ClientSpec::public("c"), config).await;
     env.user("alice", "Passw0rd!");
     let t = env.password_login("alice", "Passw0rd!").await.unwrap();
@@ -119,14 +116,8 @@ async fn aws_issuer_uses_the_partitions_dns_suffix() {
         ("us-gov-west-1", "amazonaws.com"),
         ("us-iso-east-1", "c2s.ic.gov"),
     ] {
-        let config = EmulatorConfig {
-            issuer: IssuerMode::Aws,
-            ..EmulatorConfig::deterministic(T0, 1)
-        };
-        let pool = PoolSpec {
-            region: region.to_owned(),
-            ..PoolSpec::named("p")
-        };
+        let config = EmulatorConfig::deterministic(T0, 1).issuer(IssuerMode::Aws);
+        let pool = PoolSpec::named("p").region(region.to_owned());
         let env = env_config(pool, ClientSpec::public("c"), config).await;
         assert!(env.pool.starts_with(&format!("{region}_")), "{}", env.pool);
         env.user("alice", "Passw0rd!");
@@ -227,10 +218,7 @@ async fn refresh_get_user_sign_out_and_revoke() {
 async fn refresh_rotation_and_reuse() {
     let env = env_with(
         PoolSpec::named("p"),
-        ClientSpec {
-            refresh_token_rotation: Some(10),
-            ..ClientSpec::public("c")
-        },
+        ClientSpec::public("c").refresh_token_rotation(Some(10)),
     )
     .await;
     env.user("alice", "Passw0rd!");
@@ -279,10 +267,7 @@ async fn fixed_pool_ids_are_checked_like_cognito_wire_pool_ids() {
     let emu = Emulator::start(EmulatorConfig::deterministic(T0, 1))
         .await
         .unwrap();
-    let with_id = |id: &str| PoolSpec {
-        id: Some(id.to_owned()),
-        ..PoolSpec::named("p")
-    };
+    let with_id = |id: &str| PoolSpec::named("p").id(Some(id.to_owned()));
     assert_eq!(
         emu.create_pool(with_id("eu-west-1_Fixed1")).unwrap(),
         "eu-west-1_Fixed1"

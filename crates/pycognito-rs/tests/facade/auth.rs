@@ -87,10 +87,7 @@ async fn no_username_and_not_signed_in() {
 }
 
 fn mfa_pool() -> PoolSpec {
-    PoolSpec {
-        mfa: MfaConfig::Optional,
-        ..PoolSpec::named("mfa")
-    }
+    PoolSpec::named("mfa").mfa(MfaConfig::Optional)
 }
 
 const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
@@ -101,14 +98,11 @@ async fn software_token_mfa_challenge() {
     env.emu
         .create_user(
             &env.pool_id,
-            UserSpec {
-                mfa: UserMfaSpec {
-                    totp_secret: Some(SECRET.to_owned()),
-                    preferred: Some("SOFTWARE_TOKEN_MFA".to_owned()),
-                    ..UserMfaSpec::default()
-                },
-                ..UserSpec::new("tina", PASSWORD)
-            },
+            UserSpec::new("tina", PASSWORD).mfa(
+                UserMfaSpec::default()
+                    .totp_secret(Some(SECRET.to_owned()))
+                    .preferred(Some("SOFTWARE_TOKEN_MFA".to_owned())),
+            ),
         )
         .unwrap();
     let mut c = env.cognito("tina");
@@ -147,14 +141,11 @@ async fn wrong_totp_code_means_sign_in_again() {
     env.emu
         .create_user(
             &env.pool_id,
-            UserSpec {
-                mfa: UserMfaSpec {
-                    totp_secret: Some(SECRET.to_owned()),
-                    preferred: Some("SOFTWARE_TOKEN_MFA".to_owned()),
-                    ..UserMfaSpec::default()
-                },
-                ..UserSpec::new("tina", PASSWORD)
-            },
+            UserSpec::new("tina", PASSWORD).mfa(
+                UserMfaSpec::default()
+                    .totp_secret(Some(SECRET.to_owned()))
+                    .preferred(Some("SOFTWARE_TOKEN_MFA".to_owned())),
+            ),
         )
         .unwrap();
     let mut c = env.cognito("tina");
@@ -186,14 +177,13 @@ async fn sms_mfa_challenge() {
     env.emu
         .create_user(
             &env.pool_id,
-            UserSpec {
-                mfa: UserMfaSpec {
-                    sms: true,
-                    preferred: Some("SMS_MFA".to_owned()),
-                    ..UserMfaSpec::default()
-                },
-                ..UserSpec::new("sam", PASSWORD).attribute("phone_number", "+15555550100")
-            },
+            UserSpec::new("sam", PASSWORD)
+                .attribute("phone_number", "+15555550100")
+                .mfa(
+                    UserMfaSpec::default()
+                        .sms(true)
+                        .preferred(Some("SMS_MFA".to_owned())),
+                ),
         )
         .unwrap();
     let mut c = env.cognito("sam");
@@ -261,11 +251,9 @@ async fn new_password_required() {
     env.emu
         .create_user(
             &env.pool_id,
-            UserSpec {
-                username: "nina".to_owned(),
-                temporary_password: Some("Temp-passw0rd".to_owned()),
-                ..UserSpec::default()
-            },
+            UserSpec::default()
+                .username("nina".to_owned())
+                .temporary_password(Some("Temp-passw0rd".to_owned())),
         )
         .unwrap();
     let mut c = env.cognito("nina");
@@ -314,11 +302,9 @@ async fn new_password_challenge_helper() {
     env.emu
         .create_user(
             &env.pool_id,
-            UserSpec {
-                username: "ned".to_owned(),
-                temporary_password: Some("Temp-passw0rd".to_owned()),
-                ..UserSpec::default()
-            },
+            UserSpec::default()
+                .username("ned".to_owned())
+                .temporary_password(Some("Temp-passw0rd".to_owned())),
         )
         .unwrap();
     let mut c = env.cognito("ned");
@@ -412,10 +398,7 @@ async fn tokens_from_elsewhere() {
 
 #[tokio::test]
 async fn email_can_be_the_preferred_mfa_method() {
-    let pool = PoolSpec {
-        email_mfa: true,
-        ..mfa_pool()
-    };
+    let pool = mfa_pool().email_mfa(true);
     let env = Env::start(pool, ClientSpec::confidential("app")).await;
     env.user("ema");
     let mut c = env.cognito("ema");

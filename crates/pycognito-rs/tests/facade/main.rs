@@ -44,10 +44,7 @@ pub struct Env {
 impl Env {
     pub async fn start(pool: PoolSpec, client: ClientSpec) -> Env {
         let clock = Arc::new(ManualClock::new(SystemTime::now()));
-        let config = EmulatorConfig {
-            clock: Some(clock.clone()),
-            ..EmulatorConfig::default()
-        };
+        let config = EmulatorConfig::default().clock(Some(clock.clone()));
         let emu = Emulator::start(config).await.expect("emulator starts");
         let pool_id = emu.create_pool(pool).unwrap();
         let client = emu.create_client(&pool_id, client).unwrap();
