@@ -713,7 +713,8 @@ async fn load(url: String, round: u32, passwords: Vec<u32>, progress: Progress) 
                 let new = cognito_admin::NewUser::new(name.as_str())
                     .temporary_password(PW)
                     .suppress_message();
-                if admin.create_user(new).await.is_err() {
+                if let Err(e) = admin.create_user(new).await {
+                    eprintln!("admin create stopped: {e}");
                     break;
                 }
                 acked.admin_created.push(name);
@@ -755,7 +756,14 @@ async fn load(url: String, round: u32, passwords: Vec<u32>, progress: Progress) 
         let progress = progress.clone();
         tasks.spawn(async move {
             let mut acked = Acked::default();
-            while auth.sign_in("reader", PW).await.is_ok() {
+            loop {
+                match auth.sign_in("reader", PW).await {
+                    Ok(_) => {}
+                    Err(e) => {
+                        eprintln!("sign-ins stopped: {e}");
+                        break;
+                    }
+                }
                 acked.sign_ins += 1;
                 bump(&progress, 3);
             }
@@ -802,7 +810,12 @@ async fn emulator_state_survives_kill_9_under_load() {
         {
             assert!(
                 started.elapsed() < Duration::from_secs(60),
-                "the load did not start"
+                "the load did not start: acknowledged so far (sign-ups, admin creates, password \
+                 changes, sign-ins): {:?}",
+                progress
+                    .iter()
+                    .map(|c| c.load(std::sync::atomic::Ordering::SeqCst))
+                    .collect::<Vec<_>>()
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }

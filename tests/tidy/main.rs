@@ -39,44 +39,34 @@ use quote::ToTokens;
 /// Files whose library code still spells Cognito's vocabulary as string literals.
 const VOCABULARY_ALLOWED: &[(&str, usize, &str)] = &[
     (
-        "crates/cognito-auth/src/signin/config.rs",
-        10,
-        "sign-in configuration: to move onto vocab::Key with the driver rewrite",
-    ),
-    (
         "crates/cognito-emulator/src/auth.rs",
-        127,
-        "the emulator's side: its state and dispatch get typed in the emulator-engine issue",
+        63,
+        "challenge, flow and status names of the emulator's string-typed state and dispatch (issue 13, point 3); its parameter keys go through vocab",
     ),
     (
         "crates/cognito-emulator/src/events.rs",
-        7,
-        "the emulator's side: its state and dispatch get typed in the emulator-engine issue",
+        6,
+        "challenge, flow and status names of the emulator's string-typed state and dispatch (issue 13, point 3); its parameter keys go through vocab",
     ),
     (
         "crates/cognito-emulator/src/fuzzing.rs",
         3,
-        "the emulator's side: its state and dispatch get typed in the emulator-engine issue",
+        "challenge, flow and status names of the emulator's string-typed state and dispatch (issue 13, point 3); its parameter keys go through vocab",
     ),
     (
         "crates/cognito-emulator/src/ops.rs",
         12,
-        "the emulator's side: its state and dispatch get typed in the emulator-engine issue",
+        "challenge, flow and status names of the emulator's string-typed state and dispatch (issue 13, point 3); its parameter keys go through vocab",
     ),
     (
         "crates/cognito-emulator/src/pools.rs",
         1,
-        "the emulator's side: its state and dispatch get typed in the emulator-engine issue",
+        "challenge, flow and status names of the emulator's string-typed state and dispatch (issue 13, point 3); its parameter keys go through vocab",
     ),
     (
         "crates/cognito-emulator/src/simulate.rs",
         2,
-        "the emulator's side: its state and dispatch get typed in the emulator-engine issue",
-    ),
-    (
-        "crates/pycognito-rs/src/facade/auth.rs",
-        6,
-        "the pycognito facade's responders: to move onto vocab::Key with the facade rewrite",
+        "challenge, flow and status names of the emulator's string-typed state and dispatch (issue 13, point 3); its parameter keys go through vocab",
     ),
     (
         "crates/srp-core/src/client.rs",

@@ -15,6 +15,7 @@ use crate::state::{Client, Device, Flow, Pool, Session, SrpPending};
 use crate::tokens::{self, Issue};
 use crate::txn::Ctx;
 use crate::txn::State;
+use cognito_wire::vocab::{ChallengeParams as _, Key};
 use cognito_wire::{
     AuthenticationResultType, ChallengeNameType, NewDeviceMetadataType, SensitiveString,
 };
@@ -35,15 +36,15 @@ pub(crate) enum Outcome {
     Tokens(AuthenticationResultType),
 }
 
-pub(crate) fn p<'a>(params: &'a Params, key: &str) -> Option<&'a str> {
+pub(crate) fn p<'a>(params: &'a Params, key: Key) -> Option<&'a str> {
     params
-        .get(key)
+        .get(key.as_str())
         .map(SensitiveString::expose)
         .filter(|s| !s.is_empty())
 }
 
-fn req<'a>(params: &'a Params, key: &str) -> Result<&'a str, ApiError> {
-    p(params, key).ok_or_else(|| missing(key))
+fn req<'a>(params: &'a Params, key: Key) -> Result<&'a str, ApiError> {
+    p(params, key).ok_or_else(|| missing(key.as_str()))
 }
 
 /// Checks `SECRET_HASH` for a client with a secret against any of the accepted usernames.
@@ -307,11 +308,11 @@ fn finish_password_verifier(
     let block = SecretBlock::from_bytes(inner.rng.bytes(64));
     let key = block.as_base64().to_owned();
     let mut params = BTreeMap::new();
-    params.insert("SALT".to_owned(), v.salt().to_hex());
-    params.insert("SECRET_BLOCK".to_owned(), key.clone());
-    params.insert("SRP_B".to_owned(), server.public().to_hex());
-    params.insert("USERNAME".to_owned(), username.to_owned());
-    params.insert("USER_ID_FOR_SRP".to_owned(), username.to_owned());
+    params.insert(Key::Salt.to_string(), v.salt().to_hex());
+    params.insert(Key::SecretBlock.to_string(), key.clone());
+    params.insert(Key::SrpB.to_string(), server.public().to_hex());
+    params.insert(Key::Username.to_string(), username.to_owned());
+    params.insert(Key::UserIdForSrp.to_string(), username.to_owned());
     // The secret block is the session of PASSWORD_VERIFIER (Cognito returns no Session here).
     let mut sess = session_value(
         inner,
@@ -368,8 +369,8 @@ fn code_challenge(
     flow: Flow,
 ) -> Result<Outcome, ApiError> {
     let mut params = BTreeMap::new();
-    params.insert("USER_ID_FOR_SRP".to_owned(), username.to_owned());
-    params.insert("USERNAME".to_owned(), username.to_owned());
+    params.insert(Key::UserIdForSrp.to_string(), username.to_owned());
+    params.insert(Key::Username.to_string(), username.to_owned());
     let mut code = None;
     if challenge != "SOFTWARE_TOKEN_MFA" {
         let (attr, medium, medium_name) = if challenge.starts_with("SMS") {
@@ -393,10 +394,10 @@ fn code_challenge(
             });
         inner.send(st, pool_id, username, &dest, medium, kind, &c);
         params.insert(
-            "CODE_DELIVERY_DELIVERY_MEDIUM".to_owned(),
+            Key::CodeDeliveryDeliveryMedium.to_string(),
             medium_name.to_owned(),
         );
-        params.insert("CODE_DELIVERY_DESTINATION".to_owned(), mask(&dest));
+        params.insert(Key::CodeDeliveryDestination.to_string(), mask(&dest));
         code = Some(c);
     }
     let id = new_session_with(
@@ -449,7 +450,7 @@ pub(crate) fn next_step(
         .get_user(&pool.id, username)
         .ok_or_else(crate::error::user_not_found)?;
     let mut base = BTreeMap::new();
-    base.insert("USER_ID_FOR_SRP".to_owned(), username.to_owned());
+    base.insert(Key::UserIdForSrp.to_string(), username.to_owned());
 
     if user.status == "FORCE_CHANGE_PASSWORD" {
         let required: Vec<String> = pool
@@ -466,11 +467,11 @@ pub(crate) fn next_step(
             .collect();
         let mut params = base;
         params.insert(
-            "requiredAttributes".to_owned(),
+            Key::RequiredAttributes.to_string(),
             serde_json::to_string(&required).unwrap_or_else(|_| "[]".into()),
         );
         params.insert(
-            "userAttributes".to_owned(),
+            Key::UserAttributes.to_string(),
             serde_json::to_string(&attrs).unwrap_or_else(|_| "{}".into()),
         );
         let id = new_session(
@@ -496,7 +497,7 @@ pub(crate) fn next_step(
         let known = device.verifier.is_some();
         if known && pool.spec.device_tracking != DeviceTracking::Off {
             let mut params = base;
-            params.insert("USERNAME".to_owned(), username.to_owned());
+            params.insert(Key::Username.to_string(), username.to_owned());
             let id = new_session(
                 inner,
                 st,
@@ -526,7 +527,7 @@ pub(crate) fn next_step(
             }
             let mut params = base;
             params.insert(
-                "MFAS_CAN_SETUP".to_owned(),
+                Key::MfasCanSetup.to_string(),
                 serde_json::to_string(&can).unwrap_or_else(|_| "[]".into()),
             );
             let id = new_session(inner, st, pool_id, client_id, username, "MFA_SETUP", flow)?;
@@ -552,7 +553,7 @@ pub(crate) fn next_step(
             None => {
                 let mut params = base;
                 params.insert(
-                    "MFAS_CAN_CHOOSE".to_owned(),
+                    Key::MfasCanChoose.to_string(),
                     serde_json::to_string(&methods).unwrap_or_else(|_| "[]".into()),
                 );
                 let id = new_session_with(
@@ -662,23 +663,23 @@ pub(crate) fn initiate(
     let now = inner.now();
     let flow = Flow {
         admin,
-        device_key: p(params, "DEVICE_KEY").map(str::to_owned),
+        device_key: p(params, Key::DeviceKey).map(str::to_owned),
         auth_time: now,
         ..Flow::default()
     };
     match flow_name {
         "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
             require_flow(&client, "REFRESH_TOKEN_AUTH")?;
-            let token = req(params, "REFRESH_TOKEN")?;
+            let token = req(params, Key::RefreshToken)?;
             let result = refresh(
                 inner,
                 st,
                 &pool_id,
                 &client,
                 token,
-                p(params, "DEVICE_KEY"),
-                p(params, "SECRET_HASH"),
-                p(params, "USERNAME"),
+                p(params, Key::DeviceKey),
+                p(params, Key::SecretHash),
+                p(params, Key::Username),
             )?;
             return Ok(Outcome::Tokens(result));
         }
@@ -694,7 +695,7 @@ pub(crate) fn initiate(
             )));
         }
     }
-    let given = req(params, "USERNAME")?;
+    let given = req(params, Key::Username)?;
     let flow_key = if flow_name == "ADMIN_NO_SRP_AUTH" {
         "ADMIN_USER_PASSWORD_AUTH"
     } else {
@@ -705,7 +706,7 @@ pub(crate) fn initiate(
         return Err(invalid("Initiate Auth method not supported."));
     }
     require_flow(&client, flow_key)?;
-    check_secret_hash(&client, p(params, "SECRET_HASH"), &[given])?;
+    check_secret_hash(&client, p(params, Key::SecretHash), &[given])?;
     let (username, flow) = match sign_in_user(st, st.pool(&pool_id)?, given) {
         Some(u) => (u, flow),
         // With PreventUserExistenceErrors, an unknown name goes through the motions and fails
@@ -722,7 +723,7 @@ pub(crate) fn initiate(
 
     match flow_key {
         "USER_SRP_AUTH" => {
-            let srp_a = req(params, "SRP_A")?;
+            let srp_a = req(params, Key::SrpA)?;
             let (a, v, user_id) =
                 srp_inputs(inner, st, &pool_id, &client, &username, srp_a, &flow)?;
             // B = kv + g^b: the exponentiation runs without the state lock.
@@ -734,11 +735,12 @@ pub(crate) fn initiate(
             )
         }
         "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" => {
-            let password = req(params, "PASSWORD")?;
+            let password = req(params, Key::Password)?;
             password_step(inner, st, &pool_id, &client, &username, password, flow)
         }
         "CUSTOM_AUTH" => {
-            if let (Some("SRP_A"), Some(srp_a)) = (p(params, "CHALLENGE_NAME"), p(params, "SRP_A"))
+            if let (Some(name), Some(srp_a)) = (p(params, Key::ChallengeName), p(params, Key::SrpA))
+                && name == Key::SrpA.as_str()
             {
                 let mut flow = flow;
                 flow.mfa_done = true;
@@ -755,7 +757,7 @@ pub(crate) fn initiate(
 
 fn mark_custom(st: &mut State, out: &Outcome) -> Result<(), ApiError> {
     if let Outcome::Challenge { params, .. } = out
-        && let Some(block) = params.get("SECRET_BLOCK")
+        && let Some(block) = params.param(Key::SecretBlock)
     {
         st.update_session(block, |s| s.choices = vec!["CUSTOM".to_owned()])?;
     }
@@ -788,9 +790,9 @@ fn custom_challenge(
         inner.send(st, pool_id, username, &dest, medium, OutboxKind::Otp, &code);
     }
     let mut params = BTreeMap::new();
-    params.insert("USERNAME".to_owned(), username.to_owned());
-    params.insert("CODE_DELIVERY_DELIVERY_MEDIUM".to_owned(), name.to_owned());
-    params.insert("CODE_DELIVERY_DESTINATION".to_owned(), mask(&dest));
+    params.insert(Key::Username.to_string(), username.to_owned());
+    params.insert(Key::CodeDeliveryDeliveryMedium.to_string(), name.to_owned());
+    params.insert(Key::CodeDeliveryDestination.to_string(), mask(&dest));
     let id = new_session_with(
         inner,
         st,
@@ -846,7 +848,7 @@ fn user_auth(
     flow: Flow,
 ) -> Result<Outcome, ApiError> {
     let available = available_first_factors(st, st.pool(pool_id)?, username, &flow);
-    if let Some(pref) = p(params, "PREFERRED_CHALLENGE")
+    if let Some(pref) = p(params, Key::PreferredChallenge)
         && available.iter().any(|a| a == pref)
     {
         return first_factor(inner, st, pool_id, client, username, pref, params, flow);
@@ -884,11 +886,11 @@ fn first_factor(
 ) -> Result<Outcome, ApiError> {
     match factor {
         "PASSWORD" => {
-            let password = req(params, "PASSWORD")?;
+            let password = req(params, Key::Password)?;
             password_step(inner, st, pool_id, client, username, password, flow)
         }
         "PASSWORD_SRP" => {
-            let srp_a = req(params, "SRP_A")?;
+            let srp_a = req(params, Key::SrpA)?;
             start_password_verifier(inner, st, pool_id, client, username, srp_a, flow)
         }
         "EMAIL_OTP" | "SMS_OTP" if flow.simulated.is_some() => {
@@ -935,14 +937,14 @@ fn simulated_code_challenge(
     };
     let medium = if factor == "SMS_OTP" { "SMS" } else { "EMAIL" };
     let mut params = BTreeMap::new();
-    params.insert("USER_ID_FOR_SRP".to_owned(), shown.clone());
-    params.insert("USERNAME".to_owned(), shown.clone());
+    params.insert(Key::UserIdForSrp.to_string(), shown.clone());
+    params.insert(Key::Username.to_string(), shown.clone());
     params.insert(
-        "CODE_DELIVERY_DELIVERY_MEDIUM".to_owned(),
+        Key::CodeDeliveryDeliveryMedium.to_string(),
         medium.to_owned(),
     );
     params.insert(
-        "CODE_DELIVERY_DESTINATION".to_owned(),
+        Key::CodeDeliveryDestination.to_string(),
         crate::simulate::otp_destination(name),
     );
     let id = new_session(inner, st, pool_id, client_id, &shown, factor, flow)?;
@@ -1092,7 +1094,7 @@ pub(crate) fn respond(
         .cloned()
         .ok_or_else(|| crate::state::client_not_found(client_id))?;
     let key = if challenge == "PASSWORD_VERIFIER" {
-        req(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?.to_owned()
+        req(responses, Key::PasswordClaimSecretBlock)?.to_owned()
     } else {
         session.ok_or_else(|| missing("Session"))?.to_owned()
     };
@@ -1109,7 +1111,7 @@ pub(crate) fn respond(
     if sess.challenge != challenge && !select_answer {
         return Err(invalid_session());
     }
-    let given = req(responses, "USERNAME")?;
+    let given = req(responses, Key::Username)?;
     let same_user = if let Some(name) = &sess.flow.simulated {
         given.eq_ignore_ascii_case(&sess.username) || given.eq_ignore_ascii_case(name)
     } else {
@@ -1118,20 +1120,20 @@ pub(crate) fn respond(
     if !same_user {
         return Err(bad_credentials());
     }
-    check_secret_hash(&client, p(responses, "SECRET_HASH"), &[given])?;
+    check_secret_hash(&client, p(responses, Key::SecretHash), &[given])?;
     let username = sess.username.clone();
     let mut flow = sess.flow.clone();
 
     if select_answer {
         let mut params = responses.clone();
-        params.insert("ANSWER".to_owned(), challenge.into());
+        params.insert(Key::Answer.to_string(), challenge.into());
         return select_challenge(inner, st, &pool_id, &client, sess, &params);
     }
 
     if challenge == "PASSWORD_VERIFIER" {
         let srp = sess.srp.as_ref().ok_or_else(invalid_session)?;
-        let ts = req(responses, "TIMESTAMP")?;
-        let sig = req(responses, "PASSWORD_CLAIM_SIGNATURE")?;
+        let ts = req(responses, Key::Timestamp)?;
+        let sig = req(responses, Key::PasswordClaimSignature)?;
         let lock = lock_key(&flow, &username);
         lockout::check(&st.signin_failures, &pool_id, &lock, now)?;
         check_timestamp(inner, ts)?;
@@ -1154,7 +1156,7 @@ pub(crate) fn respond(
         check_status(st, st.pool(&pool_id)?, &username)?;
         // A remembered device may be named here rather than in InitiateAuth (what
         // amazon-cognito-identity-js does: it reads its cached key once it knows the user).
-        if let Some(dk) = p(responses, "DEVICE_KEY").filter(|d| !d.is_empty()) {
+        if let Some(dk) = p(responses, Key::DeviceKey).filter(|d| !d.is_empty()) {
             let exists = st
                 .get_user(&pool_id, &username)
                 .is_some_and(|u| u.devices.contains_key(dk));
@@ -1174,8 +1176,8 @@ pub(crate) fn respond(
 
     match challenge {
         "DEVICE_SRP_AUTH" => {
-            let device_key = req(responses, "DEVICE_KEY")?;
-            let srp_a = req(responses, "SRP_A")?;
+            let device_key = req(responses, Key::DeviceKey)?;
+            let srp_a = req(responses, Key::SrpA)?;
             let a = PublicValue::client_a(srp_a).map_err(|_| invalid("SRP_A is invalid"))?;
             if flow.device_key.as_deref() != Some(device_key) {
                 return Err(bad_credentials());
@@ -1189,11 +1191,11 @@ pub(crate) fn respond(
             let (server, b) = server_ephemeral(inner, &v)?;
             let block = SecretBlock::from_bytes(inner.rng.bytes(64));
             let mut params = BTreeMap::new();
-            params.insert("DEVICE_KEY".to_owned(), device_key.to_owned());
-            params.insert("SALT".to_owned(), v.salt().to_hex());
-            params.insert("SECRET_BLOCK".to_owned(), block.as_base64().to_owned());
-            params.insert("SRP_B".to_owned(), server.public().to_hex());
-            params.insert("USERNAME".to_owned(), username.clone());
+            params.insert(Key::DeviceKey.to_string(), device_key.to_owned());
+            params.insert(Key::Salt.to_string(), v.salt().to_hex());
+            params.insert(Key::SecretBlock.to_string(), block.as_base64().to_owned());
+            params.insert(Key::SrpB.to_string(), server.public().to_hex());
+            params.insert(Key::Username.to_string(), username.clone());
             let id = new_session_with(
                 inner,
                 st,
@@ -1221,10 +1223,10 @@ pub(crate) fn respond(
         }
         "DEVICE_PASSWORD_VERIFIER" => {
             let srp = sess.srp.as_ref().ok_or_else(invalid_session)?;
-            let device_key = req(responses, "DEVICE_KEY")?;
-            let ts = req(responses, "TIMESTAMP")?;
-            let sig = req(responses, "PASSWORD_CLAIM_SIGNATURE")?;
-            let block = req(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
+            let device_key = req(responses, Key::DeviceKey)?;
+            let ts = req(responses, Key::Timestamp)?;
+            let sig = req(responses, Key::PasswordClaimSignature)?;
+            let block = req(responses, Key::PasswordClaimSecretBlock)?;
             if srp.device_key.as_deref() != Some(device_key)
                 || block != srp.secret_block.as_base64()
             {
@@ -1254,7 +1256,7 @@ pub(crate) fn respond(
             next_step(inner, st, &pool_id, &client.id, &username, flow)
         }
         "NEW_PASSWORD_REQUIRED" => {
-            let new_password = req(responses, "NEW_PASSWORD")?;
+            let new_password = req(responses, Key::NewPassword)?;
             let pool = st.pool(&pool_id)?;
             if let Err(refused) = pool.check_policy(new_password) {
                 // Cognito keeps the challenge open: the user may choose another password on the
@@ -1287,10 +1289,10 @@ pub(crate) fn respond(
         }
         "SMS_MFA" | "EMAIL_OTP" | "SMS_OTP" | "SOFTWARE_TOKEN_MFA" => {
             let param = match challenge {
-                "SMS_MFA" => "SMS_MFA_CODE",
-                "EMAIL_OTP" => "EMAIL_OTP_CODE",
-                "SMS_OTP" => "SMS_OTP_CODE",
-                _ => "SOFTWARE_TOKEN_MFA_CODE",
+                "SMS_MFA" => Key::SmsMfaCode,
+                "EMAIL_OTP" => Key::EmailOtpCode,
+                "SMS_OTP" => Key::SmsOtpCode,
+                _ => Key::SoftwareTokenMfaCode,
             };
             let code = req(responses, param)?;
             let ok = if challenge == "SOFTWARE_TOKEN_MFA" {
@@ -1339,7 +1341,7 @@ pub(crate) fn respond(
             next_step(inner, st, &pool_id, &client.id, &username, flow)
         }
         "SELECT_MFA_TYPE" => {
-            let answer = req(responses, "ANSWER")?;
+            let answer = req(responses, Key::Answer)?;
             if !sess.choices.iter().any(|c| c == answer) {
                 return Err(invalid("Invalid ANSWER for SELECT_MFA_TYPE"));
             }
@@ -1362,7 +1364,7 @@ pub(crate) fn respond(
             next_step(inner, st, &pool_id, &client.id, &username, flow)
         }
         "CUSTOM_CHALLENGE" => {
-            let answer = req(responses, "ANSWER")?;
+            let answer = req(responses, Key::Answer)?;
             let ok = sess
                 .code
                 .as_deref()
@@ -1388,7 +1390,7 @@ fn select_challenge(
     sess: Session,
     responses: &Params,
 ) -> Result<Outcome, ApiError> {
-    let answer = req(responses, "ANSWER")?;
+    let answer = req(responses, Key::Answer)?;
     if !sess.choices.iter().any(|c| c == answer) {
         return Err(invalid(format!("Invalid ANSWER {answer}")));
     }

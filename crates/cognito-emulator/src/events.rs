@@ -9,6 +9,7 @@ use crate::auth::{Outcome, Params, p};
 use crate::error::{ApiError, invalid, not_found, user_not_found};
 use crate::txn::Ctx;
 use base64::Engine;
+use cognito_wire::vocab::Key;
 use cognito_wire::*;
 use serde::{Deserialize, Serialize};
 
@@ -69,7 +70,7 @@ pub(crate) fn record_sign_in(
         Step::Initiate(_) => None,
         Step::Respond(c) => Some(c),
     };
-    let Some(name) = p(params, "USERNAME") else {
+    let Some(name) = p(params, Key::Username) else {
         return;
     };
     let st = inner.lock();

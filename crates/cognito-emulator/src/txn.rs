@@ -816,8 +816,15 @@ pub(crate) fn transact<T>(
         };
         let out = f(&ctx);
         if out.is_err() && !ctx.state.borrow().keep.get() {
-            // An error answer that keeps nothing: nothing of the request remains.
+            // An error answer that keeps nothing: nothing of the request remains. When the error
+            // is the database's "busy" (a write met another request's commit: SQLite refuses to
+            // upgrade a deferred transaction whose snapshot is stale), the request runs again,
+            // taking the write lock at once.
+            let busy = ctx.state.borrow().busy.get();
             ctx.state.into_inner().rollback();
+            if busy {
+                continue;
+            }
             return out;
         }
         let now = inner.now();

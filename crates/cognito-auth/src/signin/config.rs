@@ -1,5 +1,6 @@
 //! What a sign-in needs to know before it starts.
 
+use cognito_wire::ChallengeNameType;
 use cognito_wire::SensitiveString;
 use srp_core::{DevicePassword, Password};
 
@@ -55,25 +56,35 @@ pub enum FirstFactor {
 }
 
 impl FirstFactor {
+    /// The challenge Cognito names it with.
+    pub fn challenge(self) -> ChallengeNameType {
+        match self {
+            FirstFactor::Password => ChallengeNameType::Password,
+            FirstFactor::PasswordSrp => ChallengeNameType::PasswordSrp,
+            FirstFactor::EmailOtp => ChallengeNameType::EmailOtp,
+            FirstFactor::SmsOtp => ChallengeNameType::SmsOtp,
+            FirstFactor::WebAuthn => ChallengeNameType::WebAuthn,
+        }
+    }
+
     /// The challenge name Cognito uses for it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            FirstFactor::Password => "PASSWORD",
-            FirstFactor::PasswordSrp => "PASSWORD_SRP",
-            FirstFactor::EmailOtp => "EMAIL_OTP",
-            FirstFactor::SmsOtp => "SMS_OTP",
-            FirstFactor::WebAuthn => "WEB_AUTHN",
-        }
+        let name = self.challenge();
+        ChallengeNameType::VALUES
+            .iter()
+            .copied()
+            .find(|v| *v == name.as_str())
+            .unwrap_or_default()
     }
 
     /// Parses a challenge name.
     pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "PASSWORD" => FirstFactor::Password,
-            "PASSWORD_SRP" => FirstFactor::PasswordSrp,
-            "EMAIL_OTP" => FirstFactor::EmailOtp,
-            "SMS_OTP" => FirstFactor::SmsOtp,
-            "WEB_AUTHN" => FirstFactor::WebAuthn,
+        Some(match ChallengeNameType::from(name) {
+            ChallengeNameType::Password => FirstFactor::Password,
+            ChallengeNameType::PasswordSrp => FirstFactor::PasswordSrp,
+            ChallengeNameType::EmailOtp => FirstFactor::EmailOtp,
+            ChallengeNameType::SmsOtp => FirstFactor::SmsOtp,
+            ChallengeNameType::WebAuthn => FirstFactor::WebAuthn,
             _ => return None,
         })
     }

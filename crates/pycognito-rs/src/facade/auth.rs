@@ -203,7 +203,7 @@ impl Cognito {
                     } | Question::TotpSecret { .. }
                 )
             },
-            "SOFTWARE_TOKEN_MFA",
+            challenge_name(ChallengeNameType::SoftwareTokenMfa),
         )?;
         self.answer_challenge(Answer::Code(SensitiveString::from(code)))
             .await
@@ -214,7 +214,7 @@ impl Cognito {
         &mut self,
         code: &str,
     ) -> Result<AuthStep, PycognitoError> {
-        self.expect_code(CodeKind::SmsMfa, "SMS_MFA")?;
+        self.expect_code(CodeKind::SmsMfa, challenge_name(ChallengeNameType::SmsMfa))?;
         self.answer_challenge(Answer::Code(SensitiveString::from(code)))
             .await
     }
@@ -224,7 +224,10 @@ impl Cognito {
         &mut self,
         code: &str,
     ) -> Result<AuthStep, PycognitoError> {
-        self.expect_code(CodeKind::EmailOtp, "EMAIL_OTP")?;
+        self.expect_code(
+            CodeKind::EmailOtp,
+            challenge_name(ChallengeNameType::EmailOtp),
+        )?;
         self.answer_challenge(Answer::Code(SensitiveString::from(code)))
             .await
     }
@@ -238,7 +241,7 @@ impl Cognito {
     ) -> Result<AuthStep, PycognitoError> {
         self.expect(
             |q| matches!(q, Question::NewPassword { .. }),
-            "NEW_PASSWORD_REQUIRED",
+            challenge_name(ChallengeNameType::NewPasswordRequired),
         )?;
         self.answer_challenge(Answer::NewPassword {
             password: new_password.into(),
@@ -253,7 +256,10 @@ impl Cognito {
         &mut self,
         email: Option<&str>,
     ) -> Result<AuthStep, PycognitoError> {
-        self.expect(|q| matches!(q, Question::SetUpMfa { .. }), "MFA_SETUP")?;
+        self.expect(
+            |q| matches!(q, Question::SetUpMfa { .. }),
+            challenge_name(ChallengeNameType::MfaSetup),
+        )?;
         let answer = match email {
             Some(address) => Answer::SetUpEmail(address.to_owned()),
             None => Answer::SetUpTotp,
@@ -268,7 +274,7 @@ impl Cognito {
     ) -> Result<AuthStep, PycognitoError> {
         self.expect(
             |q| matches!(q, Question::ChooseMfa { .. }),
-            "SELECT_MFA_TYPE",
+            challenge_name(ChallengeNameType::SelectMfaType),
         )?;
         self.answer_challenge(Answer::Choose(choice)).await
     }
@@ -429,4 +435,13 @@ impl Cognito {
         self.session = None;
         Ok(())
     }
+}
+
+/// A challenge's wire name, for error messages.
+fn challenge_name(challenge: ChallengeNameType) -> &'static str {
+    ChallengeNameType::VALUES
+        .iter()
+        .copied()
+        .find(|v| *v == challenge.as_str())
+        .unwrap_or("a challenge")
 }
