@@ -218,19 +218,22 @@ pub(crate) fn admin_delete_user(inner: &Ctx, r: AdminDeleteUserRequest) -> Resul
     Ok(Empty {})
 }
 
-pub(crate) fn admin_enable_user(inner: &Ctx, r: AdminEnableUserRequest) -> Result<Empty, ApiError> {
+pub(crate) fn admin_enable_user(
+    inner: &Ctx,
+    r: AdminEnableUserRequest,
+) -> Result<AdminEnableUserResponse, ApiError> {
     let st = inner.lock();
     let now = inner.now();
     let mut u = user_of(&st, &r.user_pool_id, &r.username)?;
     u.enabled = true;
     u.modified = now;
-    Ok(Empty {})
+    Ok(AdminEnableUserResponse::default())
 }
 
 pub(crate) fn admin_disable_user(
     inner: &Ctx,
     r: AdminDisableUserRequest,
-) -> Result<Empty, ApiError> {
+) -> Result<AdminDisableUserResponse, ApiError> {
     let mut st = inner.lock();
     let now = inner.now();
     let mut u = user_of(&st, &r.user_pool_id, &r.username)?;
@@ -239,13 +242,13 @@ pub(crate) fn admin_disable_user(
     let name = u.username.clone();
     drop(u);
     ops::sign_out_everywhere(&mut st, &r.user_pool_id, &name, inner.now())?;
-    Ok(Empty {})
+    Ok(AdminDisableUserResponse::default())
 }
 
 pub(crate) fn admin_set_user_password(
     inner: &Ctx,
     r: AdminSetUserPasswordRequest,
-) -> Result<Empty, ApiError> {
+) -> Result<AdminSetUserPasswordResponse, ApiError> {
     let st = inner.lock();
     let pool = st.pool(&r.user_pool_id)?;
     pool.check_policy(r.password.expose())?;
@@ -263,13 +266,13 @@ pub(crate) fn admin_set_user_password(
     }
     .to_owned();
     u.modified = now;
-    Ok(Empty {})
+    Ok(AdminSetUserPasswordResponse::default())
 }
 
 pub(crate) fn admin_reset_user_password(
     inner: &Ctx,
     r: AdminResetUserPasswordRequest,
-) -> Result<Empty, ApiError> {
+) -> Result<AdminResetUserPasswordResponse, ApiError> {
     let mut st = inner.lock();
     let name = user_of(&st, &r.user_pool_id, &r.username)?.username.clone();
     ops::send_code(
@@ -284,13 +287,13 @@ pub(crate) fn admin_reset_user_password(
     )?;
     let mut u = user_of(&st, &r.user_pool_id, &r.username)?;
     u.status = "RESET_REQUIRED".to_owned();
-    Ok(Empty {})
+    Ok(AdminResetUserPasswordResponse::default())
 }
 
 pub(crate) fn admin_confirm_sign_up(
     inner: &Ctx,
     r: AdminConfirmSignUpRequest,
-) -> Result<Empty, ApiError> {
+) -> Result<AdminConfirmSignUpResponse, ApiError> {
     let st = inner.lock();
     let now = inner.now();
     let mut u = user_of(&st, &r.user_pool_id, &r.username)?;
@@ -303,13 +306,13 @@ pub(crate) fn admin_confirm_sign_up(
     u.status = "CONFIRMED".to_owned();
     u.codes.remove("signup");
     u.modified = now;
-    Ok(Empty {})
+    Ok(AdminConfirmSignUpResponse::default())
 }
 
 pub(crate) fn admin_update_user_attributes(
     inner: &Ctx,
     r: AdminUpdateUserAttributesRequest,
-) -> Result<Empty, ApiError> {
+) -> Result<AdminUpdateUserAttributesResponse, ApiError> {
     let mut st = inner.lock();
     let name = user_of(&st, &r.user_pool_id, &r.username)?.username.clone();
     ops::apply_attributes(
@@ -320,33 +323,33 @@ pub(crate) fn admin_update_user_attributes(
         attr_map(&r.user_attributes),
         true,
     )?;
-    Ok(Empty {})
+    Ok(AdminUpdateUserAttributesResponse::default())
 }
 
 pub(crate) fn admin_delete_user_attributes(
     inner: &Ctx,
     r: AdminDeleteUserAttributesRequest,
-) -> Result<Empty, ApiError> {
+) -> Result<AdminDeleteUserAttributesResponse, ApiError> {
     let mut st = inner.lock();
     let name = user_of(&st, &r.user_pool_id, &r.username)?.username.clone();
     ops::remove_attributes(&mut st, &r.user_pool_id, &name, &r.user_attribute_names)?;
-    Ok(Empty {})
+    Ok(AdminDeleteUserAttributesResponse::default())
 }
 
 pub(crate) fn admin_user_global_sign_out(
     inner: &Ctx,
     r: AdminUserGlobalSignOutRequest,
-) -> Result<Empty, ApiError> {
+) -> Result<AdminUserGlobalSignOutResponse, ApiError> {
     let mut st = inner.lock();
     let name = user_of(&st, &r.user_pool_id, &r.username)?.username.clone();
     ops::sign_out_everywhere(&mut st, &r.user_pool_id, &name, inner.now())?;
-    Ok(Empty {})
+    Ok(AdminUserGlobalSignOutResponse::default())
 }
 
 pub(crate) fn admin_set_user_mfa_preference(
     inner: &Ctx,
     r: AdminSetUserMFAPreferenceRequest,
-) -> Result<Empty, ApiError> {
+) -> Result<AdminSetUserMFAPreferenceResponse, ApiError> {
     let st = inner.lock();
     let mut u = user_of(&st, &r.user_pool_id, &r.username)?;
     ops::set_mfa(
@@ -356,7 +359,7 @@ pub(crate) fn admin_set_user_mfa_preference(
             .map(|s| (s.enabled, s.preferred_mfa)),
         r.email_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
     )?;
-    Ok(Empty {})
+    Ok(AdminSetUserMFAPreferenceResponse::default())
 }
 
 // ---- ListUsers ----
@@ -792,7 +795,7 @@ pub(crate) fn admin_list_devices(
 pub(crate) fn admin_update_device_status(
     inner: &Ctx,
     r: AdminUpdateDeviceStatusRequest,
-) -> Result<Empty, ApiError> {
+) -> Result<AdminUpdateDeviceStatusResponse, ApiError> {
     let st = inner.lock();
     let mut u = user_of(&st, &r.user_pool_id, &r.username)?;
     ops::set_device_status(
@@ -801,7 +804,7 @@ pub(crate) fn admin_update_device_status(
         &r.device_key,
         r.device_remembered_status.as_ref(),
     )?;
-    Ok(Empty {})
+    Ok(AdminUpdateDeviceStatusResponse::default())
 }
 
 pub(crate) fn admin_forget_device(

@@ -102,23 +102,29 @@ pub(crate) fn check_tags(tags: &BTreeMap<String, String>) -> Result<(), ApiError
     Ok(())
 }
 
-pub(crate) fn tag_resource(inner: &Ctx, r: TagResourceRequest) -> Result<Empty, ApiError> {
+pub(crate) fn tag_resource(
+    inner: &Ctx,
+    r: TagResourceRequest,
+) -> Result<TagResourceResponse, ApiError> {
     let mut st = inner.lock();
     let pool = pool_by_arn(&mut st, &r.resource_arn)?;
     let mut all = tags(pool);
     all.extend(r.tags);
     check_tags(&all)?;
-    set_tags(pool, &all).map(|()| Empty {})
+    set_tags(pool, &all).map(|()| TagResourceResponse::default())
 }
 
-pub(crate) fn untag_resource(inner: &Ctx, r: UntagResourceRequest) -> Result<Empty, ApiError> {
+pub(crate) fn untag_resource(
+    inner: &Ctx,
+    r: UntagResourceRequest,
+) -> Result<UntagResourceResponse, ApiError> {
     let mut st = inner.lock();
     let pool = pool_by_arn(&mut st, &r.resource_arn)?;
     let mut all = tags(pool);
     for k in &r.tag_keys {
         all.remove(k);
     }
-    set_tags(pool, &all).map(|()| Empty {})
+    set_tags(pool, &all).map(|()| UntagResourceResponse::default())
 }
 
 pub(crate) fn list_tags_for_resource(

@@ -1,4 +1,6 @@
-//! `X-Amz-Target` → operation handler, with typed (cognito-wire) requests and responses.
+//! `X-Amz-Target` → operation handler. Dispatch is typed per operation: each entry names an
+//! operation of [`cognito_wire::op`], and its handler takes that operation's `Input` and returns
+//! its `Output` (the compiler checks the pairing; the names come from the model).
 
 use crate::admin;
 use crate::coverage;
@@ -9,7 +11,7 @@ use crate::pools;
 use crate::schema;
 use crate::secrets;
 use crate::txn::Ctx;
-use serde::Serialize;
+use cognito_wire::{Operation, op};
 use serde::de::DeserializeOwned;
 
 fn parse<I: DeserializeOwned>(body: &[u8]) -> Result<I, ApiError> {
@@ -67,12 +69,13 @@ fn drop_nulls(value: &mut serde_json::Value) -> bool {
     }
 }
 
-fn run<I: DeserializeOwned, O: Serialize>(
+/// Runs one operation's handler: the body read as the operation's input, its output written.
+fn run<O: Operation>(
     inner: &Ctx,
     body: &[u8],
-    f: fn(&Ctx, I) -> Result<O, ApiError>,
+    f: fn(&Ctx, O::Input) -> Result<O::Output, ApiError>,
 ) -> Result<Vec<u8>, ApiError> {
-    let input = parse::<I>(body)?;
+    let input = parse::<O::Input>(body)?;
     let out = f(inner, input)?;
     serde_json::to_vec(&out).map_err(crate::error::internal)
 }
@@ -86,102 +89,104 @@ pub(crate) fn not_implemented(op: &str) -> ApiError {
 }
 
 macro_rules! ops_table {
-    ($($name:literal => $f:path),* $(,)?) => {
+    ($($op:ident => $f:path),* $(,)?) => {
         /// Names of the operations the emulator implements.
-        pub const IMPLEMENTED: &[&str] = &[$($name),*];
+        pub const IMPLEMENTED: &[&str] = &[$(<op::$op as Operation>::NAME),*];
 
-        pub(crate) fn call(inner: &Ctx, op: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
-            match op {
-                $($name => run(inner, body, $f),)*
-                _ => Err(not_implemented(op)),
-            }
+        pub(crate) fn call(inner: &Ctx, name: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+            $(
+                if name == <op::$op as Operation>::NAME {
+                    return run::<op::$op>(inner, body, $f);
+                }
+            )*
+            Err(not_implemented(name))
         }
     };
 }
 
 ops_table! {
-    "InitiateAuth" => ops::initiate_auth,
-    "RespondToAuthChallenge" => ops::respond_to_auth_challenge,
-    "SignUp" => ops::sign_up,
-    "ConfirmSignUp" => ops::confirm_sign_up,
-    "ResendConfirmationCode" => ops::resend_confirmation_code,
-    "ForgotPassword" => ops::forgot_password,
-    "ConfirmForgotPassword" => ops::confirm_forgot_password,
-    "ChangePassword" => ops::change_password,
-    "GetUser" => ops::get_user,
-    "DeleteUser" => ops::delete_user,
-    "UpdateUserAttributes" => ops::update_user_attributes,
-    "DeleteUserAttributes" => ops::delete_user_attributes,
-    "GetUserAttributeVerificationCode" => ops::get_user_attribute_verification_code,
-    "VerifyUserAttribute" => ops::verify_user_attribute,
-    "AssociateSoftwareToken" => ops::associate_software_token,
-    "VerifySoftwareToken" => ops::verify_software_token,
-    "SetUserMFAPreference" => ops::set_user_mfa_preference,
-    "ConfirmDevice" => ops::confirm_device,
-    "GetDevice" => ops::get_device,
-    "ListDevices" => ops::list_devices,
-    "UpdateDeviceStatus" => ops::update_device_status,
-    "ForgetDevice" => ops::forget_device,
-    "GlobalSignOut" => ops::global_sign_out,
-    "RevokeToken" => ops::revoke_token,
-    "GetTokensFromRefreshToken" => ops::get_tokens_from_refresh_token,
-    "AdminInitiateAuth" => admin::admin_initiate_auth,
-    "AdminRespondToAuthChallenge" => admin::admin_respond_to_auth_challenge,
-    "AdminCreateUser" => admin::admin_create_user,
-    "AdminGetUser" => admin::admin_get_user,
-    "AdminDeleteUser" => admin::admin_delete_user,
-    "AdminEnableUser" => admin::admin_enable_user,
-    "AdminDisableUser" => admin::admin_disable_user,
-    "AdminSetUserPassword" => admin::admin_set_user_password,
-    "AdminResetUserPassword" => admin::admin_reset_user_password,
-    "AdminConfirmSignUp" => admin::admin_confirm_sign_up,
-    "AdminUpdateUserAttributes" => admin::admin_update_user_attributes,
-    "AdminDeleteUserAttributes" => admin::admin_delete_user_attributes,
-    "AdminUserGlobalSignOut" => admin::admin_user_global_sign_out,
-    "AdminSetUserMFAPreference" => admin::admin_set_user_mfa_preference,
-    "ListUsers" => admin::list_users,
-    "CreateGroup" => admin::create_group,
-    "GetGroup" => admin::get_group,
-    "UpdateGroup" => admin::update_group,
-    "DeleteGroup" => admin::delete_group,
-    "ListGroups" => admin::list_groups,
-    "AdminAddUserToGroup" => admin::admin_add_user_to_group,
-    "AdminRemoveUserFromGroup" => admin::admin_remove_user_from_group,
-    "AdminListGroupsForUser" => admin::admin_list_groups_for_user,
-    "ListUsersInGroup" => admin::list_users_in_group,
-    "AdminGetDevice" => admin::admin_get_device,
-    "AdminListDevices" => admin::admin_list_devices,
-    "AdminUpdateDeviceStatus" => admin::admin_update_device_status,
-    "AdminForgetDevice" => admin::admin_forget_device,
-    "CreateUserPool" => pools::create_user_pool,
-    "DescribeUserPool" => pools::describe_user_pool,
-    "UpdateUserPool" => pools::update_user_pool,
-    "GetUserPoolMfaConfig" => pools::get_user_pool_mfa_config,
-    "SetUserPoolMfaConfig" => pools::set_user_pool_mfa_config,
-    "DeleteUserPool" => pools::delete_user_pool,
-    "ListUserPools" => pools::list_user_pools,
-    "CreateUserPoolClient" => pools::create_user_pool_client,
-    "DescribeUserPoolClient" => pools::describe_user_pool_client,
-    "UpdateUserPoolClient" => pools::update_user_pool_client,
-    "DeleteUserPoolClient" => pools::delete_user_pool_client,
-    "ListUserPoolClients" => pools::list_user_pool_clients,
-    "CreateIdentityProvider" => pools::create_identity_provider,
-    "DescribeIdentityProvider" => pools::describe_identity_provider,
-    "UpdateIdentityProvider" => pools::update_identity_provider,
-    "DeleteIdentityProvider" => pools::delete_identity_provider,
-    "ListIdentityProviders" => pools::list_identity_providers,
-    "GetSigningCertificate" => pools::get_signing_certificate,
-    "AddCustomAttributes" => schema::add_custom_attributes,
-    "GetUserAuthFactors" => coverage::get_user_auth_factors,
-    "AdminGetUserAuthFactors" => coverage::admin_get_user_auth_factors,
-    "AdminListUserAuthEvents" => events::admin_list_user_auth_events,
-    "AdminUpdateAuthEventFeedback" => events::admin_update_auth_event_feedback,
-    "SetRiskConfiguration" => coverage::set_risk_configuration,
-    "DescribeRiskConfiguration" => coverage::describe_risk_configuration,
-    "TagResource" => coverage::tag_resource,
-    "UntagResource" => coverage::untag_resource,
-    "ListTagsForResource" => coverage::list_tags_for_resource,
-    "AddUserPoolClientSecret" => secrets::add_user_pool_client_secret,
-    "ListUserPoolClientSecrets" => secrets::list_user_pool_client_secrets,
-    "DeleteUserPoolClientSecret" => secrets::delete_user_pool_client_secret,
+    InitiateAuth => ops::initiate_auth,
+    RespondToAuthChallenge => ops::respond_to_auth_challenge,
+    SignUp => ops::sign_up,
+    ConfirmSignUp => ops::confirm_sign_up,
+    ResendConfirmationCode => ops::resend_confirmation_code,
+    ForgotPassword => ops::forgot_password,
+    ConfirmForgotPassword => ops::confirm_forgot_password,
+    ChangePassword => ops::change_password,
+    GetUser => ops::get_user,
+    DeleteUser => ops::delete_user,
+    UpdateUserAttributes => ops::update_user_attributes,
+    DeleteUserAttributes => ops::delete_user_attributes,
+    GetUserAttributeVerificationCode => ops::get_user_attribute_verification_code,
+    VerifyUserAttribute => ops::verify_user_attribute,
+    AssociateSoftwareToken => ops::associate_software_token,
+    VerifySoftwareToken => ops::verify_software_token,
+    SetUserMFAPreference => ops::set_user_mfa_preference,
+    ConfirmDevice => ops::confirm_device,
+    GetDevice => ops::get_device,
+    ListDevices => ops::list_devices,
+    UpdateDeviceStatus => ops::update_device_status,
+    ForgetDevice => ops::forget_device,
+    GlobalSignOut => ops::global_sign_out,
+    RevokeToken => ops::revoke_token,
+    GetTokensFromRefreshToken => ops::get_tokens_from_refresh_token,
+    AdminInitiateAuth => admin::admin_initiate_auth,
+    AdminRespondToAuthChallenge => admin::admin_respond_to_auth_challenge,
+    AdminCreateUser => admin::admin_create_user,
+    AdminGetUser => admin::admin_get_user,
+    AdminDeleteUser => admin::admin_delete_user,
+    AdminEnableUser => admin::admin_enable_user,
+    AdminDisableUser => admin::admin_disable_user,
+    AdminSetUserPassword => admin::admin_set_user_password,
+    AdminResetUserPassword => admin::admin_reset_user_password,
+    AdminConfirmSignUp => admin::admin_confirm_sign_up,
+    AdminUpdateUserAttributes => admin::admin_update_user_attributes,
+    AdminDeleteUserAttributes => admin::admin_delete_user_attributes,
+    AdminUserGlobalSignOut => admin::admin_user_global_sign_out,
+    AdminSetUserMFAPreference => admin::admin_set_user_mfa_preference,
+    ListUsers => admin::list_users,
+    CreateGroup => admin::create_group,
+    GetGroup => admin::get_group,
+    UpdateGroup => admin::update_group,
+    DeleteGroup => admin::delete_group,
+    ListGroups => admin::list_groups,
+    AdminAddUserToGroup => admin::admin_add_user_to_group,
+    AdminRemoveUserFromGroup => admin::admin_remove_user_from_group,
+    AdminListGroupsForUser => admin::admin_list_groups_for_user,
+    ListUsersInGroup => admin::list_users_in_group,
+    AdminGetDevice => admin::admin_get_device,
+    AdminListDevices => admin::admin_list_devices,
+    AdminUpdateDeviceStatus => admin::admin_update_device_status,
+    AdminForgetDevice => admin::admin_forget_device,
+    CreateUserPool => pools::create_user_pool,
+    DescribeUserPool => pools::describe_user_pool,
+    UpdateUserPool => pools::update_user_pool,
+    GetUserPoolMfaConfig => pools::get_user_pool_mfa_config,
+    SetUserPoolMfaConfig => pools::set_user_pool_mfa_config,
+    DeleteUserPool => pools::delete_user_pool,
+    ListUserPools => pools::list_user_pools,
+    CreateUserPoolClient => pools::create_user_pool_client,
+    DescribeUserPoolClient => pools::describe_user_pool_client,
+    UpdateUserPoolClient => pools::update_user_pool_client,
+    DeleteUserPoolClient => pools::delete_user_pool_client,
+    ListUserPoolClients => pools::list_user_pool_clients,
+    CreateIdentityProvider => pools::create_identity_provider,
+    DescribeIdentityProvider => pools::describe_identity_provider,
+    UpdateIdentityProvider => pools::update_identity_provider,
+    DeleteIdentityProvider => pools::delete_identity_provider,
+    ListIdentityProviders => pools::list_identity_providers,
+    GetSigningCertificate => pools::get_signing_certificate,
+    AddCustomAttributes => schema::add_custom_attributes,
+    GetUserAuthFactors => coverage::get_user_auth_factors,
+    AdminGetUserAuthFactors => coverage::admin_get_user_auth_factors,
+    AdminListUserAuthEvents => events::admin_list_user_auth_events,
+    AdminUpdateAuthEventFeedback => events::admin_update_auth_event_feedback,
+    SetRiskConfiguration => coverage::set_risk_configuration,
+    DescribeRiskConfiguration => coverage::describe_risk_configuration,
+    TagResource => coverage::tag_resource,
+    UntagResource => coverage::untag_resource,
+    ListTagsForResource => coverage::list_tags_for_resource,
+    AddUserPoolClientSecret => secrets::add_user_pool_client_secret,
+    ListUserPoolClientSecrets => secrets::list_user_pool_client_secrets,
+    DeleteUserPoolClientSecret => secrets::delete_user_pool_client_secret,
 }

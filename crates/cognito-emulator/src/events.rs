@@ -209,7 +209,7 @@ pub(crate) fn admin_list_user_auth_events(
 pub(crate) fn admin_update_auth_event_feedback(
     inner: &Ctx,
     r: AdminUpdateAuthEventFeedbackRequest,
-) -> Result<Empty, ApiError> {
+) -> Result<AdminUpdateAuthEventFeedbackResponse, ApiError> {
     let sub = user_sub(inner, &r.user_pool_id, r.username.expose())?;
     let value = match r.feedback_value {
         FeedbackValueType::Valid => "Valid",
@@ -230,5 +230,5 @@ pub(crate) fn admin_update_auth_event_feedback(
         .ok_or_else(|| not_found(format!("Auth event {} does not exist.", r.event_id)))?;
     event.feedback = Some((value.to_owned(), "Admin".to_owned(), now));
     st.put_auth_events(&r.user_pool_id, &sub, &events)?;
-    Ok(Empty {})
+    Ok(AdminUpdateAuthEventFeedbackResponse::default())
 }

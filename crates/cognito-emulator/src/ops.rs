@@ -532,7 +532,7 @@ pub(crate) fn forgot_password(
 pub(crate) fn confirm_forgot_password(
     inner: &Ctx,
     r: ConfirmForgotPasswordRequest,
-) -> Result<Empty, ApiError> {
+) -> Result<ConfirmForgotPasswordResponse, ApiError> {
     let st = inner.lock();
     let (pool_id, client) = client_of(&st, r.client_id.expose())?;
     check_secret_hash(&client, hash_of(&r.secret_hash), &[r.username.expose()])?;
@@ -560,7 +560,7 @@ pub(crate) fn confirm_forgot_password(
         user.status = "CONFIRMED".to_owned();
     }
     user.modified = inner.now();
-    Ok(Empty {})
+    Ok(ConfirmForgotPasswordResponse::default())
 }
 
 /// Locks the state and authenticates an access token.
@@ -573,7 +573,10 @@ fn user_mut<'a>(st: &'a State, c: &Caller) -> Result<UserMut<'a>, ApiError> {
         .ok_or_else(crate::error::user_not_found)
 }
 
-pub(crate) fn change_password(inner: &Ctx, r: ChangePasswordRequest) -> Result<Empty, ApiError> {
+pub(crate) fn change_password(
+    inner: &Ctx,
+    r: ChangePasswordRequest,
+) -> Result<ChangePasswordResponse, ApiError> {
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
     let pool = st.pool(&c.pool_id)?;
@@ -598,7 +601,7 @@ pub(crate) fn change_password(inner: &Ctx, r: ChangePasswordRequest) -> Result<E
     let mut user = user_mut(&st, &c)?;
     user.verifier = Some(v);
     user.modified = now;
-    Ok(Empty {})
+    Ok(ChangePasswordResponse::default())
 }
 
 pub(crate) fn get_user(inner: &Ctx, r: GetUserRequest) -> Result<GetUserResponse, ApiError> {
@@ -786,11 +789,11 @@ pub(crate) fn remove_attributes(
 pub(crate) fn delete_user_attributes(
     inner: &Ctx,
     r: DeleteUserAttributesRequest,
-) -> Result<Empty, ApiError> {
+) -> Result<DeleteUserAttributesResponse, ApiError> {
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
     remove_attributes(&mut st, &c.pool_id, &c.username, &r.user_attribute_names)?;
-    Ok(Empty {})
+    Ok(DeleteUserAttributesResponse::default())
 }
 
 pub(crate) fn get_user_attribute_verification_code(
@@ -820,7 +823,7 @@ pub(crate) fn get_user_attribute_verification_code(
 pub(crate) fn verify_user_attribute(
     inner: &Ctx,
     r: VerifyUserAttributeRequest,
-) -> Result<Empty, ApiError> {
+) -> Result<VerifyUserAttributeResponse, ApiError> {
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
     let mut user = user_mut(&st, &c)?;
@@ -837,7 +840,7 @@ pub(crate) fn verify_user_attribute(
     }
     user.attributes
         .insert(format!("{}_verified", r.attribute_name), "true".to_owned());
-    Ok(Empty {})
+    Ok(VerifyUserAttributeResponse::default())
 }
 
 pub(crate) fn new_totp_secret(inner: &Ctx) -> String {
@@ -974,7 +977,7 @@ pub(crate) fn set_mfa(
 pub(crate) fn set_user_mfa_preference(
     inner: &Ctx,
     r: SetUserMFAPreferenceRequest,
-) -> Result<Empty, ApiError> {
+) -> Result<SetUserMFAPreferenceResponse, ApiError> {
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
     let mut user = user_mut(&st, &c)?;
@@ -985,7 +988,7 @@ pub(crate) fn set_user_mfa_preference(
             .map(|s| (s.enabled, s.preferred_mfa)),
         r.email_mfa_settings.map(|s| (s.enabled, s.preferred_mfa)),
     )?;
-    Ok(Empty {})
+    Ok(SetUserMFAPreferenceResponse::default())
 }
 
 // ---- devices ----
@@ -1135,7 +1138,7 @@ pub(crate) fn set_device_status(
 pub(crate) fn update_device_status(
     inner: &Ctx,
     r: UpdateDeviceStatusRequest,
-) -> Result<Empty, ApiError> {
+) -> Result<UpdateDeviceStatusResponse, ApiError> {
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
     let mut user = user_mut(&st, &c)?;
@@ -1145,7 +1148,7 @@ pub(crate) fn update_device_status(
         &r.device_key,
         r.device_remembered_status.as_ref(),
     )?;
-    Ok(Empty {})
+    Ok(UpdateDeviceStatusResponse::default())
 }
 
 pub(crate) fn forget_device(inner: &Ctx, r: ForgetDeviceRequest) -> Result<Empty, ApiError> {
@@ -1177,11 +1180,14 @@ pub(crate) fn sign_out_everywhere(
     Ok(())
 }
 
-pub(crate) fn global_sign_out(inner: &Ctx, r: GlobalSignOutRequest) -> Result<Empty, ApiError> {
+pub(crate) fn global_sign_out(
+    inner: &Ctx,
+    r: GlobalSignOutRequest,
+) -> Result<GlobalSignOutResponse, ApiError> {
     let mut st = inner.lock();
     let c = caller(inner, &mut st, &r.access_token)?;
     sign_out_everywhere(&mut st, &c.pool_id, &c.username, inner.now())?;
-    Ok(Empty {})
+    Ok(GlobalSignOutResponse::default())
 }
 
 fn check_client_secret(client: &Client, given: Option<&SensitiveString>) -> Result<(), ApiError> {
@@ -1201,7 +1207,10 @@ fn check_client_secret(client: &Client, given: Option<&SensitiveString>) -> Resu
     }
 }
 
-pub(crate) fn revoke_token(inner: &Ctx, r: RevokeTokenRequest) -> Result<Empty, ApiError> {
+pub(crate) fn revoke_token(
+    inner: &Ctx,
+    r: RevokeTokenRequest,
+) -> Result<RevokeTokenResponse, ApiError> {
     let st = inner.lock();
     let (pool_id, client) = client_of(&st, r.client_id.expose())?;
     check_client_secret(&client, r.client_secret.as_ref())?;
@@ -1218,7 +1227,7 @@ pub(crate) fn revoke_token(inner: &Ctx, r: RevokeTokenRequest) -> Result<Empty, 
         ));
     }
     let Some(rec) = st.refresh_token(&pool_id, r.token.expose())? else {
-        return Ok(Empty {});
+        return Ok(RevokeTokenResponse::default());
     };
     if rec.client_id != client.id {
         return Err(not_authorized("Invalid Refresh Token"));
@@ -1230,7 +1239,7 @@ pub(crate) fn revoke_token(inner: &Ctx, r: RevokeTokenRequest) -> Result<Empty, 
         }
     }
     st.revoke_origin(&pool_id, &rec.origin_jti, inner.now())?;
-    Ok(Empty {})
+    Ok(RevokeTokenResponse::default())
 }
 
 pub(crate) fn get_tokens_from_refresh_token(

@@ -191,7 +191,10 @@ pub(crate) fn describe_user_pool(
         .build())
 }
 
-pub(crate) fn update_user_pool(inner: &Ctx, r: UpdateUserPoolRequest) -> Result<Empty, ApiError> {
+pub(crate) fn update_user_pool(
+    inner: &Ctx,
+    r: UpdateUserPoolRequest,
+) -> Result<UpdateUserPoolResponse, ApiError> {
     if let Some(t) = &r.user_pool_tags {
         crate::coverage::check_tags(t)?;
     }
@@ -223,7 +226,7 @@ pub(crate) fn update_user_pool(inner: &Ctx, r: UpdateUserPoolRequest) -> Result<
         }
     }
     pool.modified = now;
-    Ok(Empty {})
+    Ok(UpdateUserPoolResponse::default())
 }
 
 fn mfa_type(m: MfaConfig) -> UserPoolMfaType {

@@ -259,7 +259,7 @@ pub(crate) fn check(
 pub(crate) fn add_custom_attributes(
     inner: &Ctx,
     r: AddCustomAttributesRequest,
-) -> Result<Empty, ApiError> {
+) -> Result<AddCustomAttributesResponse, ApiError> {
     if r.custom_attributes.is_empty() || r.custom_attributes.len() > 25 {
         return Err(invalid(
             "1 validation error detected: Value at 'customAttributes' failed to satisfy constraint: Member must have length between 1 and 25",
@@ -270,5 +270,5 @@ pub(crate) fn add_custom_attributes(
     let pool = st.pool_mut(&r.user_pool_id)?;
     add(pool, &r.custom_attributes)?;
     pool.modified = now;
-    Ok(Empty {})
+    Ok(AddCustomAttributesResponse::default())
 }
