@@ -715,10 +715,23 @@ fn fail_if_any(failures: Vec<String>) {
 
 #[test]
 fn srp_core_does_no_io() {
+    // The host's graph only (`--filter-platform`): cargo has downloaded what the host builds,
+    // and a fresh machine has no other platform's crates (`--offline` would fail on them).
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
+    let version = std::process::Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .unwrap();
+    let version = String::from_utf8_lossy(&version.stdout).into_owned();
+    let host = version
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .expect("rustc -vV names the host");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let out = std::process::Command::new(cargo)
         .current_dir(root())
         .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .args(["--filter-platform", host])
         .output()
         .unwrap();
     assert!(

@@ -24,7 +24,7 @@ pub enum Stage {
 /// ```
 /// use pycognito::{NextAction, PycognitoError};
 /// let err = PycognitoError::NoUsername;
-/// assert_eq!(err.next_action(), NextAction::GiveUp);
+/// assert_eq!(err.next_action(), NextAction::FixInput);
 /// assert_eq!(err.to_string(), "no username: set one with Cognito::set_username or the builder");
 /// ```
 #[derive(Debug, thiserror::Error)]

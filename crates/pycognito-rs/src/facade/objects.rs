@@ -31,9 +31,11 @@ pub struct UserMetadata {
 /// use cognito_admin::AttributeMap;
 /// use cognito_wire::{AttributeType, SensitiveString};
 /// let attr = |n: &str, v: &str| {
-///     let mut a = AttributeType::builder().name(n).build()?;
-///     a.value = Some(SensitiveString::from(v));
-///     a
+///     AttributeType::builder()
+///         .name(n)
+///         .value(SensitiveString::from(v))
+///         .build()
+///         .expect("the name is set")
 /// };
 /// let map = AttributeMap::new().map("given_name", "first_name");
 /// let user = pycognito::User::new(
