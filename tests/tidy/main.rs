@@ -39,36 +39,6 @@ use quote::ToTokens;
 /// Files whose library code still spells Cognito's vocabulary as string literals.
 const VOCABULARY_ALLOWED: &[(&str, usize, &str)] = &[
     (
-        "crates/cognito-emulator/src/auth.rs",
-        63,
-        "challenge, flow and status names of the emulator's string-typed state and dispatch (issue 13, point 3); its parameter keys go through vocab",
-    ),
-    (
-        "crates/cognito-emulator/src/events.rs",
-        6,
-        "challenge, flow and status names of the emulator's string-typed state and dispatch (issue 13, point 3); its parameter keys go through vocab",
-    ),
-    (
-        "crates/cognito-emulator/src/fuzzing.rs",
-        3,
-        "challenge, flow and status names of the emulator's string-typed state and dispatch (issue 13, point 3); its parameter keys go through vocab",
-    ),
-    (
-        "crates/cognito-emulator/src/ops.rs",
-        12,
-        "challenge, flow and status names of the emulator's string-typed state and dispatch (issue 13, point 3); its parameter keys go through vocab",
-    ),
-    (
-        "crates/cognito-emulator/src/pools.rs",
-        1,
-        "challenge, flow and status names of the emulator's string-typed state and dispatch (issue 13, point 3); its parameter keys go through vocab",
-    ),
-    (
-        "crates/cognito-emulator/src/simulate.rs",
-        2,
-        "challenge, flow and status names of the emulator's string-typed state and dispatch (issue 13, point 3); its parameter keys go through vocab",
-    ),
-    (
         "crates/srp-core/src/client.rs",
         1,
         "error messages name the field as Cognito does; srp-core is pure math and does not depend on cognito-wire",

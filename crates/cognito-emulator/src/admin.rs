@@ -22,14 +22,14 @@ pub(crate) fn admin_initiate_auth(
         inner,
         Some(&r.user_pool_id),
         r.client_id.expose(),
-        r.auth_flow.as_str(),
+        &r.auth_flow,
         &params,
     );
     crate::events::record_sign_in(
         inner,
         Some(&r.user_pool_id),
         r.client_id.expose(),
-        crate::events::Step::Initiate(r.auth_flow.as_str()),
+        crate::events::Step::Initiate(&r.auth_flow),
         &params,
         r.context_data.as_ref().map(|c| c.ip_address.as_str()),
         &out,
@@ -48,7 +48,7 @@ pub(crate) fn admin_respond_to_auth_challenge(
         inner,
         Some(&r.user_pool_id),
         r.client_id.expose(),
-        r.challenge_name.as_str(),
+        &r.challenge_name,
         &responses,
         r.session.as_ref().map(SensitiveString::expose),
     );
@@ -56,17 +56,13 @@ pub(crate) fn admin_respond_to_auth_challenge(
         inner,
         Some(&r.user_pool_id),
         r.client_id.expose(),
-        crate::events::Step::Respond(r.challenge_name.as_str()),
+        crate::events::Step::Respond(&r.challenge_name),
         &responses,
         r.context_data.as_ref().map(|c| c.ip_address.as_str()),
         &out,
     );
     let out = out?;
     Ok(outcome_response!(AdminRespondToAuthChallengeResponse, out))
-}
-
-fn status_type(s: &str) -> UserStatusType {
-    UserStatusType::from(s)
 }
 
 pub(crate) fn user_type(u: &User) -> UserType {
@@ -84,7 +80,7 @@ pub(crate) fn user_type(u: &User) -> UserType {
         .set_mfa_options(mfa_options)
         .user_create_date(EpochSeconds::from_secs(u.created))
         .user_last_modified_date(EpochSeconds::from_secs(u.modified))
-        .user_status(status_type(&u.status))
+        .user_status(u.status.clone())
         .username(u.username.clone())
         .build()
 }
@@ -123,7 +119,7 @@ pub(crate) fn admin_create_user(
             .ok_or_else(user_not_found)?;
         if st
             .get_user(&pool.id, &name)
-            .is_some_and(|u| u.status != "FORCE_CHANGE_PASSWORD")
+            .is_some_and(|u| u.status != UserStatusType::ForceChangePassword)
         {
             return Err(ApiError::new(
                 "UnsupportedUserStateException",
@@ -260,11 +256,10 @@ pub(crate) fn admin_set_user_password(
     let mut u = user_of(&st, &r.user_pool_id, &r.username)?;
     u.verifier = Some(v);
     u.status = if r.permanent == Some(true) {
-        "CONFIRMED"
+        UserStatusType::Confirmed
     } else {
-        "FORCE_CHANGE_PASSWORD"
-    }
-    .to_owned();
+        UserStatusType::ForceChangePassword
+    };
     u.modified = now;
     Ok(AdminSetUserPasswordResponse::default())
 }
@@ -286,7 +281,7 @@ pub(crate) fn admin_reset_user_password(
         true,
     )?;
     let mut u = user_of(&st, &r.user_pool_id, &r.username)?;
-    u.status = "RESET_REQUIRED".to_owned();
+    u.status = UserStatusType::ResetRequired;
     Ok(AdminResetUserPasswordResponse::default())
 }
 
@@ -297,13 +292,13 @@ pub(crate) fn admin_confirm_sign_up(
     let st = inner.lock();
     let now = inner.now();
     let mut u = user_of(&st, &r.user_pool_id, &r.username)?;
-    if u.status != "UNCONFIRMED" {
+    if u.status != UserStatusType::Unconfirmed {
         return Err(not_authorized(format!(
             "User cannot be confirmed. Current status is {}",
             u.status
         )));
     }
-    u.status = "CONFIRMED".to_owned();
+    u.status = UserStatusType::Confirmed;
     u.codes.remove("signup");
     u.modified = now;
     Ok(AdminConfirmSignUpResponse::default())
@@ -450,7 +445,7 @@ fn parse_filter(text: &str) -> Result<Option<Filter>, ApiError> {
 fn matches(f: &Filter, u: &User) -> bool {
     let v: Option<String> = match f.attr.as_str() {
         "username" => Some(u.username.clone()),
-        "cognito:user_status" => Some(u.status.clone()),
+        "cognito:user_status" => Some(u.status.to_string()),
         "status" => Some(if u.enabled { "Enabled" } else { "Disabled" }.to_owned()),
         a => u.attr(a).map(str::to_owned),
     };

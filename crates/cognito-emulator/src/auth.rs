@@ -11,13 +11,14 @@ use crate::error::{
 use crate::inner::{load_verifier, mask, password_matches};
 use crate::lockout;
 use crate::spec::{DeviceTracking, Medium, MfaConfig, OutboxKind};
-use crate::state::{Client, Device, Flow, Pool, Session, SrpPending};
+use crate::state::{Choice, Client, Device, Flow, MfaKind, Pool, Session, SrpPending};
 use crate::tokens::{self, Issue};
 use crate::txn::Ctx;
 use crate::txn::State;
-use cognito_wire::vocab::{ChallengeParams as _, Key};
+use cognito_wire::vocab::{ChallengeParams as _, Key, USER_ATTRIBUTE_PREFIX};
 use cognito_wire::{
-    AuthenticationResultType, ChallengeNameType, NewDeviceMetadataType, SensitiveString,
+    AuthFlowType, AuthenticationResultType, ChallengeNameType, NewDeviceMetadataType,
+    SensitiveString, UserStatusType,
 };
 use srp_core::{PublicValue, SecretBlock, ServerEphemeral, Verifier};
 use std::collections::BTreeMap;
@@ -28,22 +29,22 @@ pub(crate) type Params = BTreeMap<String, SensitiveString>;
 #[derive(Debug)]
 pub(crate) enum Outcome {
     Challenge {
-        name: String,
+        name: ChallengeNameType,
         params: BTreeMap<String, String>,
         session: Option<String>,
-        available: Option<Vec<String>>,
+        available: Option<Vec<ChallengeNameType>>,
     },
     Tokens(AuthenticationResultType),
 }
 
-pub(crate) fn p<'a>(params: &'a Params, key: Key) -> Option<&'a str> {
+pub(crate) fn p(params: &Params, key: Key) -> Option<&str> {
     params
         .get(key.as_str())
         .map(SensitiveString::expose)
         .filter(|s| !s.is_empty())
 }
 
-fn req<'a>(params: &'a Params, key: Key) -> Result<&'a str, ApiError> {
+fn req(params: &Params, key: Key) -> Result<&str, ApiError> {
     p(params, key).ok_or_else(|| missing(key.as_str()))
 }
 
@@ -137,7 +138,7 @@ fn lock_key(flow: &Flow, username: &str) -> String {
     }
 }
 
-fn require_flow(client: &Client, flow: &str) -> Result<(), ApiError> {
+fn require_flow(client: &Client, flow: &AuthFlowType) -> Result<(), ApiError> {
     if client.allows(flow) {
         Ok(())
     } else {
@@ -153,12 +154,12 @@ fn check_status(st: &State, pool: &Pool, username: &str) -> Result<(), ApiError>
     if !user.enabled {
         return Err(not_authorized("User is disabled."));
     }
-    match user.status.as_str() {
-        "UNCONFIRMED" => Err(ApiError::new(
+    match user.status {
+        UserStatusType::Unconfirmed => Err(ApiError::new(
             "UserNotConfirmedException",
             "User is not confirmed.",
         )),
-        "RESET_REQUIRED" => Err(ApiError::new(
+        UserStatusType::ResetRequired => Err(ApiError::new(
             "PasswordResetRequiredException",
             "Password reset required for the user",
         )),
@@ -174,7 +175,7 @@ fn new_session(
     pool_id: &str,
     client_id: &str,
     username: &str,
-    challenge: &str,
+    challenge: ChallengeNameType,
     flow: Flow,
 ) -> Result<String, ApiError> {
     new_session_with(
@@ -197,7 +198,7 @@ fn new_session_with(
     pool_id: &str,
     client_id: &str,
     username: &str,
-    challenge: &str,
+    challenge: ChallengeNameType,
     flow: Flow,
     f: impl FnOnce(&mut Session),
 ) -> Result<String, ApiError> {
@@ -214,7 +215,7 @@ fn session_value(
     pool_id: &str,
     client_id: &str,
     username: &str,
-    challenge: &str,
+    challenge: ChallengeNameType,
     flow: Flow,
 ) -> Session {
     let ttl = i64::try_from(inner.config.session_ttl.as_secs()).unwrap_or(180);
@@ -222,7 +223,7 @@ fn session_value(
         pool_id: pool_id.to_owned(),
         client_id: client_id.to_owned(),
         username: username.to_owned(),
-        challenge: challenge.to_owned(),
+        challenge,
         expires: inner.now().saturating_add(ttl),
         flow,
         srp: None,
@@ -319,7 +320,7 @@ fn finish_password_verifier(
         pool_id,
         &client.id,
         username,
-        "PASSWORD_VERIFIER",
+        ChallengeNameType::PasswordVerifier,
         flow,
     );
     sess.srp = Some(SrpPending {
@@ -332,26 +333,26 @@ fn finish_password_verifier(
     });
     st.put_session(&key, &sess)?;
     Ok(Outcome::Challenge {
-        name: "PASSWORD_VERIFIER".to_owned(),
+        name: ChallengeNameType::PasswordVerifier,
         params,
         session: None,
         available: None,
     })
 }
 
-fn enabled_mfa(st: &State, pool: &Pool, username: &str) -> Vec<&'static str> {
+fn enabled_mfa(st: &State, pool: &Pool, username: &str) -> Vec<MfaKind> {
     let Some(u) = st.get_user(&pool.id, username) else {
         return Vec::new();
     };
     let mut out = Vec::new();
     if pool.spec.sms_mfa && u.mfa.sms && u.attr("phone_number").is_some() {
-        out.push("SMS_MFA");
+        out.push(MfaKind::Sms);
     }
     if pool.spec.software_token_mfa && u.mfa.totp && u.mfa.totp_secret.is_some() {
-        out.push("SOFTWARE_TOKEN_MFA");
+        out.push(MfaKind::SoftwareToken);
     }
     if pool.spec.email_mfa && u.mfa.email && u.attr("email").is_some() {
-        out.push("EMAIL_OTP");
+        out.push(MfaKind::Email);
     }
     out
 }
@@ -364,7 +365,7 @@ fn code_challenge(
     pool_id: &str,
     client_id: &str,
     username: &str,
-    challenge: &str,
+    challenge: ChallengeNameType,
     kind: OutboxKind,
     flow: Flow,
 ) -> Result<Outcome, ApiError> {
@@ -372,8 +373,12 @@ fn code_challenge(
     params.insert(Key::UserIdForSrp.to_string(), username.to_owned());
     params.insert(Key::Username.to_string(), username.to_owned());
     let mut code = None;
-    if challenge != "SOFTWARE_TOKEN_MFA" {
-        let (attr, medium, medium_name) = if challenge.starts_with("SMS") {
+    if challenge != ChallengeNameType::SoftwareTokenMfa {
+        let sms = matches!(
+            challenge,
+            ChallengeNameType::SmsMfa | ChallengeNameType::SmsOtp
+        );
+        let (attr, medium, medium_name) = if sms {
             ("phone_number", Medium::Sms, "SMS")
         } else {
             ("email", Medium::Email, "EMAIL")
@@ -385,13 +390,13 @@ fn code_challenge(
             .attr(attr)
             .ok_or_else(|| invalid(format!("User has no {attr}")))?
             .to_owned();
-        let c = inner
-            .rng
-            .digits(if challenge == "EMAIL_OTP" || kind == OutboxKind::Otp {
+        let c = inner.rng.digits(
+            if challenge == ChallengeNameType::EmailOtp || kind == OutboxKind::Otp {
                 8
             } else {
                 6
-            });
+            },
+        );
         inner.send(st, pool_id, username, &dest, medium, kind, &c);
         params.insert(
             Key::CodeDeliveryDeliveryMedium.to_string(),
@@ -406,14 +411,14 @@ fn code_challenge(
         pool_id,
         client_id,
         username,
-        challenge,
+        challenge.clone(),
         flow,
         |s| {
             s.code = code;
         },
     )?;
     Ok(Outcome::Challenge {
-        name: challenge.to_owned(),
+        name: challenge,
         params,
         session: Some(id),
         available: None,
@@ -421,12 +426,12 @@ fn code_challenge(
 }
 
 fn challenge_with_session(
-    name: &str,
+    name: ChallengeNameType,
     params: BTreeMap<String, String>,
     session: String,
 ) -> Outcome {
     Outcome::Challenge {
-        name: name.to_owned(),
+        name,
         params,
         session: Some(session),
         available: None,
@@ -452,13 +457,13 @@ pub(crate) fn next_step(
     let mut base = BTreeMap::new();
     base.insert(Key::UserIdForSrp.to_string(), username.to_owned());
 
-    if user.status == "FORCE_CHANGE_PASSWORD" {
+    if user.status == UserStatusType::ForceChangePassword {
         let required: Vec<String> = pool
             .spec
             .required_attributes
             .iter()
             .filter(|a| !user.attributes.contains_key(*a))
-            .map(|a| format!("userAttributes.{a}"))
+            .map(|a| format!("{USER_ATTRIBUTE_PREFIX}{a}"))
             .collect();
         let attrs: BTreeMap<&String, &String> = user
             .attributes
@@ -480,10 +485,14 @@ pub(crate) fn next_step(
             pool_id,
             client_id,
             username,
-            "NEW_PASSWORD_REQUIRED",
+            ChallengeNameType::NewPasswordRequired,
             flow,
         )?;
-        return Ok(challenge_with_session("NEW_PASSWORD_REQUIRED", params, id));
+        return Ok(challenge_with_session(
+            ChallengeNameType::NewPasswordRequired,
+            params,
+            id,
+        ));
     }
 
     if let Some(dk) = flow.device_key.clone()
@@ -504,10 +513,14 @@ pub(crate) fn next_step(
                 pool_id,
                 client_id,
                 username,
-                "DEVICE_SRP_AUTH",
+                ChallengeNameType::DeviceSrpAuth,
                 flow,
             )?;
-            return Ok(challenge_with_session("DEVICE_SRP_AUTH", params, id));
+            return Ok(challenge_with_session(
+                ChallengeNameType::DeviceSrpAuth,
+                params,
+                id,
+            ));
         }
         // A device that was never confirmed is ignored; the sign-in goes on as from a new device.
         flow.device_key = None;
@@ -523,20 +536,31 @@ pub(crate) fn next_step(
         if methods.is_empty() {
             let mut can = Vec::new();
             if pool.spec.software_token_mfa {
-                can.push("SOFTWARE_TOKEN_MFA");
+                can.push(MfaKind::SoftwareToken);
             }
             let mut params = base;
             params.insert(
                 Key::MfasCanSetup.to_string(),
                 serde_json::to_string(&can).unwrap_or_else(|_| "[]".into()),
             );
-            let id = new_session(inner, st, pool_id, client_id, username, "MFA_SETUP", flow)?;
-            return Ok(challenge_with_session("MFA_SETUP", params, id));
+            let id = new_session(
+                inner,
+                st,
+                pool_id,
+                client_id,
+                username,
+                ChallengeNameType::MfaSetup,
+                flow,
+            )?;
+            return Ok(challenge_with_session(
+                ChallengeNameType::MfaSetup,
+                params,
+                id,
+            ));
         }
-        let preferred = user.mfa.preferred.clone();
-        let choice = match preferred {
-            Some(p) if methods.contains(&p.as_str()) => Some(p),
-            _ if methods.len() == 1 => methods.first().map(|m| (*m).to_owned()),
+        let choice = match user.mfa.preferred {
+            Some(p) if methods.contains(&p) => Some(p),
+            _ if methods.len() == 1 => methods.first().copied(),
             _ => None,
         };
         return match choice {
@@ -546,7 +570,7 @@ pub(crate) fn next_step(
                 pool_id,
                 client_id,
                 username,
-                &m,
+                m.challenge(),
                 OutboxKind::Mfa,
                 flow,
             ),
@@ -562,13 +586,20 @@ pub(crate) fn next_step(
                     pool_id,
                     client_id,
                     username,
-                    "SELECT_MFA_TYPE",
+                    ChallengeNameType::SelectMfaType,
                     flow,
                     |s| {
-                        s.choices = methods.iter().map(|m| (*m).to_owned()).collect();
+                        s.choices = methods
+                            .iter()
+                            .map(|m| Choice::Challenge(m.challenge()))
+                            .collect();
                     },
                 )?;
-                Ok(challenge_with_session("SELECT_MFA_TYPE", params, id))
+                Ok(challenge_with_session(
+                    ChallengeNameType::SelectMfaType,
+                    params,
+                    id,
+                ))
             }
         };
     }
@@ -642,9 +673,10 @@ pub(crate) fn initiate(
     inner: &Ctx,
     admin_pool: Option<&str>,
     client_id: &str,
-    flow_name: &str,
+    flow_name: &AuthFlowType,
     params: &Params,
 ) -> Result<Outcome, ApiError> {
+    use AuthFlowType as F;
     let mut guard = inner.lock();
     let st = &mut *guard;
     let pool_id = st.pool_of_client(client_id)?;
@@ -668,8 +700,8 @@ pub(crate) fn initiate(
         ..Flow::default()
     };
     match flow_name {
-        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
-            require_flow(&client, "REFRESH_TOKEN_AUTH")?;
+        F::RefreshTokenAuth | F::RefreshToken => {
+            require_flow(&client, &F::RefreshTokenAuth)?;
             let token = req(params, Key::RefreshToken)?;
             let result = refresh(
                 inner,
@@ -683,26 +715,27 @@ pub(crate) fn initiate(
             )?;
             return Ok(Outcome::Tokens(result));
         }
-        "USER_SRP_AUTH"
-        | "USER_PASSWORD_AUTH"
-        | "ADMIN_USER_PASSWORD_AUTH"
-        | "ADMIN_NO_SRP_AUTH"
-        | "CUSTOM_AUTH"
-        | "USER_AUTH" => {}
+        F::UserSrpAuth
+        | F::UserPasswordAuth
+        | F::AdminUserPasswordAuth
+        | F::AdminNoSrpAuth
+        | F::CustomAuth
+        | F::UserAuth => {}
         other => {
+            let other = other.as_str();
             return Err(invalid(format!(
                 "1 validation error detected: Value '{other}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set"
             )));
         }
     }
     let given = req(params, Key::Username)?;
-    let flow_key = if flow_name == "ADMIN_NO_SRP_AUTH" {
-        "ADMIN_USER_PASSWORD_AUTH"
-    } else {
-        flow_name
+    // ADMIN_NO_SRP_AUTH is the older name of ADMIN_USER_PASSWORD_AUTH.
+    let flow_key = match flow_name {
+        F::AdminNoSrpAuth => &F::AdminUserPasswordAuth,
+        other => other,
     };
-    let admin_only = flow_key == "ADMIN_USER_PASSWORD_AUTH";
-    if admin_only != admin && (admin_only || flow_key == "USER_PASSWORD_AUTH") {
+    let admin_only = *flow_key == F::AdminUserPasswordAuth;
+    if admin_only != admin && (admin_only || *flow_key == F::UserPasswordAuth) {
         return Err(invalid("Initiate Auth method not supported."));
     }
     require_flow(&client, flow_key)?;
@@ -722,7 +755,7 @@ pub(crate) fn initiate(
     };
 
     match flow_key {
-        "USER_SRP_AUTH" => {
+        F::UserSrpAuth => {
             let srp_a = req(params, Key::SrpA)?;
             let (a, v, user_id) =
                 srp_inputs(inner, st, &pool_id, &client, &username, srp_a, &flow)?;
@@ -734,11 +767,11 @@ pub(crate) fn initiate(
                 inner, &mut guard, &pool_id, &client, &user_id, a, &v, server, flow,
             )
         }
-        "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" => {
+        F::UserPasswordAuth | F::AdminUserPasswordAuth => {
             let password = req(params, Key::Password)?;
             password_step(inner, st, &pool_id, &client, &username, password, flow)
         }
-        "CUSTOM_AUTH" => {
+        F::CustomAuth => {
             if let (Some(name), Some(srp_a)) = (p(params, Key::ChallengeName), p(params, Key::SrpA))
                 && name == Key::SrpA.as_str()
             {
@@ -759,7 +792,7 @@ fn mark_custom(st: &mut State, out: &Outcome) -> Result<(), ApiError> {
     if let Outcome::Challenge { params, .. } = out
         && let Some(block) = params.param(Key::SecretBlock)
     {
-        st.update_session(block, |s| s.choices = vec!["CUSTOM".to_owned()])?;
+        st.update_session(block, |s| s.choices = vec![Choice::CustomAfterPassword])?;
     }
     Ok(())
 }
@@ -799,39 +832,48 @@ fn custom_challenge(
         pool_id,
         client_id,
         username,
-        "CUSTOM_CHALLENGE",
+        ChallengeNameType::CustomChallenge,
         flow,
         |s| {
             s.code = Some(code);
         },
     )?;
-    Ok(challenge_with_session("CUSTOM_CHALLENGE", params, id))
+    Ok(challenge_with_session(
+        ChallengeNameType::CustomChallenge,
+        params,
+        id,
+    ))
 }
 
 /// The first factors `USER_AUTH` offers. One-time passwords are passwordless sign-in, which
 /// Cognito does not offer when the pool requires MFA; a simulated sign-in is offered what a user
 /// with a password and an email (phone number, for a phone number) would be.
-fn available_first_factors(st: &State, pool: &Pool, username: &str, flow: &Flow) -> Vec<String> {
+fn available_first_factors(
+    st: &State,
+    pool: &Pool,
+    username: &str,
+    flow: &Flow,
+) -> Vec<ChallengeNameType> {
     let mut out = Vec::new();
     let passwordless = pool.spec.mfa != MfaConfig::On;
     if let Some(name) = &flow.simulated {
-        out.push("PASSWORD".to_owned());
-        out.push("PASSWORD_SRP".to_owned());
+        out.push(ChallengeNameType::Password);
+        out.push(ChallengeNameType::PasswordSrp);
         if passwordless {
-            out.push(crate::simulate::otp_factor(name).to_owned());
+            out.push(crate::simulate::otp_factor(name));
         }
         return out;
     }
     if let Some(u) = st.get_user(&pool.id, username) {
         if u.verifier.is_some() {
-            out.push("PASSWORD".to_owned());
-            out.push("PASSWORD_SRP".to_owned());
+            out.push(ChallengeNameType::Password);
+            out.push(ChallengeNameType::PasswordSrp);
         }
         if passwordless && u.attr("email").is_some() {
-            out.push("EMAIL_OTP".to_owned());
+            out.push(ChallengeNameType::EmailOtp);
         }
         if passwordless && u.attr("phone_number").is_some() {
-            out.push("SMS_OTP".to_owned());
+            out.push(ChallengeNameType::SmsOtp);
         }
     }
     out
@@ -848,10 +890,10 @@ fn user_auth(
     flow: Flow,
 ) -> Result<Outcome, ApiError> {
     let available = available_first_factors(st, st.pool(pool_id)?, username, &flow);
-    if let Some(pref) = p(params, Key::PreferredChallenge)
-        && available.iter().any(|a| a == pref)
+    if let Some(pref) = p(params, Key::PreferredChallenge).map(ChallengeNameType::from)
+        && available.contains(&pref)
     {
-        return first_factor(inner, st, pool_id, client, username, pref, params, flow);
+        return first_factor(inner, st, pool_id, client, username, &pref, params, flow);
     }
     let id = new_session_with(
         inner,
@@ -859,14 +901,14 @@ fn user_auth(
         pool_id,
         &client.id,
         username,
-        "SELECT_CHALLENGE",
+        ChallengeNameType::SelectChallenge,
         flow,
         |s| {
-            s.choices = available.clone();
+            s.choices = available.iter().cloned().map(Choice::Challenge).collect();
         },
     )?;
     Ok(Outcome::Challenge {
-        name: "SELECT_CHALLENGE".to_owned(),
+        name: ChallengeNameType::SelectChallenge,
         params: BTreeMap::new(),
         session: Some(id),
         available: Some(available),
@@ -880,23 +922,23 @@ fn first_factor(
     pool_id: &str,
     client: &Client,
     username: &str,
-    factor: &str,
+    factor: &ChallengeNameType,
     params: &Params,
     flow: Flow,
 ) -> Result<Outcome, ApiError> {
     match factor {
-        "PASSWORD" => {
+        ChallengeNameType::Password => {
             let password = req(params, Key::Password)?;
             password_step(inner, st, pool_id, client, username, password, flow)
         }
-        "PASSWORD_SRP" => {
+        ChallengeNameType::PasswordSrp => {
             let srp_a = req(params, Key::SrpA)?;
             start_password_verifier(inner, st, pool_id, client, username, srp_a, flow)
         }
-        "EMAIL_OTP" | "SMS_OTP" if flow.simulated.is_some() => {
+        ChallengeNameType::EmailOtp | ChallengeNameType::SmsOtp if flow.simulated.is_some() => {
             simulated_code_challenge(inner, st, pool_id, &client.id, username, factor, flow)
         }
-        "EMAIL_OTP" | "SMS_OTP" => {
+        ChallengeNameType::EmailOtp | ChallengeNameType::SmsOtp => {
             let mut flow = flow;
             flow.mfa_done = true;
             code_challenge(
@@ -905,7 +947,7 @@ fn first_factor(
                 pool_id,
                 &client.id,
                 username,
-                factor,
+                factor.clone(),
                 OutboxKind::Otp,
                 flow,
             )
@@ -922,7 +964,7 @@ fn simulated_code_challenge(
     pool_id: &str,
     client_id: &str,
     name: &str,
-    factor: &str,
+    factor: &ChallengeNameType,
     flow: Flow,
 ) -> Result<Outcome, ApiError> {
     // In pools where email / phone is the username, internal usernames are UUIDs.
@@ -935,7 +977,11 @@ fn simulated_code_challenge(
     } else {
         name.to_owned()
     };
-    let medium = if factor == "SMS_OTP" { "SMS" } else { "EMAIL" };
+    let medium = if *factor == ChallengeNameType::SmsOtp {
+        "SMS"
+    } else {
+        "EMAIL"
+    };
     let mut params = BTreeMap::new();
     params.insert(Key::UserIdForSrp.to_string(), shown.clone());
     params.insert(Key::Username.to_string(), shown.clone());
@@ -947,8 +993,8 @@ fn simulated_code_challenge(
         Key::CodeDeliveryDestination.to_string(),
         crate::simulate::otp_destination(name),
     );
-    let id = new_session(inner, st, pool_id, client_id, &shown, factor, flow)?;
-    Ok(challenge_with_session(factor, params, id))
+    let id = new_session(inner, st, pool_id, client_id, &shown, factor.clone(), flow)?;
+    Ok(challenge_with_session(factor.clone(), params, id))
 }
 
 fn password_step(
@@ -1075,10 +1121,11 @@ pub(crate) fn respond(
     inner: &Ctx,
     admin_pool: Option<&str>,
     client_id: &str,
-    challenge: &str,
+    challenge: &ChallengeNameType,
     responses: &Params,
     session: Option<&str>,
 ) -> Result<Outcome, ApiError> {
+    use ChallengeNameType as C;
     let mut guard = inner.lock();
     let st = &mut *guard;
     let pool_id = st.pool_of_client(client_id)?;
@@ -1093,7 +1140,7 @@ pub(crate) fn respond(
         .get(client_id)
         .cloned()
         .ok_or_else(|| crate::state::client_not_found(client_id))?;
-    let key = if challenge == "PASSWORD_VERIFIER" {
+    let key = if *challenge == C::PasswordVerifier {
         req(responses, Key::PasswordClaimSecretBlock)?.to_owned()
     } else {
         session.ok_or_else(|| missing("Session"))?.to_owned()
@@ -1106,9 +1153,13 @@ pub(crate) fn respond(
     if sess.client_id != client.id || sess.pool_id != pool_id {
         return Err(invalid_session());
     }
-    let select_answer = sess.challenge == "SELECT_CHALLENGE"
-        && ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP", "SMS_OTP"].contains(&challenge);
-    if sess.challenge != challenge && !select_answer {
+    // SELECT_CHALLENGE may be answered by naming the first factor as the challenge.
+    let select_answer = sess.challenge == C::SelectChallenge
+        && matches!(
+            challenge,
+            C::Password | C::PasswordSrp | C::EmailOtp | C::SmsOtp
+        );
+    if sess.challenge != *challenge && !select_answer {
         return Err(invalid_session());
     }
     let given = req(responses, Key::Username)?;
@@ -1125,12 +1176,11 @@ pub(crate) fn respond(
     let mut flow = sess.flow.clone();
 
     if select_answer {
-        let mut params = responses.clone();
-        params.insert(Key::Answer.to_string(), challenge.into());
-        return select_challenge(inner, st, &pool_id, &client, sess, &params);
+        let answer = challenge.clone();
+        return select_challenge(inner, st, &pool_id, &client, sess, answer, responses);
     }
 
-    if challenge == "PASSWORD_VERIFIER" {
+    if *challenge == C::PasswordVerifier {
         let srp = sess.srp.as_ref().ok_or_else(invalid_session)?;
         let ts = req(responses, Key::Timestamp)?;
         let sig = req(responses, Key::PasswordClaimSignature)?;
@@ -1168,14 +1218,14 @@ pub(crate) fn respond(
             }
             flow.device_key = Some(dk.to_owned());
         }
-        if sess.choices.first().is_some_and(|c| c == "CUSTOM") {
+        if sess.choices.first() == Some(&Choice::CustomAfterPassword) {
             return custom_challenge(inner, st, &pool_id, &client.id, &username, flow);
         }
         return next_step(inner, st, &pool_id, &client.id, &username, flow);
     }
 
     match challenge {
-        "DEVICE_SRP_AUTH" => {
+        C::DeviceSrpAuth => {
             let device_key = req(responses, Key::DeviceKey)?;
             let srp_a = req(responses, Key::SrpA)?;
             let a = PublicValue::client_a(srp_a).map_err(|_| invalid("SRP_A is invalid"))?;
@@ -1202,7 +1252,7 @@ pub(crate) fn respond(
                 &pool_id,
                 &client.id,
                 &username,
-                "DEVICE_PASSWORD_VERIFIER",
+                C::DevicePasswordVerifier,
                 flow,
                 |s| {
                     s.srp = Some(SrpPending {
@@ -1216,12 +1266,12 @@ pub(crate) fn respond(
                 },
             )?;
             Ok(challenge_with_session(
-                "DEVICE_PASSWORD_VERIFIER",
+                C::DevicePasswordVerifier,
                 params,
                 id,
             ))
         }
-        "DEVICE_PASSWORD_VERIFIER" => {
+        C::DevicePasswordVerifier => {
             let srp = sess.srp.as_ref().ok_or_else(invalid_session)?;
             let device_key = req(responses, Key::DeviceKey)?;
             let ts = req(responses, Key::Timestamp)?;
@@ -1255,7 +1305,7 @@ pub(crate) fn respond(
             flow.device_remembered = device.remembered;
             next_step(inner, st, &pool_id, &client.id, &username, flow)
         }
-        "NEW_PASSWORD_REQUIRED" => {
+        C::NewPasswordRequired => {
             let new_password = req(responses, Key::NewPassword)?;
             let pool = st.pool(&pool_id)?;
             if let Err(refused) = pool.check_policy(new_password) {
@@ -1266,7 +1316,7 @@ pub(crate) fn respond(
             }
             let mut updates = BTreeMap::new();
             for (k, v) in responses {
-                if let Some(attr) = k.strip_prefix("userAttributes.") {
+                if let Some(attr) = k.strip_prefix(USER_ATTRIBUTE_PREFIX) {
                     updates.insert(attr.to_owned(), v.expose().to_owned());
                 }
             }
@@ -1282,20 +1332,20 @@ pub(crate) fn respond(
             let verifier = inner.make_verifier(&pool_id, &username, new_password)?;
             user.attributes.extend(updates);
             user.verifier = Some(verifier);
-            user.status = "CONFIRMED".to_owned();
+            user.status = UserStatusType::Confirmed;
             user.modified = now;
             st.put_user(&pool_id, &user)?;
             next_step(inner, st, &pool_id, &client.id, &username, flow)
         }
-        "SMS_MFA" | "EMAIL_OTP" | "SMS_OTP" | "SOFTWARE_TOKEN_MFA" => {
+        C::SmsMfa | C::EmailOtp | C::SmsOtp | C::SoftwareTokenMfa => {
             let param = match challenge {
-                "SMS_MFA" => Key::SmsMfaCode,
-                "EMAIL_OTP" => Key::EmailOtpCode,
-                "SMS_OTP" => Key::SmsOtpCode,
+                C::SmsMfa => Key::SmsMfaCode,
+                C::EmailOtp => Key::EmailOtpCode,
+                C::SmsOtp => Key::SmsOtpCode,
                 _ => Key::SoftwareTokenMfaCode,
             };
             let code = req(responses, param)?;
-            let ok = if challenge == "SOFTWARE_TOKEN_MFA" {
+            let ok = if *challenge == C::SoftwareTokenMfa {
                 let mut user = st
                     .get_user(&pool_id, &username)
                     .ok_or_else(crate::error::user_not_found)?;
@@ -1340,10 +1390,10 @@ pub(crate) fn respond(
             flow.mfa_done = true;
             next_step(inner, st, &pool_id, &client.id, &username, flow)
         }
-        "SELECT_MFA_TYPE" => {
-            let answer = req(responses, Key::Answer)?;
-            if !sess.choices.iter().any(|c| c == answer) {
-                return Err(invalid("Invalid ANSWER for SELECT_MFA_TYPE"));
+        C::SelectMfaType => {
+            let answer = C::from(req(responses, Key::Answer)?);
+            if !sess.choices.contains(&Choice::Challenge(answer.clone())) {
+                return Err(invalid(format!("Invalid ANSWER for {}", C::SelectMfaType)));
             }
             code_challenge(
                 inner,
@@ -1356,14 +1406,14 @@ pub(crate) fn respond(
                 flow,
             )
         }
-        "MFA_SETUP" => {
+        C::MfaSetup => {
             if !sess.totp_verified {
                 return Err(invalid_session());
             }
             flow.mfa_done = true;
             next_step(inner, st, &pool_id, &client.id, &username, flow)
         }
-        "CUSTOM_CHALLENGE" => {
+        C::CustomChallenge => {
             let answer = req(responses, Key::Answer)?;
             let ok = sess
                 .code
@@ -1375,7 +1425,10 @@ pub(crate) fn respond(
             flow.mfa_done = true;
             next_step(inner, st, &pool_id, &client.id, &username, flow)
         }
-        "SELECT_CHALLENGE" => select_challenge(inner, st, &pool_id, &client, sess, responses),
+        C::SelectChallenge => {
+            let answer = C::from(req(responses, Key::Answer)?);
+            select_challenge(inner, st, &pool_id, &client, sess, answer, responses)
+        }
         other => Err(invalid(format!(
             "Challenge {other} is not supported by the emulator"
         ))),
@@ -1388,10 +1441,10 @@ fn select_challenge(
     pool_id: &str,
     client: &Client,
     sess: Session,
+    answer: ChallengeNameType,
     responses: &Params,
 ) -> Result<Outcome, ApiError> {
-    let answer = req(responses, Key::Answer)?;
-    if !sess.choices.iter().any(|c| c == answer) {
+    if !sess.choices.contains(&Choice::Challenge(answer.clone())) {
         return Err(invalid(format!("Invalid ANSWER {answer}")));
     }
     first_factor(
@@ -1400,7 +1453,7 @@ fn select_challenge(
         pool_id,
         client,
         &sess.username,
-        answer,
+        &answer,
         responses,
         sess.flow,
     )
@@ -1417,7 +1470,7 @@ pub(crate) fn take_setup_session(
     if sess.expires <= inner.now() {
         return Err(expired_session());
     }
-    if sess.challenge != "MFA_SETUP" {
+    if sess.challenge != ChallengeNameType::MfaSetup {
         return Err(invalid_session());
     }
     Ok(sess)
@@ -1434,10 +1487,6 @@ pub(crate) fn reissue_session(
     sess.expires = inner.now().saturating_add(ttl);
     st.put_session(&id, &sess)?;
     Ok(id)
-}
-
-pub(crate) fn challenge_type(name: &str) -> ChallengeNameType {
-    ChallengeNameType::from(name)
 }
 
 /// Cognito's error for a device key it does not know.

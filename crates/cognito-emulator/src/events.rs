@@ -24,26 +24,27 @@ pub(crate) struct AuthEvent {
     pub id: String,
     pub created: i64,
     /// `Pass` or `Fail`.
-    pub response: String,
+    pub response: EventResponseType,
     /// (`Password` / `Mfa`, `Success` / `Failure`).
-    pub challenges: Vec<(String, String)>,
+    pub challenges: Vec<(ChallengeName, ChallengeResponse)>,
     pub ip: Option<String>,
     /// (`Valid` / `Invalid`, provider, date) once feedback was given.
-    pub feedback: Option<(String, String, i64)>,
+    pub feedback: Option<(FeedbackValueType, String, i64)>,
 }
 
 /// Which sign-in step answered.
 pub(crate) enum Step<'a> {
     /// `InitiateAuth` / `AdminInitiateAuth` with this flow.
-    Initiate(&'a str),
+    Initiate(&'a AuthFlowType),
     /// `RespondToAuthChallenge` / `AdminRespondToAuthChallenge` to this challenge.
-    Respond(&'a str),
+    Respond(&'a ChallengeNameType),
 }
 
-fn is_mfa(challenge: &str) -> bool {
+fn is_mfa(challenge: &ChallengeNameType) -> bool {
+    use ChallengeNameType as C;
     matches!(
         challenge,
-        "SMS_MFA" | "SOFTWARE_TOKEN_MFA" | "EMAIL_OTP" | "SMS_OTP" | "MFA_SETUP"
+        C::SmsMfa | C::SoftwareTokenMfa | C::EmailOtp | C::SmsOtp | C::MfaSetup
     )
 }
 
@@ -66,7 +67,7 @@ pub(crate) fn record_sign_in(
         Err(_) => return,
     };
     let challenge = match step {
-        Step::Initiate(flow) if flow.starts_with("REFRESH_TOKEN") => return,
+        Step::Initiate(AuthFlowType::RefreshTokenAuth | AuthFlowType::RefreshToken) => return,
         Step::Initiate(_) => None,
         Step::Respond(c) => Some(c),
     };
@@ -88,18 +89,28 @@ pub(crate) fn record_sign_in(
     }) else {
         return;
     };
-    let outcome = |ok: bool| if ok { "Success" } else { "Failure" }.to_owned();
+    let outcome = |ok: bool| {
+        if ok {
+            ChallengeResponse::Success
+        } else {
+            ChallengeResponse::Failure
+        }
+    };
     let challenges = match challenge {
         Some(c) if is_mfa(c) => vec![
-            ("Password".to_owned(), outcome(true)),
-            ("Mfa".to_owned(), outcome(pass)),
+            (ChallengeName::Password, outcome(true)),
+            (ChallengeName::Mfa, outcome(pass)),
         ],
-        _ => vec![("Password".to_owned(), outcome(pass))],
+        _ => vec![(ChallengeName::Password, outcome(pass))],
     };
     let event = AuthEvent {
         id: inner.rng.uuid(),
         created: inner.now(),
-        response: if pass { "Pass" } else { "Fail" }.to_owned(),
+        response: if pass {
+            EventResponseType::Pass
+        } else {
+            EventResponseType::Fail
+        },
         challenges,
         ip: Some(ip.unwrap_or("127.0.0.1").to_owned()),
         feedback: None,
@@ -125,8 +136,8 @@ fn event_type(e: &AuthEvent) -> AuthEventType {
                 .iter()
                 .map(|(n, r)| {
                     ChallengeResponseType::builder()
-                        .challenge_name(ChallengeName::from(n.as_str()))
-                        .challenge_response(ChallengeResponse::from(r.as_str()))
+                        .challenge_name(n.clone())
+                        .challenge_response(r.clone())
                         .build()
                 })
                 .collect(),
@@ -140,13 +151,13 @@ fn event_type(e: &AuthEvent) -> AuthEventType {
         .set_event_feedback(e.feedback.as_ref().and_then(|(v, provider, at)| {
             EventFeedbackType::builder()
                 .feedback_date(EpochSeconds::from_secs(*at))
-                .feedback_value(FeedbackValueType::from(v.as_str()))
+                .feedback_value(v.clone())
                 .provider(provider.clone())
                 .build()
                 .ok()
         }))
         .event_id(e.id.clone())
-        .event_response(EventResponseType::from(e.response.as_str()))
+        .event_response(e.response.clone())
         .event_risk(
             EventRiskType::builder()
                 .compromised_credentials_detected(false)
@@ -212,8 +223,7 @@ pub(crate) fn admin_update_auth_event_feedback(
 ) -> Result<AdminUpdateAuthEventFeedbackResponse, ApiError> {
     let sub = user_sub(inner, &r.user_pool_id, r.username.expose())?;
     let value = match r.feedback_value {
-        FeedbackValueType::Valid => "Valid",
-        FeedbackValueType::Invalid => "Invalid",
+        v @ (FeedbackValueType::Valid | FeedbackValueType::Invalid) => v,
         other => {
             let v = other.as_str();
             return Err(invalid(format!(
@@ -228,7 +238,7 @@ pub(crate) fn admin_update_auth_event_feedback(
         .iter_mut()
         .find(|e| e.id == r.event_id)
         .ok_or_else(|| not_found(format!("Auth event {} does not exist.", r.event_id)))?;
-    event.feedback = Some((value.to_owned(), "Admin".to_owned(), now));
+    event.feedback = Some((value, "Admin".to_owned(), now));
     st.put_auth_events(&r.user_pool_id, &sub, &events)?;
     Ok(AdminUpdateAuthEventFeedbackResponse::default())
 }

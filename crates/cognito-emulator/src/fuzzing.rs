@@ -18,6 +18,7 @@ use aws_sigv4::sign::v4::SigningParams;
 use aws_smithy_runtime_api::client::identity::Identity;
 use base64::Engine;
 use bytes::Bytes;
+use cognito_wire::vocab::Key;
 use http_body_util::Full;
 use hyper::body::Body;
 use std::pin::Pin;
@@ -150,7 +151,7 @@ impl Harness {
                 UserSpec {
                     mfa: UserMfaSpec {
                         totp_secret: Some(TOTP_SECRET.to_owned()),
-                        preferred: Some("SOFTWARE_TOKEN_MFA".to_owned()),
+                        preferred: Some(crate::state::MfaKind::SoftwareToken.name()),
                         ..UserMfaSpec::default()
                     },
                     ..user("bob")
@@ -190,7 +191,10 @@ impl Harness {
         let signin = serde_json::json!({
             "AuthFlow": "USER_PASSWORD_AUTH",
             "ClientId": PUBLIC_CLIENT,
-            "AuthParameters": {"USERNAME": "alice", "PASSWORD": PASSWORD},
+            "AuthParameters": {
+                (Key::Username.to_string()): "alice",
+                (Key::Password.to_string()): PASSWORD,
+            },
         });
         let out = h.dispatch(
             &inner,

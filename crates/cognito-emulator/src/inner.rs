@@ -5,9 +5,10 @@ use crate::config::{Clock, EmulatorConfig, IssuerMode, SystemClock};
 use crate::error::{ApiError, internal, invalid};
 use crate::rng::Rng;
 use crate::spec::{ClientSpec, Medium, OutboxKind, OutboxMessage, PoolSpec, UserSpec};
-use crate::state::{Client, Group, Pool, StoredVerifier, User, UserMfa, check_pool_id};
+use crate::state::{Client, Group, MfaKind, Pool, StoredVerifier, User, UserMfa, check_pool_id};
 use crate::txn::State;
 use base64::Engine;
+use cognito_wire::UserStatusType;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -434,22 +435,31 @@ pub(crate) fn create_user_with(
     let status = match &spec.status {
         Some(s) => {
             let s = s.to_ascii_uppercase();
-            if ![
-                "CONFIRMED",
-                "UNCONFIRMED",
-                "FORCE_CHANGE_PASSWORD",
-                "RESET_REQUIRED",
-            ]
-            .contains(&s.as_str())
-            {
+            let status = UserStatusType::from(s.as_str());
+            if !matches!(
+                status,
+                UserStatusType::Confirmed
+                    | UserStatusType::Unconfirmed
+                    | UserStatusType::ForceChangePassword
+                    | UserStatusType::ResetRequired
+            ) {
                 return Err(invalid(format!("Invalid user status {s}")));
             }
-            s
+            status
         }
         None if spec.temporary_password.is_some() && spec.password.is_none() => {
-            "FORCE_CHANGE_PASSWORD".to_owned()
+            UserStatusType::ForceChangePassword
         }
-        None => "CONFIRMED".to_owned(),
+        None => UserStatusType::Confirmed,
+    };
+    let preferred = match &spec.mfa.preferred {
+        Some(p) => Some(MfaKind::parse(p).ok_or_else(|| {
+            invalid(format!(
+                "Invalid preferred MFA {p}: one of {}",
+                MfaKind::ALL.map(MfaKind::name).join(", ")
+            ))
+        })?),
+        None => None,
     };
     let sub = if pool.spec.username_attributes.is_empty() {
         inner.rng.uuid()
@@ -462,7 +472,7 @@ pub(crate) fn create_user_with(
         sms: spec.mfa.sms,
         totp: spec.mfa.totp_secret.is_some(),
         email: spec.mfa.email,
-        preferred: spec.mfa.preferred.clone(),
+        preferred,
         totp_secret: spec.mfa.totp_secret.clone(),
         pending_totp_secret: None,
         last_totp_step: None,

@@ -8,7 +8,7 @@ use crate::error::{
 };
 use crate::inner::{mask, password_matches};
 use crate::spec::{Medium, OutboxKind};
-use crate::state::{Client, Device, PendingCode, Pool, User};
+use crate::state::{Client, Device, MfaKind, PendingCode, Pool, User};
 use crate::tokens::{Caller, verify_access};
 use crate::txn::Ctx;
 use crate::txn::{State, UserMut};
@@ -30,11 +30,10 @@ macro_rules! outcome_response {
                 available,
             } => {
                 let mut r = $ty::default();
-                r.challenge_name = Some(auth::challenge_type(&name));
+                r.challenge_name = Some(name);
                 r.challenge_parameters = Some(params);
                 r.session = session.map(SensitiveString::from);
-                r.available_challenges =
-                    available.map(|v| v.iter().map(|c| auth::challenge_type(c)).collect());
+                r.available_challenges = available;
                 r
             }
         }
@@ -47,18 +46,12 @@ pub(crate) fn initiate_auth(
     r: InitiateAuthRequest,
 ) -> Result<InitiateAuthResponse, ApiError> {
     let params = r.auth_parameters.unwrap_or_default();
-    let out = auth::initiate(
-        inner,
-        None,
-        r.client_id.expose(),
-        r.auth_flow.as_str(),
-        &params,
-    );
+    let out = auth::initiate(inner, None, r.client_id.expose(), &r.auth_flow, &params);
     crate::events::record_sign_in(
         inner,
         None,
         r.client_id.expose(),
-        crate::events::Step::Initiate(r.auth_flow.as_str()),
+        crate::events::Step::Initiate(&r.auth_flow),
         &params,
         r.user_context_data
             .as_ref()
@@ -78,7 +71,7 @@ pub(crate) fn respond_to_auth_challenge(
         inner,
         None,
         r.client_id.expose(),
-        r.challenge_name.as_str(),
+        &r.challenge_name,
         &responses,
         r.session.as_ref().map(SensitiveString::expose),
     );
@@ -86,7 +79,7 @@ pub(crate) fn respond_to_auth_challenge(
         inner,
         None,
         r.client_id.expose(),
-        crate::events::Step::Respond(r.challenge_name.as_str()),
+        crate::events::Step::Respond(&r.challenge_name),
         &responses,
         r.user_context_data
             .as_ref()
@@ -129,19 +122,18 @@ pub(crate) fn attr_map(list: &[AttributeType]) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// A user's enabled MFA methods (`UserMFASettingList`) and preferred one (`PreferredMfaSetting`,
+/// only if enabled).
 pub(crate) fn mfa_settings(u: &User) -> (Option<Vec<String>>, Option<String>) {
-    let mut list = Vec::new();
-    if u.mfa.sms {
-        list.push("SMS_MFA".to_owned());
-    }
-    if u.mfa.totp {
-        list.push("SOFTWARE_TOKEN_MFA".to_owned());
-    }
-    if u.mfa.email {
-        list.push("EMAIL_OTP".to_owned());
-    }
-    let preferred = u.mfa.preferred.clone().filter(|p| list.contains(p));
-    ((!list.is_empty()).then_some(list), preferred)
+    let list: Vec<MfaKind> = MfaKind::ALL
+        .into_iter()
+        .filter(|k| u.mfa.enabled(*k))
+        .collect();
+    let preferred = u.mfa.preferred.filter(|p| list.contains(p));
+    (
+        (!list.is_empty()).then(|| list.into_iter().map(MfaKind::name).collect()),
+        preferred.map(MfaKind::name),
+    )
 }
 
 /// Sends a code for `purpose` to the user's email or phone (preferring `attr` when given).
@@ -373,7 +365,7 @@ pub(crate) fn sign_up(inner: &Ctx, r: SignUpRequest) -> Result<SignUpResponse, A
     let spec = crate::spec::UserSpec {
         username: r.username.expose().to_owned(),
         password: Some(password.expose().to_owned()),
-        status: Some("UNCONFIRMED".to_owned()),
+        status: Some(UserStatusType::Unconfirmed.to_string()),
         attributes,
         ..Default::default()
     };
@@ -417,7 +409,7 @@ pub(crate) fn confirm_sign_up(
     let mut user = st
         .user_exact_mut(&pool.id, &username)?
         .ok_or_else(crate::error::user_not_found)?;
-    if user.status != "UNCONFIRMED" {
+    if user.status != UserStatusType::Unconfirmed {
         return Err(not_authorized(format!(
             "User cannot be confirmed. Current status is {}",
             user.status
@@ -426,7 +418,7 @@ pub(crate) fn confirm_sign_up(
     // A wrong code counts against the code, whatever the answer.
     st.keep();
     take_code(inner, &mut user, "signup", &r.confirmation_code)?;
-    user.status = "CONFIRMED".to_owned();
+    user.status = UserStatusType::Confirmed;
     if user.attr("email").is_some() {
         user.attributes
             .insert("email_verified".to_owned(), "true".to_owned());
@@ -458,11 +450,10 @@ pub(crate) fn resend_confirmation_code(
         }
         return Err(crate::error::user_not_found());
     };
-    let status = st
+    let unconfirmed = st
         .get_user(&pool_id, &username)
-        .map(|u| u.status.clone())
-        .unwrap_or_default();
-    if status != "UNCONFIRMED" {
+        .is_some_and(|u| u.status == UserStatusType::Unconfirmed);
+    if !unconfirmed {
         return Err(invalid("User is already confirmed."));
     }
     let d = send_code(
@@ -556,8 +547,11 @@ pub(crate) fn confirm_forgot_password(
     st.keep();
     take_code(inner, &mut user, "forgot", &r.confirmation_code)?;
     user.verifier = Some(verifier);
-    if user.status == "RESET_REQUIRED" || user.status == "FORCE_CHANGE_PASSWORD" {
-        user.status = "CONFIRMED".to_owned();
+    if matches!(
+        user.status,
+        UserStatusType::ResetRequired | UserStatusType::ForceChangePassword
+    ) {
+        user.status = UserStatusType::Confirmed;
     }
     user.modified = inner.now();
     Ok(ConfirmForgotPasswordResponse::default())
@@ -910,7 +904,7 @@ pub(crate) fn verify_software_token(
         .ok_or_else(crate::error::user_not_found)?;
     user.mfa.totp_secret = Some(secret);
     user.mfa.totp = true;
-    user.mfa.preferred = Some("SOFTWARE_TOKEN_MFA".to_owned());
+    user.mfa.preferred = Some(MfaKind::SoftwareToken);
     user.mfa.last_totp_step = Some(step);
     drop(user);
     sess.totp_verified = true;
@@ -929,48 +923,45 @@ pub(crate) fn set_mfa(
     email: Option<(Option<bool>, Option<bool>)>,
 ) -> Result<(), ApiError> {
     let mut apply =
-        |name: &str, setting: Option<(Option<bool>, Option<bool>)>| -> Result<(), ApiError> {
+        |kind: MfaKind, setting: Option<(Option<bool>, Option<bool>)>| -> Result<(), ApiError> {
             let Some((enabled, preferred)) = setting else {
                 return Ok(());
             };
             if let Some(e) = enabled {
                 if e {
-                    match name {
-                        "SMS_MFA" if user.attr("phone_number").is_none() => {
-                            return Err(invalid(
-                                "User does not have delivery config set to turn on SMS_MFA",
-                            ));
+                    let delivery = match kind {
+                        MfaKind::Sms => Some("phone_number"),
+                        MfaKind::Email => Some("email"),
+                        MfaKind::SoftwareToken => None,
+                    };
+                    match delivery {
+                        Some(attr) if user.attr(attr).is_none() => {
+                            return Err(invalid(format!(
+                                "User does not have delivery config set to turn on {}",
+                                kind.challenge()
+                            )));
                         }
-                        "SOFTWARE_TOKEN_MFA" if user.mfa.totp_secret.is_none() => {
+                        None if user.mfa.totp_secret.is_none() => {
                             return Err(invalid("User has not verified software token mfa"));
-                        }
-                        "EMAIL_OTP" if user.attr("email").is_none() => {
-                            return Err(invalid(
-                                "User does not have delivery config set to turn on EMAIL_OTP",
-                            ));
                         }
                         _ => {}
                     }
                 }
-                match name {
-                    "SMS_MFA" => user.mfa.sms = e,
-                    "SOFTWARE_TOKEN_MFA" => user.mfa.totp = e,
-                    _ => user.mfa.email = e,
-                }
-                if !e && user.mfa.preferred.as_deref() == Some(name) {
+                *user.mfa.enabled_mut(kind) = e;
+                if !e && user.mfa.preferred == Some(kind) {
                     user.mfa.preferred = None;
                 }
             }
             if preferred == Some(true) {
-                user.mfa.preferred = Some(name.to_owned());
-            } else if preferred == Some(false) && user.mfa.preferred.as_deref() == Some(name) {
+                user.mfa.preferred = Some(kind);
+            } else if preferred == Some(false) && user.mfa.preferred == Some(kind) {
                 user.mfa.preferred = None;
             }
             Ok(())
         };
-    apply("SMS_MFA", sms)?;
-    apply("SOFTWARE_TOKEN_MFA", totp)?;
-    apply("EMAIL_OTP", email)?;
+    apply(MfaKind::Sms, sms)?;
+    apply(MfaKind::SoftwareToken, totp)?;
+    apply(MfaKind::Email, email)?;
     Ok(())
 }
 
@@ -1249,7 +1240,7 @@ pub(crate) fn get_tokens_from_refresh_token(
     let mut st = inner.lock();
     let (pool_id, client) = client_of(&st, r.client_id.expose())?;
     check_client_secret(&client, r.client_secret.as_ref())?;
-    if !client.allows("REFRESH_TOKEN_AUTH") {
+    if !client.allows(&AuthFlowType::RefreshTokenAuth) {
         return Err(invalid(
             "REFRESH_TOKEN_AUTH flow not enabled for this client",
         ));

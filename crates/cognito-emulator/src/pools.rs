@@ -452,13 +452,20 @@ fn flows_of(f: &Option<Vec<ExplicitAuthFlowsType>>) -> Option<Vec<String>> {
     f.as_ref().map(|v| {
         v.iter()
             .map(|x| {
-                let s = x.as_str();
-                match s {
-                    "ADMIN_NO_SRP_AUTH" => "ALLOW_ADMIN_USER_PASSWORD_AUTH".to_owned(),
-                    "CUSTOM_AUTH_FLOW_ONLY" => "ALLOW_CUSTOM_AUTH".to_owned(),
-                    "USER_PASSWORD_AUTH" => "ALLOW_USER_PASSWORD_AUTH".to_owned(),
-                    other => other.to_owned(),
+                // The legacy names, as their ALLOW_ spelling.
+                match x {
+                    ExplicitAuthFlowsType::AdminNoSrpAuth => {
+                        ExplicitAuthFlowsType::AllowAdminUserPasswordAuth
+                    }
+                    ExplicitAuthFlowsType::CustomAuthFlowOnly => {
+                        ExplicitAuthFlowsType::AllowCustomAuth
+                    }
+                    ExplicitAuthFlowsType::UserPasswordAuth => {
+                        ExplicitAuthFlowsType::AllowUserPasswordAuth
+                    }
+                    other => other.clone(),
                 }
+                .to_string()
             })
             .collect()
     })

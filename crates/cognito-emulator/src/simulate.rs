@@ -13,6 +13,7 @@
 use crate::error::{ApiError, internal};
 use crate::txn::Ctx;
 use crate::txn::State;
+use cognito_wire::ChallengeNameType;
 use srp_core::{Password, Salt, Verifier};
 
 /// The simulation secret, drawn on first use.
@@ -65,11 +66,11 @@ pub(crate) fn verifier(
 
 /// The one-time-password first factor `USER_AUTH` offers a simulated sign-in (when the pool
 /// allows passwordless sign-in): SMS for a phone number, else email, like a user who has one.
-pub(crate) fn otp_factor(name: &str) -> &'static str {
+pub(crate) fn otp_factor(name: &str) -> ChallengeNameType {
     if crate::inner::is_phone_format(name) {
-        "SMS_OTP"
+        ChallengeNameType::SmsOtp
     } else {
-        "EMAIL_OTP"
+        ChallengeNameType::EmailOtp
     }
 }
 

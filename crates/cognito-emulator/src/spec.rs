@@ -258,7 +258,8 @@ pub struct UserMfaSpec {
     pub totp_secret: Option<String>,
     /// Email OTP MFA enabled (needs `email`).
     pub email: bool,
-    /// Preferred method: `SMS_MFA`, `SOFTWARE_TOKEN_MFA` or `EMAIL_OTP`.
+    /// Preferred method: `SMS_MFA`, `SOFTWARE_TOKEN_MFA` or `EMAIL_OTP` (another name is refused
+    /// when the user is created).
     pub preferred: Option<String>,
 }
 

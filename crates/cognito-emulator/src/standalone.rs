@@ -113,7 +113,9 @@ fn summary(emu: &Emulator) -> String {
             }
             if example.is_none()
                 && let Some(client) = pool.clients.values().find(|c| c.secret.is_none())
-                && let Some(user) = users.iter().find(|u| u.enabled && u.status == "CONFIRMED")
+                && let Some(user) = users
+                    .iter()
+                    .find(|u| u.enabled && u.status == cognito_wire::UserStatusType::Confirmed)
             {
                 example = Some((pool.id.clone(), client.id.clone(), user.username.clone()));
             }

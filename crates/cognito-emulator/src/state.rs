@@ -4,6 +4,7 @@
 
 use crate::error::{ApiError, invalid};
 use crate::spec::{ClientSpec, PoolSpec};
+use cognito_wire::{AuthFlowType, ChallengeNameType, UserStatusType};
 use serde::{Deserialize, Serialize};
 use srp_core::{PublicValue, SecretBlock, ServerEphemeral};
 use std::collections::{BTreeMap, BTreeSet};
@@ -76,7 +77,8 @@ pub(crate) struct Client {
 
 impl Client {
     /// Whether a flow (`USER_SRP_AUTH`) is enabled (either spelling in the spec).
-    pub fn allows(&self, flow: &str) -> bool {
+    pub fn allows(&self, flow: &AuthFlowType) -> bool {
+        let flow = flow.as_str();
         let allow = format!("ALLOW_{flow}");
         self.spec
             .explicit_auth_flows
@@ -98,12 +100,136 @@ pub(crate) struct UserMfa {
     pub sms: bool,
     pub totp: bool,
     pub email: bool,
-    pub preferred: Option<String>,
+    /// A stored name that is no MFA kind reads as none (it never designated a method).
+    #[serde(default, deserialize_with = "MfaKind::deserialize_lenient")]
+    pub preferred: Option<MfaKind>,
     pub totp_secret: Option<String>,
     /// Associated but not yet verified.
     pub pending_totp_secret: Option<String>,
     /// The last TOTP time step accepted (a code is not reusable).
     pub last_totp_step: Option<i64>,
+}
+
+impl UserMfa {
+    /// Whether this kind of MFA is on for the user.
+    pub fn enabled(&self, kind: MfaKind) -> bool {
+        match kind {
+            MfaKind::Sms => self.sms,
+            MfaKind::SoftwareToken => self.totp,
+            MfaKind::Email => self.email,
+        }
+    }
+
+    /// The flag that turns this kind of MFA on for the user.
+    pub fn enabled_mut(&mut self, kind: MfaKind) -> &mut bool {
+        match kind {
+            MfaKind::Sms => &mut self.sms,
+            MfaKind::SoftwareToken => &mut self.totp,
+            MfaKind::Email => &mut self.email,
+        }
+    }
+}
+
+/// An MFA method a user may have and prefer, stored (and offered in `MFAS_CAN_CHOOSE`,
+/// `MFAS_CAN_SETUP`) as the challenge that asks for its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "ChallengeNameType", try_from = "ChallengeNameType")]
+pub(crate) enum MfaKind {
+    /// `SMS_MFA`.
+    Sms,
+    /// `SOFTWARE_TOKEN_MFA`.
+    SoftwareToken,
+    /// `EMAIL_OTP`.
+    Email,
+}
+
+impl MfaKind {
+    /// Every kind, in the order Cognito lists them.
+    pub const ALL: [MfaKind; 3] = [MfaKind::Sms, MfaKind::SoftwareToken, MfaKind::Email];
+
+    /// The challenge that asks for this kind's code.
+    pub fn challenge(self) -> ChallengeNameType {
+        match self {
+            MfaKind::Sms => ChallengeNameType::SmsMfa,
+            MfaKind::SoftwareToken => ChallengeNameType::SoftwareTokenMfa,
+            MfaKind::Email => ChallengeNameType::EmailOtp,
+        }
+    }
+
+    /// The kind a challenge asks for, if it is an MFA challenge.
+    pub fn of(challenge: &ChallengeNameType) -> Option<MfaKind> {
+        MfaKind::ALL
+            .into_iter()
+            .find(|k| k.challenge() == *challenge)
+    }
+
+    /// The kind Cognito names `name` (`SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `EMAIL_OTP`).
+    pub fn parse(name: &str) -> Option<MfaKind> {
+        MfaKind::of(&ChallengeNameType::from(name))
+    }
+
+    /// The name Cognito gives this kind (`UserMFASettingList`, `PreferredMfaSetting`).
+    pub fn name(self) -> String {
+        self.challenge().to_string()
+    }
+
+    /// A stored preference: a name that is no MFA kind reads as none.
+    fn deserialize_lenient<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<MfaKind>, D::Error> {
+        Ok(Option::<ChallengeNameType>::deserialize(d)?.and_then(|c| MfaKind::of(&c)))
+    }
+}
+
+impl From<MfaKind> for ChallengeNameType {
+    fn from(k: MfaKind) -> Self {
+        k.challenge()
+    }
+}
+
+impl TryFrom<ChallengeNameType> for MfaKind {
+    type Error = String;
+    fn try_from(c: ChallengeNameType) -> Result<Self, Self::Error> {
+        MfaKind::of(&c).ok_or_else(|| format!("{c} is not an MFA kind"))
+    }
+}
+
+/// One entry of a session's [`Session::choices`]: a challenge the client may pick, or the
+/// emulator's own mark that a custom challenge follows the password (stored as `CUSTOM`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Choice {
+    /// An MFA kind (`SELECT_MFA_TYPE`) or a first factor (`SELECT_CHALLENGE`).
+    Challenge(ChallengeNameType),
+    /// `CUSTOM_AUTH` began with SRP: once the password is proven, the custom challenge.
+    CustomAfterPassword,
+}
+
+impl Choice {
+    const CUSTOM: &'static str = "CUSTOM";
+
+    fn as_str(&self) -> &str {
+        match self {
+            Choice::Challenge(c) => c.as_str(),
+            Choice::CustomAfterPassword => Choice::CUSTOM,
+        }
+    }
+}
+
+impl Serialize for Choice {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Choice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(if s == Choice::CUSTOM {
+            Choice::CustomAfterPassword
+        } else {
+            Choice::Challenge(ChallengeNameType::from(s))
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -141,7 +267,8 @@ pub(crate) struct User {
     pub username: String,
     pub sub: String,
     pub attributes: BTreeMap<String, String>,
-    pub status: String,
+    /// Stored as Cognito spells it; a status this model does not know is kept as `Unknown`.
+    pub status: UserStatusType,
     pub enabled: bool,
     pub created: i64,
     pub modified: i64,
@@ -271,7 +398,8 @@ pub(crate) struct Session {
     pub pool_id: String,
     pub client_id: String,
     pub username: String,
-    pub challenge: String,
+    /// The challenge the session answers.
+    pub challenge: ChallengeNameType,
     pub expires: i64,
     pub flow: Flow,
     pub srp: Option<SrpPending>,
@@ -279,7 +407,9 @@ pub(crate) struct Session {
     pub attempts: u32,
     pub pending_totp: Option<String>,
     pub totp_verified: bool,
-    pub choices: Vec<String>,
+    /// What the session offers (`SELECT_MFA_TYPE`, `SELECT_CHALLENGE`), or
+    /// [`Choice::CustomAfterPassword`] (a `CUSTOM_AUTH` that began with SRP).
+    pub choices: Vec<Choice>,
 }
 
 impl Pool {
@@ -338,5 +468,93 @@ pub(crate) fn check_pool_id(id: &str) -> Result<(), ApiError> {
         Err(_) => Err(invalid(format!(
             "1 validation error detected: Value '{id}' at 'userPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w-]+_[0-9a-zA-Z]+"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn user_doc(status: &str, preferred: Value) -> Value {
+        json!({
+            "username": "alice",
+            "sub": "6c0a1c66-0000-4000-8000-000000000001",
+            "attributes": {"email": "alice@example.com"},
+            "status": status,
+            "enabled": true,
+            "created": 1, "modified": 2,
+            "verifier": null,
+            "mfa": {"sms": false, "totp": true, "email": true, "preferred": preferred,
+                    "totp_secret": "JBSWY3DPEHPK3PXP", "pending_totp_secret": null,
+                    "last_totp_step": null},
+            "codes": {}, "devices": {}, "device_group_key": "-GK1",
+            "groups": [], "tokens_valid_after": 0
+        })
+    }
+
+    #[test]
+    fn a_user_is_stored_as_before() -> Result<(), serde_json::Error> {
+        let doc = user_doc("FORCE_CHANGE_PASSWORD", json!("EMAIL_OTP"));
+        let user: User = serde_json::from_value(doc.clone())?;
+        assert_eq!(user.status, UserStatusType::ForceChangePassword);
+        assert_eq!(user.mfa.preferred, Some(MfaKind::Email));
+        assert_eq!(serde_json::to_value(&user)?, doc);
+
+        // A status this model does not know is kept as it was.
+        let doc = user_doc("SOMETHING_NEW", Value::Null);
+        let user: User = serde_json::from_value(doc.clone())?;
+        assert_eq!(user.status, UserStatusType::Unknown("SOMETHING_NEW".into()));
+        assert_eq!(user.mfa.preferred, None);
+        assert_eq!(serde_json::to_value(&user)?, doc);
+        Ok(())
+    }
+
+    #[test]
+    fn mfa_kinds_are_stored_as_their_challenge_names() -> Result<(), serde_json::Error> {
+        for (kind, name) in MfaKind::ALL
+            .into_iter()
+            .zip(MfaKind::ALL.map(MfaKind::name))
+        {
+            assert_eq!(serde_json::to_value(kind)?, json!(name));
+            assert_eq!(serde_json::from_value::<MfaKind>(json!(name))?, kind);
+            assert_eq!(MfaKind::parse(&name), Some(kind));
+        }
+        assert_eq!(MfaKind::Sms.name(), ChallengeNameType::SmsMfa.as_str());
+        assert!(serde_json::from_value::<MfaKind>(json!("PASSWORD")).is_err());
+        // A stored preference that names no MFA kind reads as none; a missing one too.
+        let user: User = serde_json::from_value(user_doc("CONFIRMED", json!("sms_mfa")))?;
+        assert_eq!(user.mfa.preferred, None);
+        let mfa: UserMfa =
+            serde_json::from_value(json!({"sms": true, "totp": false, "email": false,
+            "totp_secret": null, "pending_totp_secret": null, "last_totp_step": null}))?;
+        assert_eq!(mfa.preferred, None);
+        Ok(())
+    }
+
+    #[test]
+    fn a_session_is_stored_as_before() -> Result<(), serde_json::Error> {
+        let doc = json!({
+            "pool_id": "us-east-1_A", "client_id": "c", "username": "alice",
+            "challenge": "PASSWORD_VERIFIER",
+            "expires": 10,
+            "flow": serde_json::to_value(Flow::default())?,
+            "srp": null, "code": null, "attempts": 0, "pending_totp": null,
+            "totp_verified": false,
+            "choices": ["CUSTOM", "SMS_MFA", "PASSWORD_SRP", "SOMETHING_NEW"]
+        });
+        let sess: Session = serde_json::from_value(doc.clone())?;
+        assert_eq!(sess.challenge, ChallengeNameType::PasswordVerifier);
+        assert_eq!(
+            sess.choices,
+            vec![
+                Choice::CustomAfterPassword,
+                Choice::Challenge(ChallengeNameType::SmsMfa),
+                Choice::Challenge(ChallengeNameType::PasswordSrp),
+                Choice::Challenge(ChallengeNameType::Unknown("SOMETHING_NEW".into())),
+            ]
+        );
+        assert_eq!(serde_json::to_value(&sess)?, doc);
+        Ok(())
     }
 }

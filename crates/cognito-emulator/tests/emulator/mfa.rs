@@ -203,6 +203,43 @@ async fn sms_mfa_via_outbox_and_select_mfa_type() {
 }
 
 #[tokio::test]
+async fn a_preferred_mfa_method_is_one_cognito_names() {
+    let env = env_with(
+        PoolSpec::named("p").mfa(MfaConfig::Optional),
+        ClientSpec::confidential("c"),
+    )
+    .await;
+    let err = env
+        .emu
+        .create_user(
+            &env.pool,
+            UserSpec::new("alice", "Passw0rd!")
+                .mfa(UserMfaSpec::default().preferred(Some("sms".into()))),
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("Invalid preferred MFA sms"),
+        "{err}"
+    );
+    // A preferred method the user has is the one asked for (of two).
+    env.emu
+        .create_user(
+            &env.pool,
+            UserSpec::new("bob", "Passw0rd!")
+                .attribute("phone_number", "+15555550101")
+                .mfa(
+                    UserMfaSpec::default()
+                        .sms(true)
+                        .totp_secret(Some("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into()))
+                        .preferred(Some("SMS_MFA".into())),
+                ),
+        )
+        .unwrap();
+    let ch = env.srp_login("bob", "Passw0rd!").await.unwrap();
+    assert_eq!(ch["ChallengeName"], "SMS_MFA");
+}
+
+#[tokio::test]
 async fn mfa_setup_with_session() {
     let env = env_with(
         PoolSpec::named("p").mfa(MfaConfig::On),
