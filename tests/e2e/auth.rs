@@ -738,10 +738,7 @@ async fn self_service_account_journey() {
         .await
         .unwrap();
     session
-        .set_mfa_preference(MfaPreference {
-            totp: Some(MfaSetting::enabled(true)),
-            ..Default::default()
-        })
+        .set_mfa_preference(MfaPreference::default().totp(MfaSetting::enabled(true)))
         .await
         .unwrap();
 

@@ -563,12 +563,12 @@ async fn standalone_child() {
         return;
     };
     let seed = std::env::var("PYCOGNITO_FAULTS_CHILD_SEED").ok();
-    cognito_emulator::serve_standalone(StandaloneOptions {
-        port: 0,
-        state_file: Some(state.into()),
-        seed_file: seed.map(PathBuf::from),
-        ..StandaloneOptions::default()
-    })
+    cognito_emulator::serve_standalone(
+        StandaloneOptions::default()
+            .port(0)
+            .state_file(Some(state.into()))
+            .seed_file(seed.map(PathBuf::from)),
+    )
     .await
     .unwrap();
 }

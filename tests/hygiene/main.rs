@@ -179,10 +179,7 @@ async fn no_secret_reaches_logs_debug_or_cli_output() {
         .verify_software_token(&code.as_str().into(), None)
         .await
         .unwrap();
-    let pref = MfaPreference {
-        totp: Some(MfaSetting::enabled(true)),
-        ..Default::default()
-    };
+    let pref = MfaPreference::default().totp(MfaSetting::enabled(true));
     first.set_mfa_preference(pref).await.unwrap();
     env.advance(Duration::from_secs(30));
     let SignInOutcome::NeedsInput(pending) = auth.sign_in("hygiene-user", PW).await.unwrap() else {

@@ -224,68 +224,12 @@ const MAY_NOT_GROW: &[(&str, &str)] = &[
         "the device store's key (pool, app client, sign-in name), a closed record implementations of DeviceStore construct",
     ),
     (
-        "cognito-auth::MfaPreference",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
         "cognito-auth::MfaSetting",
         "Cognito's two MFA flags (enabled, preferred), the shape of its *MfaSettingsType",
     ),
     (
-        "cognito-auth::SignInConfig",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
         "cognito-auth::SystemClock",
         "a unit marker type: it has nothing to grow",
-    ),
-    (
-        "cognito-emulator::ApiError",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-emulator::AppClient",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-emulator::DeviceTracking",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-emulator::FaultStats",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-emulator::Faults",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-emulator::IssuerMode",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-emulator::Medium",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-emulator::MfaConfig",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-emulator::OperationStats",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-emulator::OutboxKind",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-emulator::OutboxMessage",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
-    ),
-    (
-        "cognito-emulator::StandaloneOptions",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
     ),
     (
         "cognito-emulator::SystemClock",
@@ -310,10 +254,6 @@ const MAY_NOT_GROW: &[(&str, &str)] = &[
     (
         "srp-core::DeviceVerifierConfig",
         "Cognito's DeviceSecretVerifierConfig pair (verifier, salt): a closed record the emulator builds from the request",
-    ),
-    (
-        "srp-core::VerifierChallenge",
-        "TODO(issue 12 point 7): may grow; make it #[non_exhaustive] with a constructor or builder",
     ),
 ];
 

@@ -47,14 +47,13 @@ impl MfaSetting {
 ///
 /// ```
 /// use cognito_auth::{MfaPreference, MfaSetting};
-/// let totp_only = MfaPreference {
-///     totp: Some(MfaSetting::enabled(true)),
-///     sms: Some(MfaSetting::disabled()),
-///     ..MfaPreference::default()
-/// };
+/// let totp_only = MfaPreference::default()
+///     .totp(MfaSetting::enabled(true))
+///     .sms(MfaSetting::disabled());
 /// assert!(totp_only.email.is_none());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct MfaPreference {
     /// SMS.
     pub sms: Option<MfaSetting>,
@@ -65,6 +64,24 @@ pub struct MfaPreference {
 }
 
 impl MfaPreference {
+    /// Sets SMS.
+    pub fn sms(mut self, setting: MfaSetting) -> Self {
+        self.sms = Some(setting);
+        self
+    }
+
+    /// Sets the software token (TOTP).
+    pub fn totp(mut self, setting: MfaSetting) -> Self {
+        self.totp = Some(setting);
+        self
+    }
+
+    /// Sets email OTP.
+    pub fn email(mut self, setting: MfaSetting) -> Self {
+        self.email = Some(setting);
+        self
+    }
+
     /// The three `*MfaSettingsType` members of a (Admin)SetUserMFAPreference request.
     pub fn settings(
         &self,

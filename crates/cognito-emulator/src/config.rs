@@ -72,6 +72,7 @@ impl Clock for ManualClock {
 
 /// Which issuer (`iss`) the tokens carry.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum IssuerMode {
     /// `<emulator url>/<pool id>`: where the emulator serves the JWKS, so clients that derive the
     /// issuer from their endpoint (as pycognito does) verify the tokens.

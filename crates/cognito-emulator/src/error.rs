@@ -4,6 +4,7 @@ use http::StatusCode;
 
 /// An AWS error as the emulator answers it: `{"__type": code, "message": message}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// Exception name, e.g. `NotAuthorizedException`.
     pub code: String,

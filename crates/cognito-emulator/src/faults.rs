@@ -41,6 +41,7 @@ use std::time::Duration;
 /// assert!(Faults::default().throttle(0.7).error_503(0.7).validate().is_err());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Faults {
     /// Fixed delay added before a matched request is handled.
     pub latency: Duration,
@@ -296,6 +297,7 @@ impl std::fmt::Display for Faults {
 
 /// Requests and injected faults for one operation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct OperationStats {
     /// Requests received (every attempt, faulted or not).
     pub received: u64,
@@ -326,6 +328,7 @@ impl OperationStats {
 /// keyed by operation name (`InitiateAuth`, ...). Requests without a known operation are counted
 /// under their raw `X-Amz-Target` (or `-` without one).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct FaultStats {
     /// Counters per operation.
     pub operations: BTreeMap<String, OperationStats>,

@@ -19,6 +19,7 @@ fn default_min_length() -> usize {
 /// Whether a pool asks for multi-factor authentication.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
+#[non_exhaustive]
 pub enum MfaConfig {
     /// No MFA (`OFF`).
     #[default]
@@ -32,6 +33,7 @@ pub enum MfaConfig {
 /// Device tracking of a pool.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum DeviceTracking {
     /// No device tracking.
     #[default]
@@ -228,11 +230,23 @@ impl ClientSpec {
 
 /// A created app client: its id and secret.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AppClient {
     /// The client id.
     pub client_id: String,
     /// The client secret, for confidential clients.
     pub client_secret: Option<String>,
+}
+
+impl AppClient {
+    /// An app client known by its id and, for a confidential client, its secret (what
+    /// [`Emulator::create_client`](crate::Emulator::create_client) returns).
+    pub fn new(client_id: impl Into<String>, client_secret: Option<String>) -> Self {
+        AppClient {
+            client_id: client_id.into(),
+            client_secret,
+        }
+    }
 }
 
 impl std::fmt::Debug for AppClient {
@@ -393,6 +407,7 @@ pub struct Seed {
 /// How a code left the emulator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
+#[non_exhaustive]
 pub enum Medium {
     /// A text message.
     Sms,
@@ -402,6 +417,7 @@ pub enum Medium {
 
 /// Why a code was sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum OutboxKind {
     /// Sign-up confirmation.
     SignUp,
@@ -419,6 +435,7 @@ pub enum OutboxKind {
 
 /// A message "sent" by SMS or email: what tests read instead of a phone or an inbox.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OutboxMessage {
     /// Pool id.
     pub pool_id: String,

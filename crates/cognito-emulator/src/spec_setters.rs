@@ -124,3 +124,11 @@ setters!(EmulatorConfig {
     header_read_timeout: Duration,
     max_connections: usize,
 });
+
+setters!(StandaloneOptions {
+    port: u16,
+    state_file: Option<PathBuf>,
+    seed_file: Option<PathBuf>,
+    outbox_log: Option<PathBuf>,
+    faults: crate::Faults,
+});

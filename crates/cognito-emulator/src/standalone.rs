@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 /// Options of the standalone server.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct StandaloneOptions {
     /// Port on 127.0.0.1 (0 picks one).
     pub port: u16,

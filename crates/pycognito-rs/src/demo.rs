@@ -192,10 +192,7 @@ pub async fn run() -> Result<(), DemoError> {
         .verify_software_token(&code.into(), Some("demo phone"))
         .await
         .map_err(|e| fail("TOTP set-up", e))?;
-    let pref = MfaPreference {
-        totp: Some(MfaSetting::enabled(true)),
-        ..Default::default()
-    };
+    let pref = MfaPreference::default().totp(MfaSetting::enabled(true));
     first
         .set_mfa_preference(pref)
         .await

@@ -162,6 +162,7 @@ impl ClientEphemeral {
 
 /// The parsed parameters of a `PASSWORD_VERIFIER` or `DEVICE_PASSWORD_VERIFIER` challenge.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct VerifierChallenge {
     /// `SALT`.
     pub salt: Salt,

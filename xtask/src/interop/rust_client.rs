@@ -151,10 +151,8 @@ async fn secret_hash(emu: &Emulator) -> Check {
         .password(PW)
         .flow(Flow::UserPassword);
     signed_in(fx.auth.sign_in_with(cfg).await.ctx("USER_PASSWORD_AUTH")?)?;
-    let wrong = AppClient {
-        client_secret: Some("not-the-secret".to_owned()),
-        ..fx.client.clone()
-    };
+    let mut wrong: AppClient = fx.client.clone();
+    wrong.client_secret = Some("not-the-secret".to_owned());
     let bad = auth_for(emu, &fx.pool, &wrong, |b| b)?;
     let err = bad.sign_in("carol", PW).await.err();
     ensure(
@@ -224,10 +222,7 @@ async fn totp_flow(emu: &Emulator) -> Check {
     s.verify_software_token(&totp(secret.expose(), 0)?.into(), Some("interop"))
         .await
         .ctx("VerifySoftwareToken SUCCESS")?;
-    let pref = MfaPreference {
-        totp: Some(MfaSetting::enabled(true)),
-        ..MfaPreference::default()
-    };
+    let pref = MfaPreference::default().totp(MfaSetting::enabled(true));
     s.set_mfa_preference(pref)
         .await
         .ctx("SetUserMFAPreference")?;

@@ -245,10 +245,7 @@ async fn user_lifecycle() {
     a.user_global_sign_out("alice").await.unwrap();
     a.set_user_mfa_preference(
         "alice",
-        MfaPreference {
-            email: Some(MfaSetting::enabled(true)),
-            ..MfaPreference::default()
-        },
+        MfaPreference::default().email(MfaSetting::enabled(true)),
     )
     .await
     .unwrap();

@@ -128,6 +128,7 @@ mod device_password_serde {
 /// assert!(!format!("{cfg:?}").contains("s3cret"));
 /// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct SignInConfig {
     /// The user pool id (`us-east-1_AbC`).
     pub pool_id: String,

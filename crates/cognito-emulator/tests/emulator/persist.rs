@@ -307,10 +307,7 @@ async fn a_json_state_file_is_imported_and_left_untouched() {
         http: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
             .build_http(),
         pool: pool_id.to_owned(),
-        client: AppClient {
-            client_id: "legacyclient".to_owned(),
-            client_secret: None,
-        },
+        client: AppClient::new("legacyclient".to_owned(), None),
     };
     assert_eq!(
         crate::common::code(&env.srp_login("alice", "Passw0rd!").await),

@@ -35,10 +35,7 @@ async fn start(opts: &StandaloneOptions) -> Env {
         emu,
         http: HyperClient::builder(TokioExecutor::new()).build_http(),
         pool: POOL.to_owned(),
-        client: AppClient {
-            client_id: CLIENT.to_owned(),
-            client_secret: Some(SECRET.to_owned()),
-        },
+        client: AppClient::new(CLIENT.to_owned(), Some(SECRET.to_owned())),
     }
 }
 
@@ -55,13 +52,11 @@ async fn seed_state_file_outbox_log_and_restart() {
     let dir = temp_dir("standalone");
     let seed_file = dir.join("seed.json");
     std::fs::write(&seed_file, serde_json::to_vec_pretty(&seed()).unwrap()).unwrap();
-    let opts = StandaloneOptions {
-        port: 0,
-        state_file: Some(dir.join("state.json")),
-        seed_file: Some(seed_file),
-        outbox_log: Some(dir.join("outbox.jsonl")),
-        ..StandaloneOptions::default()
-    };
+    let opts = StandaloneOptions::default()
+        .port(0)
+        .state_file(Some(dir.join("state.json")))
+        .seed_file(Some(seed_file))
+        .outbox_log(Some(dir.join("outbox.jsonl")));
 
     // Seeded pool, confidential client, user and group: SRP sign-in (srp-core client role).
     let env = start(&opts).await;
@@ -115,10 +110,7 @@ async fn seed_state_file_outbox_log_and_restart() {
 
     // A broken seed file is an error, not a silent empty emulator.
     std::fs::write(dir.join("bad.json"), "{not json").unwrap();
-    let bad = StandaloneOptions {
-        seed_file: Some(dir.join("bad.json")),
-        ..StandaloneOptions::default()
-    };
+    let bad = StandaloneOptions::default().seed_file(Some(dir.join("bad.json")));
     assert!(matches!(
         start_standalone(&bad).await,
         Err(EmulatorError::State(_))
@@ -135,12 +127,10 @@ async fn seed_pools_without_an_id_are_not_duplicated_on_restart() {
     let seed = json!({"pools": [{"name": "no-id", "clients": [{"name": "web"}],
                                  "users": [{"username": "bob", "password": "Passw0rd!"}]}]});
     std::fs::write(&seed_file, serde_json::to_vec(&seed).unwrap()).unwrap();
-    let opts = StandaloneOptions {
-        port: 0,
-        state_file: Some(dir.join("state.json")),
-        seed_file: Some(seed_file),
-        ..StandaloneOptions::default()
-    };
+    let opts = StandaloneOptions::default()
+        .port(0)
+        .state_file(Some(dir.join("state.json")))
+        .seed_file(Some(seed_file));
     let pool_ids = |pools: Value| -> Vec<String> {
         let mut ids: Vec<String> = pools["UserPools"]
             .as_array()
@@ -182,19 +172,14 @@ async fn post_text(env: &Env, path: &str, body: &str) -> (u16, Value) {
 
 #[tokio::test]
 async fn fault_mode_over_http_for_a_running_standalone_server() {
-    let opts = StandaloneOptions {
-        faults: "throttle=1,ops=GetUser,seed=3".parse().unwrap(),
-        ..StandaloneOptions::default()
-    };
+    let opts =
+        StandaloneOptions::default().faults("throttle=1,ops=GetUser,seed=3".parse().unwrap());
     let emu = start_standalone(&opts).await.unwrap();
     let env = Env {
         emu,
         http: HyperClient::builder(TokioExecutor::new()).build_http(),
         pool: String::new(),
-        client: AppClient {
-            client_id: String::new(),
-            client_secret: None,
-        },
+        client: AppClient::new(String::new(), None),
     };
     assert_eq!(
         env.get("/_emulator/faults").await["faults"],

@@ -182,13 +182,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::ChangePassword(a) => user::change_password(&g, a).await,
         Command::Admin(c) => admin::run(&g, c).await,
         Command::Emulator(a) => {
-            let opts = cognito_emulator::StandaloneOptions {
-                port: a.port,
-                state_file: a.state,
-                seed_file: a.seed,
-                outbox_log: a.outbox_log,
-                faults: a.faults.unwrap_or_default(),
-            };
+            let opts = cognito_emulator::StandaloneOptions::default()
+                .port(a.port)
+                .state_file(a.state)
+                .seed_file(a.seed)
+                .outbox_log(a.outbox_log)
+                .faults(a.faults.unwrap_or_default());
             cognito_emulator::serve_standalone(opts).await.map_err(|e| {
                 CliError::new(cognito_auth::NextAction::FixConfiguration, e.to_string())
             })

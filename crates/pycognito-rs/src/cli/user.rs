@@ -580,10 +580,7 @@ pub async fn mfa(g: &Global, c: MfaCommand) -> Result<(), CliError> {
             }
             verify_totp(&session, code).await?;
             session
-                .set_mfa_preference(MfaPreference {
-                    totp: Some(MfaSetting::enabled(true)),
-                    ..Default::default()
-                })
+                .set_mfa_preference(MfaPreference::default().totp(MfaSetting::enabled(true)))
                 .await?;
             println!("TOTP MFA enabled and preferred");
         }
@@ -599,11 +596,10 @@ pub async fn mfa(g: &Global, c: MfaCommand) -> Result<(), CliError> {
                     preferred: preferred.as_deref() == Some(name),
                 })
             };
-            let pref = MfaPreference {
-                totp: pick(totp, "totp"),
-                sms: pick(sms, "sms"),
-                email: pick(email, "email"),
-            };
+            let mut pref = MfaPreference::default();
+            pref.totp = pick(totp, "totp");
+            pref.sms = pick(sms, "sms");
+            pref.email = pick(email, "email");
             session.set_mfa_preference(pref).await?;
             println!("MFA preferences updated");
         }

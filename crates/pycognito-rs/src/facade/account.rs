@@ -243,18 +243,19 @@ impl Cognito {
                 "the preferred MFA method must also be enabled".into(),
             ));
         }
-        self.set_mfa_preference(MfaPreference {
-            sms: Some(MfaSetting {
+        let mut choice = MfaPreference::default()
+            .sms(MfaSetting {
                 enabled: sms_mfa,
                 preferred: preferred == Some(MfaMethod::Sms),
-            }),
-            totp: Some(MfaSetting {
+            })
+            .totp(MfaSetting {
                 enabled: software_token_mfa,
                 preferred: preferred == Some(MfaMethod::SoftwareToken),
-            }),
-            email: (preferred == Some(MfaMethod::Email)).then_some(MfaSetting::enabled(true)),
-        })
-        .await
+            });
+        if preferred == Some(MfaMethod::Email) {
+            choice = choice.email(MfaSetting::enabled(true));
+        }
+        self.set_mfa_preference(choice).await
     }
 
     /// `SetUserMFAPreference` with every method (SMS, TOTP, email).
