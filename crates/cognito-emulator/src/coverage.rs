@@ -12,6 +12,9 @@ use cognito_wire::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The AWS account the emulator's resources belong to (in ARNs and domain descriptions).
+pub(crate) const ACCOUNT_ID: &str = "000000000000";
+
 /// State kept beside the pools, by pool id.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Extras {
@@ -30,7 +33,7 @@ impl Extras {
 /// The pool's ARN, as `CreateUserPool` / `DescribeUserPool` give it.
 pub(crate) fn pool_arn(pool: &Pool) -> String {
     format!(
-        "arn:aws:cognito-idp:{}:000000000000:userpool/{}",
+        "arn:aws:cognito-idp:{}:{ACCOUNT_ID}:userpool/{}",
         pool.region(),
         pool.id
     )

@@ -6,6 +6,7 @@ use crate::admin;
 use crate::coverage;
 use crate::error::ApiError;
 use crate::events;
+use crate::oauth_config;
 use crate::ops;
 use crate::pools;
 use crate::schema;
@@ -176,6 +177,15 @@ ops_table! {
     DeleteIdentityProvider => pools::delete_identity_provider,
     ListIdentityProviders => pools::list_identity_providers,
     GetSigningCertificate => pools::get_signing_certificate,
+    CreateUserPoolDomain => oauth_config::create_user_pool_domain,
+    DescribeUserPoolDomain => oauth_config::describe_user_pool_domain,
+    UpdateUserPoolDomain => oauth_config::update_user_pool_domain,
+    DeleteUserPoolDomain => oauth_config::delete_user_pool_domain,
+    CreateResourceServer => oauth_config::create_resource_server,
+    DescribeResourceServer => oauth_config::describe_resource_server,
+    UpdateResourceServer => oauth_config::update_resource_server,
+    DeleteResourceServer => oauth_config::delete_resource_server,
+    ListResourceServers => oauth_config::list_resource_servers,
     AddCustomAttributes => schema::add_custom_attributes,
     GetUserAuthFactors => coverage::get_user_auth_factors,
     AdminGetUserAuthFactors => coverage::admin_get_user_auth_factors,

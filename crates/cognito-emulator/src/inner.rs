@@ -201,6 +201,8 @@ pub(crate) fn create_pool(
             clients: BTreeMap::new(),
             groups: BTreeMap::new(),
             identity_providers: BTreeMap::new(),
+            domains: BTreeMap::new(),
+            resource_servers: BTreeMap::new(),
             extra,
         },
     );

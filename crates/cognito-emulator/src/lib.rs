@@ -15,6 +15,7 @@ pub mod fuzzing;
 mod import;
 mod inner;
 mod lockout;
+mod oauth_config;
 mod ops;
 mod persist;
 mod pools;

@@ -51,6 +51,7 @@ pub(crate) fn pool_type(inner: &Ctx, st: &State, pool: &Pool) -> UserPoolType {
     t.id = Some(pool.id.clone());
     t.name = Some(s.name.clone());
     t.arn = Some(crate::coverage::pool_arn(pool));
+    (t.domain, t.custom_domain) = crate::oauth_config::pool_domains(pool);
     t.schema_attributes = Some(crate::schema::schema_attributes(pool));
     t.creation_date = Some(EpochSeconds::from_secs(pool.created));
     t.last_modified_date = Some(EpochSeconds::from_secs(pool.modified));
@@ -358,19 +359,19 @@ pub(crate) fn set_user_pool_mfa_config(
 
 pub(crate) fn delete_user_pool(inner: &Ctx, r: DeleteUserPoolRequest) -> Result<Empty, ApiError> {
     let mut st = inner.lock();
-    st.pool(&r.user_pool_id)?;
+    crate::oauth_config::check_no_domain(st.pool(&r.user_pool_id)?)?;
     st.pools.remove(&r.user_pool_id);
     st.extras.forget_pool(&r.user_pool_id);
     // Its users, tokens, sessions and events go with it when the request commits.
     Ok(Empty {})
 }
 
-fn decode_next(t: Option<&str>) -> Option<String> {
+pub(crate) fn decode_next(t: Option<&str>) -> Option<String> {
     t.and_then(|t| B64URL.decode(t).ok())
         .and_then(|b| String::from_utf8(b).ok())
 }
 
-fn paginate<'a, T>(
+pub(crate) fn paginate<'a, T>(
     items: impl Iterator<Item = (&'a String, T)>,
     after: Option<String>,
     max: Option<i32>,
@@ -572,6 +573,22 @@ pub(crate) fn create_user_pool_client(
     spec.read_attributes = r.read_attributes.clone().filter(|v| !v.is_empty());
     spec.write_attributes = r.write_attributes.clone().filter(|v| !v.is_empty());
     spec.refresh_token_rotation = rotation_of(&r.refresh_token_rotation).flatten();
+    crate::oauth_config::check_client(
+        st.pool(&r.user_pool_id)?,
+        &crate::oauth_config::ClientOAuth {
+            flows: r.allowed_o_auth_flows.as_deref().unwrap_or_default(),
+            flows_enabled: r.allowed_o_auth_flows_user_pool_client.unwrap_or(false),
+            scopes: r.allowed_o_auth_scopes.as_deref().unwrap_or_default(),
+            callback_urls: r.callback_ur_ls.as_deref().unwrap_or_default(),
+            logout_urls: r.logout_ur_ls.as_deref().unwrap_or_default(),
+            default_redirect_uri: r.default_redirect_uri.as_deref(),
+            identity_providers: r
+                .supported_identity_providers
+                .as_deref()
+                .unwrap_or_default(),
+            has_secret: spec.generate_secret || spec.client_secret.is_some(),
+        },
+    )?;
     let mut extra = serde_json::to_value(&r).unwrap_or_default();
     if let Some(o) = extra.as_object_mut() {
         for k in [
@@ -612,11 +629,61 @@ pub(crate) fn update_user_pool_client(
 ) -> Result<UpdateUserPoolClientResponse, ApiError> {
     let mut st = inner.lock();
     let now = inner.now();
+    {
+        // The OAuth settings as they will be: given ones replace the current ones.
+        let pool = st.pool(&r.user_pool_id)?;
+        let c = pool
+            .clients
+            .get(r.client_id.expose())
+            .ok_or_else(|| client_not_found(r.client_id.expose()))?;
+        let cur: UserPoolClientType = serde_json::from_value(c.extra.clone()).unwrap_or_default();
+        let pick = |new: &Option<Vec<String>>, old: &Option<Vec<String>>| -> Vec<String> {
+            new.clone().or_else(|| old.clone()).unwrap_or_default()
+        };
+        let flows = r
+            .allowed_o_auth_flows
+            .clone()
+            .or(cur.allowed_o_auth_flows)
+            .unwrap_or_default();
+        let scopes = pick(&r.allowed_o_auth_scopes, &cur.allowed_o_auth_scopes);
+        let callbacks = pick(&r.callback_ur_ls, &cur.callback_ur_ls);
+        let logouts = pick(&r.logout_ur_ls, &cur.logout_ur_ls);
+        let providers = pick(
+            &r.supported_identity_providers,
+            &cur.supported_identity_providers,
+        );
+        let default_redirect = r.default_redirect_uri.clone().or(cur.default_redirect_uri);
+        crate::oauth_config::check_client(
+            pool,
+            &crate::oauth_config::ClientOAuth {
+                flows: &flows,
+                flows_enabled: r
+                    .allowed_o_auth_flows_user_pool_client
+                    .or(cur.allowed_o_auth_flows_user_pool_client)
+                    .unwrap_or(false),
+                scopes: &scopes,
+                callback_urls: &callbacks,
+                logout_urls: &logouts,
+                default_redirect_uri: default_redirect.as_deref(),
+                identity_providers: &providers,
+                has_secret: c.secret.is_some() || !c.secrets.is_empty(),
+            },
+        )?;
+    }
     let pool = st.pool_mut(&r.user_pool_id)?;
     let c = pool
         .clients
         .get_mut(r.client_id.expose())
         .ok_or_else(|| client_not_found(r.client_id.expose()))?;
+    if let (Some(extra), Ok(serde_json::Value::Object(given))) =
+        (c.extra.as_object_mut(), serde_json::to_value(&r))
+    {
+        for key in crate::oauth_config::CLIENT_OAUTH_KEYS {
+            if let Some(v) = given.get(*key) {
+                extra.insert((*key).to_owned(), v.clone());
+            }
+        }
+    }
     let units = r.token_validity_units.as_ref();
     if let Some(n) = &r.client_name {
         c.spec.name = n.clone();

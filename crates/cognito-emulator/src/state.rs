@@ -34,6 +34,13 @@ pub(crate) struct Pool {
     pub clients: BTreeMap<String, Client>,
     pub groups: BTreeMap<String, Group>,
     pub identity_providers: BTreeMap<String, serde_json::Value>,
+    /// Its domains by name: at most one prefix domain and one custom domain
+    /// ([`crate::oauth_config`]).
+    #[serde(default)]
+    pub domains: BTreeMap<String, cognito_wire::DomainDescriptionType>,
+    /// Its resource servers by identifier, with their custom scopes.
+    #[serde(default)]
+    pub resource_servers: BTreeMap<String, cognito_wire::ResourceServerType>,
     /// The rest of a `UserPoolType` given at creation or update, echoed by `DescribeUserPool`.
     #[serde(default)]
     pub extra: serde_json::Value,

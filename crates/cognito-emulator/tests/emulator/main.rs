@@ -12,6 +12,7 @@ mod coverage;
 mod devices;
 mod interop;
 mod mfa;
+mod oauth_config;
 mod persist;
 mod protections_account;
 mod protections_signin;
