@@ -16,6 +16,7 @@ mod import;
 mod inner;
 mod lockout;
 mod oauth_config;
+mod oauth_token;
 mod ops;
 mod persist;
 mod pools;

@@ -629,13 +629,11 @@ pub(crate) fn update_user_pool_client(
 ) -> Result<UpdateUserPoolClientResponse, ApiError> {
     let mut st = inner.lock();
     let now = inner.now();
+    let id = r.client_id.expose().to_owned();
     {
         // The OAuth settings as they will be: given ones replace the current ones.
         let pool = st.pool(&r.user_pool_id)?;
-        let c = pool
-            .clients
-            .get(r.client_id.expose())
-            .ok_or_else(|| client_not_found(r.client_id.expose()))?;
+        let c = pool.clients.get(&id).ok_or_else(|| client_not_found(&id))?;
         let cur: UserPoolClientType = serde_json::from_value(c.extra.clone()).unwrap_or_default();
         let pick = |new: &Option<Vec<String>>, old: &Option<Vec<String>>| -> Vec<String> {
             new.clone().or_else(|| old.clone()).unwrap_or_default()
@@ -673,8 +671,8 @@ pub(crate) fn update_user_pool_client(
     let pool = st.pool_mut(&r.user_pool_id)?;
     let c = pool
         .clients
-        .get_mut(r.client_id.expose())
-        .ok_or_else(|| client_not_found(r.client_id.expose()))?;
+        .get_mut(&id)
+        .ok_or_else(|| client_not_found(&id))?;
     if let (Some(extra), Ok(serde_json::Value::Object(given))) =
         (c.extra.as_object_mut(), serde_json::to_value(&r))
     {

@@ -44,6 +44,9 @@ pub(crate) fn route(
 ) -> Response<Full<Bytes>> {
     let path = parts.uri.path();
     let request_id = inner.rng.uuid();
+    if let Some((domain, sub)) = crate::oauth_token::domain_target(parts) {
+        return domain_route(inner, parts, &domain, sub, body);
+    }
     if parts.method == Method::GET {
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let result: Result<serde_json::Value, ApiError> = match segments.as_slice() {
@@ -139,6 +142,78 @@ pub(crate) fn route(
             error_response(&e, &request_id)
         }
     }
+}
+
+/// A request to a pool's domain (its OAuth 2.0 endpoints, [`crate::oauth_token`]).
+fn domain_route(
+    inner: &Arc<Inner>,
+    parts: &http::request::Parts,
+    domain: &str,
+    path: &str,
+    body: &[u8],
+) -> Response<Full<Bytes>> {
+    let answer = match (parts.method.clone(), path) {
+        (Method::POST, "/oauth2/token") => {
+            crate::oauth_token::token(inner, domain, &parts.headers, body)
+        }
+        (_, "/oauth2/token") => {
+            let mut r = json_response(
+                405,
+                serde_json::to_vec(&serde_json::json!({"error": "invalid_request",
+                    "error_description": "the token endpoint takes POST"}))
+                .unwrap_or_default(),
+                "application/json",
+            );
+            r.headers_mut()
+                .insert(http::header::ALLOW, HeaderValue::from_static("POST"));
+            return r;
+        }
+        _ => {
+            return json_response(
+                404,
+                serde_json::to_vec(&serde_json::json!({"error": "not_found",
+                    "error_description": format!("no endpoint {path} on the domain {domain}")}))
+                .unwrap_or_default(),
+                "application/json",
+            );
+        }
+    };
+    let mut r = match answer {
+        Ok(Ok(v)) => json_response(
+            200,
+            serde_json::to_vec(&v).unwrap_or_default(),
+            "application/json",
+        ),
+        Ok(Err(e)) => {
+            let mut r = json_response(
+                e.status,
+                serde_json::to_vec(&e.body()).unwrap_or_default(),
+                "application/json",
+            );
+            if e.basic_challenge {
+                r.headers_mut().insert(
+                    http::header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"cognito\""),
+                );
+            }
+            r
+        }
+        Err(e) => json_response(
+            500,
+            serde_json::to_vec(&serde_json::json!({"error": "server_error",
+                "error_description": e.message}))
+            .unwrap_or_default(),
+            "application/json",
+        ),
+    };
+    // RFC 6749 section 5.1: token answers are not cached.
+    r.headers_mut().insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    r.headers_mut()
+        .insert(http::header::PRAGMA, HeaderValue::from_static("no-cache"));
+    r
 }
 
 fn api(inner: &Arc<Inner>, parts: &http::request::Parts, body: &[u8]) -> Result<Vec<u8>, ApiError> {

@@ -274,6 +274,15 @@ pub(crate) fn verify_access(inner: &Ctx, st: &mut State, token: &str) -> Result<
     if exp <= inner.now() {
         return Err(not_authorized("Access Token has expired"));
     }
+    // The user's own operations need Cognito's scope (a sign-in's tokens have it; an OAuth
+    // token has it only when asked for; a client_credentials token never).
+    let scoped = claims
+        .get("scope")
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.split(' ').any(|s| s == "aws.cognito.signin.user.admin"));
+    if !scoped {
+        return Err(not_authorized("Access Token does not have required scopes"));
+    }
     let pool = st.pool(&pool_id)?;
     let origin = claims
         .get("origin_jti")
@@ -305,4 +314,39 @@ pub(crate) fn verify_access(inner: &Ctx, st: &mut State, token: &str) -> Result<
         username,
         claims,
     })
+}
+
+/// A machine-to-machine access token (the `client_credentials` grant of the token endpoint,
+/// [`crate::oauth_token`]): the app client is the subject; `scope` lists the granted scopes;
+/// `aud` is the RFC 8707 resource when one was asked for.
+pub(crate) fn client_access_token(
+    inner: &Ctx,
+    pool: &mut Pool,
+    client_id: &str,
+    scopes: &[String],
+    resource: Option<&str>,
+    ttl: u64,
+) -> Result<String, ApiError> {
+    let now = inner.now();
+    let iss = inner.issuer(pool);
+    let pair = key_pair(inner, pool)?;
+    let kid = pool.key.as_ref().map(|k| k.kid.clone()).unwrap_or_default();
+    let mut access = Map::new();
+    access.insert("sub".into(), json!(client_id));
+    if let Some(r) = resource {
+        access.insert("aud".into(), json!(r));
+    }
+    access.insert("token_use".into(), json!("access"));
+    access.insert("scope".into(), json!(scopes.join(" ")));
+    access.insert("auth_time".into(), json!(now));
+    access.insert("iss".into(), json!(iss));
+    access.insert(
+        "exp".into(),
+        json!(now.saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX))),
+    );
+    access.insert("iat".into(), json!(now));
+    access.insert("version".into(), json!(2));
+    access.insert("jti".into(), json!(inner.rng.uuid()));
+    access.insert("client_id".into(), json!(client_id));
+    sign_jwt(&pair, &kid, &Value::Object(access))
 }

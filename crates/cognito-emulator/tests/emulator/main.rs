@@ -13,6 +13,7 @@ mod devices;
 mod interop;
 mod mfa;
 mod oauth_config;
+mod oauth_token;
 mod persist;
 mod protections_account;
 mod protections_signin;

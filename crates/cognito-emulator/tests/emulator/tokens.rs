@@ -3,7 +3,7 @@ use base64::Engine;
 use cognito_emulator::*;
 use serde_json::json;
 
-fn verify_rs256(jwt: &str, jwks: &serde_json::Value) -> bool {
+pub fn verify_rs256(jwt: &str, jwks: &serde_json::Value) -> bool {
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let mut parts = jwt.split('.');
     let (h, p, s) = (
