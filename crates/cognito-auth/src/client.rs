@@ -43,6 +43,9 @@ pub enum Error {
     /// The WebAuthn authenticator could not produce an assertion.
     #[error("the passkey authenticator failed: {0}")]
     WebAuthn(String),
+    /// An OAuth 2.0 endpoint (a pool's domain) refused or failed.
+    #[error(transparent)]
+    OAuth(#[from] crate::oauth::OAuthError),
 }
 
 impl Error {
@@ -72,6 +75,7 @@ impl Error {
             Error::NoRefreshToken => NextAction::SignInAgain,
             Error::WebAuthn(_) => NextAction::FixInput,
             Error::Shape(_) => NextAction::Report,
+            Error::OAuth(e) => e.next_action(),
         }
     }
 }

@@ -8,6 +8,7 @@ mod device_store;
 mod error;
 pub mod jwt;
 mod next_action;
+pub mod oauth;
 mod private_file;
 mod session;
 mod session_store;
