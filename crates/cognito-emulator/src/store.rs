@@ -182,6 +182,8 @@ pub(crate) struct Store {
     durable: bool,
     idle: Mutex<Vec<Connection>>,
     cache: Mutex<Arc<Snapshot>>,
+    /// The pools' signing keys, parsed once (by key id): parsing validates the RSA key.
+    key_pairs: Mutex<BTreeMap<String, Arc<ring::signature::RsaKeyPair>>>,
     /// Emulator time (unix seconds) of the last pruning.
     pub last_prune: Mutex<i64>,
     /// Held (an exclusive lock on `<path>.lock`) for the store's life.
@@ -330,6 +332,7 @@ impl Store {
                 version: -1,
                 ..Snapshot::default()
             })),
+            key_pairs: Mutex::new(BTreeMap::new()),
             last_prune: Mutex::new(i64::MIN),
             _lock: lock,
             _temp: temp,
@@ -479,6 +482,26 @@ impl Store {
         let snap = Arc::new(snap);
         self.install(snap.clone());
         Ok(snap)
+    }
+
+    /// The newest snapshot this process has committed or read: what the endpoints that read
+    /// only immutable pool data (JWKS, OpenID discovery) serve from memory, without a
+    /// transaction. Installed after each commit and before its answer leaves, so a request sees
+    /// at least every change already answered. Version -1 (no pools) until the first request.
+    pub fn cached(&self) -> Option<Arc<Snapshot>> {
+        self.cache.lock().ok().map(|c| c.clone())
+    }
+
+    /// A signing key parsed before, by key id.
+    pub fn key_pair(&self, kid: &str) -> Option<Arc<ring::signature::RsaKeyPair>> {
+        self.key_pairs.lock().ok()?.get(kid).cloned()
+    }
+
+    /// Keeps a parsed signing key (parsed outside the lock).
+    pub fn remember_key_pair(&self, kid: &str, pair: Arc<ring::signature::RsaKeyPair>) {
+        if let Ok(mut k) = self.key_pairs.lock() {
+            k.insert(kid.to_owned(), pair);
+        }
     }
 
     /// Makes a snapshot the cached one, unless the cache already holds a newer one.
