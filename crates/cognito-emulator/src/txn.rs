@@ -66,6 +66,10 @@ pub(crate) struct State {
     failed: RefCell<Option<String>>,
     /// The reads done before the first write, to replay on a newer snapshot.
     reads: RefCell<ReadLog>,
+    /// Users changed through [`UserMut`], not yet written: written before the request's next
+    /// write or any read that could see them other than by username (so a sign-in that updates
+    /// its user's devices takes the write lock after signing its tokens, not before).
+    pending: RefCell<BTreeMap<(String, String), User>>,
 }
 
 /// Row data kept for replay at most (bytes, about); beyond, a conflict re-runs the request.
@@ -173,6 +177,7 @@ impl State {
             busy: Cell::new(false),
             failed: RefCell::new(None),
             reads: RefCell::new(ReadLog::default()),
+            pending: RefCell::new(BTreeMap::new()),
         }
     }
 
@@ -201,6 +206,7 @@ impl State {
         if self.failed.borrow().is_some() {
             return Err(internal("a write failed; the request changed nothing"));
         }
+        self.flush()?;
         let first = !self.wrote.replace(true);
         let out = {
             let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.fail(e))?;
@@ -279,9 +285,34 @@ impl State {
         Ok(out)
     }
 
-    /// Runs a read and, until the request holds the write lock, logs it for
-    /// [`State::revalidate`].
+    /// Writes the users changed through [`UserMut`] so far.
+    fn flush(&self) -> Result<(), ApiError> {
+        if self.pending.borrow().is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut *self.pending.borrow_mut());
+        for ((pool_id, _), user) in &pending {
+            self.put_user(pool_id, user)?;
+        }
+        Ok(())
+    }
+
+    /// Runs a read (after writing the pending users, which it could see) and, until the request
+    /// holds the write lock, logs it for [`State::revalidate`].
     fn read(
+        &self,
+        sql: &str,
+        p: &[&dyn ToSql],
+        first_only: bool,
+    ) -> Result<Vec<Vec<Value>>, ApiError> {
+        self.flush()?;
+        self.read_unflushed(sql, p, first_only)
+    }
+
+    /// [`State::read`] without writing the pending users: for the lookups they cannot change
+    /// (by username, lower-case username or `sub`, all immutable; a pending user is read from
+    /// memory).
+    fn read_unflushed(
         &self,
         sql: &str,
         p: &[&dyn ToSql],
@@ -327,7 +358,17 @@ impl State {
         sql: &str,
         p: &[&dyn ToSql],
     ) -> Result<Option<T>, ApiError> {
-        let rows = self.read(sql, p, true)?;
+        self.flush()?;
+        self.one_unflushed(sql, p)
+    }
+
+    /// [`State::one`] through [`State::read_unflushed`].
+    fn one_unflushed<T: rusqlite::types::FromSql>(
+        &self,
+        sql: &str,
+        p: &[&dyn ToSql],
+    ) -> Result<Option<T>, ApiError> {
+        let rows = self.read_unflushed(sql, p, true)?;
         rows.first()
             .and_then(|r| r.first())
             .map(|v| T::column_result(ValueRef::from(v)).map_err(internal))
@@ -368,7 +409,14 @@ impl State {
 
     /// The user with this internal username.
     pub fn user(&self, pool_id: &str, username: &str) -> Result<Option<User>, ApiError> {
-        self.one::<String>(USER_BY_NAME, params![pool_id, username])?
+        if let Some(u) = self
+            .pending
+            .borrow()
+            .get(&(pool_id.to_owned(), username.to_owned()))
+        {
+            return Ok(Some(u.clone()));
+        }
+        self.one_unflushed::<String>(USER_BY_NAME, params![pool_id, username])?
             .map(|d| self.decode(&d))
             .transpose()
     }
@@ -379,12 +427,12 @@ impl State {
         let Some(pool) = self.pools.get(pool_id) else {
             return Ok(None);
         };
-        if let Some(u) = self.one::<String>(USERNAME_BY_NAME, params![pool_id, name])? {
+        if let Some(u) = self.one_unflushed::<String>(USERNAME_BY_NAME, params![pool_id, name])? {
             return Ok(Some(u));
         }
         let lc = name.to_ascii_lowercase();
         if let Some(u) = self
-            .one::<Option<String>>(USERNAME_BY_LC, params![pool_id, lc])?
+            .one_unflushed::<Option<String>>(USERNAME_BY_LC, params![pool_id, lc])?
             .flatten()
         {
             return Ok(Some(u));
@@ -401,7 +449,7 @@ impl State {
             }
         }
         Ok(self
-            .one::<Option<String>>(USERNAME_BY_SUB, params![pool_id, name])?
+            .one_unflushed::<Option<String>>(USERNAME_BY_SUB, params![pool_id, name])?
             .flatten())
     }
 
@@ -431,8 +479,22 @@ impl State {
         pool_id: &str,
         username: &str,
     ) -> Result<Option<UserMut<'_>>, ApiError> {
-        let Some(doc) = self.one::<String>(USER_BY_NAME, params![pool_id, username])? else {
-            return Ok(None);
+        let pending = self
+            .pending
+            .borrow()
+            .get(&(pool_id.to_owned(), username.to_owned()))
+            .map(|u| self.encode(u))
+            .transpose()?;
+        let doc = match pending {
+            Some(doc) => doc,
+            None => {
+                let Some(doc) =
+                    self.one_unflushed::<String>(USER_BY_NAME, params![pool_id, username])?
+                else {
+                    return Ok(None);
+                };
+                doc
+            }
         };
         Ok(Some(UserMut {
             user: self.decode(&doc)?,
@@ -795,6 +857,7 @@ impl State {
     ) -> Result<(Option<Arc<Snapshot>>, Vec<OutboxMessage>), Finish> {
         let state = self;
         let out = (|| -> Result<Option<Snapshot>, ApiError> {
+            state.flush()?;
             for id in state.taken.borrow().iter() {
                 state.write("DELETE FROM sessions WHERE id = ?1", params![id])?;
             }
@@ -892,8 +955,10 @@ impl State {
     }
 }
 
-/// A user being changed: written back to the transaction when dropped, if it changed. A failed
-/// write dooms the request (it is rolled back and answered with an internal error).
+/// A user being changed: when dropped, if it changed, it becomes pending ([`State::user`] reads
+/// it from memory) and is written to the transaction before the request's next write or a read
+/// that could see it, at the latest at the commit. A failed write dooms the request (it is
+/// rolled back and answered with an internal error).
 #[derive(Debug)]
 pub(crate) struct UserMut<'a> {
     st: &'a State,
@@ -920,7 +985,12 @@ impl Drop for UserMut<'_> {
         match serde_json::to_string(&self.user) {
             Ok(now) if now == self.before => {}
             Ok(_) => {
-                let _ = self.st.put_user(&self.pool_id, &self.user);
+                // Written before the request's next write (or a read that could see it), at the
+                // latest at the commit.
+                self.st.pending.borrow_mut().insert(
+                    (self.pool_id.clone(), self.user.username.clone()),
+                    self.user.clone(),
+                );
             }
             Err(e) => {
                 let mut f = self.st.failed.borrow_mut();
@@ -1121,6 +1191,48 @@ mod tests {
         assert!(matches!(slow.commit(None), Err(Finish::Conflict)));
         assert_eq!(committed(&store, "a").as_deref(), Some("a0"));
         assert_eq!(committed(&store, "d"), None);
+    }
+
+    fn user(name: &str) -> User {
+        serde_json::from_value(serde_json::json!({
+            "username": name, "sub": format!("sub-{name}"), "attributes": {},
+            "status": "CONFIRMED", "enabled": true, "created": 0, "modified": 0,
+            "verifier": null,
+            "mfa": serde_json::to_value(crate::state::UserMfa::default()).unwrap(),
+            "codes": {}, "devices": {}, "device_group_key": "-g", "groups": [],
+            "tokens_valid_after": 0
+        }))
+        .unwrap()
+    }
+
+    /// A user changed through `UserMut` is not written when the guard drops (that would take
+    /// the write lock, before a sign-in's token signing) but at the request's next write; the
+    /// request reads it from memory meanwhile.
+    #[test]
+    fn a_changed_user_is_written_at_the_next_write_not_when_dropped() {
+        let store = store();
+        let seed = begin(&store, false).unwrap();
+        seed.put_user("p", &user("alice")).unwrap();
+        seed.commit(None).unwrap();
+
+        let st = begin(&store, false).unwrap();
+        {
+            let mut u = st.user_exact_mut("p", "alice").unwrap().unwrap();
+            u.enabled = false;
+        }
+        assert!(!st.wrote.get());
+        // No write lock held: another request commits meanwhile.
+        let other = begin(&store, false).unwrap();
+        put(&other, "x", "x1").unwrap();
+        other.commit(None).unwrap();
+        assert!(!st.user("p", "alice").unwrap().unwrap().enabled);
+        // The next write writes the user first (its reads replayed, unchanged).
+        put(&st, "y", "y1").unwrap();
+        assert!(st.pending.borrow().is_empty());
+        st.commit(None).unwrap();
+        let check = begin(&store, false).unwrap();
+        assert!(!check.user("p", "alice").unwrap().unwrap().enabled);
+        check.rollback();
     }
 
     /// The user lookups of every request (sign-up's uniqueness checks, sign-in's name
