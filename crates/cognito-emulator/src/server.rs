@@ -70,19 +70,38 @@ pub(crate) fn route(
             ["_emulator", "faults"] => {
                 Ok(serde_json::json!({"faults": inner.faults.get().to_string()}))
             }
-            // The signing key is made at the first need (here or at a sign-in): a write only
-            // then; otherwise a read of the committed snapshot that waits for no writer.
-            [pool_id, ".well-known", "jwks.json"] => crate::txn::transact(inner, |ctx| {
-                let mut st = ctx.lock();
-                match st.pools.get_mut(*pool_id) {
-                    Some(pool) => crate::tokens::jwks(ctx, pool),
-                    None => Err(crate::state::pool_not_found(pool_id)),
+            // Served from memory (the newest committed snapshot), without a transaction: a pool's
+            // key and issuer never change once set. The signing key is made at the first need
+            // (here or at a sign-in): only then a transaction, which writes it.
+            [pool_id, ".well-known", "jwks.json"] => match inner.store.cached().and_then(|s| {
+                s.pools
+                    .get(*pool_id)?
+                    .key
+                    .as_ref()
+                    .map(crate::tokens::jwks_of)
+            }) {
+                Some(jwks) => Ok(jwks),
+                None => crate::txn::transact(inner, |ctx| {
+                    let mut st = ctx.lock();
+                    match st.pools.get_mut(*pool_id) {
+                        Some(pool) => crate::tokens::jwks(ctx, pool),
+                        None => Err(crate::state::pool_not_found(pool_id)),
+                    }
+                }),
+            },
+            [pool_id, ".well-known", "openid-configuration"] => {
+                match inner.store.cached().and_then(|s| {
+                    s.pools
+                        .get(*pool_id)
+                        .map(|p| crate::tokens::openid_configuration(inner, p))
+                }) {
+                    Some(doc) => Ok(doc),
+                    None => crate::txn::read(inner, |st| {
+                        st.pool(pool_id)
+                            .map(|p| crate::tokens::openid_configuration(inner, p))
+                    }),
                 }
-            }),
-            [pool_id, ".well-known", "openid-configuration"] => crate::txn::read(inner, |st| {
-                st.pool(pool_id)
-                    .map(|p| crate::tokens::openid_configuration(inner, p))
-            }),
+            }
             _ => Err(ApiError::new(
                 "ResourceNotFoundException",
                 format!("No route for GET {path}"),

@@ -87,8 +87,19 @@ CREATE TABLE IF NOT EXISTS auth_events(
 );
 ";
 
-/// How long a connection waits for another one's write lock before the request fails.
-const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How a connection waits for another one's write lock (SQLite's busy handler; `tries` counts
+/// the waits so far): 50 µs at a time for the first 200 tries, then 1 ms at a time, about 10 s in
+/// all, after which the request fails. SQLite's own `busy_timeout` sleeps 1, 2, 5, 10, 15, 20,
+/// 25... ms: a sign-in that met another one's commit (well under a millisecond) slept
+/// milliseconds, which bounded sign-ins per second whatever the CPUs.
+fn busy_wait(tries: i32) -> bool {
+    match tries {
+        0..200 => std::thread::sleep(std::time::Duration::from_micros(50)),
+        200..10_200 => std::thread::sleep(std::time::Duration::from_millis(1)),
+        _ => return false,
+    }
+    true
+}
 
 /// What a state path holds.
 #[derive(Debug, PartialEq, Eq)]
@@ -182,6 +193,8 @@ pub(crate) struct Store {
     durable: bool,
     idle: Mutex<Vec<Connection>>,
     cache: Mutex<Arc<Snapshot>>,
+    /// The pools' signing keys, parsed once (by key id): parsing validates the RSA key.
+    key_pairs: Mutex<BTreeMap<String, Arc<ring::signature::RsaKeyPair>>>,
     /// Emulator time (unix seconds) of the last pruning.
     pub last_prune: Mutex<i64>,
     /// Held (an exclusive lock on `<path>.lock`) for the store's life.
@@ -330,6 +343,7 @@ impl Store {
                 version: -1,
                 ..Snapshot::default()
             })),
+            key_pairs: Mutex::new(BTreeMap::new()),
             last_prune: Mutex::new(i64::MIN),
             _lock: lock,
             _temp: temp,
@@ -404,7 +418,7 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| db_err(path, e))?;
-        conn.busy_timeout(BUSY_TIMEOUT)
+        conn.busy_handler(Some(busy_wait))
             .map_err(|e| db_err(path, e))?;
         // WAL: readers never wait for the writer. FULL: a commit is on disk when it returns
         // (durable state file); a temporary database need not survive a crash.
@@ -479,6 +493,26 @@ impl Store {
         let snap = Arc::new(snap);
         self.install(snap.clone());
         Ok(snap)
+    }
+
+    /// The newest snapshot this process has committed or read: what the endpoints that read
+    /// only immutable pool data (JWKS, OpenID discovery) serve from memory, without a
+    /// transaction. Installed after each commit and before its answer leaves, so a request sees
+    /// at least every change already answered. Version -1 (no pools) until the first request.
+    pub fn cached(&self) -> Option<Arc<Snapshot>> {
+        self.cache.lock().ok().map(|c| c.clone())
+    }
+
+    /// A signing key parsed before, by key id.
+    pub fn key_pair(&self, kid: &str) -> Option<Arc<ring::signature::RsaKeyPair>> {
+        self.key_pairs.lock().ok()?.get(kid).cloned()
+    }
+
+    /// Keeps a parsed signing key (parsed outside the lock).
+    pub fn remember_key_pair(&self, kid: &str, pair: Arc<ring::signature::RsaKeyPair>) {
+        if let Ok(mut k) = self.key_pairs.lock() {
+            k.insert(kid.to_owned(), pair);
+        }
     }
 
     /// Makes a snapshot the cached one, unless the cache already holds a newer one.

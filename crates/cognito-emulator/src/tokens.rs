@@ -37,8 +37,15 @@ pub(crate) fn key_pair(inner: &Ctx, pool: &mut Pool) -> Result<Arc<RsaKeyPair>, 
     if let Some(p) = &key.pair {
         return Ok(p.clone());
     }
+    // Parsed once per process (a request's pools are copies of the snapshot's, which do not
+    // keep the parsed key): parsing checks the RSA key, a cost worth sparing every sign-in.
+    if let Some(p) = inner.store.key_pair(&key.kid) {
+        key.pair = Some(p.clone());
+        return Ok(p);
+    }
     let der = B64.decode(&key.pkcs8).map_err(internal)?;
     let pair = Arc::new(RsaKeyPair::from_pkcs8(&der).map_err(internal)?);
+    inner.store.remember_key_pair(&key.kid, pair.clone());
     key.pair = Some(pair.clone());
     Ok(pair)
 }
@@ -47,9 +54,14 @@ pub(crate) fn key_pair(inner: &Ctx, pool: &mut Pool) -> Result<Arc<RsaKeyPair>, 
 pub(crate) fn jwks(inner: &Ctx, pool: &mut Pool) -> Result<Value, ApiError> {
     key_pair(inner, pool)?;
     let key = pool.key.as_ref().ok_or_else(|| internal("no key"))?;
-    Ok(json!({"keys": [{
+    Ok(jwks_of(key))
+}
+
+/// `{"keys": [...]}` for a pool's key (its public half, as stored: no RSA math).
+pub(crate) fn jwks_of(key: &PoolKey) -> Value {
+    json!({"keys": [{
         "alg": "RS256", "e": key.e, "kid": key.kid, "kty": "RSA", "n": key.n, "use": "sig"
-    }]}))
+    }]})
 }
 
 /// The pool's OpenID discovery document. Only what the emulator serves is listed: the issuer

@@ -208,6 +208,44 @@ async fn srp_sign_in(
     }
 }
 
+/// A sign-in with `USER_PASSWORD_AUTH`: one request, tokens expected. The server does the SRP
+/// math of the password check (it recomputes the verifier from the stored salt) and signs the
+/// tokens; the client does none, so the server's throughput shows without the client's math
+/// sharing its CPUs.
+async fn password_sign_in(http: &Http, url: &str, client: &str, user: &str) -> Result<(), String> {
+    let t = ok(
+        http,
+        url,
+        "InitiateAuth",
+        &json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": client,
+                "AuthParameters": {"USERNAME": user, "PASSWORD": PASSWORD}}),
+    )
+    .await?;
+    if t["AuthenticationResult"]["AccessToken"].is_string() {
+        Ok(())
+    } else {
+        Err(format!("no tokens: {t}"))
+    }
+}
+
+/// The sign-in of a throughput run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    /// `USER_SRP_AUTH` + `PASSWORD_VERIFIER`, the client's SRP math in this process.
+    Srp,
+    /// `USER_PASSWORD_AUTH`: no client math.
+    Password,
+}
+
+impl Flow {
+    fn name(self) -> &'static str {
+        match self {
+            Flow::Srp => "SRP (USER_SRP_AUTH + PASSWORD_VERIFIER)",
+            Flow::Password => "USER_PASSWORD_AUTH",
+        }
+    }
+}
+
 /// The state database of `size` users at `path` (in-process, the bulk path); seconds taken.
 fn build_state(path: &Path, size: usize) -> Result<f64, String> {
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
@@ -391,15 +429,16 @@ async fn measure_ops(
     Ok((p50_p99(signup), p50_p99(signin)))
 }
 
-/// Concurrent full SRP sign-ins for `seconds`: sign-ins per second.
+/// Concurrent sign-ins for `seconds`: sign-ins per second.
 async fn throughput(
     url: &str,
     pool: &str,
     client: &str,
     users: &[String],
-    clients: usize,
-    seconds: f64,
+    opts: &Opts,
+    flow: Flow,
 ) -> Result<f64, String> {
+    let (clients, seconds) = (opts.clients, opts.seconds);
     let done = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let mut tasks = Vec::new();
@@ -413,7 +452,10 @@ async fn throughput(
         tasks.push(tokio::spawn(async move {
             let http = http();
             while Instant::now() < deadline {
-                srp_sign_in(&http, &url, &pool, &client, &user).await?;
+                match flow {
+                    Flow::Srp => srp_sign_in(&http, &url, &pool, &client, &user).await?,
+                    Flow::Password => password_sign_in(&http, &url, &client, &user).await?,
+                }
                 done.fetch_add(1, Ordering::Relaxed);
             }
             Ok::<_, String>(())
@@ -483,8 +525,9 @@ fn start_ministack(work: &Path) -> Result<(Child, String), String> {
     Ok((child, url))
 }
 
-/// Provisions a pool, a client and `n` users on MiniStack, then the sign-in loop; sign-ins/s.
-async fn ministack_throughput(url: &str, opts: &Opts) -> Result<f64, String> {
+/// Provisions a pool, a client and `n` users on MiniStack, then the sign-in loops; sign-ins/s
+/// per flow.
+async fn ministack_throughput(url: &str, opts: &Opts) -> Result<Vec<(Flow, f64)>, String> {
     let http = http();
     let pool = ok(&http, url, "CreateUserPool", &json!({"PoolName": "scale"})).await?;
     let pool_id = pool["UserPool"]["Id"]
@@ -496,7 +539,8 @@ async fn ministack_throughput(url: &str, opts: &Opts) -> Result<f64, String> {
         url,
         "CreateUserPoolClient",
         &json!({"UserPoolId": pool_id, "ClientName": "scale",
-                "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}),
+                "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
+                                      "ALLOW_REFRESH_TOKEN_AUTH"]}),
     )
     .await?;
     let client_id = client["UserPoolClient"]["ClientId"]
@@ -526,15 +570,14 @@ async fn ministack_throughput(url: &str, opts: &Opts) -> Result<f64, String> {
     srp_sign_in(&http, url, &pool_id, &client_id, &users[0])
         .await
         .map_err(|e| format!("SRP sign-in: {e}"))?;
-    throughput(
-        url,
-        &pool_id,
-        &client_id,
-        &users,
-        opts.clients,
-        opts.seconds,
-    )
-    .await
+    let mut out = Vec::new();
+    for flow in [Flow::Srp, Flow::Password] {
+        let rate = throughput(url, &pool_id, &client_id, &users, opts, flow)
+            .await
+            .map_err(|e| format!("{}: {e}", flow.name()))?;
+        out.push((flow, rate));
+    }
+    Ok(out)
 }
 
 /// `cargo xtask bench emulator-scale`.
@@ -585,20 +628,15 @@ pub(crate) fn main(args: &[String]) -> Result<(), String> {
     let state = work.join(format!("state-{smallest}.db"));
     let users: Vec<String> = (0..opts.clients).map(|k| format!("user{k}")).collect();
     let mut per_cpus = Vec::new();
-    for cpus in ["0", "0,1"] {
-        let served = Served::start(&cli, &state, Some(cpus))?;
-        let cpu0 = served.cpu_seconds().unwrap_or(0.0);
-        let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-        let rate = rt.block_on(throughput(
-            &served.url,
-            POOL,
-            CLIENT,
-            &users,
-            opts.clients,
-            opts.seconds,
-        ))?;
-        let cpu = served.cpu_seconds().unwrap_or(0.0) - cpu0;
-        per_cpus.push((cpus, rate, cpu / (rate * opts.seconds).max(1.0)));
+    for flow in [Flow::Srp, Flow::Password] {
+        for cpus in ["0", "0,1"] {
+            let served = Served::start(&cli, &state, Some(cpus))?;
+            let cpu0 = served.cpu_seconds().unwrap_or(0.0);
+            let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+            let rate = rt.block_on(throughput(&served.url, POOL, CLIENT, &users, &opts, flow))?;
+            let cpu = served.cpu_seconds().unwrap_or(0.0) - cpu0;
+            per_cpus.push((flow, cpus, rate, cpu / (rate * opts.seconds).max(1.0)));
+        }
     }
     let ministack = if opts.ministack {
         match start_ministack(&work) {
@@ -633,10 +671,10 @@ pub(crate) fn main(args: &[String]) -> Result<(), String> {
     for r in &rows {
         let _ = writeln!(
             out,
-            "| {} | {:.1} s | {:.2} s | {:.1} MiB | {:.1} MiB | {:.1} MiB | {:.2} / {:.2} ms | {:.2} / {:.2} ms |",
+            "| {} | {:.1} s | {:.1} ms | {:.1} MiB | {:.1} MiB | {:.1} MiB | {:.2} / {:.2} ms | {:.2} / {:.2} ms |",
             r.size,
             r.seed_s,
-            r.start_s,
+            r.start_s * 1e3,
             r.rss_start_kib as f64 / 1024.0,
             r.rss_peak_kib as f64 / 1024.0,
             r.state_bytes as f64 / 1_048_576.0,
@@ -646,39 +684,65 @@ pub(crate) fn main(args: &[String]) -> Result<(), String> {
             r.signin.1 * 1e3,
         );
     }
-    if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
-        let _ = writeln!(
-            out,
-            "\nSignUp p50 at {} users / at {} users: {:.2}x (target: at most 1.5x from 1k to 100k)",
-            last.size,
-            first.size,
-            last.signup.0 / first.signup.0
-        );
+    if let Some(first) = rows.first() {
+        for r in rows.iter().skip(1) {
+            let _ = writeln!(
+                out,
+                "\nSignUp p50 at {} users / at {} users: {:.2}x (target: at most 1.5x from 1k to 100k)",
+                r.size,
+                first.size,
+                r.signup.0 / first.signup.0
+            );
+        }
     }
     let _ = writeln!(
         out,
-        "\nSRP sign-ins served per second ({} concurrent clients in one process, {} s, {} stored users):\n",
+        "\nSign-ins served per second ({} concurrent clients in this process, {} s per run, {} stored users; the emulator pinned with taskset, the clients not):\n",
         opts.clients, opts.seconds, smallest
     );
-    let _ = writeln!(out, "| server | sign-ins/s | server CPU-ms per sign-in |");
-    let _ = writeln!(out, "|---|---:|---:|");
-    for (cpus, rate, cpu) in &per_cpus {
+    let _ = writeln!(
+        out,
+        "| server | flow | sign-ins/s | server CPU-ms per sign-in |"
+    );
+    let _ = writeln!(out, "|---|---|---:|---:|");
+    for (flow, cpus, rate, cpu) in &per_cpus {
         let _ = writeln!(
             out,
-            "| emulator, taskset -c {cpus} | {rate:.1} | {:.2} |",
+            "| emulator, taskset -c {cpus} | {} | {rate:.1} | {:.2} |",
+            flow.name(),
             cpu * 1e3
         );
     }
     match &ministack {
-        Ok(rate) => {
-            let _ = writeln!(out, "| MiniStack (PyPI ministack) | {rate:.1} | - |");
+        Ok(rates) => {
+            for (flow, rate) in rates {
+                let _ = writeln!(
+                    out,
+                    "| MiniStack (PyPI ministack) | {} | {rate:.1} | - |",
+                    flow.name()
+                );
+            }
         }
         Err(e) => {
             let _ = writeln!(
                 out,
-                "| MiniStack (PyPI ministack) | not measured: {e} | - |"
+                "| MiniStack (PyPI ministack) | - | not measured: {e} | - |"
             );
         }
+    }
+    for flow in [Flow::Srp, Flow::Password] {
+        let rate = |c: &str| {
+            per_cpus
+                .iter()
+                .find(|(f, cpus, _, _)| *f == flow && *cpus == c)
+                .map_or(f64::NAN, |(_, _, r, _)| *r)
+        };
+        let _ = writeln!(
+            out,
+            "\n{}: 2 CPUs / 1 CPU = {:.2}x",
+            flow.name(),
+            rate("0,1") / rate("0")
+        );
     }
     for n in &notes {
         let _ = writeln!(out, "\nnote: {n}");

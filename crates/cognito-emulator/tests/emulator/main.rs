@@ -8,6 +8,7 @@
 
 mod admin;
 mod common;
+mod concurrency;
 mod coverage;
 mod devices;
 mod interop;
