@@ -106,3 +106,8 @@ pub struct Readme;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/getting-started.md")]
 pub struct GettingStarted;
+
+/// docs/oauth.md's code blocks, compiled by `cargo test` like the README's.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/oauth.md")]
+pub struct OAuthGuide;

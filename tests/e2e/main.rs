@@ -9,4 +9,5 @@
 
 mod auth;
 mod faults;
+mod oauth;
 mod session;

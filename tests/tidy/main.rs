@@ -68,6 +68,11 @@ const EXPOSE_ALLOWED: &[(&str, usize, &str)] = &[
         "attribute values as a plain map (pycognito's cognito_to_dict)",
     ),
     (
+        "crates/cognito-auth/src/oauth/client_credentials.rs",
+        1,
+        "the app client's secret goes on the wire in the token request's HTTP Basic authorization (RFC 6749 2.3.1)",
+    ),
+    (
         "crates/cognito-auth/src/account.rs",
         2,
         "the driver hashes, signs and sends secrets (SRP, SECRET_HASH, tokens on the wire)",

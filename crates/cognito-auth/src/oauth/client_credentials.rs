@@ -128,7 +128,7 @@ impl ClientCredentialsBuilder {
 
     /// Builds it; fails on a scope with a space or an empty client id or secret.
     pub fn build(self) -> Result<ClientCredentials, OAuthError> {
-        if self.client_id.is_empty() || self.client_secret.expose().is_empty() {
+        if self.client_id.is_empty() || self.client_secret.is_empty() {
             return Err(OAuthError::Config(
                 "the client_credentials grant needs the app client's id and secret".into(),
             ));
@@ -203,15 +203,18 @@ impl ClientCredentials {
 
     async fn fetch_now(&self) -> Result<ClientToken, OAuthError> {
         let i = &self.inner;
-        let mut form = form_urlencoded::Serializer::new(String::new());
-        form.append_pair("grant_type", "client_credentials");
-        if !i.scopes.is_empty() {
-            form.append_pair("scope", &i.scopes.join(" "));
-        }
-        if let Some(r) = &i.resource {
-            form.append_pair("resource", r);
-        }
-        let body = form.finish();
+        let body = {
+            // (The serializer is not Send: it does not live across the await below.)
+            let mut form = form_urlencoded::Serializer::new(String::new());
+            form.append_pair("grant_type", "client_credentials");
+            if !i.scopes.is_empty() {
+                form.append_pair("scope", &i.scopes.join(" "));
+            }
+            if let Some(r) = &i.resource {
+                form.append_pair("resource", r);
+            }
+            form.finish()
+        };
         // RFC 6749 section 2.3.1: id and secret form-encoded, then Basic.
         let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
         let basic = base64::engine::general_purpose::STANDARD.encode(format!(

@@ -1,0 +1,228 @@
+//! OAuth 2.0 end to end: machine-to-machine tokens from the emulator's token endpoint through
+//! `cognito_auth::oauth::ClientCredentials` (cache, renewal on the emulator's clock, one fetch
+//! in flight, typed errors), verified by cognito-jwt as a backend would.
+
+use cognito_admin::{AdminClient, static_credentials};
+use cognito_auth::jwt::{CognitoJwtVerifier, PoolConfig, TokenUse};
+use cognito_auth::oauth::{ClientCredentials, OAuthDomain, OAuthError, OAuthErrorCode};
+use cognito_auth::{Clock, NextAction};
+use cognito_emulator::{ClientSpec, PoolSpec};
+use cognito_wire::{OAuthFlowType, op};
+use pycognito_tests::Env;
+use std::sync::Arc;
+use std::time::Duration;
+
+const ORDERS: &str = "https://orders.example.com";
+
+struct M2m {
+    env: Env,
+    domain: OAuthDomain,
+    client_id: String,
+    secret: String,
+}
+
+async fn m2m() -> M2m {
+    let env = Env::start(PoolSpec::named("m2m"), ClientSpec::public("unused")).await;
+    let clock = env.clock.clone();
+    let admin = AdminClient::builder()
+        .endpoint_url(env.emu.url())
+        .region("us-east-1")
+        .pool_id(&env.pool_id)
+        .credentials(static_credentials("test", "test", None))
+        .clock(move || cognito_emulator::Clock::now(clock.0.as_ref()))
+        .build()
+        .unwrap();
+    let domain_req = cognito_wire::CreateUserPoolDomainRequest::builder()
+        .user_pool_id(&env.pool_id)
+        .domain("orders-m2m")
+        .build()
+        .unwrap();
+    admin
+        .call::<op::CreateUserPoolDomain>(&domain_req)
+        .await
+        .unwrap();
+    let scope = |n: &str| {
+        cognito_wire::ResourceServerScopeType::builder()
+            .scope_name(n)
+            .scope_description(n)
+            .build()
+            .unwrap()
+    };
+    let rs = cognito_wire::CreateResourceServerRequest::builder()
+        .user_pool_id(&env.pool_id)
+        .identifier(ORDERS)
+        .name("Orders")
+        .scopes(vec![scope("read"), scope("write")])
+        .build()
+        .unwrap();
+    admin.call::<op::CreateResourceServer>(&rs).await.unwrap();
+    let client = cognito_wire::CreateUserPoolClientRequest::builder()
+        .user_pool_id(&env.pool_id)
+        .client_name("worker")
+        .generate_secret(true)
+        .allowed_o_auth_flows_user_pool_client(true)
+        .allowed_o_auth_flows(vec![OAuthFlowType::ClientCredentials])
+        .allowed_o_auth_scopes(vec![format!("{ORDERS}/read"), format!("{ORDERS}/write")])
+        .build()
+        .unwrap();
+    let made = admin
+        .call::<op::CreateUserPoolClient>(&client)
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap();
+    let domain = OAuthDomain::from_url(&format!("{}/_domain/orders-m2m", env.emu.url())).unwrap();
+    M2m {
+        client_id: made.client_id.unwrap().expose().to_owned(),
+        secret: made.client_secret.unwrap().expose().to_owned(),
+        env,
+        domain,
+    }
+}
+
+fn verifier(f: &M2m, scopes: &[&str]) -> CognitoJwtVerifier {
+    CognitoJwtVerifier::builder_for(
+        PoolConfig::new(&f.env.pool_id)
+            .issuer(format!("{}/{}", f.env.emu.url(), f.env.pool_id))
+            .client_id(&f.client_id)
+            .token_use(TokenUse::Access)
+            .scopes(scopes.iter().copied()),
+    )
+    .build()
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_credentials_tokens_are_cached_renewed_and_verified() {
+    let f = m2m().await;
+    let m2m = ClientCredentials::builder(&f.domain, &f.client_id, f.secret.as_str())
+        .scope(format!("{ORDERS}/read"))
+        .clock(Arc::new(f.env.clock.clone()))
+        .build()
+        .unwrap();
+
+    // Ten callers at once on a cold cache: one request, one token for all.
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let m = m2m.clone();
+            tokio::spawn(async move { m.access_token().await.unwrap() })
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    for t in tasks {
+        tokens.push(t.await.unwrap().access_token.expose().to_owned());
+    }
+    assert!(
+        tokens.iter().all(|t| *t == tokens[0]),
+        "one fetch in flight"
+    );
+    let first = tokens[0].clone();
+
+    // A backend verifies it, scope included; a verifier wanting another scope refuses it.
+    let now = f.env.clock.now();
+    let claims = verifier(&f, &[&format!("{ORDERS}/read")])
+        .verify(&first, now)
+        .await
+        .unwrap();
+    assert_eq!(claims.sub, f.client_id);
+    assert!(
+        verifier(&f, &[&format!("{ORDERS}/write")])
+            .verify(&first, now)
+            .await
+            .is_err()
+    );
+
+    // Cached while more than the margin (5 minutes) is left; renewed after.
+    f.env.advance(Duration::from_secs(50 * 60));
+    let cached = m2m.access_token().await.unwrap();
+    assert_eq!(cached.access_token.expose(), first);
+    f.env.advance(Duration::from_secs(6 * 60));
+    let renewed = m2m.access_token().await.unwrap();
+    assert_ne!(renewed.access_token.expose(), first);
+    assert!(renewed.expires_at > f.env.clock.now() + time::Duration::minutes(59));
+
+    // A resource: the token's aud, which a verifier of that audience accepts.
+    let with_aud = ClientCredentials::builder(&f.domain, &f.client_id, f.secret.as_str())
+        .resource(ORDERS)
+        .clock(Arc::new(f.env.clock.clone()))
+        .build()
+        .unwrap()
+        .access_token()
+        .await
+        .unwrap();
+    let audience = CognitoJwtVerifier::builder_for(
+        PoolConfig::new(&f.env.pool_id)
+            .issuer(format!("{}/{}", f.env.emu.url(), f.env.pool_id))
+            .client_id(&f.client_id)
+            .token_use(TokenUse::Access)
+            .audiences([ORDERS]),
+    )
+    .build()
+    .unwrap();
+    audience
+        .verify(with_aud.access_token.expose(), f.env.clock.now())
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_credentials_errors_are_typed_with_their_next_action() {
+    let f = m2m().await;
+    let refused = |r: Result<_, OAuthError>| match r {
+        Err(OAuthError::Refused { code, .. }) => code,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    let wrong_secret = ClientCredentials::builder(&f.domain, &f.client_id, "not-the-secret")
+        .build()
+        .unwrap();
+    let e = wrong_secret.access_token().await.unwrap_err();
+    assert_eq!(e.next_action(), NextAction::FixConfiguration);
+    assert_eq!(refused(Err(e)), OAuthErrorCode::InvalidClient);
+
+    let bad_scope = ClientCredentials::builder(&f.domain, &f.client_id, f.secret.as_str())
+        .scope("openid")
+        .build()
+        .unwrap();
+    assert_eq!(
+        refused(bad_scope.access_token().await),
+        OAuthErrorCode::InvalidScope
+    );
+
+    let bad_resource = ClientCredentials::builder(&f.domain, &f.client_id, f.secret.as_str())
+        .resource("https://elsewhere.example.com")
+        .build()
+        .unwrap();
+    assert_eq!(
+        refused(bad_resource.access_token().await),
+        OAuthErrorCode::InvalidTarget
+    );
+
+    // Nothing listening: a transport error, to retry later.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let nowhere = OAuthDomain::from_url(&format!("http://{closed}/_domain/x")).unwrap();
+    let e = ClientCredentials::builder(&nowhere, &f.client_id, f.secret.as_str())
+        .build()
+        .unwrap()
+        .access_token()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, OAuthError::Transport(_)), "{e:?}");
+    assert_eq!(e.next_action(), NextAction::RetryLater);
+
+    // Configuration mistakes are caught before any request.
+    assert!(matches!(
+        ClientCredentials::builder(&f.domain, &f.client_id, "")
+            .build()
+            .unwrap_err(),
+        OAuthError::Config(_)
+    ));
+    assert!(
+        ClientCredentials::builder(&f.domain, &f.client_id, "s")
+            .scope("two scopes")
+            .build()
+            .is_err()
+    );
+}
