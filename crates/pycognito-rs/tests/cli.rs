@@ -1264,3 +1264,134 @@ fn admin_create_user_reads_the_temporary_password_from_stdin() {
     let out = env.ok(&login, &format!("Temp-Passw0rd1!\n{PW}\n"));
     assert!(out.contains("signed in as tara"), "{out}");
 }
+
+/// A domain, a resource server and an M2M app client made through the signed admin API;
+/// (client id, secret).
+fn m2m_client(env: &Env) -> (String, String) {
+    use cognito_wire::{OAuthFlowType, op};
+    let admin = cognito_admin::AdminClient::builder()
+        .endpoint_url(&env.url)
+        .region("us-east-1")
+        .pool_id(&env.pool_id)
+        .credentials(cognito_admin::static_credentials("test", "test", None))
+        .build()
+        .unwrap();
+    env.rt.block_on(async {
+        let d = cognito_wire::CreateUserPoolDomainRequest::builder()
+            .user_pool_id(&env.pool_id)
+            .domain("cli-m2m")
+            .build()
+            .unwrap();
+        admin.call::<op::CreateUserPoolDomain>(&d).await.unwrap();
+        let scope = cognito_wire::ResourceServerScopeType::builder()
+            .scope_name("read")
+            .scope_description("read")
+            .build()
+            .unwrap();
+        let rs = cognito_wire::CreateResourceServerRequest::builder()
+            .user_pool_id(&env.pool_id)
+            .identifier("orders")
+            .name("Orders")
+            .scopes(vec![scope])
+            .build()
+            .unwrap();
+        admin.call::<op::CreateResourceServer>(&rs).await.unwrap();
+        let c = cognito_wire::CreateUserPoolClientRequest::builder()
+            .user_pool_id(&env.pool_id)
+            .client_name("worker")
+            .generate_secret(true)
+            .allowed_o_auth_flows_user_pool_client(true)
+            .allowed_o_auth_flows(vec![OAuthFlowType::ClientCredentials])
+            .allowed_o_auth_scopes(vec!["orders/read".to_owned()])
+            .build()
+            .unwrap();
+        let made = admin
+            .call::<op::CreateUserPoolClient>(&c)
+            .await
+            .unwrap()
+            .user_pool_client
+            .unwrap();
+        (
+            made.client_id.unwrap().expose().to_owned(),
+            made.client_secret.unwrap().expose().to_owned(),
+        )
+    })
+}
+
+#[test]
+fn token_client_credentials_is_cached_and_says_what_to_fix() {
+    let env = Env::start("m2m", PoolSpec::named("m2m"));
+    let (id, secret) = m2m_client(&env);
+    let domain = format!("{}/_domain/cli-m2m", env.url);
+    let token = |secret: &str, extra: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pycognito"));
+        cmd.args([
+            "token",
+            "--client-credentials",
+            "--domain",
+            &domain,
+            "--client-id",
+            &id,
+        ])
+        .args(extra)
+        .arg("--session-file")
+        .arg(env.dir.join("session.json"))
+        .env("PYCOGNITO_CLIENT_SECRET", secret)
+        .env_remove("PYCOGNITO_DOMAIN");
+        output(cmd, "")
+    };
+    let ok = |out: Output| {
+        let (stdout, stderr) = texts(&out);
+        assert!(out.status.success(), "{stderr}");
+        stdout.trim().to_owned()
+    };
+    let first = ok(token(&secret, &["--scope", "orders/read"]));
+    assert_eq!(first.split('.').count(), 3, "a JWT: {first}");
+    let claims = cognito_auth::unverified_claims(&first).unwrap();
+    assert_eq!(claims["scope"], "orders/read");
+    assert_eq!(claims["client_id"], id.as_str());
+    // Cached: the same token; --no-cache: a new one; --json: with its expiry.
+    assert_eq!(ok(token(&secret, &["--scope", "orders/read"])), first);
+    let fresh = ok(token(&secret, &["--scope", "orders/read", "--no-cache"]));
+    assert_ne!(fresh, first);
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(token(&secret, &["--scope", "orders/read", "--json"]))).unwrap();
+    assert_eq!(json["access_token"], fresh.as_str());
+    assert!(json["expires_at"].as_i64().unwrap() > 0);
+    // The cache file is private.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let cached: Vec<_> = std::fs::read_dir(&env.dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with("m2m-"))
+            .collect();
+        assert_eq!(cached.len(), 1);
+        let mode = cached[0].metadata().unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // A wrong secret: fix the configuration (exit 8), one line; a scope the client may not
+    // have: the same; no secret at all: a usage error (2).
+    let out = token("wrong", &["--no-cache"]);
+    assert_eq!(out.status.code(), Some(8), "{}", texts(&out).1);
+    assert!(
+        texts(&out).1.contains("invalid_client"),
+        "{}",
+        texts(&out).1
+    );
+    let out = token(&secret, &["--scope", "orders/write"]);
+    assert_eq!(out.status.code(), Some(8), "{}", texts(&out).1);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pycognito"));
+    cmd.args([
+        "token",
+        "--client-credentials",
+        "--domain",
+        &domain,
+        "--client-id",
+        &id,
+    ])
+    .env_remove("PYCOGNITO_CLIENT_SECRET");
+    let out = output(cmd, "");
+    assert_eq!(out.status.code(), Some(2), "{}", texts(&out).1);
+}

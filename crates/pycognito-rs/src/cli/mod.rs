@@ -3,6 +3,7 @@
 mod admin;
 mod context;
 mod error;
+mod m2m;
 mod prompt;
 mod user;
 
@@ -129,6 +130,9 @@ pub enum Command {
     ForgotPassword(user::ForgotArgs),
     /// Change the signed-in user's password.
     ChangePassword(user::ChangePasswordArgs),
+    /// A machine-to-machine access token of the app client (OAuth 2.0 client_credentials on the
+    /// pool's domain), cached until 5 minutes before it expires.
+    Token(m2m::TokenArgs),
     /// Administer users and groups (SigV4: needs AWS credentials).
     #[command(subcommand)]
     Admin(admin::AdminCommand),
@@ -180,6 +184,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Confirm(a) => user::confirm(&g, a).await,
         Command::ForgotPassword(a) => user::forgot_password(&g, a).await,
         Command::ChangePassword(a) => user::change_password(&g, a).await,
+        Command::Token(a) => m2m::token(&g, a).await,
         Command::Admin(c) => admin::run(&g, c).await,
         Command::Emulator(a) => {
             let opts = cognito_emulator::StandaloneOptions::default()
