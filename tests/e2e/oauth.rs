@@ -226,3 +226,67 @@ async fn client_credentials_errors_are_typed_with_their_next_action() {
             .is_err()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_client_token_through_the_api_without_aws_credentials() {
+    let f = m2m().await;
+    let clock = f.env.clock.clone();
+    let admin = AdminClient::builder()
+        .endpoint_url(f.env.emu.url())
+        .region("us-east-1")
+        .pool_id(&f.env.pool_id)
+        .credentials(static_credentials("test", "test", None))
+        .clock(move || cognito_emulator::Clock::now(clock.0.as_ref()))
+        .build()
+        .unwrap();
+    let req = cognito_wire::CreateUserPoolClientRequest::builder()
+        .user_pool_id(&f.env.pool_id)
+        .client_name("api-worker")
+        .generate_secret(true)
+        .explicit_auth_flows(vec![cognito_wire::ExplicitAuthFlowsType::from(
+            "ALLOW_CLIENT_TOKEN_AUTH",
+        )])
+        .allowed_o_auth_scopes(vec![format!("{ORDERS}/read"), format!("{ORDERS}/write")])
+        .build()
+        .unwrap();
+    let made = admin
+        .call::<op::CreateUserPoolClient>(&req)
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap();
+    let id = made.client_id.unwrap().expose().to_owned();
+    // No AWS credentials: the app client's secret authorizes the call.
+    let auth = cognito_auth::CognitoAuth::builder(&f.env.pool_id, &id)
+        .endpoint_url(f.env.emu.url())
+        .client_secret(made.client_secret.unwrap())
+        .clock(Arc::new(f.env.clock.clone()))
+        .build()
+        .unwrap();
+    let token = auth
+        .get_client_token(&[format!("{ORDERS}/write")])
+        .await
+        .unwrap();
+    assert!(token.expires_at > f.env.clock.now() + time::Duration::minutes(59));
+    let claims = CognitoJwtVerifier::builder_for(
+        PoolConfig::new(&f.env.pool_id)
+            .issuer(format!("{}/{}", f.env.emu.url(), f.env.pool_id))
+            .client_id(&id)
+            .token_use(TokenUse::Access)
+            .scopes([format!("{ORDERS}/write")]),
+    )
+    .build()
+    .unwrap()
+    .verify(token.access_token.expose(), f.env.clock.now())
+    .await
+    .unwrap();
+    assert_eq!(claims.sub, id);
+
+    // A scope the client may not have: a service error with its next action.
+    let e = auth
+        .get_client_token(&["openid".to_owned()])
+        .await
+        .unwrap_err();
+    assert_eq!(e.service_code(), Some("InvalidParameterException"));
+    assert_eq!(e.next_action(), NextAction::FixInput);
+}

@@ -451,6 +451,43 @@ impl CognitoAuth {
         })
     }
 
+    /// `GetClientToken`: a machine-to-machine access token of this app client (the secret given
+    /// to the builder; the client needs `ALLOW_CLIENT_TOKEN_AUTH`), with these scopes of its
+    /// `AllowedOAuthScopes` (empty: all of them). The API's counterpart of the token endpoint's
+    /// `client_credentials` grant ([`crate::oauth::ClientCredentials`], which also caches).
+    pub async fn get_client_token(
+        &self,
+        scopes: &[String],
+    ) -> Result<crate::oauth::ClientToken, Error> {
+        let secret = self.inner.client_secret.clone().ok_or_else(|| {
+            Error::Config("GetClientToken needs the app client's secret (client_secret)".into())
+        })?;
+        let mut req = cognito_wire::GetClientTokenRequest::builder()
+            .client_id(self.inner.client_id.clone())
+            .secret(secret);
+        if !scopes.is_empty() {
+            req = req.scopes(scopes.to_vec());
+        }
+        let asked = self.inner.clock.now();
+        let out = self
+            .inner
+            .wire
+            .call::<cognito_wire::op::GetClientToken>(&req.build()?)
+            .await?;
+        let result = out
+            .client_authentication_result
+            .ok_or(AuthError::MissingToken("ClientAuthenticationResult"))?;
+        let token = result
+            .access_token
+            .ok_or(AuthError::MissingToken("AccessToken"))?;
+        let expires_in = result.expires_in.unwrap_or(0);
+        Ok(crate::oauth::ClientToken::new(
+            token,
+            asked + time::Duration::seconds(i64::from(expires_in)),
+            scopes.to_vec(),
+        ))
+    }
+
     pub(crate) fn device_ref(&self, sign_in_name: &str) -> DeviceKeyRef {
         DeviceKeyRef {
             pool_id: self.inner.pool_id.clone(),

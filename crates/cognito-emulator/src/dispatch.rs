@@ -7,6 +7,7 @@ use crate::coverage;
 use crate::error::ApiError;
 use crate::events;
 use crate::oauth_config;
+use crate::oauth_token;
 use crate::ops;
 use crate::pools;
 use crate::schema;
@@ -186,6 +187,7 @@ ops_table! {
     UpdateResourceServer => oauth_config::update_resource_server,
     DeleteResourceServer => oauth_config::delete_resource_server,
     ListResourceServers => oauth_config::list_resource_servers,
+    GetClientToken => oauth_token::get_client_token,
     AddCustomAttributes => schema::add_custom_attributes,
     GetUserAuthFactors => coverage::get_user_auth_factors,
     AdminGetUserAuthFactors => coverage::admin_get_user_auth_factors,

@@ -546,3 +546,23 @@ pub(crate) fn check_client(pool: &Pool, c: &ClientOAuth<'_>) -> Result<(), ApiEr
     }
     Ok(())
 }
+
+/// `ALLOW_CLIENT_TOKEN_AUTH` (`GetClientToken`) is the only flow of a client that has it, and
+/// needs a client secret.
+pub(crate) fn check_client_token_flow(flows: &[String], has_secret: bool) -> Result<(), ApiError> {
+    let flow = crate::oauth_token::CLIENT_TOKEN_FLOW;
+    if !flows.iter().any(|f| f == flow) {
+        return Ok(());
+    }
+    if flows.len() > 1 {
+        return Err(invalid(format!(
+            "{flow} must be the only ExplicitAuthFlows entry of the app client (it is for machine-to-machine clients, not users)."
+        )));
+    }
+    if !has_secret {
+        return Err(invalid(format!(
+            "{flow} needs an app client with a secret (GenerateSecret)."
+        )));
+    }
+    Ok(())
+}

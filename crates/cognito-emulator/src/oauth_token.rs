@@ -327,3 +327,75 @@ fn grant(
         )),
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// GetClientToken: the same machine-to-machine token through the API.
+
+/// The explicit auth flow that enables `GetClientToken` (the only flow such a client may have).
+pub(crate) const CLIENT_TOKEN_FLOW: &str = "ALLOW_CLIENT_TOKEN_AUTH";
+
+/// `GetClientToken`: an access token of the app client (its id and secret), with scopes among
+/// its `AllowedOAuthScopes` (none given: all of them); the client must have
+/// `ALLOW_CLIENT_TOKEN_AUTH`.
+pub(crate) fn get_client_token(
+    ctx: &Ctx,
+    r: cognito_wire::GetClientTokenRequest,
+) -> Result<cognito_wire::GetClientTokenResponse, ApiError> {
+    let mut st = ctx.lock();
+    let (pool_id, client) = crate::ops::client_of(&st, r.client_id.expose())?;
+    let secret_ok = client.secret.is_some()
+        && crate::secrets::active(&client)
+            .any(|s| crate::inner::ct_eq(s.as_bytes(), r.secret.expose().as_bytes()));
+    if !secret_ok {
+        return Err(crate::error::not_authorized(format!(
+            "Unable to verify the secret of client {}",
+            client.id
+        )));
+    }
+    if !client
+        .spec
+        .explicit_auth_flows
+        .iter()
+        .any(|f| f == CLIENT_TOKEN_FLOW)
+    {
+        return Err(ApiError::new(
+            "OperationNotEnabledException",
+            format!(
+                "{CLIENT_TOKEN_FLOW} is not enabled for client {}: add it to its ExplicitAuthFlows (as its only flow)",
+                client.id
+            ),
+        ));
+    }
+    let allowed = settings(&client).allowed_o_auth_scopes.unwrap_or_default();
+    let scopes = match r.scopes {
+        Some(asked) if !asked.is_empty() => {
+            if let Some(bad) = asked.iter().find(|a| !allowed.contains(a)) {
+                return Err(crate::error::invalid(format!(
+                    "Invalid scope requested: {bad} (not in the client's AllowedOAuthScopes)"
+                )));
+            }
+            asked
+        }
+        _ => allowed,
+    };
+    if scopes.is_empty() {
+        return Err(crate::error::invalid(
+            "The client has no AllowedOAuthScopes: give it custom scopes of a resource server",
+        ));
+    }
+    let pool = st.pool_mut(&pool_id)?;
+    let ttl = client
+        .spec
+        .access_token_validity_secs
+        .unwrap_or(pool.spec.access_token_validity_secs);
+    let token = crate::tokens::client_access_token(ctx, pool, &client.id, &scopes, None, ttl)?;
+    Ok(cognito_wire::GetClientTokenResponse::builder()
+        .client_authentication_result(
+            cognito_wire::ClientAuthenticationResultType::builder()
+                .access_token(token)
+                .expires_in(i32::try_from(ttl).unwrap_or(i32::MAX))
+                .token_type("Bearer")
+                .build(),
+        )
+        .build())
+}

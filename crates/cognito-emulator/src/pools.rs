@@ -573,6 +573,10 @@ pub(crate) fn create_user_pool_client(
     spec.read_attributes = r.read_attributes.clone().filter(|v| !v.is_empty());
     spec.write_attributes = r.write_attributes.clone().filter(|v| !v.is_empty());
     spec.refresh_token_rotation = rotation_of(&r.refresh_token_rotation).flatten();
+    crate::oauth_config::check_client_token_flow(
+        &spec.explicit_auth_flows,
+        spec.generate_secret || spec.client_secret.is_some(),
+    )?;
     crate::oauth_config::check_client(
         st.pool(&r.user_pool_id)?,
         &crate::oauth_config::ClientOAuth {
@@ -651,6 +655,10 @@ pub(crate) fn update_user_pool_client(
             &cur.supported_identity_providers,
         );
         let default_redirect = r.default_redirect_uri.clone().or(cur.default_redirect_uri);
+        crate::oauth_config::check_client_token_flow(
+            &flows_of(&r.explicit_auth_flows).unwrap_or_else(|| c.spec.explicit_auth_flows.clone()),
+            c.secret.is_some() || !c.secrets.is_empty(),
+        )?;
         crate::oauth_config::check_client(
             pool,
             &crate::oauth_config::ClientOAuth {

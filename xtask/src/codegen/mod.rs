@@ -212,6 +212,6 @@ mod tests {
         let text = std::fs::read_to_string(model_path(&root)).unwrap();
         let model = Model::parse(&text).unwrap();
         assert_eq!(model.ops.len(), 153);
-        assert_eq!(model.ops.values().filter(|o| o.unsigned).count(), 34);
+        assert_eq!(model.ops.values().filter(|o| o.unsigned).count(), 35);
     }
 }

@@ -48,6 +48,12 @@ pub struct Shape {
     pub fault: bool,
 }
 
+/// Operations the model leaves without `authtype: none` although Cognito's API reference says
+/// they are not authorized with IAM: "For this operation, you can't use IAM credentials to
+/// authorize requests" (`GetClientToken`: the app client's id and secret authorize it). They
+/// are generated unsigned, like the other public operations.
+const NOT_IAM_AUTHORIZED: &[&str] = &["GetClientToken"];
+
 /// One operation.
 #[derive(Debug, Clone)]
 pub struct Op {
@@ -185,7 +191,8 @@ impl Model {
                         .map(str::to_string),
                     errors,
                     doc: s(v, "documentation").and_then(docs::summarize),
-                    unsigned: s(v, "authtype") == Some("none"),
+                    unsigned: s(v, "authtype") == Some("none")
+                        || NOT_IAM_AUTHORIZED.contains(&name.as_str()),
                     readonly: v.get("readonly").and_then(Value::as_bool) == Some(true),
                 },
             );

@@ -24,6 +24,20 @@ pub struct ClientToken {
     pub scopes: Vec<String>,
 }
 
+impl ClientToken {
+    pub(crate) fn new(
+        access_token: SensitiveString,
+        expires_at: OffsetDateTime,
+        scopes: Vec<String>,
+    ) -> Self {
+        ClientToken {
+            access_token,
+            expires_at,
+            scopes,
+        }
+    }
+}
+
 struct Inner {
     transport: Arc<dyn Transport>,
     token_url: String,

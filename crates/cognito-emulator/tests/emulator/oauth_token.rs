@@ -310,3 +310,101 @@ async fn token_endpoint_errors_are_rfc_6749s() {
     let a = post(&env, "/_domain/m2m-test/nothing", None, None, FORM, "").await;
     assert_eq!(a.status, 404);
 }
+
+#[tokio::test]
+async fn get_client_token_issues_the_same_tokens_through_the_api() {
+    let env = env(false).await;
+    let (pool, _, _) = m2m(&env).await;
+    let create = |flows: Value, secret: bool| {
+        json!({"UserPoolId": pool, "ClientName": "api-m2m", "GenerateSecret": secret,
+               "ExplicitAuthFlows": flows,
+               "AllowedOAuthScopes": ["https://orders.example.com/read"]})
+    };
+    // ALLOW_CLIENT_TOKEN_AUTH: the only flow, with a secret.
+    let mixed = env
+        .admin(
+            "CreateUserPoolClient",
+            create(
+                json!(["ALLOW_CLIENT_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]),
+                true,
+            ),
+        )
+        .await;
+    assert_eq!(mixed.unwrap_err().code, "InvalidParameterException");
+    let public = env
+        .admin(
+            "CreateUserPoolClient",
+            create(json!(["ALLOW_CLIENT_TOKEN_AUTH"]), false),
+        )
+        .await;
+    assert_eq!(public.unwrap_err().code, "InvalidParameterException");
+    let c = env
+        .admin(
+            "CreateUserPoolClient",
+            create(json!(["ALLOW_CLIENT_TOKEN_AUTH"]), true),
+        )
+        .await
+        .unwrap();
+    let id = c["UserPoolClient"]["ClientId"].as_str().unwrap().to_owned();
+    let secret = c["UserPoolClient"]["ClientSecret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let got = env
+        .call("GetClientToken", json!({"ClientId": id, "Secret": secret}))
+        .await
+        .unwrap();
+    let result = &got["ClientAuthenticationResult"];
+    assert_eq!(result["TokenType"], "Bearer");
+    assert_eq!(result["ExpiresIn"], 3600);
+    let token = result["AccessToken"].as_str().unwrap();
+    let jwks = env.get(&format!("/{pool}/.well-known/jwks.json")).await;
+    assert!(crate::tokens::verify_rs256(token, &jwks));
+    let c = claims(token);
+    assert_eq!(c["sub"], id.as_str());
+    assert_eq!(c["scope"], "https://orders.example.com/read");
+
+    let refused = [
+        (
+            json!({"ClientId": id, "Secret": "wrong"}),
+            "NotAuthorizedException",
+        ),
+        (
+            json!({"ClientId": id, "Secret": secret, "Scopes": ["https://orders.example.com/write"]}),
+            "InvalidParameterException",
+        ),
+        (
+            json!({"ClientId": "nope", "Secret": "x"}),
+            "ResourceNotFoundException",
+        ),
+    ];
+    for (body, want) in refused {
+        let e = env.call("GetClientToken", body.clone()).await.unwrap_err();
+        assert_eq!(e.code, want, "{body}: {}", e.message);
+    }
+    // A client without the flow (the token endpoint's M2M client): not enabled.
+    let (_, m2m_id, m2m_secret) = {
+        let c = env
+            .admin(
+                "CreateUserPoolClient",
+                json!({"UserPoolId": pool, "ClientName": "plain", "GenerateSecret": true}),
+            )
+            .await
+            .unwrap();
+        let c = &c["UserPoolClient"];
+        (
+            (),
+            c["ClientId"].as_str().unwrap().to_owned(),
+            c["ClientSecret"].as_str().unwrap().to_owned(),
+        )
+    };
+    let e = env
+        .call(
+            "GetClientToken",
+            json!({"ClientId": m2m_id, "Secret": m2m_secret}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "OperationNotEnabledException");
+}

@@ -2432,7 +2432,7 @@ impl Operation for GetClientToken {
     const INFO: OperationInfo = OperationInfo {
         name: "GetClientToken",
         target: "AWSCognitoIdentityProviderService.GetClientToken",
-        signed: true,
+        signed: false,
         replay_safe: false,
         input_shape: "GetClientTokenRequest",
         output_shape: Some("GetClientTokenResponse"),
