@@ -64,19 +64,47 @@ pub(crate) fn jwks_of(key: &PoolKey) -> Value {
     }]})
 }
 
-/// The pool's OpenID discovery document. Only what the emulator serves is listed: the issuer
-/// and the JWKS. The OAuth 2.0 endpoints (`/oauth2/authorize`, `/oauth2/token`,
-/// `/oauth2/userInfo`) belong to a hosted-UI domain, which the emulator does not have, so they
-/// are left out rather than pointing at addresses that answer 404.
+/// The pool's OpenID discovery document. Only what the emulator serves is listed: the issuer,
+/// the JWKS and, once the pool has a domain, its token endpoint (on the emulator's port,
+/// `/_domain/<domain>/oauth2/token`, [`crate::oauth_token`]) with the grants it serves. The
+/// other OAuth 2.0 endpoints (`/oauth2/authorize`, `/oauth2/userInfo`) are not served yet, so
+/// they are left out rather than pointing at addresses that answer 404.
 pub(crate) fn openid_configuration(inner: &crate::inner::Inner, pool: &Pool) -> Value {
     let iss = inner.issuer(pool);
     let base = inner.base_url();
-    json!({
+    let mut doc = json!({
         "issuer": iss,
         "jwks_uri": format!("{base}/{}/.well-known/jwks.json", pool.id),
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"]
-    })
+    });
+    let domain = pool.domains.keys().next();
+    if let (Some(domain), Some(map)) = (domain, doc.as_object_mut()) {
+        let prefix = crate::oauth_token::DOMAIN_PATH_PREFIX;
+        map.insert(
+            "token_endpoint".into(),
+            json!(format!("{base}{prefix}{domain}/oauth2/token")),
+        );
+        map.insert(
+            "grant_types_supported".into(),
+            json!(["client_credentials"]),
+        );
+        map.insert(
+            "token_endpoint_auth_methods_supported".into(),
+            json!(["client_secret_basic", "client_secret_post"]),
+        );
+        let mut scopes: Vec<String> = crate::oauth_config::STANDARD_SCOPES
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        for (id, rs) in &pool.resource_servers {
+            for s in rs.scopes.iter().flatten() {
+                scopes.push(format!("{id}/{}", s.scope_name));
+            }
+        }
+        map.insert("scopes_supported".into(), json!(scopes));
+    }
+    doc
 }
 
 fn sign_jwt(pair: &RsaKeyPair, kid: &str, claims: &Value) -> Result<String, ApiError> {

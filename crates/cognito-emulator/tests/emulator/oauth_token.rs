@@ -147,6 +147,23 @@ async fn client_credentials_issue_verifiable_scoped_tokens() {
     );
     assert_eq!(c["aud"], "https://orders.example.com");
 
+    // Discovery names the token endpoint, the grant and the custom scopes.
+    let doc = env
+        .get(&format!("/{pool}/.well-known/openid-configuration"))
+        .await;
+    assert_eq!(
+        doc["token_endpoint"],
+        format!("{}{path}", env.emu.url()).as_str()
+    );
+    assert_eq!(doc["grant_types_supported"], json!(["client_credentials"]));
+    assert!(
+        doc["scopes_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("https://orders.example.com/write"))
+    );
+    assert!(doc.get("authorization_endpoint").is_none());
+
     // The Host of a prefix domain reaches the same endpoint.
     let a = post(
         &env,
