@@ -290,3 +290,64 @@ async fn get_client_token_through_the_api_without_aws_credentials() {
     assert_eq!(e.service_code(), Some("InvalidParameterException"));
     assert_eq!(e.next_action(), NextAction::FixInput);
 }
+
+/// The `oauth2` crate (a client nobody here wrote) gets a client_credentials token from the
+/// emulator's token endpoint, found through the pool's OIDC discovery document; cognito-jwt
+/// verifies it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_oauth2_crate_gets_client_credentials_tokens() {
+    use oauth2::basic::BasicClient;
+    use oauth2::{ClientId, ClientSecret, Scope, TokenResponse, TokenUrl};
+    let f = m2m().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let discovery = http
+        .get(format!(
+            "{}/{}/.well-known/openid-configuration",
+            f.env.emu.url(),
+            f.env.pool_id
+        ))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let discovery: serde_json::Value = serde_json::from_slice(&discovery).unwrap();
+    let token_url = discovery["token_endpoint"].as_str().unwrap().to_owned();
+    assert_eq!(token_url, f.domain.token_endpoint());
+    let client = BasicClient::new(ClientId::new(f.client_id.clone()))
+        .set_client_secret(ClientSecret::new(f.secret.clone()))
+        .set_token_uri(TokenUrl::new(token_url).unwrap());
+    let answer = client
+        .exchange_client_credentials()
+        .add_scope(Scope::new(format!("{ORDERS}/read")))
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert!(answer.expires_in().unwrap() > Duration::from_secs(3500));
+    verifier(&f, &[&format!("{ORDERS}/read")])
+        .verify(answer.access_token().secret(), f.env.clock.now())
+        .await
+        .unwrap();
+
+    // A wrong secret: oauth2 reads the RFC 6749 error.
+    let wrong = BasicClient::new(ClientId::new(f.client_id.clone()))
+        .set_client_secret(ClientSecret::new("wrong".into()))
+        .set_token_uri(TokenUrl::new(f.domain.token_endpoint()).unwrap());
+    match wrong
+        .exchange_client_credentials()
+        .request_async(&http)
+        .await
+    {
+        Err(oauth2::RequestTokenError::ServerResponse(e)) => {
+            assert_eq!(
+                e.error(),
+                &oauth2::basic::BasicErrorResponseType::InvalidClient
+            );
+        }
+        other => panic!("expected invalid_client, got {other:?}"),
+    }
+}
