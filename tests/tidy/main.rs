@@ -68,6 +68,16 @@ const EXPOSE_ALLOWED: &[(&str, usize, &str)] = &[
         "attribute values as a plain map (pycognito's cognito_to_dict)",
     ),
     (
+        "crates/cognito-emulator/src/oauth_token.rs",
+        2,
+        "GetClientToken looks the app client up by its id and compares its secret (constant time)",
+    ),
+    (
+        "crates/pycognito-rs/src/cli/m2m.rs",
+        1,
+        "`pycognito token` prints the M2M access token (its output) and keeps it in its 0600 cache file",
+    ),
+    (
         "crates/cognito-auth/src/oauth/client_credentials.rs",
         1,
         "the app client's secret goes on the wire in the token request's HTTP Basic authorization (RFC 6749 2.3.1)",
@@ -129,7 +139,7 @@ const EXPOSE_ALLOWED: &[(&str, usize, &str)] = &[
     ),
     (
         "crates/cognito-emulator/src/pools.rs",
-        6,
+        5,
         "the emulator is the server: it compares, hashes and stores what clients send",
     ),
     (
