@@ -351,3 +351,66 @@ async fn the_oauth2_crate_gets_client_credentials_tokens() {
         other => panic!("expected invalid_client, got {other:?}"),
     }
 }
+
+/// The loopback receiver (RFC 8252) over real HTTP: other paths and a redirect with another
+/// `state` are refused without ending the wait; the right redirect gives the code; an error
+/// redirect gives the typed error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_loopback_receiver_takes_only_its_own_redirect() {
+    use cognito_auth::oauth::{AuthorizeRequest, LoopbackReceiver};
+    let http = reqwest::Client::new();
+    let domain = OAuthDomain::prefix("my-app", "us-east-1").unwrap();
+    let rng = ring::rand::SystemRandom::new();
+
+    let receiver = LoopbackReceiver::bind().await.unwrap();
+    let redirect = receiver.redirect_uri();
+    assert!(redirect.starts_with("http://localhost:") && redirect.ends_with("/callback"));
+    let base = redirect.replace("localhost", "127.0.0.1");
+    let req = AuthorizeRequest::new(&domain, "cid", &redirect, &rng).unwrap();
+    let state = req.state().to_owned();
+    let waiting = tokio::spawn(async move { receiver.receive(&req).await });
+    let get = |url: String| {
+        let http = http.clone();
+        async move { http.get(url).send().await.unwrap().status().as_u16() }
+    };
+    let origin = base.trim_end_matches("/callback").to_owned();
+    assert_eq!(get(format!("{origin}/favicon.ico")).await, 404);
+    assert_eq!(get(format!("{base}?code=stolen&state=forged")).await, 400);
+    assert!(
+        !waiting.is_finished(),
+        "a forged redirect does not end the wait"
+    );
+    assert_eq!(
+        get(format!("{base}?code=the-code&state={state}")).await,
+        200
+    );
+    let code = tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(code.code.expose(), "the-code");
+
+    let receiver = LoopbackReceiver::bind().await.unwrap();
+    let redirect = receiver.redirect_uri();
+    let base = redirect.replace("localhost", "127.0.0.1");
+    let req = AuthorizeRequest::new(&domain, "cid", &redirect, &rng).unwrap();
+    let state = req.state().to_owned();
+    let waiting = tokio::spawn(async move { receiver.receive(&req).await });
+    assert_eq!(
+        get(format!(
+            "{base}?error=access_denied&error_description=User+cancelled&state={state}"
+        ))
+        .await,
+        200
+    );
+    match waiting.await.unwrap() {
+        Err(OAuthError::Refused {
+            code, description, ..
+        }) => {
+            assert_eq!(code, OAuthErrorCode::Other("access_denied".into()));
+            assert_eq!(description.as_deref(), Some("User cancelled"));
+        }
+        other => panic!("expected the server's error, got {other:?}"),
+    }
+}

@@ -8,8 +8,10 @@ mod authorize;
 mod client_credentials;
 mod domain;
 mod error;
+mod loopback;
 
 pub use authorize::{AuthorizeRequest, Pkce, logout_url};
 pub use client_credentials::{ClientCredentials, ClientCredentialsBuilder, ClientToken};
 pub use domain::OAuthDomain;
 pub use error::{OAuthError, OAuthErrorCode};
+pub use loopback::{AuthorizationCode, LoopbackReceiver};
