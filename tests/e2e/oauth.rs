@@ -21,17 +21,22 @@ struct M2m {
     secret: String,
 }
 
-async fn m2m() -> M2m {
-    let env = Env::start(PoolSpec::named("m2m"), ClientSpec::public("unused")).await;
+/// The signed admin client of the emulator (test/test, the shared clock).
+fn admin(env: &Env) -> AdminClient {
     let clock = env.clock.clone();
-    let admin = AdminClient::builder()
+    AdminClient::builder()
         .endpoint_url(env.emu.url())
         .region("us-east-1")
         .pool_id(&env.pool_id)
         .credentials(static_credentials("test", "test", None))
         .clock(move || cognito_emulator::Clock::now(clock.0.as_ref()))
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+async fn m2m() -> M2m {
+    let env = Env::start(PoolSpec::named("m2m"), ClientSpec::public("unused")).await;
+    let admin = admin(&env);
     let domain_req = cognito_wire::CreateUserPoolDomainRequest::builder()
         .user_pool_id(&env.pool_id)
         .domain("orders-m2m")
@@ -230,15 +235,7 @@ async fn client_credentials_errors_are_typed_with_their_next_action() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_client_token_through_the_api_without_aws_credentials() {
     let f = m2m().await;
-    let clock = f.env.clock.clone();
-    let admin = AdminClient::builder()
-        .endpoint_url(f.env.emu.url())
-        .region("us-east-1")
-        .pool_id(&f.env.pool_id)
-        .credentials(static_credentials("test", "test", None))
-        .clock(move || cognito_emulator::Clock::now(clock.0.as_ref()))
-        .build()
-        .unwrap();
+    let admin = admin(&f.env);
     let req = cognito_wire::CreateUserPoolClientRequest::builder()
         .user_pool_id(&f.env.pool_id)
         .client_name("api-worker")

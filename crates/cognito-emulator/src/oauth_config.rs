@@ -98,7 +98,7 @@ fn cloudfront_for(domain: &str) -> String {
 }
 
 /// The pool holding `domain`, if any.
-fn owner<'a>(pools: impl Iterator<Item = &'a Pool>, domain: &str) -> Option<&'a Pool> {
+pub(crate) fn owner<'a>(pools: impl Iterator<Item = &'a Pool>, domain: &str) -> Option<&'a Pool> {
     let mut pools = pools;
     pools.find(|p| p.domains.contains_key(domain))
 }

@@ -12,7 +12,7 @@
 
 use crate::error::ApiError;
 use crate::inner::Inner;
-use crate::state::{Client, Pool};
+use crate::state::Client;
 use crate::txn::Ctx;
 use base64::Engine;
 use cognito_wire::OAuthFlowType;
@@ -77,12 +77,6 @@ pub(crate) fn domain_target(parts: &http::request::Parts) -> Option<(String, &st
     let loopback =
         name == "localhost" || name.parse::<std::net::IpAddr>().is_ok() || name.starts_with('[');
     (!loopback && path.starts_with("/oauth2/")).then_some((name, path))
-}
-
-/// The pool that owns `domain`, from the newest committed state.
-fn pool_of_domain<'a>(pools: impl Iterator<Item = &'a Pool>, domain: &str) -> Option<&'a Pool> {
-    let mut pools = pools;
-    pools.find(|p| p.domains.contains_key(domain))
 }
 
 /// Reads an `application/x-www-form-urlencoded` body; a parameter given twice is an error
@@ -170,8 +164,7 @@ fn percent_decode(s: &str) -> Option<String> {
 fn authenticate(client: &Client, secret: Option<&str>, basic: bool) -> Result<(), OAuthError> {
     let ok = match (client.secret.is_some(), secret) {
         (false, _) => true,
-        (true, Some(given)) => crate::secrets::active(client)
-            .any(|s| crate::inner::ct_eq(s.as_bytes(), given.as_bytes())),
+        (true, Some(given)) => crate::secrets::matches(client, given),
         (true, None) => false,
     };
     if ok {
@@ -183,6 +176,19 @@ fn authenticate(client: &Client, secret: Option<&str>, basic: bool) -> Result<()
             description: "client authentication failed".into(),
             basic_challenge: basic,
         })
+    }
+}
+
+/// The scopes a machine-to-machine token gets: the ones asked for, each among the client's
+/// `AllowedOAuthScopes` (else the first one that is not), or all of those when none is asked.
+fn granted_scopes(client: &Client, asked: Option<Vec<String>>) -> Result<Vec<String>, String> {
+    let allowed = settings(client).allowed_o_auth_scopes.unwrap_or_default();
+    match asked {
+        Some(asked) if !asked.is_empty() => match asked.iter().find(|a| !allowed.contains(a)) {
+            Some(bad) => Err(bad.clone()),
+            None => Ok(asked),
+        },
+        _ => Ok(allowed),
     }
 }
 
@@ -228,7 +234,8 @@ fn grant(
     let param = |k: &str| params.get(k).and_then(Value::as_str);
     let (client_id, secret, basic) = credentials(headers, params)?;
     let mut st = ctx.lock();
-    let Some(pool_id) = pool_of_domain(st.pools.values(), domain).map(|p| p.id.clone()) else {
+    let Some(pool_id) = crate::oauth_config::owner(st.pools.values(), domain).map(|p| p.id.clone())
+    else {
         return Err(OAuthError {
             status: 404,
             error: "invalid_request",
@@ -262,24 +269,18 @@ fn grant(
                     "the app client may not use the client_credentials grant (AllowedOAuthFlows)",
                 ));
             }
-            let allowed: Vec<String> = s.allowed_o_auth_scopes.unwrap_or_default();
-            let scopes: Vec<String> = match param("scope") {
-                Some(asked) => {
-                    let asked: Vec<String> = asked
-                        .split(' ')
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned)
-                        .collect();
-                    if let Some(bad) = asked.iter().find(|a| !allowed.contains(a)) {
-                        return Err(OAuthError::new(
-                            "invalid_scope",
-                            format!("the scope {bad} is not allowed for this app client"),
-                        ));
-                    }
-                    asked
-                }
-                None => allowed,
-            };
+            let asked = param("scope").map(|a| {
+                a.split(' ')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            });
+            let scopes = granted_scopes(&client, asked).map_err(|bad| {
+                OAuthError::new(
+                    "invalid_scope",
+                    format!("the scope {bad} is not allowed for this app client"),
+                )
+            })?;
             let resource = param("resource").map(str::to_owned);
             if let Some(r) = &resource
                 && !pool.resource_servers.contains_key(r)
@@ -343,10 +344,7 @@ pub(crate) fn get_client_token(
 ) -> Result<cognito_wire::GetClientTokenResponse, ApiError> {
     let mut st = ctx.lock();
     let (pool_id, client) = crate::ops::client_of(&st, r.client_id.expose())?;
-    let secret_ok = client.secret.is_some()
-        && crate::secrets::active(&client)
-            .any(|s| crate::inner::ct_eq(s.as_bytes(), r.secret.expose().as_bytes()));
-    if !secret_ok {
+    if !crate::secrets::matches(&client, r.secret.expose()) {
         return Err(crate::error::not_authorized(format!(
             "Unable to verify the secret of client {}",
             client.id
@@ -366,18 +364,11 @@ pub(crate) fn get_client_token(
             ),
         ));
     }
-    let allowed = settings(&client).allowed_o_auth_scopes.unwrap_or_default();
-    let scopes = match r.scopes {
-        Some(asked) if !asked.is_empty() => {
-            if let Some(bad) = asked.iter().find(|a| !allowed.contains(a)) {
-                return Err(crate::error::invalid(format!(
-                    "Invalid scope requested: {bad} (not in the client's AllowedOAuthScopes)"
-                )));
-            }
-            asked
-        }
-        _ => allowed,
-    };
+    let scopes = granted_scopes(&client, r.scopes).map_err(|bad| {
+        crate::error::invalid(format!(
+            "Invalid scope requested: {bad} (not in the client's AllowedOAuthScopes)"
+        ))
+    })?;
     if scopes.is_empty() {
         return Err(crate::error::invalid(
             "The client has no AllowedOAuthScopes: give it custom scopes of a resource server",

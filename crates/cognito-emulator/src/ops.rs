@@ -1185,12 +1185,7 @@ fn check_client_secret(client: &Client, given: Option<&SensitiveString>) -> Resu
     match (&client.secret, given) {
         (None, _) => Ok(()),
         // Any active secret (rotation keeps two, [`crate::secrets`]).
-        (Some(_), Some(g))
-            if crate::secrets::active(client)
-                .any(|s| crate::inner::ct_eq(s.as_bytes(), g.expose().as_bytes())) =>
-        {
-            Ok(())
-        }
+        (Some(_), Some(g)) if crate::secrets::matches(client, g.expose()) => Ok(()),
         (Some(_), _) => Err(not_authorized(format!(
             "Unable to verify secret hash for client {}",
             client.id

@@ -33,6 +33,12 @@ impl std::fmt::Debug for ClientSecret {
     }
 }
 
+/// Whether `given` is one of the client's active secrets (compared in constant time); a client
+/// without a secret matches nothing.
+pub(crate) fn matches(client: &Client, given: &str) -> bool {
+    active(client).any(|s| crate::inner::ct_eq(s.as_bytes(), given.as_bytes()))
+}
+
 /// Every secret a `SECRET_HASH` or a `ClientSecret` of this client may be made with.
 pub(crate) fn active(client: &Client) -> impl Iterator<Item = &str> {
     let rotated = !client.secrets.is_empty();
