@@ -17,6 +17,9 @@ pub(crate) fn admin_initiate_auth(
     r: AdminInitiateAuthRequest,
 ) -> Result<AdminInitiateAuthResponse, ApiError> {
     inner.lock().pool(&r.user_pool_id)?;
+    inner
+        .triggers()
+        .initiate(r.client_id.expose(), r.client_metadata.as_ref());
     let params = r.auth_parameters.unwrap_or_default();
     let out = auth::initiate(
         inner,
@@ -43,6 +46,11 @@ pub(crate) fn admin_respond_to_auth_challenge(
     r: AdminRespondToAuthChallengeRequest,
 ) -> Result<AdminRespondToAuthChallengeResponse, ApiError> {
     inner.lock().pool(&r.user_pool_id)?;
+    inner.triggers().respond(
+        r.client_id.expose(),
+        r.client_metadata.as_ref(),
+        &r.challenge_name,
+    );
     let responses = r.challenge_responses.unwrap_or_default();
     let out = auth::respond(
         inner,
@@ -164,7 +172,7 @@ pub(crate) fn admin_create_user(
                 crate::spec::Medium::Email,
                 OutboxKind::Invite,
                 &temp,
-            );
+            )?;
         }
         if wants_sms && let Some(p) = user.attr("phone_number") {
             inner.send(
@@ -175,7 +183,7 @@ pub(crate) fn admin_create_user(
                 crate::spec::Medium::Sms,
                 OutboxKind::Invite,
                 &temp,
-            );
+            )?;
         }
     }
     let user = st
@@ -301,6 +309,10 @@ pub(crate) fn admin_confirm_sign_up(
     u.status = UserStatusType::Confirmed;
     u.codes.remove("signup");
     u.modified = now;
+    inner
+        .triggers()
+        .request_metadata(r.client_metadata.as_ref());
+    crate::triggers::after_confirmation(inner, &st, &r.user_pool_id, None, &u, false)?;
     Ok(AdminConfirmSignUpResponse::default())
 }
 

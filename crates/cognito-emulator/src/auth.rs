@@ -44,7 +44,7 @@ pub(crate) fn p(params: &Params, key: Key) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
-fn req(params: &Params, key: Key) -> Result<&str, ApiError> {
+pub(crate) fn req(params: &Params, key: Key) -> Result<&str, ApiError> {
     p(params, key).ok_or_else(|| missing(key.as_str()))
 }
 
@@ -99,7 +99,7 @@ fn check_timestamp(inner: &Ctx, ts: &str) -> Result<(), ApiError> {
     }
 }
 
-fn user_missing(client: &Client) -> ApiError {
+pub(crate) fn user_missing(client: &Client) -> ApiError {
     if client.spec.prevent_user_existence_errors {
         bad_credentials()
     } else {
@@ -192,7 +192,7 @@ fn new_session(
 
 /// [`new_session`], with `f` completing the session before it is stored.
 #[allow(clippy::too_many_arguments)]
-fn new_session_with(
+pub(crate) fn new_session_with(
     inner: &Ctx,
     st: &mut State,
     pool_id: &str,
@@ -232,6 +232,7 @@ fn session_value(
         pending_totp: None,
         totp_verified: false,
         choices: Vec::new(),
+        custom: None,
     }
 }
 
@@ -248,7 +249,7 @@ fn server_ephemeral(inner: &Ctx, v: &Verifier) -> Result<(ServerEphemeral, Vec<u
 }
 
 /// Starts `PASSWORD_VERIFIER` for a user (USER_SRP_AUTH, PASSWORD_SRP, CUSTOM_AUTH with SRP_A).
-fn start_password_verifier(
+pub(crate) fn start_password_verifier(
     inner: &Ctx,
     st: &mut State,
     pool_id: &str,
@@ -397,7 +398,7 @@ fn code_challenge(
                 6
             },
         );
-        inner.send(st, pool_id, username, &dest, medium, kind, &c);
+        inner.send(st, pool_id, username, &dest, medium, kind, &c)?;
         params.insert(
             Key::CodeDeliveryDeliveryMedium.to_string(),
             medium_name.to_owned(),
@@ -425,7 +426,7 @@ fn code_challenge(
     })
 }
 
-fn challenge_with_session(
+pub(crate) fn challenge_with_session(
     name: ChallengeNameType,
     params: BTreeMap<String, String>,
     session: String,
@@ -647,6 +648,14 @@ pub(crate) fn next_step(
     } else {
         None
     };
+    crate::triggers::after_sign_in(
+        inner,
+        st,
+        pool_id,
+        client_id,
+        username,
+        new_device.is_some(),
+    )?;
     let result = tokens::issue(
         inner,
         st,
@@ -740,7 +749,13 @@ pub(crate) fn initiate(
     }
     require_flow(&client, flow_key)?;
     check_secret_hash(&client, p(params, Key::SecretHash), &[given])?;
-    let (username, flow) = match sign_in_user(st, st.pool(&pool_id)?, given) {
+    let found = match sign_in_user(st, st.pool(&pool_id)?, given) {
+        Some(u) => Some(u),
+        None => crate::triggers::migrate_on_sign_in(
+            inner, st, &pool_id, &client, flow_key, given, params,
+        )?,
+    };
+    let (username, flow) = match found {
         Some(u) => (u, flow),
         // With PreventUserExistenceErrors, an unknown name goes through the motions and fails
         // like a wrong password.
@@ -753,6 +768,14 @@ pub(crate) fn initiate(
         ),
         None => return Err(crate::error::user_not_found()),
     };
+    crate::triggers::before_sign_in(
+        inner,
+        st,
+        &pool_id,
+        &client,
+        &username,
+        flow.simulated.is_some(),
+    )?;
 
     match flow_key {
         F::UserSrpAuth => {
@@ -772,6 +795,11 @@ pub(crate) fn initiate(
             password_step(inner, st, &pool_id, &client, &username, password, flow)
         }
         F::CustomAuth => {
+            if crate::triggers::custom_auth(st, &pool_id) {
+                return crate::triggers::custom_auth_start(
+                    inner, st, &pool_id, &client, &username, params, flow,
+                );
+            }
             if let (Some(name), Some(srp_a)) = (p(params, Key::ChallengeName), p(params, Key::SrpA))
                 && name == Key::SrpA.as_str()
             {
@@ -820,7 +848,7 @@ fn custom_challenge(
     };
     let code = inner.rng.digits(6);
     if !dest.is_empty() {
-        inner.send(st, pool_id, username, &dest, medium, OutboxKind::Otp, &code);
+        inner.send(st, pool_id, username, &dest, medium, OutboxKind::Otp, &code)?;
     }
     let mut params = BTreeMap::new();
     params.insert(Key::Username.to_string(), username.to_owned());
@@ -1218,6 +1246,11 @@ pub(crate) fn respond(
             }
             flow.device_key = Some(dk.to_owned());
         }
+        if let Some(custom) = sess.custom.clone() {
+            return crate::triggers::custom_auth_after_password(
+                inner, st, &pool_id, &client.id, &username, custom, flow,
+            );
+        }
         if sess.choices.first() == Some(&Choice::CustomAfterPassword) {
             return custom_challenge(inner, st, &pool_id, &client.id, &username, flow);
         }
@@ -1415,6 +1448,11 @@ pub(crate) fn respond(
         }
         C::CustomChallenge => {
             let answer = req(responses, Key::Answer)?;
+            if let Some(custom) = sess.custom.clone() {
+                return crate::triggers::custom_auth_answer(
+                    inner, st, &pool_id, &client.id, &username, custom, answer, flow,
+                );
+            }
             let ok = sess
                 .code
                 .as_deref()

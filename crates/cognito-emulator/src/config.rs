@@ -126,6 +126,14 @@ pub struct EmulatorConfig {
     /// At most this many connections are served at once; further ones wait (in the listen
     /// backlog) until one closes. Default 512.
     pub max_connections: usize,
+    /// Local handlers of the Lambda functions that pools' triggers name, by key: a function
+    /// ARN, a pool id (every function of that pool) or `*` (every function); see
+    /// [`crate::TriggerHandler`] and [`EmulatorConfig::trigger`]. An ARN without a handler
+    /// fails as Cognito fails when it cannot invoke a function. Changeable on a running
+    /// emulator with [`Emulator::set_trigger`](crate::Emulator::set_trigger).
+    pub triggers: std::collections::BTreeMap<String, crate::TriggerHandler>,
+    /// How long a trigger's handler may take (Cognito: 5 seconds).
+    pub trigger_timeout: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -145,6 +153,8 @@ impl Default for EmulatorConfig {
             faults: crate::Faults::default(),
             header_read_timeout: Duration::from_secs(30),
             max_connections: 512,
+            triggers: std::collections::BTreeMap::new(),
+            trigger_timeout: crate::triggers::DEFAULT_TIMEOUT,
         }
     }
 }

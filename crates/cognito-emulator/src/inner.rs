@@ -25,6 +25,8 @@ pub(crate) struct Inner {
     pub config: EmulatorConfig,
     pub base_url: Mutex<String>,
     pub faults: crate::faults::FaultState,
+    /// Local handlers of Lambda functions ([`crate::triggers`]).
+    pub trigger_handlers: crate::triggers::Registry,
 }
 
 impl Inner {
@@ -37,6 +39,7 @@ impl Inner {
                 .unwrap_or_else(|| Arc::new(SystemClock)),
             rng: Rng::new(config.rng_seed),
             faults: crate::faults::FaultState::new(config.faults.clone(), config.rng_seed),
+            trigger_handlers: crate::triggers::Registry::new(config.triggers.clone()),
             config,
             base_url: Mutex::new(String::new()),
         }
@@ -74,9 +77,10 @@ impl Inner {
         }
     }
 
-    /// Puts a message in the outbox (and the outbox log).
+    /// Puts a message in the outbox (and the outbox log): `custom` (a custom message
+    /// function's text, [`crate::txn::Ctx::send`]) or the default text.
     #[allow(clippy::too_many_arguments)]
-    pub fn send(
+    pub fn send_message(
         &self,
         st: &mut State,
         pool_id: &str,
@@ -85,6 +89,7 @@ impl Inner {
         medium: Medium,
         kind: OutboxKind,
         code: &str,
+        custom: Option<String>,
     ) {
         let what = match kind {
             OutboxKind::SignUp => "Your confirmation code is",
@@ -94,7 +99,8 @@ impl Inner {
             OutboxKind::Verify => "Your verification code is",
             OutboxKind::Invite => "Your username is {username} and temporary password is",
         };
-        let message = format!("{} {}", what.replace("{username}", username), code);
+        let message =
+            custom.unwrap_or_else(|| format!("{} {}", what.replace("{username}", username), code));
         let msg = OutboxMessage {
             pool_id: pool_id.to_owned(),
             username: username.to_owned(),

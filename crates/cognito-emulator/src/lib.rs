@@ -33,6 +33,7 @@ mod state;
 mod store;
 mod tokens;
 mod totp;
+mod triggers;
 mod txn;
 
 pub use config::{Clock, EmulatorConfig, IssuerMode, ManualClock, SystemClock};
@@ -45,6 +46,7 @@ pub use spec::{
 };
 pub use standalone::{StandaloneOptions, serve_standalone, start_standalone};
 pub use totp::totp_code;
+pub use triggers::TriggerHandler;
 
 use inner::Inner;
 use std::net::SocketAddr;
@@ -184,6 +186,9 @@ impl Emulator {
 
     /// Provisions every pool, client, user and group of a seed (see [`Seed`]).
     pub fn seed(&self, seed: &Seed) -> Result<Vec<String>, EmulatorError> {
+        for (key, handler) in &seed.triggers {
+            self.set_trigger(key.clone(), Some(handler.clone()));
+        }
         self.with_state(|inner, st| apply_seed(inner, st, seed))
     }
 
@@ -229,6 +234,13 @@ impl Emulator {
         faults.validate().map_err(EmulatorError::Config)?;
         self.inner.faults.set(faults);
         Ok(())
+    }
+
+    /// Maps `key` (a function ARN, a pool id for every function of that pool, or `*`) to a
+    /// local handler of Lambda functions, or removes the mapping (`None`); see
+    /// [`TriggerHandler`]. Takes effect for the next request.
+    pub fn set_trigger(&self, key: impl Into<String>, handler: Option<TriggerHandler>) {
+        self.inner.trigger_handlers.set(key.into(), handler);
     }
 
     /// The fault mode in force.

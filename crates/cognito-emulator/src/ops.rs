@@ -45,6 +45,9 @@ pub(crate) fn initiate_auth(
     inner: &Ctx,
     r: InitiateAuthRequest,
 ) -> Result<InitiateAuthResponse, ApiError> {
+    inner
+        .triggers()
+        .initiate(r.client_id.expose(), r.client_metadata.as_ref());
     let params = r.auth_parameters.unwrap_or_default();
     let out = auth::initiate(inner, None, r.client_id.expose(), &r.auth_flow, &params);
     crate::events::record_sign_in(
@@ -66,6 +69,11 @@ pub(crate) fn respond_to_auth_challenge(
     inner: &Ctx,
     r: RespondToAuthChallengeRequest,
 ) -> Result<RespondToAuthChallengeResponse, ApiError> {
+    inner.triggers().respond(
+        r.client_id.expose(),
+        r.client_metadata.as_ref(),
+        &r.challenge_name,
+    );
     let responses = r.challenge_responses.unwrap_or_default();
     let out = auth::respond(
         inner,
@@ -193,7 +201,7 @@ pub(crate) fn send_code(
     };
     let code = inner.rng.digits(6);
     let now = inner.now();
-    inner.send(st, pool_id, username, &dest, medium, kind, &code);
+    inner.send(st, pool_id, username, &dest, medium, kind, &code)?;
     if let Some(mut u) = st.user_exact_mut(pool_id, username)? {
         u.codes.insert(
             purpose.to_owned(),
@@ -344,6 +352,12 @@ pub(crate) fn sign_up(inner: &Ctx, r: SignUpRequest) -> Result<SignUpResponse, A
     let mut st = inner.lock();
     let (pool_id, client) = client_of(&st, r.client_id.expose())?;
     check_secret_hash(&client, hash_of(&r.secret_hash), &[r.username.expose()])?;
+    inner
+        .triggers()
+        .request(&client.id, r.client_metadata.as_ref());
+    inner
+        .triggers()
+        .set_validation_data(r.validation_data.as_deref().map(attr_map));
     let pool = st.pool(&pool_id)?;
     if pool.spec.admin_create_user_only {
         return Err(not_authorized("SignUp is not permitted for this user pool"));
@@ -362,32 +376,46 @@ pub(crate) fn sign_up(inner: &Ctx, r: SignUpRequest) -> Result<SignUpResponse, A
         all.insert(a.to_owned(), r.username.expose().to_owned());
     }
     crate::inner::check_required(pool, &all)?;
-    let spec = crate::spec::UserSpec {
+    let decision = crate::triggers::sign_up_decision(
+        inner,
+        &st,
+        &pool_id,
+        &client.id,
+        r.username.expose(),
+        &all,
+    )?;
+    let mut spec = crate::spec::UserSpec {
         username: r.username.expose().to_owned(),
         password: Some(password.expose().to_owned()),
         status: Some(UserStatusType::Unconfirmed.to_string()),
         attributes,
         ..Default::default()
     };
+    crate::triggers::apply_sign_up(decision, &mut spec);
     let username = crate::inner::create_user(inner, &mut st, &pool_id, &spec, true)?;
     let sub = st
         .get_user(&pool_id, &username)
         .map(|u| u.sub.clone())
         .unwrap_or_default();
-    let delivery = send_code(
-        inner,
-        &mut st,
-        &pool_id,
-        &username,
-        "signup",
-        None,
-        OutboxKind::SignUp,
-        false,
-    )
-    .ok();
+    let confirmed = spec.status.as_deref() == Some(UserStatusType::Confirmed.as_str());
+    let delivery = if confirmed {
+        None
+    } else {
+        send_code(
+            inner,
+            &mut st,
+            &pool_id,
+            &username,
+            "signup",
+            None,
+            OutboxKind::SignUp,
+            false,
+        )
+        .ok()
+    };
     Ok(SignUpResponse::builder()
         .set_code_delivery_details(delivery)
-        .user_confirmed(false)
+        .user_confirmed(confirmed)
         .user_sub(sub)
         .build()?)
 }
@@ -427,6 +455,10 @@ pub(crate) fn confirm_sign_up(
             .insert("phone_number_verified".to_owned(), "true".to_owned());
     }
     user.modified = inner.now();
+    inner
+        .triggers()
+        .request(&client.id, r.client_metadata.as_ref());
+    crate::triggers::after_confirmation(inner, &st, &pool_id, Some(&client.id), &user, false)?;
     Ok(ConfirmSignUpResponse::default())
 }
 
@@ -438,6 +470,9 @@ pub(crate) fn resend_confirmation_code(
     let (pool_id, client) = client_of(&st, r.client_id.expose())?;
     check_secret_hash(&client, hash_of(&r.secret_hash), &[r.username.expose()])?;
     let prevent = client.spec.prevent_user_existence_errors;
+    inner
+        .triggers()
+        .request(&client.id, r.client_metadata.as_ref());
     let pool = st.pool(&pool_id)?;
     let found = st
         .lookup_user(&pool.id, r.username.expose())
@@ -482,9 +517,22 @@ pub(crate) fn forgot_password(
     // doesn't have a verified delivery mechanism to recover their password, Amazon Cognito
     // returns CodeDeliveryDetails with a simulated delivery medium for a user." Nothing is sent.
     let prevent = client.spec.prevent_user_existence_errors;
+    inner
+        .triggers()
+        .request(&client.id, r.client_metadata.as_ref());
+    let simulated = simulated_delivery(st.pool(&pool_id)?, r.username.expose());
+    let found = match st.lookup_user(&pool_id, r.username.expose()) {
+        Some(u) => Some(u),
+        None => crate::triggers::migrate_on_forgot_password(
+            inner,
+            &mut st,
+            &pool_id,
+            &client,
+            r.username.expose(),
+        )?,
+    };
     let pool = st.pool(&pool_id)?;
-    let simulated = simulated_delivery(pool, r.username.expose());
-    let Some(username) = st.lookup_user(&pool.id, r.username.expose()) else {
+    let Some(username) = found else {
         if prevent {
             return Ok(ForgotPasswordResponse::builder()
                 .code_delivery_details(simulated)
@@ -554,6 +602,10 @@ pub(crate) fn confirm_forgot_password(
         user.status = UserStatusType::Confirmed;
     }
     user.modified = inner.now();
+    inner
+        .triggers()
+        .request(&client.id, r.client_metadata.as_ref());
+    crate::triggers::after_confirmation(inner, &st, &pool_id, Some(&client.id), &user, true)?;
     Ok(ConfirmForgotPasswordResponse::default())
 }
 

@@ -53,6 +53,7 @@ pub(crate) fn pool_type(inner: &Ctx, st: &State, pool: &Pool) -> UserPoolType {
     t.arn = Some(crate::coverage::pool_arn(pool));
     (t.domain, t.custom_domain) = crate::oauth_config::pool_domains(pool);
     t.schema_attributes = Some(crate::schema::schema_attributes(pool));
+    crate::triggers::describe(pool, &mut t.lambda_config);
     t.creation_date = Some(EpochSeconds::from_secs(pool.created));
     t.last_modified_date = Some(EpochSeconds::from_secs(pool.modified));
     t.estimated_number_of_users = Some(

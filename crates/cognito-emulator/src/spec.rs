@@ -99,6 +99,13 @@ pub struct PoolSpec {
     pub code_validity_secs: u64,
     /// `AllowAdminCreateUserOnly`: self sign-up refused.
     pub admin_create_user_only: bool,
+    /// Lambda triggers: `LambdaConfig` member (`PreSignUp`, `PreTokenGeneration`, ...) to
+    /// function ARN (see [`PoolSpec::lambda_trigger`]). A `LambdaConfig` given to
+    /// `CreateUserPool` / `UpdateUserPool` is used for the triggers not set here.
+    pub lambda_config: BTreeMap<String, String>,
+    /// The pre token generation event version: `V1_0` (default), `V2_0` or `V3_0`
+    /// (`PreTokenGenerationConfig.LambdaVersion`).
+    pub pre_token_generation_version: Option<String>,
 }
 
 impl Default for PoolSpec {
@@ -126,6 +133,8 @@ impl Default for PoolSpec {
             refresh_token_validity_secs: default_refresh(),
             code_validity_secs: 24 * 3600,
             admin_create_user_only: false,
+            lambda_config: BTreeMap::new(),
+            pre_token_generation_version: None,
         }
     }
 }
@@ -402,6 +411,11 @@ pub struct Seed {
     /// Pools.
     #[serde(default)]
     pub pools: Vec<SeedPool>,
+    /// Local handlers of Lambda functions, by function ARN, pool id or `*` (as
+    /// [`EmulatorConfig::triggers`](crate::EmulatorConfig::triggers)):
+    /// `{"url": "http://127.0.0.1:9001"}` or `{"program": "python3", "args": ["handler.py"]}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub triggers: BTreeMap<String, crate::TriggerHandler>,
 }
 
 /// How a code left the emulator.

@@ -55,7 +55,21 @@ setters!(PoolSpec {
     refresh_token_validity_secs: u64,
     code_validity_secs: u64,
     admin_create_user_only: bool,
+    lambda_config: BTreeMap<String, String>,
+    pre_token_generation_version: Option<String>,
 });
+
+impl PoolSpec {
+    /// Sets the function ARN of one trigger (`trigger` is a `LambdaConfig` member:
+    /// `PreSignUp`, `PostConfirmation`, `PreAuthentication`, `PostAuthentication`,
+    /// `DefineAuthChallenge`, `CreateAuthChallenge`, `VerifyAuthChallengeResponse`,
+    /// `PreTokenGeneration`, `CustomMessage`, `UserMigration`).
+    #[must_use]
+    pub fn lambda_trigger(mut self, trigger: impl Into<String>, arn: impl Into<String>) -> Self {
+        self.lambda_config.insert(trigger.into(), arn.into());
+        self
+    }
+}
 
 setters!(ClientSpec {
     name: String,
@@ -123,7 +137,19 @@ setters!(EmulatorConfig {
     faults: crate::Faults,
     header_read_timeout: Duration,
     max_connections: usize,
+    triggers: BTreeMap<String, crate::TriggerHandler>,
+    trigger_timeout: Duration,
 });
+
+impl crate::EmulatorConfig {
+    /// Maps `key` to a local handler of Lambda functions: `key` is a function ARN, a pool id
+    /// (every function of that pool) or `*` (every function). See [`crate::TriggerHandler`].
+    #[must_use]
+    pub fn trigger(mut self, key: impl Into<String>, handler: crate::TriggerHandler) -> Self {
+        self.triggers.insert(key.into(), handler);
+        self
+    }
+}
 
 setters!(StandaloneOptions {
     port: u16,
@@ -131,4 +157,5 @@ setters!(StandaloneOptions {
     seed_file: Option<PathBuf>,
     outbox_log: Option<PathBuf>,
     faults: crate::Faults,
+    triggers: BTreeMap<String, crate::TriggerHandler>,
 });

@@ -20,6 +20,9 @@ pub struct StandaloneOptions {
     /// Fault mode (latency, dropped connections, 5xx, throttling); none by default. The
     /// `pycognito emulator --faults SPEC` flag parses `SPEC` with [`Faults`]'s `FromStr`.
     pub faults: Faults,
+    /// Local handlers of Lambda functions (`pycognito emulator --trigger KEY=HANDLER`), by
+    /// function ARN, pool id or `*`; see [`crate::TriggerHandler`].
+    pub triggers: std::collections::BTreeMap<String, crate::TriggerHandler>,
 }
 
 /// Starts the standalone server without waiting: loads the state file, binds the port and
@@ -33,6 +36,7 @@ pub async fn start_standalone(opts: &StandaloneOptions) -> Result<Emulator, Emul
         state_file: opts.state_file.clone(),
         outbox_log: opts.outbox_log.clone(),
         faults: opts.faults.clone(),
+        triggers: opts.triggers.clone(),
         ..EmulatorConfig::default()
     };
     let emu = Emulator::start(config).await?;

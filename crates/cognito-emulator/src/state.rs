@@ -417,6 +417,9 @@ pub(crate) struct Session {
     /// What the session offers (`SELECT_MFA_TYPE`, `SELECT_CHALLENGE`), or
     /// [`Choice::CustomAfterPassword`] (a `CUSTOM_AUTH` that began with SRP).
     pub choices: Vec<Choice>,
+    /// A `CUSTOM_AUTH` driven by the pool's Lambda triggers: its history so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom: Option<crate::triggers::CustomAuth>,
 }
 
 impl Pool {

@@ -233,6 +233,16 @@ pub(crate) fn issue(
     id.insert("iat".into(), json!(now));
     id.insert("jti".into(), json!(inner.rng.uuid()));
 
+    crate::triggers::customize_tokens(
+        inner,
+        st,
+        &req.pool_id,
+        &client.id,
+        &user,
+        req.origin_jti.is_some(),
+        &mut access,
+        &mut id,
+    )?;
     let access_token = sign_jwt(&pair, &kid, &Value::Object(access))?;
     let id_token = sign_jwt(&pair, &kid, &Value::Object(id))?;
     let refresh_token = if req.new_refresh {
@@ -388,5 +398,6 @@ pub(crate) fn client_access_token(
     access.insert("version".into(), json!(2));
     access.insert("jti".into(), json!(inner.rng.uuid()));
     access.insert("client_id".into(), json!(client_id));
+    crate::triggers::pre_token_generation_m2m(inner, pool, client_id, &mut access)?;
     sign_jwt(&pair, &kid, &Value::Object(access))
 }

@@ -1016,6 +1016,8 @@ enum Finish {
 pub(crate) struct Ctx {
     inner: Arc<Inner>,
     state: RefCell<State>,
+    /// The request's triggers: kept across its attempts (answers are not asked for twice).
+    triggers: std::rc::Rc<crate::triggers::Scope>,
 }
 
 impl std::ops::Deref for Ctx {
@@ -1030,6 +1032,44 @@ impl Ctx {
     pub fn lock(&self) -> RefMut<'_, State> {
         self.state.borrow_mut()
     }
+
+    /// The request's trigger context ([`crate::triggers`]).
+    pub fn triggers(&self) -> &crate::triggers::Scope {
+        &self.triggers
+    }
+
+    /// Puts a message in the outbox, with the text of the pool's custom message function when
+    /// it has one.
+    #[allow(clippy::too_many_arguments)]
+    pub fn send(
+        &self,
+        st: &mut State,
+        pool_id: &str,
+        username: &str,
+        destination: &str,
+        medium: crate::spec::Medium,
+        kind: crate::spec::OutboxKind,
+        code: &str,
+    ) -> Result<(), ApiError> {
+        let custom = crate::triggers::message_for(self, st, pool_id, username, medium, kind, code)?;
+        self.inner.send_message(
+            st,
+            pool_id,
+            username,
+            destination,
+            medium,
+            kind,
+            code,
+            custom,
+        );
+        Ok(())
+    }
+
+    /// Commit even if the request answers an error: undone (a trigger failed after a step that
+    /// would have been kept; nothing of the request remains).
+    pub fn unkeep(&self) {
+        self.state.borrow().keep.set(false);
+    }
 }
 
 /// How many times a request is run before a conflict is answered as an error.
@@ -1040,6 +1080,7 @@ pub(crate) fn transact<T>(
     inner: &Arc<Inner>,
     f: impl Fn(&Ctx) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
+    let triggers = std::rc::Rc::new(crate::triggers::Scope::default());
     for attempt in 0..ATTEMPTS {
         // A re-run after a real conflict (its reads changed) reads a fresh snapshot; the last
         // attempts take the write lock at once, so they cannot conflict again.
@@ -1047,6 +1088,7 @@ pub(crate) fn transact<T>(
         let ctx = Ctx {
             inner: inner.clone(),
             state: RefCell::new(state),
+            triggers: triggers.clone(),
         };
         let out = f(&ctx);
         if out.is_err() && !ctx.state.borrow().keep.get() {

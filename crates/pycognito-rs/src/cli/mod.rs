@@ -161,10 +161,29 @@ pub struct EmulatorArgs {
     /// 503=0.05, drop-before=0.05, drop-after=0.05, ops=InitiateAuth+GetUser, seed=7, max=10.
     #[arg(long, value_name = "SPEC", value_parser = parse_faults)]
     pub faults: Option<cognito_emulator::Faults>,
+    /// Run a Lambda trigger's function locally: KEY=HANDLER, KEY a function ARN, a pool id (every
+    /// function of the pool) or `*`; HANDLER `http://HOST:PORT` (Lambda's Invoke API, e.g. the
+    /// runtime interface emulator) or a command line (event JSON on stdin, answer on stdout).
+    /// Repeatable.
+    #[arg(long, value_name = "KEY=HANDLER", value_parser = parse_trigger)]
+    pub trigger: Vec<(String, cognito_emulator::TriggerHandler)>,
 }
 
 fn parse_faults(spec: &str) -> Result<cognito_emulator::Faults, String> {
     spec.parse()
+}
+
+fn parse_trigger(spec: &str) -> Result<(String, cognito_emulator::TriggerHandler), String> {
+    // An ARN has colons, not `=`: the first `=` ends the key.
+    let (key, handler) = spec
+        .split_once('=')
+        .ok_or_else(|| "expected KEY=HANDLER".to_owned())?;
+    let handler = cognito_emulator::TriggerHandler::parse(handler)
+        .ok_or_else(|| "the handler is empty".to_owned())?;
+    if key.is_empty() {
+        return Err("the key is empty (a function ARN, a pool id or *)".to_owned());
+    }
+    Ok((key.to_owned(), handler))
 }
 
 /// Runs a parsed command line.
@@ -192,7 +211,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 .state_file(a.state)
                 .seed_file(a.seed)
                 .outbox_log(a.outbox_log)
-                .faults(a.faults.unwrap_or_default());
+                .faults(a.faults.unwrap_or_default())
+                .triggers(a.trigger.into_iter().collect());
             cognito_emulator::serve_standalone(opts).await.map_err(|e| {
                 CliError::new(cognito_auth::NextAction::FixConfiguration, e.to_string())
             })
