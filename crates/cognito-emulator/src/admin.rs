@@ -17,21 +17,22 @@ pub(crate) fn admin_initiate_auth(
     r: AdminInitiateAuthRequest,
 ) -> Result<AdminInitiateAuthResponse, ApiError> {
     inner.lock().pool(&r.user_pool_id)?;
+    let client_id = r.client_id.expose();
     inner
         .triggers()
-        .initiate(r.client_id.expose(), r.client_metadata.as_ref());
+        .initiate(client_id, r.client_metadata.as_ref());
     let params = r.auth_parameters.unwrap_or_default();
     let out = auth::initiate(
         inner,
         Some(&r.user_pool_id),
-        r.client_id.expose(),
+        client_id,
         &r.auth_flow,
         &params,
     );
     crate::events::record_sign_in(
         inner,
         Some(&r.user_pool_id),
-        r.client_id.expose(),
+        client_id,
         crate::events::Step::Initiate(&r.auth_flow),
         &params,
         r.context_data.as_ref().map(|c| c.ip_address.as_str()),
@@ -46,16 +47,15 @@ pub(crate) fn admin_respond_to_auth_challenge(
     r: AdminRespondToAuthChallengeRequest,
 ) -> Result<AdminRespondToAuthChallengeResponse, ApiError> {
     inner.lock().pool(&r.user_pool_id)?;
-    inner.triggers().respond(
-        r.client_id.expose(),
-        r.client_metadata.as_ref(),
-        &r.challenge_name,
-    );
+    let client_id = r.client_id.expose();
+    inner
+        .triggers()
+        .respond(client_id, r.client_metadata.as_ref(), &r.challenge_name);
     let responses = r.challenge_responses.unwrap_or_default();
     let out = auth::respond(
         inner,
         Some(&r.user_pool_id),
-        r.client_id.expose(),
+        client_id,
         &r.challenge_name,
         &responses,
         r.session.as_ref().map(SensitiveString::expose),
@@ -63,7 +63,7 @@ pub(crate) fn admin_respond_to_auth_challenge(
     crate::events::record_sign_in(
         inner,
         Some(&r.user_pool_id),
-        r.client_id.expose(),
+        client_id,
         crate::events::Step::Respond(&r.challenge_name),
         &responses,
         r.context_data.as_ref().map(|c| c.ip_address.as_str()),

@@ -45,15 +45,16 @@ pub(crate) fn initiate_auth(
     inner: &Ctx,
     r: InitiateAuthRequest,
 ) -> Result<InitiateAuthResponse, ApiError> {
+    let client_id = r.client_id.expose();
     inner
         .triggers()
-        .initiate(r.client_id.expose(), r.client_metadata.as_ref());
+        .initiate(client_id, r.client_metadata.as_ref());
     let params = r.auth_parameters.unwrap_or_default();
-    let out = auth::initiate(inner, None, r.client_id.expose(), &r.auth_flow, &params);
+    let out = auth::initiate(inner, None, client_id, &r.auth_flow, &params);
     crate::events::record_sign_in(
         inner,
         None,
-        r.client_id.expose(),
+        client_id,
         crate::events::Step::Initiate(&r.auth_flow),
         &params,
         r.user_context_data
@@ -69,16 +70,15 @@ pub(crate) fn respond_to_auth_challenge(
     inner: &Ctx,
     r: RespondToAuthChallengeRequest,
 ) -> Result<RespondToAuthChallengeResponse, ApiError> {
-    inner.triggers().respond(
-        r.client_id.expose(),
-        r.client_metadata.as_ref(),
-        &r.challenge_name,
-    );
+    let client_id = r.client_id.expose();
+    inner
+        .triggers()
+        .respond(client_id, r.client_metadata.as_ref(), &r.challenge_name);
     let responses = r.challenge_responses.unwrap_or_default();
     let out = auth::respond(
         inner,
         None,
-        r.client_id.expose(),
+        client_id,
         &r.challenge_name,
         &responses,
         r.session.as_ref().map(SensitiveString::expose),
@@ -86,7 +86,7 @@ pub(crate) fn respond_to_auth_challenge(
     crate::events::record_sign_in(
         inner,
         None,
-        r.client_id.expose(),
+        client_id,
         crate::events::Step::Respond(&r.challenge_name),
         &responses,
         r.user_context_data

@@ -188,6 +188,12 @@ impl State {
         self.keep.set(true);
     }
 
+    /// Undoes [`State::keep`]: a trigger failed after a step that would have been kept, and
+    /// nothing of the request may remain.
+    pub fn unkeep(&self) {
+        self.keep.set(false);
+    }
+
     /// Records a database error (the request will not commit) and turns it into an answer.
     fn fail(&self, e: rusqlite::Error) -> ApiError {
         if is_busy(&e) {
@@ -1063,12 +1069,6 @@ impl Ctx {
             custom,
         );
         Ok(())
-    }
-
-    /// Commit even if the request answers an error: undone (a trigger failed after a step that
-    /// would have been kept; nothing of the request remains).
-    pub fn unkeep(&self) {
-        self.state.borrow().keep.set(false);
     }
 }
 

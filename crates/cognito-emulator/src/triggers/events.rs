@@ -7,6 +7,7 @@ use super::{
 use crate::error::ApiError;
 use crate::state::{Pool, User};
 use crate::txn::Ctx;
+use cognito_wire::vocab::Key;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -62,7 +63,7 @@ pub(crate) fn pre_sign_up(
         ctx,
         with_validation(
             ctx,
-            Map::from_iter([("userAttributes".into(), object(attributes))]),
+            Map::from_iter([(Key::UserAttributes.as_str().into(), object(attributes))]),
         ),
     );
     let base = Base {
@@ -109,7 +110,7 @@ pub(crate) fn post_confirmation(
 ) -> Result<(), ApiError> {
     let request = with_metadata(
         ctx,
-        Map::from_iter([("userAttributes".into(), user_attributes(user))]),
+        Map::from_iter([(Key::UserAttributes.as_str().into(), user_attributes(user))]),
     );
     let base = Base {
         pool,
@@ -134,7 +135,7 @@ pub(crate) fn pre_authentication(
 ) -> Result<(), ApiError> {
     let mut request = Map::new();
     request.insert(
-        "userAttributes".into(),
+        Key::UserAttributes.as_str().into(),
         user.map_or_else(|| json!({}), user_attributes),
     );
     if user.is_none() {
@@ -164,7 +165,7 @@ pub(crate) fn post_authentication(
     let request = with_metadata(
         ctx,
         Map::from_iter([
-            ("userAttributes".into(), user_attributes(user)),
+            (Key::UserAttributes.as_str().into(), user_attributes(user)),
             ("newDeviceUsed".into(), Value::Bool(new_device_used)),
         ]),
     );
@@ -242,7 +243,7 @@ pub(crate) fn define_auth_challenge(
     let request = with_metadata(
         ctx,
         Map::from_iter([
-            ("userAttributes".into(), user_attributes(user)),
+            (Key::UserAttributes.as_str().into(), user_attributes(user)),
             ("session".into(), session_value(history)),
             ("userNotFound".into(), Value::Bool(false)),
         ]),
@@ -291,7 +292,7 @@ pub(crate) fn create_auth_challenge(
     let request = with_metadata(
         ctx,
         Map::from_iter([
-            ("userAttributes".into(), user_attributes(user)),
+            (Key::UserAttributes.as_str().into(), user_attributes(user)),
             ("challengeName".into(), Value::String(challenge.to_owned())),
             ("session".into(), session_value(history)),
             ("userNotFound".into(), Value::Bool(false)),
@@ -334,7 +335,7 @@ pub(crate) fn verify_auth_challenge(
     let request = with_metadata(
         ctx,
         Map::from_iter([
-            ("userAttributes".into(), user_attributes(user)),
+            (Key::UserAttributes.as_str().into(), user_attributes(user)),
             ("privateChallengeParameters".into(), object(&custom.private)),
             ("challengeAnswer".into(), Value::String(answer.to_owned())),
             ("userNotFound".into(), Value::Bool(false)),
@@ -494,7 +495,7 @@ pub(crate) fn pre_token_generation(
         })
         .unwrap_or_default();
     let mut request = Map::from_iter([
-        ("userAttributes".into(), user_attributes(user)),
+        (Key::UserAttributes.as_str().into(), user_attributes(user)),
         (
             "groupConfiguration".into(),
             json!({"groupsToOverride": groups, "iamRolesToOverride": roles, "preferredRole": null}),
@@ -578,7 +579,7 @@ pub(crate) fn pre_token_generation_m2m(
     let request = with_metadata(
         ctx,
         Map::from_iter([
-            ("userAttributes".into(), json!({})),
+            (Key::UserAttributes.as_str().into(), json!({})),
             (
                 "groupConfiguration".into(),
                 json!({"groupsToOverride": [], "iamRolesToOverride": [], "preferredRole": null}),
@@ -650,7 +651,7 @@ pub(crate) fn custom_message(
     let request = with_metadata(
         ctx,
         Map::from_iter([
-            ("userAttributes".into(), user_attributes(user)),
+            (Key::UserAttributes.as_str().into(), user_attributes(user)),
             ("codeParameter".into(), json!(CODE_PARAMETER)),
             ("linkParameter".into(), json!("{##Click Here##}")),
             (
@@ -728,14 +729,16 @@ pub(crate) fn user_migration(
         client_id: Some(client_id),
         version: "1",
     };
-    let response = json!({
-        "userAttributes": null,
+    let mut response = json!({
         "finalUserStatus": null,
         "messageAction": null,
         "desiredDeliveryMediums": null,
         "forceAliasCreation": null,
         "enableSMSMFA": null,
     });
+    if let Some(o) = response.as_object_mut() {
+        o.insert(Key::UserAttributes.as_str().into(), Value::Null);
+    }
     let Some(answer) = call(ctx, base, request, response)? else {
         return Ok(None);
     };
@@ -746,7 +749,7 @@ pub(crate) fn user_migration(
             format!("Exception migrating user in app client {client_id}"),
         )
     };
-    let attributes = opt_string_map(&r, "userAttributes")?.ok_or_else(no_user)?;
+    let attributes = opt_string_map(&r, Key::UserAttributes.as_str())?.ok_or_else(no_user)?;
     let status = opt_str(&r, "finalUserStatus")?;
     if let Some(s) = &status
         && s != "CONFIRMED"

@@ -84,8 +84,8 @@ pub(crate) fn migrate_on_sign_in(
         return Ok(None);
     };
     let migrated =
-        events::user_migration(ctx, st.pool(pool_id)?, &client.id, given, Some(password))?;
-    let Some(m) = migrated else {
+        events::user_migration(ctx, st.pool(pool_id)?, &client.id, given, Some(password));
+    let Some(m) = prevented(client, migrated)? else {
         return Ok(None);
     };
     create_migrated(
@@ -108,8 +108,8 @@ pub(crate) fn migrate_on_forgot_password(
     client: &Client,
     given: &str,
 ) -> Result<Option<String>, ApiError> {
-    let migrated = events::user_migration(ctx, st.pool(pool_id)?, &client.id, given, None)?;
-    let Some(m) = migrated else {
+    let migrated = events::user_migration(ctx, st.pool(pool_id)?, &client.id, given, None);
+    let Some(m) = prevented(client, migrated)? else {
         return Ok(None);
     };
     create_migrated(
@@ -122,6 +122,23 @@ pub(crate) fn migrate_on_forgot_password(
         UserStatusType::ResetRequired,
     )
     .map(Some)
+}
+
+/// With user existence errors prevented, a migration that finds no user (the function failed or
+/// returned no attributes) is an unknown name like any other (Cognito answers as for a wrong
+/// password, or a simulated delivery).
+fn prevented(
+    client: &Client,
+    migrated: Result<Option<events::Migrated>, ApiError>,
+) -> Result<Option<events::Migrated>, ApiError> {
+    match migrated {
+        Err(e)
+            if e.code == "UserNotFoundException" && client.spec.prevent_user_existence_errors =>
+        {
+            Ok(None)
+        }
+        other => other,
+    }
 }
 
 fn create_migrated(
@@ -201,7 +218,7 @@ pub(crate) fn after_confirmation(
     };
     let out = events::post_confirmation(ctx, st.pool(pool_id)?, source, client_id, user);
     if out.is_err() {
-        ctx.unkeep();
+        st.unkeep();
     }
     out
 }
@@ -283,7 +300,7 @@ pub(crate) fn custom_auth_start(
     }
     let next = define_auth_challenge(ctx, st.pool(pool_id)?, &client.id, &user, &history)?;
     if let (Some(srp_a), Next::Challenge(name)) = (&srp_a, &next)
-        && name == ChallengeNameType::PasswordVerifier.as_str()
+        && ChallengeNameType::from(name.as_str()) == ChallengeNameType::PasswordVerifier
     {
         let mut flow = flow;
         flow.mfa_done = true;
@@ -318,7 +335,7 @@ pub(crate) fn custom_auth_after_password(
     let user = st.get_user(pool_id, username).ok_or_else(user_not_found)?;
     let mut history = custom.history;
     history.push(ChallengeStep {
-        name: ChallengeNameType::PasswordVerifier.as_str().to_owned(),
+        name: ChallengeNameType::PasswordVerifier.to_string(),
         result: true,
         metadata: None,
     });

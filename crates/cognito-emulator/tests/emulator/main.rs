@@ -21,4 +21,5 @@ mod protections_signin;
 mod srp;
 mod standalone;
 mod tokens;
+mod triggers;
 mod wire;
