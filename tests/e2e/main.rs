@@ -11,3 +11,4 @@ mod auth;
 mod faults;
 mod oauth;
 mod session;
+mod triggers;

@@ -613,6 +613,7 @@ pub(crate) fn next_step(
 
     // Tokens.
     let now = inner.now();
+    crate::triggers::after_sign_in(inner, st, pool_id, client_id, username, &flow)?;
     if flow.hosted {
         return Ok(Outcome::SignedIn {
             username: username.to_owned(),
@@ -664,14 +665,6 @@ pub(crate) fn next_step(
     } else {
         None
     };
-    crate::triggers::after_sign_in(
-        inner,
-        st,
-        pool_id,
-        client_id,
-        username,
-        new_device.is_some(),
-    )?;
     let result = tokens::issue(
         inner,
         st,
@@ -867,6 +860,14 @@ pub(crate) fn hosted_sign_in(
         ),
         None => return Err(crate::error::user_not_found()),
     };
+    crate::triggers::before_sign_in(
+        inner,
+        st,
+        pool_id,
+        &client,
+        &username,
+        flow.simulated.is_some(),
+    )?;
     password_step(inner, st, pool_id, &client, &username, password, flow)
 }
 

@@ -271,16 +271,7 @@ pub(crate) fn issue(
     id.insert("iat".into(), json!(now));
     id.insert("jti".into(), json!(inner.rng.uuid()));
 
-    crate::triggers::customize_tokens(
-        inner,
-        st,
-        &req.pool_id,
-        &client.id,
-        &user,
-        req.origin_jti.is_some(),
-        &mut access,
-        &mut id,
-    )?;
+    crate::triggers::customize_tokens(inner, st, &req, &user, &mut access, &mut id)?;
     let access_token = sign_jwt(&pair, &kid, &Value::Object(access))?;
     if let Some(g) = &req.grant {
         id.insert("at_hash".into(), json!(at_hash(&access_token)));

@@ -223,38 +223,46 @@ pub(crate) fn after_confirmation(
     out
 }
 
-/// Post authentication, once a sign-in is done and before its tokens are made.
+/// Post authentication, once a sign-in is done and before its tokens (or the managed login's
+/// authorization code) are made.
 pub(crate) fn after_sign_in(
     ctx: &Ctx,
     st: &State,
     pool_id: &str,
     client_id: &str,
     username: &str,
-    new_device: bool,
+    flow: &Flow,
 ) -> Result<(), ApiError> {
     let pool = st.pool(pool_id)?;
     if super::arn_of(pool, super::Trigger::PostAuthentication).is_none() {
         return Ok(());
     }
+    // A device the emulator will remember for the first time (device tracking on, not signed
+    // in by a known device's SRP).
+    let new_device = pool.spec.device_tracking != crate::spec::DeviceTracking::Off
+        && !flow.device_verified
+        && !flow.hosted;
     let user = st.get_user(pool_id, username).ok_or_else(user_not_found)?;
     events::post_authentication(ctx, pool, client_id, &user, new_device)
 }
 
-/// Pre token generation for a user's tokens (`refresh`: a refresh), claims changed in place.
-#[allow(clippy::too_many_arguments)]
+/// Pre token generation for a user's tokens, claims changed in place: the source is a refresh
+/// (`TokenGeneration_RefreshTokens`), the managed login's code (`TokenGeneration_HostedAuth`)
+/// or a sign-in through the API (by the challenge answered last).
 pub(crate) fn customize_tokens(
     ctx: &Ctx,
     st: &State,
-    pool_id: &str,
-    client_id: &str,
+    req: &crate::tokens::Issue,
     user: &User,
-    refresh: bool,
     access: &mut Map<String, Value>,
     id: &mut Map<String, Value>,
 ) -> Result<(), ApiError> {
+    let (pool_id, client_id) = (req.pool_id.as_str(), req.client_id.as_str());
     let pool = st.pool(pool_id)?;
-    let source = if refresh {
+    let source = if req.origin_jti.is_some() {
         "TokenGeneration_RefreshTokens"
+    } else if req.grant.is_some() {
+        "TokenGeneration_HostedAuth"
     } else {
         ctx.triggers()
             .token_source
