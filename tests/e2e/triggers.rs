@@ -153,8 +153,10 @@ async fn pre_token_generation_v2_claims_and_scope_read_back_by_our_verifier() {
         .lambda_trigger("PreTokenGeneration", arn("pre-token"))
         .pre_token_generation_version(Some("V2_0".to_owned()));
     let env = Env::start(pool, public_client()).await;
-    env.emu
-        .set_trigger(arn("pre-token"), Some(handler(&python, "pre_token.py", "v2")));
+    env.emu.set_trigger(
+        arn("pre-token"),
+        Some(handler(&python, "pre_token.py", "v2")),
+    );
     env.emu
         .create_user(&env.pool_id, UserSpec::new("ravi", PW))
         .unwrap();
@@ -213,7 +215,10 @@ async fn user_migration_moves_a_user_on_first_sign_in_with_our_client() {
         SignInOutcome::SignedIn(_)
     ));
     // A wrong legacy password: prevented user existence errors answer as for any unknown name.
-    let cfg = auth.config("legacy-2").password("x").flow(Flow::UserPassword);
+    let cfg = auth
+        .config("legacy-2")
+        .password("x")
+        .flow(Flow::UserPassword);
     let e = auth.sign_in_with(cfg).await.unwrap_err();
     assert_eq!(e.service_code(), Some("NotAuthorizedException"), "{e}");
 }
@@ -237,5 +242,9 @@ async fn pre_sign_up_auto_confirms_with_our_client() {
     ));
     let attrs = BTreeMap::from([("email".to_owned(), "mal@blocked.example".to_owned())]);
     let e = auth.sign_up("mal", PW, &attrs).await.unwrap_err();
-    assert_eq!(e.service_code(), Some("UserLambdaValidationException"), "{e}");
+    assert_eq!(
+        e.service_code(),
+        Some("UserLambdaValidationException"),
+        "{e}"
+    );
 }

@@ -99,7 +99,7 @@ fn python_env() -> Result<PathBuf, String> {
 }
 
 /// `interop/js` with `node_modules` installed by `npm ci` when the lockfile changed.
-fn node_env() -> Result<PathBuf, String> {
+pub(crate) fn node_env() -> Result<PathBuf, String> {
     let dir = Path::new(INTEROP).join("js");
     let lock = std::fs::read_to_string(dir.join("package-lock.json")).map_err(|e| e.to_string())?;
     run(Command::new("node").arg("--version"))?;
@@ -120,7 +120,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 }
 
 /// Runs a client script to completion and asserts it reported success.
-async fn script(mut cmd: Command, done: &'static str) {
+pub(crate) async fn script(mut cmd: Command, done: &'static str) {
     let out = blocking(move || cmd.output().unwrap()).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -405,6 +405,31 @@ async fn triggers_custom_auth_srp_first_then_the_functions_question() {
     env.emu.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn triggers_custom_auth_with_amazon_cognito_identity_js() {
+    let Some(python) = py().await else { return };
+    let node = tokio::task::spawn_blocking(crate::interop::node_env)
+        .await
+        .unwrap();
+    let dir = match node {
+        Ok(d) => d,
+        Err(why) => return unavailable(&why),
+    };
+    let log = log_file("custom-auth-js");
+    let (pool, _) = custom_auth_pool(&python, &log);
+    let (_, cfg) = custom_auth_pool(&python, &log);
+    // The system clock: the library signs SRP with the real time.
+    let cfg = cfg.clock(None).rng_seed(None);
+    let env = env_config(pool, ClientSpec::public("web"), cfg).await;
+    env.user("ann", "Passw0rd!");
+    let mut cmd = Command::new("node");
+    cmd.arg(dir.join("../triggers/custom_auth.mjs"))
+        .args([env.emu.url(), env.pool.clone(), env.cid().to_owned()])
+        .args(["ann", "Passw0rd!"]);
+    crate::interop::script(cmd, "all custom auth trigger checks passed").await;
+    env.emu.shutdown().await;
+}
+
 #[tokio::test]
 async fn triggers_pre_token_generation_v2_and_v1_change_the_claims() {
     let Some(python) = py().await else { return };
