@@ -488,3 +488,57 @@ pub(crate) fn describe(pool: &Pool, lc: &mut Option<cognito_wire::LambdaConfigTy
     }
     *lc = serde_json::from_value(v).ok();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handlers_parse_from_the_command_line_form() {
+        assert_eq!(
+            TriggerHandler::parse(" http://127.0.0.1:9000 "),
+            Some(TriggerHandler::http("http://127.0.0.1:9000"))
+        );
+        assert_eq!(
+            TriggerHandler::parse("python3  run_handler.py h.py"),
+            Some(TriggerHandler::command(
+                "python3",
+                ["run_handler.py", "h.py"]
+            ))
+        );
+        assert_eq!(TriggerHandler::parse("  "), None);
+        let seeded: TriggerHandler =
+            serde_json::from_value(json!({"program": "node", "args": ["h.mjs"]}))
+                .unwrap_or_else(|_| TriggerHandler::http(""));
+        assert_eq!(seeded, TriggerHandler::command("node", ["h.mjs"]));
+    }
+
+    #[test]
+    fn function_names_and_invocation_urls() {
+        assert_eq!(
+            function_name("arn:aws:lambda:us-east-1:123456789012:function:pre-sign-up:live"),
+            "pre-sign-up"
+        );
+        assert_eq!(function_name("plain"), "plain");
+        assert_eq!(
+            invoke::invocation_url("http://127.0.0.1:9000/", "f"),
+            "http://127.0.0.1:9000/2015-03-31/functions/f/invocations"
+        );
+        assert_eq!(
+            invoke::invocation_url("http://h:1/2015-03-31/functions/function/invocations", "f"),
+            "http://h:1/2015-03-31/functions/function/invocations"
+        );
+    }
+
+    #[test]
+    fn bad_answers_are_typed_errors() {
+        assert!(response_of(&json!({"response": 3})).is_err());
+        assert!(response_of(&json!({})).is_ok_and(|m| m.is_empty()));
+        let m = json!({"a": "yes", "b": [1], "c": {"k": 2}});
+        let m = m.as_object().cloned().unwrap_or_default();
+        assert!(opt_bool(&m, "a").is_err());
+        assert!(opt_string_list(&m, "b").is_err());
+        assert!(opt_string_map(&m, "c").is_err());
+        assert_eq!(opt_str(&m, "missing").ok(), Some(None));
+    }
+}

@@ -823,3 +823,143 @@ async fn triggers_seed_file_maps_handlers_and_describe_user_pool_shows_them() {
     );
     env.emu.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn triggers_pre_token_generation_v3_for_machine_to_machine_tokens_from_create_user_pool() {
+    let sources = Arc::new(Mutex::new(Vec::new()));
+    let seen = sources.clone();
+    let (url, _) = rust_handler(move |_, mut event| {
+        seen.lock().unwrap().push((
+            event["triggerSource"].as_str().unwrap().to_owned(),
+            event["version"].as_str().unwrap().to_owned(),
+            event["request"]["scopes"].clone(),
+        ));
+        event["response"]["claimsAndScopeOverrideDetails"] = json!({"accessTokenGeneration": {
+            "claimsToAddOrOverride": {"tenant": "acme", "client_id": "forged"},
+            "scopesToSuppress": ["https://orders.example.com/write"]}});
+        Ok(event)
+    })
+    .await;
+    let env = env_config(
+        PoolSpec::named("t"),
+        ClientSpec::public("web"),
+        config().trigger("*", TriggerHandler::http(&url)),
+    )
+    .await;
+    // The trigger given as Cognito's API takes it: PreTokenGenerationConfig, V3_0.
+    let p = env
+        .admin(
+            "CreateUserPool",
+            json!({"PoolName": "m2m", "LambdaConfig": {"PreTokenGenerationConfig": {
+                "LambdaArn": arn("tokens"), "LambdaVersion": "V3_0"}}}),
+        )
+        .await
+        .unwrap();
+    let pool = p["UserPool"]["Id"].as_str().unwrap().to_owned();
+    env.admin(
+        "CreateResourceServer",
+        json!({"UserPoolId": pool, "Identifier": "https://orders.example.com", "Name": "Orders",
+               "Scopes": [{"ScopeName": "read", "ScopeDescription": "read"},
+                          {"ScopeName": "write", "ScopeDescription": "write"}]}),
+    )
+    .await
+    .unwrap();
+    let c = env
+        .admin(
+            "CreateUserPoolClient",
+            json!({"UserPoolId": pool, "ClientName": "worker", "GenerateSecret": true,
+                   "ExplicitAuthFlows": ["ALLOW_CLIENT_TOKEN_AUTH"],
+                   "AllowedOAuthFlowsUserPoolClient": true,
+                   "AllowedOAuthFlows": ["client_credentials"],
+                   "AllowedOAuthScopes": ["https://orders.example.com/read",
+                                          "https://orders.example.com/write"]}),
+        )
+        .await
+        .unwrap();
+    let c = &c["UserPoolClient"];
+    let r = env
+        .call(
+            "GetClientToken",
+            json!({"ClientId": c["ClientId"], "Secret": c["ClientSecret"]}),
+        )
+        .await
+        .unwrap();
+    let access = claims(
+        r["ClientAuthenticationResult"]["AccessToken"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(access["tenant"], "acme");
+    assert_eq!(
+        access["client_id"], c["ClientId"],
+        "a reserved claim is kept"
+    );
+    assert_eq!(access["scope"], "https://orders.example.com/read");
+    assert_eq!(
+        *sources.lock().unwrap(),
+        [(
+            "TokenGeneration_ClientCredentials".to_owned(),
+            "3".to_owned(),
+            json!([
+                "https://orders.example.com/read",
+                "https://orders.example.com/write"
+            ])
+        )]
+    );
+    env.emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn triggers_http_handler_errors_and_timeouts() {
+    let (url, _) = rust_handler(|name, event| match name {
+        "slow" => {
+            std::thread::sleep(Duration::from_millis(1500));
+            Ok(event)
+        }
+        _ => Err("Nope".to_owned()),
+    })
+    .await;
+    let cfg = config()
+        .trigger_timeout(Duration::from_millis(300))
+        .trigger("*", TriggerHandler::http(&url));
+    let pool = PoolSpec::named("t").lambda_trigger("PreAuthentication", arn("slow"));
+    let env = env_config(pool, ClientSpec::public("web"), cfg).await;
+    env.user("ann", "Passw0rd!");
+    let e = env.password_login("ann", "Passw0rd!").await.unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        (
+            "UnexpectedLambdaException",
+            "PreAuthentication invocation failed due to error Socket timeout while invoking Lambda function."
+        )
+    );
+    let pool = PoolSpec::named("u").lambda_trigger("PostAuthentication", arn("failing"));
+    let id = env.emu.create_pool(pool).unwrap();
+    let app = env.emu.create_client(&id, ClientSpec::public("w")).unwrap();
+    env.emu
+        .create_user(&id, UserSpec::new("ann", "Passw0rd!"))
+        .unwrap();
+    let e = env
+        .call(
+            "InitiateAuth",
+            json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": app.client_id, "AuthParameters": {"USERNAME": "ann", "PASSWORD": "Passw0rd!"}}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        (
+            "UserLambdaValidationException",
+            "PostAuthentication failed with error Nope."
+        )
+    );
+    // Nobody listening: Lambda's service failure.
+    env.emu
+        .set_trigger("*", Some(TriggerHandler::http("http://127.0.0.1:9")));
+    let e = env.password_login("ann", "Passw0rd!").await.unwrap_err();
+    assert_eq!(
+        e.message,
+        "PreAuthentication invocation failed due to error ServiceException."
+    );
+    env.emu.shutdown().await;
+}
