@@ -472,9 +472,11 @@ pub(crate) fn resend_confirmation_code(
     let (pool_id, client) = client_of(&st, r.client_id.expose())?;
     check_secret_hash(&client, hash_of(&r.secret_hash), &[r.username.expose()])?;
     let prevent = client.spec.prevent_user_existence_errors;
-    inner
-        .triggers()
-        .request(&client.id, r.client_metadata.as_ref());
+    inner.triggers().messages(
+        "CustomMessage_ResendCode",
+        Some(&client.id),
+        r.client_metadata.as_ref(),
+    );
     let pool = st.pool(&pool_id)?;
     let found = st
         .lookup_user(&pool.id, r.username.expose())
@@ -793,6 +795,11 @@ pub(crate) fn update_user_attributes(
     // A user cannot mark an address verified (only a code or an admin can), nor write what the
     // client's `WriteAttributes` leaves out.
     check_writable(client_of_caller(&st, &c).as_ref(), &updates)?;
+    inner.triggers().messages(
+        "CustomMessage_UpdateUserAttribute",
+        c.claims.get("client_id").and_then(|v| v.as_str()),
+        r.client_metadata.as_ref(),
+    );
     let to_verify = apply_attributes(inner, &mut st, &c.pool_id, &c.username, updates, false)?;
     let mut list = Vec::new();
     for a in to_verify {

@@ -131,6 +131,9 @@ pub(crate) struct Scope {
     pub client_id: RefCell<Option<String>>,
     /// The token generation source of a challenge answer (new password, device).
     token_source: RefCell<Option<&'static str>>,
+    /// The custom message source of the request's messages when the kind of message does not
+    /// say it (`CustomMessage_ResendCode`, `CustomMessage_UpdateUserAttribute`).
+    message_source: RefCell<Option<&'static str>>,
     client_metadata: RefCell<Option<BTreeMap<String, String>>>,
     validation_data: RefCell<Option<BTreeMap<String, String>>>,
 }
@@ -140,6 +143,20 @@ impl Scope {
     pub fn request(&self, client_id: &str, m: Option<&BTreeMap<String, String>>) {
         *self.client_id.borrow_mut() = Some(client_id.to_owned());
         *self.client_metadata.borrow_mut() = m.filter(|m| !m.is_empty()).cloned();
+    }
+
+    /// A request that sends messages whose custom message source its kind does not tell
+    /// (`ResendConfirmationCode`, `UpdateUserAttributes`), with its app client (from the access
+    /// token for the latter) and `ClientMetadata`.
+    pub fn messages(
+        &self,
+        source: &'static str,
+        client_id: Option<&str>,
+        m: Option<&BTreeMap<String, String>>,
+    ) {
+        *self.client_id.borrow_mut() = client_id.map(str::to_owned);
+        *self.client_metadata.borrow_mut() = m.filter(|m| !m.is_empty()).cloned();
+        *self.message_source.borrow_mut() = Some(source);
     }
 
     /// The request's `ClientMetadata` only (admin operations: no app client).
@@ -442,7 +459,9 @@ pub(crate) fn message_for(
     let Some(user) = st.get_user(pool_id, username) else {
         return Ok(None);
     };
+    let chosen = *ctx.triggers().message_source.borrow();
     let source = match kind {
+        K::SignUp | K::Verify if chosen.is_some() => chosen.unwrap_or_default(),
         K::SignUp => "CustomMessage_SignUp",
         K::ForgotPassword => "CustomMessage_ForgotPassword",
         K::Mfa | K::Otp => "CustomMessage_Authentication",

@@ -598,9 +598,46 @@ async fn triggers_custom_message_text_is_what_the_outbox_shows() {
         m.message,
         format!("Hello Ann, your Example code is {}.", m.code)
     );
-    let e = &events(&log)[0];
+    // Resent: its own source; the function leaves it the default text.
+    env.call(
+        "ResendConfirmationCode",
+        json!({"ClientId": env.cid(), "Username": "ann"}),
+    )
+    .await
+    .unwrap();
+    let m = env.emu.outbox().pop().unwrap();
+    assert_eq!(m.message, format!("Your confirmation code is {}", m.code));
+    env.call(
+        "ConfirmSignUp",
+        json!({"ClientId": env.cid(), "Username": "ann", "ConfirmationCode": m.code}),
+    )
+    .await
+    .unwrap();
+    env.call(
+        "ForgotPassword",
+        json!({"ClientId": env.cid(), "Username": "ann"}),
+    )
+    .await
+    .unwrap();
+    let m = env.emu.outbox().pop().unwrap();
+    assert_eq!(m.message, format!("Reset code for Ann: {}", m.code));
+    let seen = events(&log);
+    let e = &seen[0];
     base_fields(e, &env, "CustomMessage_SignUp", "ann");
     assert_eq!(e["request"]["codeParameter"], "{####}");
+    assert_eq!(e["request"]["userAttributes"]["name"], "Ann");
+    let sources: Vec<&str> = seen
+        .iter()
+        .map(|e| e["triggerSource"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "CustomMessage_SignUp",
+            "CustomMessage_ResendCode",
+            "CustomMessage_ForgotPassword"
+        ]
+    );
     env.emu.shutdown().await;
 }
 
