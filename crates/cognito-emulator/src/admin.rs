@@ -143,12 +143,19 @@ pub(crate) fn admin_create_user(
         let pool = st.pool(&pool_id)?;
         pool.check_policy(&temp)?;
         let attributes = attr_map(r.user_attributes.as_deref().unwrap_or_default());
-        let spec = UserSpec {
+        let mut spec = UserSpec {
             username: r.username.expose().to_owned(),
             temporary_password: Some(temp.clone()),
             attributes,
             ..UserSpec::default()
         };
+        crate::triggers::admin_sign_up(
+            inner,
+            &st,
+            &pool_id,
+            (r.validation_data.as_deref(), r.client_metadata.as_ref()),
+            &mut spec,
+        )?;
         crate::inner::create_user(inner, &mut st, &pool_id, &spec, true)?
     };
     if !suppress {

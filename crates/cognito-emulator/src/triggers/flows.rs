@@ -185,6 +185,44 @@ pub(crate) fn sign_up_decision(
     )
 }
 
+/// Pre sign-up for `AdminCreateUser` (`PreSignUp_AdminCreateUser`, no app client): the user
+/// stays `FORCE_CHANGE_PASSWORD` (an auto-confirmation is not applied); automatic verification
+/// is.
+pub(crate) fn admin_sign_up(
+    ctx: &Ctx,
+    st: &State,
+    pool_id: &str,
+    (validation, metadata): (
+        Option<&[cognito_wire::AttributeType]>,
+        Option<&BTreeMap<String, String>>,
+    ),
+    spec: &mut crate::spec::UserSpec,
+) -> Result<(), ApiError> {
+    let pool = st.pool(pool_id)?;
+    if super::arn_of(pool, super::Trigger::PreSignUp).is_none() {
+        return Ok(());
+    }
+    ctx.triggers().request_metadata(metadata);
+    ctx.triggers()
+        .set_validation_data(validation.map(crate::ops::attr_map));
+    let d = events::pre_sign_up(
+        ctx,
+        pool,
+        "PreSignUp_AdminCreateUser",
+        None,
+        &spec.username,
+        &spec.attributes,
+    )?;
+    apply_sign_up(
+        SignUpDecision {
+            auto_confirm: false,
+            ..d
+        },
+        spec,
+    );
+    Ok(())
+}
+
 /// Applies a pre sign-up decision to the user about to be created.
 pub(crate) fn apply_sign_up(d: SignUpDecision, spec: &mut crate::spec::UserSpec) {
     if d.auto_confirm {

@@ -218,8 +218,36 @@ async fn triggers_pre_sign_up_auto_confirms_refuses_and_passes_metadata() {
     );
     assert_eq!(status(&env, "eve").await, None);
 
+    // AdminCreateUser: PreSignUp_AdminCreateUser without an app client; verification applies,
+    // the user still has to set a password.
+    let admin_create = |name: &'static str, email: &'static str| {
+        env.admin(
+            "AdminCreateUser",
+            json!({"UserPoolId": env.pool, "Username": name, "MessageAction": "SUPPRESS",
+                   "UserAttributes": [{"Name": "email", "Value": email}]}),
+        )
+    };
+    let u = admin_create("carl", "carl@trusted.example").await.unwrap();
+    assert_eq!(u["User"]["UserStatus"], "FORCE_CHANGE_PASSWORD");
+    assert!(
+        u["User"]["Attributes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"Name": "email_verified", "Value": "true"}))
+    );
+    let e = admin_create("mallory", "m@blocked.example")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "UserLambdaValidationException");
+    assert_eq!(status(&env, "mallory").await, None);
+
     let seen = events(&log);
-    assert_eq!(seen.len(), 3);
+    assert_eq!(seen.len(), 5);
+    assert_eq!(seen[3]["triggerSource"], "PreSignUp_AdminCreateUser");
+    assert_eq!(
+        seen[3]["callerContext"]["clientId"],
+        "CLIENT_ID_NOT_APPLICABLE"
+    );
     let e = &seen[0];
     base_fields(e, &env, "PreSignUp_SignUp", "ann");
     assert_eq!(
