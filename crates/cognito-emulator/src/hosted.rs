@@ -582,10 +582,29 @@ fn login(page: Page<'_, '_>, form: &BTreeMap<String, String>) -> Reply {
                 &az.client.id,
                 username,
                 field(form, "password"),
-            )?,
-            Some(c) => answer(ctx, &az, c, form)?,
+            ),
+            Some(c) => answer(ctx, &az, c, form),
         };
-        Ok(Ok(after_step(ctx, &az, outcome)?))
+        // Recorded like the API's sign-ins (AdminListUserAuthEvents).
+        let mut asked = Params::new();
+        asked.insert(
+            Key::Username.as_str().to_owned(),
+            SensitiveString::from(username.to_owned()),
+        );
+        let step = match &challenge {
+            None => crate::events::Step::Initiate(&cognito_wire::AuthFlowType::UserPasswordAuth),
+            Some(c) => crate::events::Step::Respond(c),
+        };
+        crate::events::record_sign_in(
+            ctx,
+            Some(&az.pool_id),
+            &az.client.id,
+            step,
+            &asked,
+            None,
+            &outcome,
+        );
+        Ok(Ok(after_step(ctx, &az, outcome?)?))
     });
     let frame_error = |page: Page<'_, '_>, e: &str, step: Option<&C>| -> Reply {
         let html = match step {

@@ -521,6 +521,22 @@ async fn code_flow_with_pkce_gives_verifiable_tokens_refresh_userinfo_revoke_log
     let a = b.get(&authorize_path(&cid, "openid")).await;
     assert!(a.location.unwrap().contains("/login?"));
 
+    // The pages' sign-ins are recorded like the API's: the wrong password, then the pass.
+    let ev = env
+        .admin(
+            "AdminListUserAuthEvents",
+            json!({"UserPoolId": env.pool, "Username": "alice"}),
+        )
+        .await
+        .unwrap();
+    let responses: Vec<&str> = ev["AuthEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["EventResponse"].as_str().unwrap())
+        .collect();
+    assert_eq!(responses, ["Pass", "Fail"], "{ev}");
+
     // Discovery lists the endpoints.
     let d = env
         .get(&format!("/{}/.well-known/openid-configuration", env.pool))
