@@ -1395,3 +1395,64 @@ fn token_client_credentials_is_cached_and_says_what_to_fix() {
     let out = output(cmd, "");
     assert_eq!(out.status.code(), Some(2), "{}", texts(&out).1);
 }
+
+#[test]
+fn emulator_trigger_flag_runs_a_local_command() {
+    use std::io::BufRead;
+    // A malformed mapping is refused with one line on stderr.
+    let out = Command::new(env!("CARGO_BIN_EXE_pycognito"))
+        .args(["emulator", "--port", "0", "--trigger", "no-handler-here"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("KEY=HANDLER"),
+        "{out:?}"
+    );
+
+    // A pre sign-up function as a shell script: it auto-confirms everyone.
+    let dir = std::env::temp_dir().join(format!("pycognito-cli-trigger-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("confirm.sh");
+    std::fs::write(
+        &script,
+        "sed 's/\"autoConfirmUser\":false/\"autoConfirmUser\":true/'\n",
+    )
+    .unwrap();
+    let arn = "arn:aws:lambda:us-east-1:123456789012:function:confirm";
+    let seed = dir.join("seed.json");
+    std::fs::write(
+        &seed,
+        serde_json::json!({"pools": [{"name": "t", "id": "us-east-1_trig",
+            "lambda_config": {"PreSignUp": arn},
+            "clients": [{"name": "web", "client_id": "trigwebclient"}]}]})
+        .to_string(),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pycognito"))
+        .args(["emulator", "--port", "0", "--seed"])
+        .arg(&seed)
+        .arg("--trigger")
+        .arg(format!("{arn}=sh {}", script.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line.trim().strip_prefix("http://").unwrap().to_owned();
+    let body = r#"{"ClientId":"trigwebclient","Username":"ann","Password":"Passw0rd!"}"#;
+    let answer = raw_http(
+        &addr,
+        &format!(
+            "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: AWSCognitoIdentityProviderService.SignUp\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(answer.contains(r#""UserConfirmed":true"#), "{answer}");
+}
