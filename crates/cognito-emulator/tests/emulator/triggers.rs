@@ -1028,3 +1028,61 @@ async fn triggers_http_handler_errors_and_timeouts() {
     );
     env.emu.shutdown().await;
 }
+
+/// One unsigned API call over a plain socket (from inside a handler: blocking).
+fn raw_call(addr: &str, op: &str, body: &Value) -> String {
+    use std::io::Read;
+    let body = body.to_string();
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: AWSCognitoIdentityProviderService.{op}\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn triggers_a_request_run_again_after_a_conflict_does_not_invoke_twice() {
+    // The pre sign-up function changes the pool while SignUp waits for it (it creates a group,
+    // through the API): SignUp's snapshot is then stale, its commit conflicts and it runs again
+    // from the start. The second run sends the same event: the function is not invoked again.
+    let target: Arc<Mutex<Option<(String, String)>>> = Arc::new(Mutex::new(None));
+    let t = target.clone();
+    let (url, calls) = rust_handler(move |_, event| {
+        let (addr, pool) = t.lock().unwrap().clone().unwrap();
+        // Blocking this worker: its other tasks move to another thread meanwhile.
+        let answer = tokio::task::block_in_place(|| {
+            raw_call(
+                &addr,
+                "CreateGroup",
+                &json!({"UserPoolId": pool, "GroupName": "made-by-the-trigger"}),
+            )
+        });
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        Ok(event)
+    })
+    .await;
+    let cfg = config()
+        .require_sigv4(false)
+        .trigger("*", TriggerHandler::http(&url));
+    let pool = PoolSpec::named("t").lambda_trigger("PreSignUp", arn("pre-sign-up"));
+    let env = env_config(pool, ClientSpec::public("web"), cfg).await;
+    *target.lock().unwrap() = Some((env.emu.addr().to_string(), env.pool.clone()));
+    let r = sign_up(&env, "ann", "ann@example.com").await.unwrap();
+    assert_eq!(r["UserConfirmed"], false);
+    assert_eq!(*calls.lock().unwrap(), ["pre-sign-up"]);
+    assert_eq!(status(&env, "ann").await.as_deref(), Some("UNCONFIRMED"));
+    let g = env
+        .admin(
+            "GetGroup",
+            json!({"UserPoolId": env.pool, "GroupName": "made-by-the-trigger"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(g["Group"]["GroupName"], "made-by-the-trigger");
+    env.emu.shutdown().await;
+}
