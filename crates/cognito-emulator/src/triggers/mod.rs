@@ -362,6 +362,14 @@ pub(crate) fn call(
     if !value.is_object() {
         return Err(unrecognizable());
     }
+    // Lambda's error document answered as a result (a runner that does not set
+    // `X-Amz-Function-Error`, a command that exits 0 after printing it): a function error.
+    if let Some(m) = value.get("errorMessage").and_then(Value::as_str)
+        && value.get("response").is_none()
+        && value.get("triggerSource").is_none()
+    {
+        return Err(failed(trigger, m));
+    }
     scope.answers.borrow_mut().push((arn, text, value.clone()));
     Ok(Some(value))
 }

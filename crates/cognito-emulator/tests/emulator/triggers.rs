@@ -981,6 +981,8 @@ async fn triggers_http_handler_errors_and_timeouts() {
             std::thread::sleep(Duration::from_millis(1500));
             Ok(event)
         }
+        // Lambda's error document without `X-Amz-Function-Error` (some local runners).
+        "error-document" => Ok(json!({"errorMessage": "Quota exceeded", "errorType": "Error"})),
         _ => Err("Nope".to_owned()),
     })
     .await;
@@ -1017,6 +1019,23 @@ async fn triggers_http_handler_errors_and_timeouts() {
             "UserLambdaValidationException",
             "PostAuthentication failed with error Nope."
         )
+    );
+    let pool = PoolSpec::named("v").lambda_trigger("PreAuthentication", arn("error-document"));
+    let id = env.emu.create_pool(pool).unwrap();
+    let app = env.emu.create_client(&id, ClientSpec::public("w")).unwrap();
+    env.emu
+        .create_user(&id, UserSpec::new("ann", "Passw0rd!"))
+        .unwrap();
+    let e = env
+        .call(
+            "InitiateAuth",
+            json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": app.client_id, "AuthParameters": {"USERNAME": "ann", "PASSWORD": "Passw0rd!"}}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.message,
+        "PreAuthentication failed with error Quota exceeded."
     );
     // Nobody listening: Lambda's service failure.
     env.emu
