@@ -21,7 +21,13 @@ def define(event, context):
     event = DefineAuthChallengeTriggerEvent(event)
     check_base(event, ("DefineAuthChallenge_Authentication",))
     session = event.request.session
-    assert not event.request.user_not_found
+    if event.request.user_not_found:
+        # No such user: ask the question anyway (nothing tells the caller), fail on the answer.
+        if session:
+            event.response.fail_authentication = True
+        else:
+            event.response.challenge_name = "CUSTOM_CHALLENGE"
+        return event.raw_event
     if len(session) == 1 and session[0].challenge_name == "SRP_A":
         event.response.challenge_name = "PASSWORD_VERIFIER"
     elif session and session[-1].challenge_name == "CUSTOM_CHALLENGE" and session[-1].challenge_result:

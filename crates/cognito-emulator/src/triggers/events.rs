@@ -218,6 +218,34 @@ fn session_value(history: &[ChallengeStep]) -> Value {
     )
 }
 
+/// Who a custom authentication is for: a user, or a name that designates none (with user
+/// existence errors prevented, the functions are asked with `userNotFound: true`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Who<'a> {
+    User(&'a User),
+    NotFound(&'a str),
+}
+
+impl Who<'_> {
+    pub fn name(&self) -> &str {
+        match self {
+            Who::User(u) => &u.username,
+            Who::NotFound(n) => n,
+        }
+    }
+
+    fn attributes(&self) -> Value {
+        match self {
+            Who::User(u) => user_attributes(u),
+            Who::NotFound(_) => json!({}),
+        }
+    }
+
+    fn not_found(&self) -> Value {
+        Value::Bool(matches!(self, Who::NotFound(_)))
+    }
+}
+
 /// Whether the pool drives `CUSTOM_AUTH` with its own functions.
 pub(crate) fn custom_auth_enabled(pool: &Pool) -> bool {
     super::arn_of(pool, Trigger::DefineAuthChallenge).is_some()
@@ -237,22 +265,22 @@ pub(crate) fn define_auth_challenge(
     ctx: &Ctx,
     pool: &Pool,
     client_id: &str,
-    user: &User,
+    who: Who<'_>,
     history: &[ChallengeStep],
 ) -> Result<Next, ApiError> {
     let request = with_metadata(
         ctx,
         Map::from_iter([
-            (Key::UserAttributes.as_str().into(), user_attributes(user)),
+            (Key::UserAttributes.as_str().into(), who.attributes()),
             ("session".into(), session_value(history)),
-            ("userNotFound".into(), Value::Bool(false)),
+            ("userNotFound".into(), who.not_found()),
         ]),
     );
     let base = Base {
         pool,
         trigger: Trigger::DefineAuthChallenge,
         source: "DefineAuthChallenge_Authentication",
-        username: &user.username,
+        username: who.name(),
         client_id: Some(client_id),
         version: "1",
     };
@@ -285,24 +313,24 @@ pub(crate) fn create_auth_challenge(
     ctx: &Ctx,
     pool: &Pool,
     client_id: &str,
-    user: &User,
+    who: Who<'_>,
     challenge: &str,
     history: &[ChallengeStep],
 ) -> Result<Created, ApiError> {
     let request = with_metadata(
         ctx,
         Map::from_iter([
-            (Key::UserAttributes.as_str().into(), user_attributes(user)),
+            (Key::UserAttributes.as_str().into(), who.attributes()),
             ("challengeName".into(), Value::String(challenge.to_owned())),
             ("session".into(), session_value(history)),
-            ("userNotFound".into(), Value::Bool(false)),
+            ("userNotFound".into(), who.not_found()),
         ]),
     );
     let base = Base {
         pool,
         trigger: Trigger::CreateAuthChallenge,
         source: "CreateAuthChallenge_Authentication",
-        username: &user.username,
+        username: who.name(),
         client_id: Some(client_id),
         version: "1",
     };
@@ -328,24 +356,24 @@ pub(crate) fn verify_auth_challenge(
     ctx: &Ctx,
     pool: &Pool,
     client_id: &str,
-    user: &User,
+    who: Who<'_>,
     custom: &CustomAuth,
     answer: &str,
 ) -> Result<bool, ApiError> {
     let request = with_metadata(
         ctx,
         Map::from_iter([
-            (Key::UserAttributes.as_str().into(), user_attributes(user)),
+            (Key::UserAttributes.as_str().into(), who.attributes()),
             ("privateChallengeParameters".into(), object(&custom.private)),
             ("challengeAnswer".into(), Value::String(answer.to_owned())),
-            ("userNotFound".into(), Value::Bool(false)),
+            ("userNotFound".into(), who.not_found()),
         ]),
     );
     let base = Base {
         pool,
         trigger: Trigger::VerifyAuthChallengeResponse,
         source: "VerifyAuthChallengeResponse_Authentication",
-        username: &user.username,
+        username: who.name(),
         client_id: Some(client_id),
         version: "1",
     };

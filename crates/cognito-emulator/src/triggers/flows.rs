@@ -2,7 +2,7 @@
 //! function (if it has one) before the request's writes and applying what it decided.
 
 use super::events::{
-    self, ChallengeStep, CustomAuth, Next, SignUpDecision, custom_auth_enabled,
+    self, ChallengeStep, CustomAuth, Next, SignUpDecision, Who, custom_auth_enabled,
     define_auth_challenge,
 };
 use super::unrecognizable;
@@ -318,7 +318,9 @@ pub(crate) fn customize_tokens(
     events::pre_token_generation(ctx, pool, source, client_id, user, &roles, access, id)
 }
 
-/// `CUSTOM_AUTH` in a pool with a define auth challenge function: the first step.
+/// `CUSTOM_AUTH` in a pool with a define auth challenge function: the first step. A name that
+/// designates no user (user existence errors prevented) goes through the functions with
+/// `userNotFound: true` and can only fail.
 pub(crate) fn custom_auth_start(
     ctx: &Ctx,
     st: &mut State,
@@ -328,10 +330,11 @@ pub(crate) fn custom_auth_start(
     params: &Params,
     flow: Flow,
 ) -> Result<Outcome, ApiError> {
-    if flow.simulated.is_some() {
-        return Err(bad_credentials());
-    }
-    let user = st.get_user(pool_id, username).ok_or_else(user_not_found)?;
+    let user = match flow.simulated {
+        Some(_) => None,
+        None => Some(st.get_user(pool_id, username).ok_or_else(user_not_found)?),
+    };
+    let who = user.as_ref().map_or(Who::NotFound(username), Who::User);
     let srp_a = match (p(params, Key::ChallengeName), p(params, Key::SrpA)) {
         (Some(name), Some(a)) if name == Key::SrpA.as_str() => Some(a.to_owned()),
         _ => None,
@@ -344,7 +347,7 @@ pub(crate) fn custom_auth_start(
             metadata: None,
         });
     }
-    let next = define_auth_challenge(ctx, st.pool(pool_id)?, &client.id, &user, &history)?;
+    let next = define_auth_challenge(ctx, st.pool(pool_id)?, &client.id, who, &history)?;
     if let (Some(srp_a), Next::Challenge(name)) = (&srp_a, &next)
         && ChallengeNameType::from(name.as_str()) == ChallengeNameType::PasswordVerifier
     {
@@ -365,7 +368,7 @@ pub(crate) fn custom_auth_start(
         }
         return Ok(out);
     }
-    decide(ctx, st, pool_id, &client.id, &user, history, next, flow)
+    decide(ctx, st, pool_id, &client.id, who, history, next, flow)
 }
 
 /// `CUSTOM_AUTH` after the password was proven by SRP (`PASSWORD_VERIFIER`).
@@ -385,8 +388,23 @@ pub(crate) fn custom_auth_after_password(
         result: true,
         metadata: None,
     });
-    let next = define_auth_challenge(ctx, st.pool(pool_id)?, client_id, &user, &history)?;
-    decide(ctx, st, pool_id, client_id, &user, history, next, flow)
+    let next = define_auth_challenge(
+        ctx,
+        st.pool(pool_id)?,
+        client_id,
+        Who::User(&user),
+        &history,
+    )?;
+    decide(
+        ctx,
+        st,
+        pool_id,
+        client_id,
+        Who::User(&user),
+        history,
+        next,
+        flow,
+    )
 }
 
 /// `CUSTOM_AUTH`: an answer to a custom challenge, judged by the verify function.
@@ -401,46 +419,53 @@ pub(crate) fn custom_auth_answer(
     answer: &str,
     flow: Flow,
 ) -> Result<Outcome, ApiError> {
-    let user = st.get_user(pool_id, username).ok_or_else(user_not_found)?;
+    let user = match flow.simulated {
+        Some(_) => None,
+        None => Some(st.get_user(pool_id, username).ok_or_else(user_not_found)?),
+    };
+    let who = user.as_ref().map_or(Who::NotFound(username), Who::User);
     let pool = st.pool(pool_id)?;
-    let correct = events::verify_auth_challenge(ctx, pool, client_id, &user, &custom, answer)?;
+    let correct = events::verify_auth_challenge(ctx, pool, client_id, who, &custom, answer)?;
     let mut history = custom.history;
     history.push(ChallengeStep {
         name: ChallengeNameType::CustomChallenge.as_str().to_owned(),
         result: correct,
         metadata: custom.metadata,
     });
-    let next = define_auth_challenge(ctx, pool, client_id, &user, &history)?;
-    decide(ctx, st, pool_id, client_id, &user, history, next, flow)
+    let next = define_auth_challenge(ctx, pool, client_id, who, &history)?;
+    decide(ctx, st, pool_id, client_id, who, history, next, flow)
 }
 
-/// What the define function decided, done: a failure, tokens, or a new custom challenge.
+/// What the define function decided, done: a failure, tokens (never for a name that designates
+/// no user), or a new custom challenge.
 #[allow(clippy::too_many_arguments)]
 fn decide(
     ctx: &Ctx,
     st: &mut State,
     pool_id: &str,
     client_id: &str,
-    user: &User,
+    who: Who<'_>,
     history: Vec<ChallengeStep>,
     next: Next,
     mut flow: Flow,
 ) -> Result<Outcome, ApiError> {
     flow.mfa_done = true;
-    match next {
-        Next::Fail => Err(bad_credentials()),
-        Next::Tokens => crate::auth::next_step(ctx, st, pool_id, client_id, &user.username, flow),
-        Next::Challenge(name) if name == ChallengeNameType::CustomChallenge.as_str() => {
+    match (next, who) {
+        (Next::Fail, _) | (Next::Tokens, Who::NotFound(_)) => Err(bad_credentials()),
+        (Next::Tokens, Who::User(user)) => {
+            crate::auth::next_step(ctx, st, pool_id, client_id, &user.username, flow)
+        }
+        (Next::Challenge(name), _) if name == ChallengeNameType::CustomChallenge.as_str() => {
             let created = events::create_auth_challenge(
                 ctx,
                 st.pool(pool_id)?,
                 client_id,
-                user,
+                who,
                 &name,
                 &history,
             )?;
             let mut params = created.public;
-            params.insert(Key::Username.to_string(), user.username.clone());
+            params.insert(Key::Username.to_string(), who.name().to_owned());
             let custom = CustomAuth {
                 history,
                 private: created.private,
@@ -451,7 +476,7 @@ fn decide(
                 st,
                 pool_id,
                 client_id,
-                &user.username,
+                who.name(),
                 ChallengeNameType::CustomChallenge,
                 flow,
                 |s| s.custom = Some(custom),
@@ -462,7 +487,7 @@ fn decide(
                 id,
             ))
         }
-        Next::Challenge(_) => Err(unrecognizable()),
+        (Next::Challenge(_), _) => Err(unrecognizable()),
     }
 }
 

@@ -430,6 +430,36 @@ async fn triggers_custom_auth_srp_first_then_the_functions_question() {
         (e.code.as_str(), e.message.as_str()),
         ("NotAuthorizedException", "Incorrect username or password.")
     );
+
+    // A name that designates no user (PreventUserExistenceErrors): the functions are asked with
+    // `userNotFound`; the question looks the same, and the right answer still fails.
+    let before = events(&log).len();
+    let r = env
+        .call(
+            "InitiateAuth",
+            json!({"AuthFlow": "CUSTOM_AUTH", "ClientId": env.cid(), "AuthParameters": {"USERNAME": "ghost"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r["ChallengeName"], "CUSTOM_CHALLENGE");
+    assert_eq!(r["ChallengeParameters"]["question"], "Favourite colour?");
+    let e = env
+        .respond(
+            "CUSTOM_CHALLENGE",
+            json!({"USERNAME": "ghost", "ANSWER": "blue"}),
+            Some(&r["Session"]),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "NotAuthorizedException");
+    let seen = events(&log);
+    let ghost = &seen[before..];
+    assert_eq!(ghost.len(), 4, "define, create, verify, define");
+    for e in ghost {
+        assert_eq!(e["userName"], "ghost");
+        assert_eq!(e["request"]["userNotFound"], true);
+        assert_eq!(e["request"]["userAttributes"], json!({}));
+    }
     env.emu.shutdown().await;
 }
 
