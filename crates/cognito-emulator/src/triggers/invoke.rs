@@ -174,14 +174,18 @@ fn command(
             let _ = s.write_all(&input);
         }
     });
+    // The pipes are read on threads that hand their bytes over a channel: a grandchild that
+    // keeps a pipe open cannot hold the request past the time limit.
     let reader = |pipe: Option<Box<dyn Read + Send>>| {
+        let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut buf = Vec::new();
             if let Some(mut p) = pipe {
                 let _ = p.read_to_end(&mut buf);
             }
-            buf
-        })
+            let _ = tx.send(buf);
+        });
+        rx
     };
     let out = reader(
         child
@@ -202,7 +206,6 @@ fn command(
             Ok(None) if Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
-                let _ = writer.join();
                 return Err(InvokeError::Timeout);
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
@@ -214,8 +217,9 @@ fn command(
         }
     };
     let _ = writer.join();
-    let stdout = out.join().unwrap_or_default();
-    let stderr = err.join().unwrap_or_default();
+    let left = || deadline.saturating_duration_since(Instant::now());
+    let stdout = out.recv_timeout(left()).map_err(|_| InvokeError::Timeout)?;
+    let stderr = err.recv_timeout(left()).unwrap_or_default();
     if status.success() {
         Ok(stdout)
     } else if !stdout.iter().all(u8::is_ascii_whitespace) {
