@@ -9,5 +9,7 @@
 
 mod auth;
 mod faults;
+#[path = "../support/hosted.rs"]
+mod hosted;
 mod oauth;
 mod session;
