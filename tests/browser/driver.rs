@@ -105,8 +105,6 @@ pub enum StartError {
     Broken(String),
 }
 
-// Some helpers serve only the managed-login tests, which come with the emulator's pages.
-#[allow(dead_code)]
 impl Browser {
     /// chromedriver on a free 127.0.0.1 port and a headless Chromium session.
     pub async fn start() -> Result<Browser, StartError> {
