@@ -68,9 +68,24 @@ const EXPOSE_ALLOWED: &[(&str, usize, &str)] = &[
         "attribute values as a plain map (pycognito's cognito_to_dict)",
     ),
     (
+        "crates/cognito-emulator/src/hosted.rs",
+        10,
+        "the managed login pages are Cognito's own: they pass the form's codes and passwords to the sign-in state machine, compute SECRET_HASH with the client's secret, and show the TOTP set-up secret to the user",
+    ),
+    (
+        "crates/cognito-emulator/src/hosted_pages.rs",
+        1,
+        "the challenge name NEW_PASSWORD_REQUIRED as a form value (no secret: the name has the word)",
+    ),
+    (
         "crates/cognito-emulator/src/oauth_token.rs",
-        2,
-        "GetClientToken looks the app client up by its id and compares its secret (constant time)",
+        5,
+        "GetClientToken looks the app client up by its id and compares its secret (constant time); the token endpoint writes the tokens it issues on the wire",
+    ),
+    (
+        "crates/cognito-emulator/src/token_exchange.rs",
+        4,
+        "GetDerivedToken looks the app client up by its id, compares its secret (constant time) and verifies the subject and actor tokens",
     ),
     (
         "crates/pycognito-rs/src/cli/m2m.rs",

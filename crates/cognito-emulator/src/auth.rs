@@ -35,6 +35,12 @@ pub(crate) enum Outcome {
         available: Option<Vec<ChallengeNameType>>,
     },
     Tokens(AuthenticationResultType),
+    /// A managed-login sign-in ([`Flow::hosted`]) is done: the pages hand out an authorization
+    /// code; tokens come from the token endpoint ([`crate::hosted`]).
+    SignedIn {
+        username: String,
+        auth_time: i64,
+    },
 }
 
 pub(crate) fn p(params: &Params, key: Key) -> Option<&str> {
@@ -606,6 +612,16 @@ pub(crate) fn next_step(
 
     // Tokens.
     let now = inner.now();
+    if flow.hosted {
+        return Ok(Outcome::SignedIn {
+            username: username.to_owned(),
+            auth_time: if flow.auth_time > 0 {
+                flow.auth_time
+            } else {
+                now
+            },
+        });
+    }
     let tracking = pool.spec.device_tracking;
     let mut new_device = None;
     let device_key = if flow.device_verified {
@@ -663,6 +679,7 @@ pub(crate) fn next_step(
             origin_jti: None,
             new_refresh: true,
             new_device,
+            grant: None,
         },
     )?;
     Ok(Outcome::Tokens(result))
@@ -786,6 +803,43 @@ pub(crate) fn initiate(
         }
         _ => user_auth(inner, st, &pool_id, &client, &username, params, flow),
     }
+}
+
+/// The managed login's sign-in with a password ([`crate::hosted`]): the app client's explicit
+/// auth flows do not apply (the pages are Cognito's own, not an API client); it ends in a
+/// challenge or [`Outcome::SignedIn`], never in tokens.
+pub(crate) fn hosted_sign_in(
+    inner: &Ctx,
+    pool_id: &str,
+    client_id: &str,
+    name: &str,
+    password: &str,
+) -> Result<Outcome, ApiError> {
+    let mut guard = inner.lock();
+    let st = &mut *guard;
+    let client = st
+        .pool(pool_id)?
+        .clients
+        .get(client_id)
+        .cloned()
+        .ok_or_else(|| crate::state::client_not_found(client_id))?;
+    let flow = Flow {
+        auth_time: inner.now(),
+        hosted: true,
+        ..Flow::default()
+    };
+    let (username, flow) = match sign_in_user(st, st.pool(pool_id)?, name) {
+        Some(u) => (u, flow),
+        None if client.spec.prevent_user_existence_errors => (
+            name.to_owned(),
+            Flow {
+                simulated: Some(name.to_owned()),
+                ..flow
+            },
+        ),
+        None => return Err(crate::error::user_not_found()),
+    };
+    password_step(inner, st, pool_id, &client, &username, password, flow)
 }
 
 fn mark_custom(st: &mut State, out: &Outcome) -> Result<(), ApiError> {
@@ -1104,6 +1158,7 @@ pub(crate) fn refresh(
             origin_jti: Some(rec.origin_jti.clone()),
             new_refresh: rotate,
             new_device: None,
+            grant: rec.grant.clone(),
         },
     )?;
     if rotate

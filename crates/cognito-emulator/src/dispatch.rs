@@ -12,6 +12,7 @@ use crate::ops;
 use crate::pools;
 use crate::schema;
 use crate::secrets;
+use crate::token_exchange;
 use crate::txn::Ctx;
 use cognito_wire::{Operation, op};
 use serde::de::DeserializeOwned;
@@ -188,6 +189,7 @@ ops_table! {
     DeleteResourceServer => oauth_config::delete_resource_server,
     ListResourceServers => oauth_config::list_resource_servers,
     GetClientToken => oauth_token::get_client_token,
+    GetDerivedToken => token_exchange::get_derived_token,
     AddCustomAttributes => schema::add_custom_attributes,
     GetUserAuthFactors => coverage::get_user_auth_factors,
     AdminGetUserAuthFactors => coverage::admin_get_user_auth_factors,

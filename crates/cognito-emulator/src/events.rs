@@ -61,7 +61,7 @@ pub(crate) fn record_sign_in(
     result: &Result<Outcome, ApiError>,
 ) {
     let pass = match result {
-        Ok(Outcome::Tokens(_)) => true,
+        Ok(Outcome::Tokens(_) | Outcome::SignedIn { .. }) => true,
         Ok(Outcome::Challenge { .. }) => return,
         Err(e) if e.code == "NotAuthorizedException" || e.code == "CodeMismatchException" => false,
         Err(_) => return,

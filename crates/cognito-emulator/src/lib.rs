@@ -12,6 +12,8 @@ mod faults;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod hosted;
+mod hosted_pages;
 mod import;
 mod inner;
 mod lockout;
@@ -31,6 +33,7 @@ mod spec_setters;
 mod standalone;
 mod state;
 mod store;
+mod token_exchange;
 mod tokens;
 mod totp;
 mod txn;

@@ -50,8 +50,9 @@ impl OAuthError {
 
 /// The domain a request addresses and the path within it, if it addresses one: by the path
 /// prefix `/_domain/<domain>`; else by a `Host` of a prefix domain
-/// (`<prefix>.auth.<region>.amazoncognito.com`); else, for the OAuth 2.0 paths (`/oauth2/...`,
-/// which the API never uses), by any other non-loopback `Host` (a custom domain). API calls
+/// (`<prefix>.auth.<region>.amazoncognito.com`); else, for the OAuth 2.0 paths (`/oauth2/...`)
+/// and the managed login pages (`/login`, `/logout`, ...), which the API never uses, by any
+/// other non-loopback `Host` (a custom domain). API calls
 /// through a proxy or a container name keep working: their `Host` is not looked at.
 pub(crate) fn domain_target(parts: &http::request::Parts) -> Option<(String, &str)> {
     let path = parts.uri.path();
@@ -76,7 +77,17 @@ pub(crate) fn domain_target(parts: &http::request::Parts) -> Option<(String, &st
     }
     let loopback =
         name == "localhost" || name.parse::<std::net::IpAddr>().is_ok() || name.starts_with('[');
-    (!loopback && path.starts_with("/oauth2/")).then_some((name, path))
+    let page = path.starts_with("/oauth2/")
+        || matches!(
+            path,
+            "/login"
+                | "/signup"
+                | "/confirm"
+                | "/forgotPassword"
+                | "/confirmForgotPassword"
+                | "/logout"
+        );
+    (!loopback && page).then_some((name, path))
 }
 
 /// Reads an `application/x-www-form-urlencoded` body; a parameter given twice is an error
@@ -193,7 +204,7 @@ fn granted_scopes(client: &Client, asked: Option<Vec<String>>) -> Result<Vec<Str
 }
 
 /// The OAuth settings of an app client (as `CreateUserPoolClient` stored them).
-fn settings(client: &Client) -> cognito_wire::UserPoolClientType {
+pub(crate) fn settings(client: &Client) -> cognito_wire::UserPoolClientType {
     serde_json::from_value(client.extra.clone()).unwrap_or_default()
 }
 
@@ -318,15 +329,299 @@ fn grant(
                 "token_type": "Bearer",
             }))
         }
-        Some(other @ ("authorization_code" | "refresh_token")) => Err(OAuthError::new(
-            "unsupported_grant_type",
-            format!("the emulator's token endpoint does not serve the {other} grant yet"),
-        )),
+        Some("authorization_code") => {
+            let code = param("code")
+                .ok_or_else(|| OAuthError::new("invalid_request", "code is required"))?;
+            code_grant(ctx, &mut st, &pool_id, &client, code, params)
+        }
+        Some("refresh_token") => {
+            let token = param("refresh_token")
+                .ok_or_else(|| OAuthError::new("invalid_request", "refresh_token is required"))?;
+            // The client authenticated with its secret: that stands in for SECRET_HASH.
+            let mut unsecret = client.clone();
+            unsecret.secret = None;
+            unsecret.secrets.clear();
+            let result =
+                crate::auth::refresh(ctx, &mut st, &pool_id, &unsecret, token, None, None, None)
+                    .map_err(|e| match e.code.as_str() {
+                        "NotAuthorizedException" | "RefreshTokenReuseException" => {
+                            OAuthError::new("invalid_grant", e.message)
+                        }
+                        _ => server_error(e),
+                    })?;
+            Ok(token_answer(result, true))
+        }
         Some(other) => Err(OAuthError::new(
             "unsupported_grant_type",
             format!("{other} is not a grant type of Cognito's token endpoint"),
         )),
     }
+}
+
+fn server_error(e: ApiError) -> OAuthError {
+    OAuthError {
+        status: 500,
+        error: "server_error",
+        description: e.message,
+        basic_challenge: false,
+    }
+}
+
+/// The token endpoint's answer for a user's tokens: the id token only with `openid` (when the
+/// access token carries OAuth scopes).
+fn token_answer(r: cognito_wire::AuthenticationResultType, refresh: bool) -> Value {
+    let access = r.access_token.as_ref().map(|t| t.expose().to_owned());
+    let openid = access
+        .as_deref()
+        .and_then(cognito_auth_scope)
+        .is_none_or(|scopes| scopes.split(' ').any(|s| s == "openid"));
+    let mut out = Map::new();
+    if let Some(a) = access {
+        out.insert("access_token".into(), json!(a));
+    }
+    if openid && let Some(id) = &r.id_token {
+        out.insert("id_token".into(), json!(id.expose()));
+    }
+    if refresh && let Some(rt) = &r.refresh_token {
+        out.insert("refresh_token".into(), json!(rt.expose()));
+    }
+    out.insert("token_type".into(), json!("Bearer"));
+    out.insert("expires_in".into(), json!(r.expires_in.unwrap_or(3600)));
+    Value::Object(out)
+}
+
+/// The `scope` claim of a token this emulator signed (read without checking: it was just made).
+fn cognito_auth_scope(token: &str) -> Option<String> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let claims: Map<String, Value> = serde_json::from_slice(&bytes).ok()?;
+    claims.get("scope")?.as_str().map(str::to_owned)
+}
+
+/// The `authorization_code` grant: the code is used up whatever the answer; the redirect URI
+/// must be the authorize request's; the PKCE verifier must hash to its challenge (S256).
+fn code_grant(
+    ctx: &Ctx,
+    st: &mut crate::txn::State,
+    pool_id: &str,
+    client: &Client,
+    code: &str,
+    params: &Map<String, Value>,
+) -> Result<Value, OAuthError> {
+    use crate::hosted::Grant;
+    let param = |k: &str| params.get(k).and_then(Value::as_str);
+    let bad = |why: &str| OAuthError::new("invalid_grant", why.to_owned());
+    let grant: Option<Grant> = st.grant(code, ctx.now()).map_err(server_error)?;
+    let Some(Grant::Code(g)) = grant else {
+        return Err(bad("the code is unknown, used or expired"));
+    };
+    st.delete_grant(code).map_err(server_error)?;
+    if g.client_id != client.id || g.pool_id != pool_id {
+        return Err(bad("the code was issued to another app client"));
+    }
+    if param("redirect_uri") != Some(g.redirect_uri.as_str()) {
+        return Err(bad(
+            "redirect_uri must be the one of the authorize request, exactly",
+        ));
+    }
+    match (&g.code_challenge, param("code_verifier")) {
+        (Some(challenge), Some(verifier)) => {
+            let shaped = (43..=128).contains(&verifier.len())
+                && verifier
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+            let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
+            let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
+            if !shaped || !crate::inner::ct_eq(computed.as_bytes(), challenge.as_bytes()) {
+                return Err(bad(
+                    "the code_verifier does not match the code_challenge (PKCE, S256)",
+                ));
+            }
+        }
+        (Some(_), None) => {
+            return Err(OAuthError::new(
+                "invalid_request",
+                "code_verifier is required: the authorize request had a code_challenge",
+            ));
+        }
+        (None, _) => {}
+    }
+    if !st.get_user(pool_id, &g.username).is_some_and(|u| u.enabled) {
+        return Err(bad("the user is disabled or gone"));
+    }
+    let result = crate::tokens::issue(
+        ctx,
+        st,
+        crate::tokens::Issue {
+            pool_id: pool_id.to_owned(),
+            client_id: client.id.clone(),
+            username: g.username.clone(),
+            auth_time: g.auth_time,
+            new_refresh: true,
+            grant: Some(crate::tokens::OAuthGrant {
+                scopes: g.scopes.clone(),
+                nonce: g.nonce.clone(),
+            }),
+            ..Default::default()
+        },
+    )
+    .map_err(server_error)?;
+    Ok(token_answer(result, true))
+}
+
+/// The domain's pool and the client that authenticated on it (`/oauth2/revoke`).
+fn client_on_domain(
+    st: &crate::txn::State,
+    domain: &str,
+    headers: &http::HeaderMap,
+    params: &Map<String, Value>,
+) -> Result<(String, Client), OAuthError> {
+    let (client_id, secret, basic) = credentials(headers, params)?;
+    let pool = crate::oauth_config::owner(st.pools.values(), domain).ok_or_else(|| OAuthError {
+        status: 404,
+        error: "invalid_request",
+        description: format!("no user pool has the domain {domain}"),
+        basic_challenge: false,
+    })?;
+    let client = pool.clients.get(&client_id).cloned().ok_or(OAuthError {
+        status: 401,
+        error: "invalid_client",
+        description: "client authentication failed".into(),
+        basic_challenge: basic,
+    })?;
+    authenticate(&client, secret.as_deref(), basic)?;
+    Ok((pool.id.clone(), client))
+}
+
+/// `POST /oauth2/revoke` (RFC 7009): revokes a refresh token and the tokens issued with it.
+pub(crate) fn revoke(
+    inner: &Arc<Inner>,
+    domain: &str,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Result<Result<Value, OAuthError>, ApiError> {
+    let params = match form(body) {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e)),
+    };
+    crate::txn::transact(inner, |ctx| {
+        let (_, client) = {
+            let st = ctx.lock();
+            match client_on_domain(&st, domain, headers, &params) {
+                Ok(c) => c,
+                Err(e) => return Ok(Err(e)),
+            }
+        };
+        let Some(token) = params.get("token").and_then(Value::as_str) else {
+            return Ok(Err(OAuthError::new("invalid_request", "token is required")));
+        };
+        let secret = crate::secrets::active(&client).next().map(str::to_owned);
+        let r = cognito_wire::RevokeTokenRequest::builder()
+            .client_id(client.id.clone())
+            .token(token.to_owned())
+            .set_client_secret(secret.map(Into::into))
+            .build()?;
+        match crate::ops::revoke_token(ctx, r) {
+            Ok(_) => Ok(Ok(json!({}))),
+            Err(e) => Ok(Err(match e.code.as_str() {
+                "UnsupportedTokenTypeException" => {
+                    OAuthError::new("unsupported_token_type", e.message)
+                }
+                "UnsupportedOperationException" => OAuthError::new(
+                    "unsupported_token_type",
+                    "token revocation is not enabled for this app client (EnableTokenRevocation)",
+                ),
+                _ => OAuthError::new("invalid_request", e.message),
+            })),
+        }
+    })
+}
+
+/// `GET|POST /oauth2/userInfo`: the user of a bearer access token with `openid`, as Cognito
+/// answers: `sub`, `username` and the attributes the token's scopes cover (`email`: email and
+/// `email_verified`; `phone`: phone number and `phone_number_verified`; `profile` or
+/// `aws.cognito.signin.user.admin`: all the client may read), booleans as strings.
+pub(crate) fn user_info(
+    inner: &Arc<Inner>,
+    domain: &str,
+    headers: &http::HeaderMap,
+) -> Result<Result<Value, OAuthError>, ApiError> {
+    let invalid = |why: &str| OAuthError {
+        status: 401,
+        error: "invalid_token",
+        description: why.to_owned(),
+        basic_challenge: false,
+    };
+    let Some(token) = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim().to_owned())
+    else {
+        return Ok(Err(invalid(
+            "send the access token as Authorization: Bearer <token>",
+        )));
+    };
+    crate::txn::transact(inner, |ctx| {
+        let mut st = ctx.lock();
+        let caller = match crate::tokens::verify_bearer(ctx, &mut st, &token, "openid") {
+            Ok(c) => c,
+            Err(e) if e.message.contains("scopes") => {
+                return Ok(Err(OAuthError {
+                    status: 403,
+                    error: "insufficient_scope",
+                    description: "the access token does not have the openid scope".into(),
+                    basic_challenge: false,
+                }));
+            }
+            Err(e) => return Ok(Err(invalid(&e.message))),
+        };
+        let on_domain = crate::oauth_config::owner(st.pools.values(), domain)
+            .is_some_and(|p| p.id == caller.pool_id);
+        if !on_domain {
+            return Ok(Err(invalid("the token is not of this domain's user pool")));
+        }
+        let scopes: Vec<&str> = caller
+            .claims
+            .get("scope")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .split(' ')
+            .collect();
+        let client_id = caller
+            .claims
+            .get("client_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let readable = st
+            .pool(&caller.pool_id)?
+            .clients
+            .get(client_id)
+            .and_then(|c| c.spec.read_attributes.clone());
+        let user = st
+            .get_user(&caller.pool_id, &caller.username)
+            .ok_or_else(crate::error::user_not_found)?;
+        let all = scopes
+            .iter()
+            .any(|s| *s == "profile" || *s == "aws.cognito.signin.user.admin");
+        let mut out = Map::new();
+        out.insert("sub".into(), json!(user.sub));
+        for (k, v) in &user.attributes {
+            let covered = all
+                || (scopes.contains(&"email") && matches!(k.as_str(), "email" | "email_verified"))
+                || (scopes.contains(&"phone")
+                    && matches!(k.as_str(), "phone_number" | "phone_number_verified"));
+            let may_read = readable.as_ref().is_none_or(|r| r.iter().any(|a| a == k));
+            if covered && may_read && k != "sub" {
+                out.insert(k.clone(), json!(v));
+            }
+        }
+        out.insert("username".into(), json!(user.username));
+        Ok(Ok(Value::Object(out)))
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

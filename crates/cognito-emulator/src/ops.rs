@@ -36,6 +36,8 @@ macro_rules! outcome_response {
                 r.available_challenges = available;
                 r
             }
+            // A session of the managed login pages answered through the API.
+            $crate::auth::Outcome::SignedIn { .. } => return Err($crate::error::invalid_session()),
         }
     }};
 }

@@ -163,7 +163,8 @@ pub(crate) fn route(
     }
 }
 
-/// A request to a pool's domain (its OAuth 2.0 endpoints, [`crate::oauth_token`]).
+/// A request to a pool's domain: its OAuth 2.0 endpoints ([`crate::oauth_token`]) and the
+/// managed login pages ([`crate::hosted`]).
 fn domain_route(
     inner: &Arc<Inner>,
     parts: &http::request::Parts,
@@ -171,15 +172,26 @@ fn domain_route(
     path: &str,
     body: &[u8],
 ) -> Response<Full<Bytes>> {
-    let answer = match (parts.method.clone(), path) {
+    let full = parts.uri.path();
+    let base = full
+        .get(..full.len().saturating_sub(path.len()))
+        .unwrap_or_default();
+    let method = parts.method.clone();
+    let answer = match (method.clone(), path) {
         (Method::POST, "/oauth2/token") => {
             crate::oauth_token::token(inner, domain, &parts.headers, body)
         }
-        (_, "/oauth2/token") => {
+        (Method::POST, "/oauth2/revoke") => {
+            crate::oauth_token::revoke(inner, domain, &parts.headers, body)
+        }
+        (Method::GET | Method::POST, "/oauth2/userInfo") => {
+            crate::oauth_token::user_info(inner, domain, &parts.headers)
+        }
+        (_, "/oauth2/token" | "/oauth2/revoke") => {
             let mut r = json_response(
                 405,
                 serde_json::to_vec(&serde_json::json!({"error": "invalid_request",
-                    "error_description": "the token endpoint takes POST"}))
+                    "error_description": format!("{path} takes POST")}))
                 .unwrap_or_default(),
                 "application/json",
             );
@@ -188,6 +200,18 @@ fn domain_route(
             return r;
         }
         _ => {
+            let req = crate::hosted::PageRequest {
+                domain,
+                base,
+                path,
+                post: method == Method::POST,
+                query: parts.uri.query().unwrap_or_default(),
+                headers: &parts.headers,
+                body,
+            };
+            if let Some(reply) = crate::hosted::route(inner, &req) {
+                return page_response(reply);
+            }
             return json_response(
                 404,
                 serde_json::to_vec(&serde_json::json!({"error": "not_found",
@@ -214,6 +238,11 @@ fn domain_route(
                     http::header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Basic realm=\"cognito\""),
                 );
+            } else if e.error == "invalid_token" || e.error == "insufficient_scope" {
+                // RFC 6750 section 3.
+                if let Ok(v) = HeaderValue::from_str(&format!("Bearer error=\"{}\"", e.error)) {
+                    r.headers_mut().insert(http::header::WWW_AUTHENTICATE, v);
+                }
             }
             r
         }
@@ -232,6 +261,45 @@ fn domain_route(
     );
     r.headers_mut()
         .insert(http::header::PRAGMA, HeaderValue::from_static("no-cache"));
+    r
+}
+
+/// A managed login page or redirect: no caching, no framing, no script.
+fn page_response(reply: crate::hosted::Reply) -> Response<Full<Bytes>> {
+    let mut r = json_response(
+        reply.status,
+        reply.html.into_bytes(),
+        "text/html; charset=utf-8",
+    );
+    let h = r.headers_mut();
+    if let Some(to) = reply.location
+        && let Ok(v) = HeaderValue::from_str(&to)
+    {
+        h.insert(http::header::LOCATION, v);
+    }
+    for c in reply.cookies {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            h.append(http::header::SET_COOKIE, v);
+        }
+    }
+    h.insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    h.insert(
+        http::header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("DENY"),
+    );
+    h.insert(
+        http::header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        http::header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     r
 }
 
@@ -256,7 +324,11 @@ fn api(inner: &Arc<Inner>, parts: &http::request::Parts, body: &[u8]) -> Result<
             format!("Operation {op} is not a Cognito User Pools operation"),
         )
     })?;
-    if info.signed && inner.config.require_sigv4 {
+    // GetDerivedToken takes IAM credentials or the app client's id and secret: unsigned, the
+    // client's credentials in the body authenticate it.
+    let client_authenticated =
+        info.name == "GetDerivedToken" && !parts.headers.contains_key(http::header::AUTHORIZATION);
+    if info.signed && inner.config.require_sigv4 && !client_authenticated {
         let pq = parts
             .uri
             .path_and_query()

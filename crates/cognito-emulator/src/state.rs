@@ -318,6 +318,9 @@ pub(crate) struct RefreshRecord {
     pub revoked: bool,
     /// When rotation replaced it (it stays valid for the grace period).
     pub rotated_at: Option<i64>,
+    /// The scopes of a token of the OAuth 2.0 side, kept by its refreshes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant: Option<crate::tokens::OAuthGrant>,
 }
 
 /// Progress of one sign-in across challenges.
@@ -334,6 +337,10 @@ pub(crate) struct Flow {
     /// The sign-in name of a simulated sign-in: a name that designates no user, answered as if
     /// it did (`PreventUserExistenceErrors`, [`crate::simulate`]); it can only fail.
     pub simulated: Option<String>,
+    /// A sign-in of the managed login pages: it ends in an authorization code, not tokens
+    /// ([`crate::hosted`]).
+    #[serde(default)]
+    pub hosted: bool,
 }
 
 /// The server's half of an SRP exchange waiting for the client's proof. Stored with the session

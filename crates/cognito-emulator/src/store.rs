@@ -11,8 +11,9 @@
 //! - `users`: one row per user, its record as JSON, with the columns the lookups need indexed
 //!   (lower-case username, `sub`, lower-case email, phone number, lower-case preferred username);
 //! - `refresh_tokens`, `revoked_origins`, `outbox`, `sessions` (challenge sessions, so a sign-in
-//!   in progress survives a restart), `auth_events`: one row per record, with the expiry the
-//!   pruning uses.
+//!   in progress survives a restart), `auth_events`, `oauth_grants` (the managed login's
+//!   authorization codes and signed-in browser sessions, [`crate::hosted`]): one row per record,
+//!   with the expiry the pruning uses.
 //!
 //! Every request runs in one transaction ([`crate::inner::Ctx`]); it is acknowledged only after
 //! its commit. Pools and globals are cached in memory, keyed by the state version read inside
@@ -79,6 +80,13 @@ CREATE TABLE IF NOT EXISTS sessions(
     doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_expires ON sessions(expires);
+CREATE TABLE IF NOT EXISTS oauth_grants(
+    id TEXT PRIMARY KEY,
+    pool TEXT NOT NULL,
+    expires INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS oauth_grants_expires ON oauth_grants(expires);
 CREATE TABLE IF NOT EXISTS auth_events(
     pool TEXT NOT NULL,
     sub TEXT NOT NULL,

@@ -64,11 +64,9 @@ pub(crate) fn jwks_of(key: &PoolKey) -> Value {
     }]})
 }
 
-/// The pool's OpenID discovery document. Only what the emulator serves is listed: the issuer,
-/// the JWKS and, once the pool has a domain, its token endpoint (on the emulator's port,
-/// `/_domain/<domain>/oauth2/token`, [`crate::oauth_token`]) with the grants it serves. The
-/// other OAuth 2.0 endpoints (`/oauth2/authorize`, `/oauth2/userInfo`) are not served yet, so
-/// they are left out rather than pointing at addresses that answer 404.
+/// The pool's OpenID discovery document: the issuer, the JWKS and, once the pool has a domain,
+/// the endpoints of that domain on the emulator's port (`/_domain/<domain>/...`,
+/// [`crate::oauth_token`], [`crate::hosted`]) with what they serve.
 pub(crate) fn openid_configuration(inner: &crate::inner::Inner, pool: &Pool) -> Value {
     let iss = inner.issuer(pool);
     let base = inner.base_url();
@@ -81,14 +79,22 @@ pub(crate) fn openid_configuration(inner: &crate::inner::Inner, pool: &Pool) -> 
     let domain = pool.domains.keys().next();
     if let (Some(domain), Some(map)) = (domain, doc.as_object_mut()) {
         let prefix = crate::oauth_token::DOMAIN_PATH_PREFIX;
-        map.insert(
-            "token_endpoint".into(),
-            json!(format!("{base}{prefix}{domain}/oauth2/token")),
-        );
+        let at = format!("{base}{prefix}{domain}");
+        for (k, path) in [
+            ("authorization_endpoint", "/oauth2/authorize"),
+            ("token_endpoint", "/oauth2/token"),
+            ("userinfo_endpoint", "/oauth2/userInfo"),
+            ("revocation_endpoint", "/oauth2/revoke"),
+            ("end_session_endpoint", "/logout"),
+        ] {
+            map.insert(k.into(), json!(format!("{at}{path}")));
+        }
+        map.insert("response_types_supported".into(), json!(["code"]));
         map.insert(
             "grant_types_supported".into(),
-            json!(["client_credentials"]),
+            json!(["authorization_code", "refresh_token", "client_credentials"]),
         );
+        map.insert("code_challenge_methods_supported".into(), json!(["S256"]));
         map.insert(
             "token_endpoint_auth_methods_supported".into(),
             json!(["client_secret_basic", "client_secret_post"]),
@@ -135,6 +141,25 @@ pub(crate) struct Issue {
     pub origin_jti: Option<String>,
     pub new_refresh: bool,
     pub new_device: Option<NewDeviceMetadataType>,
+    /// Tokens of the OAuth 2.0 side (the code flow and its refreshes): the granted scopes
+    /// instead of `aws.cognito.signin.user.admin`, the id token's `nonce` and `at_hash`.
+    pub grant: Option<OAuthGrant>,
+}
+
+/// What an authorization (the managed login's code) granted, kept with its refresh token.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct OAuthGrant {
+    pub scopes: Vec<String>,
+    /// The `nonce` of the authorize request (the id token of the code exchange only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+}
+
+/// `at_hash` (OpenID Connect Core 3.1.3.6): base64url of the left half of SHA-256 of the
+/// access token's ASCII octets.
+pub(crate) fn at_hash(access_token: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, access_token.as_bytes());
+    B64URL.encode(digest.as_ref().get(..16).unwrap_or_default())
 }
 
 /// Signs the access and id tokens (and mints a refresh token when asked).
@@ -193,12 +218,19 @@ pub(crate) fn issue(
     access.insert("origin_jti".into(), json!(origin));
     access.insert("event_id".into(), json!(event_id));
     access.insert("token_use".into(), json!("access"));
-    access.insert("scope".into(), json!("aws.cognito.signin.user.admin"));
+    let scope = match &req.grant {
+        Some(g) => g.scopes.join(" "),
+        None => "aws.cognito.signin.user.admin".to_owned(),
+    };
+    access.insert("scope".into(), json!(scope));
     access.insert("auth_time".into(), json!(req.auth_time));
     access.insert("exp".into(), json!(now.saturating_add(access_ttl as i64)));
     access.insert("iat".into(), json!(now));
     access.insert("jti".into(), json!(inner.rng.uuid()));
     access.insert("username".into(), json!(user.username));
+    if req.grant.is_some() {
+        access.insert("version".into(), json!(2));
+    }
 
     let mut id = Map::new();
     id.insert("sub".into(), json!(user.sub));
@@ -234,6 +266,12 @@ pub(crate) fn issue(
     id.insert("jti".into(), json!(inner.rng.uuid()));
 
     let access_token = sign_jwt(&pair, &kid, &Value::Object(access))?;
+    if let Some(g) = &req.grant {
+        id.insert("at_hash".into(), json!(at_hash(&access_token)));
+        if let Some(n) = &g.nonce {
+            id.insert("nonce".into(), json!(n));
+        }
+    }
     let id_token = sign_jwt(&pair, &kid, &Value::Object(id))?;
     let refresh_token = if req.new_refresh {
         let token = format!(
@@ -253,6 +291,11 @@ pub(crate) fn issue(
                 expires: now.saturating_add(refresh_ttl as i64),
                 revoked: false,
                 rotated_at: None,
+                // A refresh keeps the scopes; the nonce belonged to the first id token.
+                grant: req.grant.as_ref().map(|g| OAuthGrant {
+                    scopes: g.scopes.clone(),
+                    nonce: None,
+                }),
             },
         )?;
         Some(SensitiveString::from(token))
@@ -299,29 +342,56 @@ fn verified_claims(
 pub(crate) struct Caller {
     pub pool_id: String,
     pub username: String,
-    #[allow(dead_code)]
     pub claims: Map<String, Value>,
 }
 
 /// Checks an access token like Cognito does for the token-authorized operations.
 pub(crate) fn verify_access(inner: &Ctx, st: &mut State, token: &str) -> Result<Caller, ApiError> {
-    let invalid = || not_authorized("Invalid Access Token");
+    verify_bearer(inner, st, token, "aws.cognito.signin.user.admin")
+}
+
+/// Checks a user's access token that must carry `scope` (`aws.cognito.signin.user.admin` for
+/// the API, `openid` for `/oauth2/userInfo`).
+pub(crate) fn verify_bearer(
+    inner: &Ctx,
+    st: &mut State,
+    token: &str,
+    required_scope: &str,
+) -> Result<Caller, ApiError> {
+    verify_user_token(inner, st, token, "access", Some(required_scope))
+}
+
+/// Checks a user's token of a kind (`access` or `id`): signature, kind, expiry, the scope an
+/// access token must carry, revocation, and that its user still exists and is enabled.
+pub(crate) fn verify_user_token(
+    inner: &Ctx,
+    st: &mut State,
+    token: &str,
+    kind: &str,
+    required_scope: Option<&str>,
+) -> Result<Caller, ApiError> {
+    let noun = if kind == "id" { "Id" } else { "Access" };
+    let invalid = || not_authorized(format!("Invalid {noun} Token"));
     let (pool_id, claims) = verified_claims(inner, st, token).ok_or_else(invalid)?;
-    if claims.get("token_use").and_then(Value::as_str) != Some("access") {
+    if claims.get("token_use").and_then(Value::as_str) != Some(kind) {
         return Err(invalid());
     }
     let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
     if exp <= inner.now() {
-        return Err(not_authorized("Access Token has expired"));
+        return Err(not_authorized(format!("{noun} Token has expired")));
     }
     // The user's own operations need Cognito's scope (a sign-in's tokens have it; an OAuth
     // token has it only when asked for; a client_credentials token never).
-    let scoped = claims
-        .get("scope")
-        .and_then(Value::as_str)
-        .is_some_and(|s| s.split(' ').any(|s| s == "aws.cognito.signin.user.admin"));
-    if !scoped {
-        return Err(not_authorized("Access Token does not have required scopes"));
+    if let Some(required) = required_scope {
+        let scoped = claims
+            .get("scope")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.split(' ').any(|s| s == required));
+        if !scoped {
+            return Err(not_authorized(format!(
+                "{noun} Token does not have required scopes"
+            )));
+        }
     }
     let pool = st.pool(&pool_id)?;
     let origin = claims
@@ -329,10 +399,14 @@ pub(crate) fn verify_access(inner: &Ctx, st: &mut State, token: &str) -> Result<
         .and_then(Value::as_str)
         .unwrap_or_default();
     if st.origin_revoked(&pool.id, origin)? {
-        return Err(not_authorized("Access Token has been revoked"));
+        return Err(not_authorized(format!("{noun} Token has been revoked")));
     }
     let username = claims
-        .get("username")
+        .get(if kind == "id" {
+            "cognito:username"
+        } else {
+            "username"
+        })
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
@@ -389,4 +463,15 @@ pub(crate) fn client_access_token(
     access.insert("jti".into(), json!(inner.rng.uuid()));
     access.insert("client_id".into(), json!(client_id));
     sign_jwt(&pair, &kid, &Value::Object(access))
+}
+
+/// Signs claims with the pool's key (RS256).
+pub(crate) fn sign(
+    inner: &Ctx,
+    pool: &mut Pool,
+    claims: Map<String, Value>,
+) -> Result<String, ApiError> {
+    let pair = key_pair(inner, pool)?;
+    let kid = pool.key.as_ref().map(|k| k.kid.clone()).unwrap_or_default();
+    sign_jwt(&pair, &kid, &Value::Object(claims))
 }

@@ -785,6 +785,46 @@ impl State {
         Ok(())
     }
 
+    // ---- the managed login's codes and browser sessions ----
+
+    /// Stores a grant of the OAuth 2.0 side under `id` until `expires`.
+    pub fn put_grant<T: serde::Serialize>(
+        &self,
+        id: &str,
+        pool_id: &str,
+        expires: i64,
+        doc: &T,
+    ) -> Result<(), ApiError> {
+        let doc = self.encode(doc)?;
+        self.write(
+            "INSERT OR REPLACE INTO oauth_grants(id, pool, expires, doc) VALUES (?1, ?2, ?3, ?4)",
+            params![id, pool_id, expires, doc],
+        )
+        .map(|_| ())
+    }
+
+    /// A grant that has not expired, if it exists.
+    pub fn grant<T: serde::de::DeserializeOwned>(
+        &self,
+        id: &str,
+        now: i64,
+    ) -> Result<Option<T>, ApiError> {
+        self.one::<String>(
+            "SELECT doc FROM oauth_grants WHERE id = ?1 AND expires > ?2",
+            params![id, now],
+        )?
+        .map(|d| self.decode(&d))
+        .transpose()
+    }
+
+    /// Removes a grant (an authorization code is single use; a signed-out browser session).
+    /// Two requests racing for one code both read it; the second one's delete conflicts at
+    /// its commit, and its re-run finds the code gone.
+    pub fn delete_grant(&self, id: &str) -> Result<(), ApiError> {
+        self.write("DELETE FROM oauth_grants WHERE id = ?1", params![id])
+            .map(|_| ())
+    }
+
     // ---- sign-in events ----
 
     pub fn auth_events(&self, pool_id: &str, sub: &str) -> Result<Vec<AuthEvent>, ApiError> {
@@ -821,6 +861,7 @@ impl State {
             "revoked_origins",
             "sessions",
             "auth_events",
+            "oauth_grants",
         ] {
             self.write(
                 &format!("DELETE FROM {table} WHERE pool = ?1"),
@@ -834,6 +875,7 @@ impl State {
     /// Deletes expired sessions, refresh tokens, revoked origins and old outbox messages.
     fn prune(&self, now: i64) -> Result<(), ApiError> {
         self.write("DELETE FROM sessions WHERE expires <= ?1", params![now])?;
+        self.write("DELETE FROM oauth_grants WHERE expires <= ?1", params![now])?;
         self.write(
             "DELETE FROM refresh_tokens WHERE expires <= ?1",
             params![now],

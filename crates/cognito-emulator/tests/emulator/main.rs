@@ -11,6 +11,7 @@ mod common;
 mod concurrency;
 mod coverage;
 mod devices;
+mod hosted;
 mod interop;
 mod mfa;
 mod oauth_config;

@@ -147,7 +147,7 @@ async fn client_credentials_issue_verifiable_scoped_tokens() {
     );
     assert_eq!(c["aud"], "https://orders.example.com");
 
-    // Discovery names the token endpoint, the grant and the custom scopes.
+    // Discovery names the endpoints, the grants and the custom scopes.
     let doc = env
         .get(&format!("/{pool}/.well-known/openid-configuration"))
         .await;
@@ -155,14 +155,20 @@ async fn client_credentials_issue_verifiable_scoped_tokens() {
         doc["token_endpoint"],
         format!("{}{path}", env.emu.url()).as_str()
     );
-    assert_eq!(doc["grant_types_supported"], json!(["client_credentials"]));
+    assert_eq!(
+        doc["grant_types_supported"],
+        json!(["authorization_code", "refresh_token", "client_credentials"])
+    );
     assert!(
         doc["scopes_supported"]
             .as_array()
             .unwrap()
             .contains(&json!("https://orders.example.com/write"))
     );
-    assert!(doc.get("authorization_endpoint").is_none());
+    assert_eq!(
+        doc["authorization_endpoint"],
+        format!("{}/_domain/m2m-test/oauth2/authorize", env.emu.url()).as_str()
+    );
 
     // The Host of a prefix domain reaches the same endpoint.
     let a = post(
