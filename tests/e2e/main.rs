@@ -10,4 +10,5 @@
 mod auth;
 mod faults;
 mod oauth;
+mod oauth_code;
 mod session;

@@ -22,7 +22,7 @@ struct M2m {
 }
 
 /// The signed admin client of the emulator (test/test, the shared clock).
-fn admin(env: &Env) -> AdminClient {
+pub(crate) fn admin(env: &Env) -> AdminClient {
     let clock = env.clock.clone();
     AdminClient::builder()
         .endpoint_url(env.emu.url())
@@ -405,7 +405,7 @@ async fn the_loopback_receiver_takes_only_its_own_redirect() {
         Err(OAuthError::Refused {
             code, description, ..
         }) => {
-            assert_eq!(code, OAuthErrorCode::Other("access_denied".into()));
+            assert_eq!(code, OAuthErrorCode::AccessDenied);
             assert_eq!(description.as_deref(), Some("User cancelled"));
         }
         other => panic!("expected the server's error, got {other:?}"),

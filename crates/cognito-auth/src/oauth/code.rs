@@ -146,6 +146,12 @@ impl TokenExchange {
         self
     }
 
+    /// An id token of the intermediary service acting for the user (delegation).
+    pub fn actor_id_token(mut self, token: impl Into<SensitiveString>) -> Self {
+        self.actor = Some((token.into(), TokenTypeIdentifierType::IdToken));
+        self
+    }
+
     /// Asks for this scope (the issued token has the intersection of these, the subject's and
     /// the client's; none: the subject's).
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
