@@ -12,4 +12,5 @@ mod faults;
 #[path = "../support/hosted.rs"]
 mod hosted;
 mod oauth;
+mod oauth_code;
 mod session;

@@ -2,7 +2,8 @@
 //! `cognito_auth::oauth::ClientCredentials` (cache, renewal on the emulator's clock, one fetch
 //! in flight, typed errors), verified by cognito-jwt as a backend would.
 
-use super::hosted::admin;
+/// The signed admin client (also used by oauth_code.rs).
+pub(crate) use super::hosted::admin;
 use cognito_auth::jwt::{CognitoJwtVerifier, PoolConfig, TokenUse};
 use cognito_auth::oauth::{ClientCredentials, OAuthDomain, OAuthError, OAuthErrorCode};
 use cognito_auth::{Clock, NextAction};
@@ -392,7 +393,7 @@ async fn the_loopback_receiver_takes_only_its_own_redirect() {
         Err(OAuthError::Refused {
             code, description, ..
         }) => {
-            assert_eq!(code, OAuthErrorCode::Other("access_denied".into()));
+            assert_eq!(code, OAuthErrorCode::AccessDenied);
             assert_eq!(description.as_deref(), Some("User cancelled"));
         }
         other => panic!("expected the server's error, got {other:?}"),
