@@ -348,3 +348,185 @@ async fn forgot_password_through_the_managed_login_pages() {
     assert_eq!(id.cognito_username.as_deref(), Some("fred"));
     b.quit().await;
 }
+
+/// The `pycognito` binary beside this test's deps directory (`cargo test --workspace` builds
+/// it), or `PYCOGNITO_BIN`; `Err` says why it cannot be used.
+fn cli_bin() -> Result<std::path::PathBuf, String> {
+    let bin = match std::env::var_os("PYCOGNITO_BIN") {
+        Some(b) => std::path::PathBuf::from(b),
+        None => std::env::current_exe()
+            .unwrap()
+            .parent()
+            .and_then(|deps| deps.parent())
+            .unwrap()
+            .join("pycognito"),
+    };
+    let help = std::process::Command::new(&bin)
+        .args(["login", "--help"])
+        .output()
+        .map_err(|e| {
+            format!(
+                "no pycognito binary at {} ({e}): cargo build -p pycognito-rs",
+                bin.display()
+            )
+        })?;
+    if !String::from_utf8_lossy(&help.stdout).contains("--browser") {
+        return Err(format!(
+            "{} has no `login --browser` (an older build): cargo build -p pycognito-rs",
+            bin.display()
+        ));
+    }
+    Ok(bin)
+}
+
+/// A child process killed (if still running) when dropped.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `pycognito login --browser --no-open` completed by Chromium: the CLI prints the authorize
+/// URL, the browser signs in on the managed login pages with TOTP MFA, the redirect reaches the
+/// CLI's loopback receiver (`--port`, registered as the client's callback URL), and the CLI
+/// exchanges the code and keeps the session; its tokens verify with cognito-jwt and `whoami`
+/// reads the kept session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_login_browser_completed_by_chromium_with_totp_mfa() {
+    use std::io::BufRead as _;
+    let bin = match cli_bin() {
+        Ok(b) => b,
+        Err(why) => return driver::skip(&why),
+    };
+    let Some((b, _turn)) = browser().await else {
+        return;
+    };
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let redirect = format!("http://localhost:{port}/callback");
+    let h = Hosted::start(PoolSpec::named("cli").mfa(MfaConfig::Optional), &redirect).await;
+    let secret = totp_user(&h, "carol").await;
+    mfa_on(&h).await;
+
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-browser-{port}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let session_file = dir.join("session.json");
+    let cli = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(&bin);
+        cmd.args(args)
+            .args(["--endpoint-url", &h.env.emu.url()])
+            .args(["--pool-id", &h.env.pool_id])
+            .args(["--client-id", &h.client_id])
+            .arg("--session-file")
+            .arg(&session_file)
+            .env_remove("PYCOGNITO_CLIENT_SECRET")
+            .env_remove("PYCOGNITO_DOMAIN")
+            .env_remove("RUST_LOG")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        cmd
+    };
+    let domain_url = h.domain.base_url().to_owned();
+    let port_arg = port.to_string();
+    let mut child = Killed(
+        cli(&[
+            "login",
+            "--browser",
+            "--no-open",
+            "--port",
+            &port_arg,
+            "--domain",
+            &domain_url,
+            "--scope",
+            "openid",
+            "--scope",
+            "email",
+            // What the user-side API (whoami's GetUser) needs from an access token.
+            "--scope",
+            "aws.cognito.signin.user.admin",
+            "--json",
+        ])
+        .spawn()
+        .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let (url, mut lines) = tokio::task::spawn_blocking(move || {
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        (first, lines)
+    })
+    .await
+    .unwrap();
+    assert!(
+        url.starts_with(&format!("{domain_url}/oauth2/authorize?")),
+        "the CLI's first line is the authorize URL: {url:?}"
+    );
+
+    b.client.goto(&url).await.unwrap();
+    sign_in_form(&b, "carol", PW).await;
+    h.env.advance(Duration::from_secs(30));
+    b.fill("input[name=code]", &h.env.totp_now(&secret)).await;
+    b.click("button[type=submit]").await;
+
+    // The CLI gets the redirect, exchanges the code and prints the session (--json).
+    let rest = tokio::task::spawn_blocking(move || {
+        let out: Vec<String> = lines.by_ref().map_while(Result::ok).collect();
+        let status = child.0.wait().unwrap();
+        let mut err = String::new();
+        if let Some(mut e) = child.0.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut err);
+        }
+        (status, out.join("\n"), err)
+    });
+    let (status, out, err) = match tokio::time::timeout(Duration::from_secs(30), rest).await {
+        Ok(r) => r.unwrap(),
+        Err(_) => panic!("the CLI did not finish; {}", b.page().await),
+    };
+    assert!(
+        status.success(),
+        "pycognito login --browser: {status}\n{out}\n{err}"
+    );
+    let session: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(session["username"], "carol");
+    let now = cognito_auth::Clock::now(&h.env.clock);
+    let verifier = |token_use| {
+        cognito_auth::jwt::CognitoJwtVerifier::builder_for(
+            cognito_auth::jwt::PoolConfig::new(&h.env.pool_id)
+                .issuer(format!("{}/{}", h.env.emu.url(), h.env.pool_id))
+                .client_id(&h.client_id)
+                .token_use(token_use),
+        )
+        .build()
+        .unwrap()
+    };
+    let id = verifier(cognito_auth::jwt::TokenUse::Id)
+        .verify(session["id_token"].as_str().unwrap(), now)
+        .await
+        .unwrap();
+    assert_eq!(id.cognito_username.as_deref(), Some("carol"));
+    verifier(cognito_auth::jwt::TokenUse::Access)
+        .verify(session["access_token"].as_str().unwrap(), now)
+        .await
+        .unwrap();
+
+    // The session is kept like an SRP login's.
+    let mut whoami = cli(&["whoami"]);
+    let whoami = tokio::task::spawn_blocking(move || whoami.output().unwrap())
+        .await
+        .unwrap();
+    let said = String::from_utf8_lossy(&whoami.stdout);
+    assert!(
+        whoami.status.success() && said.contains("carol"),
+        "whoami: {said} {}",
+        String::from_utf8_lossy(&whoami.stderr)
+    );
+    b.quit().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -40,7 +40,8 @@ pub fn admin(env: &Env) -> AdminClient {
 
 impl Hosted {
     /// An emulator with `pool`, a domain, and a public client for the code flow with PKCE that
-    /// may redirect to `redirect_uri` (scopes openid, email, profile). `env.client` is a second,
+    /// may redirect to `redirect_uri` (scopes openid, email, profile and
+    /// aws.cognito.signin.user.admin, which the user-side API needs). `env.client` is a second,
     /// API-only client (for setting up a user through the API).
     pub async fn start(pool: PoolSpec, redirect_uri: &str) -> Hosted {
         let env = Env::start(pool, ClientSpec::public("api")).await;
@@ -60,6 +61,7 @@ impl Hosted {
                 "openid".to_owned(),
                 "email".to_owned(),
                 "profile".to_owned(),
+                "aws.cognito.signin.user.admin".to_owned(),
             ])
             .callback_ur_ls(vec![redirect_uri.to_owned()])
             .supported_identity_providers(vec!["COGNITO".to_owned()])
