@@ -433,6 +433,7 @@ async fn the_oauth2_crate_runs_the_code_flow_with_pkce() {
         StandardRevocableToken,
         BasicRevocationErrorResponse,
     >;
+    use pycognito_tests::managed_login::ManagedLoginBrowser;
     const REDIRECT: &str = "http://localhost:8976/callback";
     let h = super::hosted::Hosted::start(PoolSpec::named("code"), REDIRECT).await;
     h.env
@@ -473,8 +474,8 @@ async fn the_oauth2_crate_runs_the_code_flow_with_pkce() {
         .add_extra_param("nonce", &nonce)
         .set_pkce_challenge(challenge)
         .url();
-    let location = h
-        .form_sign_in(url.as_str(), "olga", super::hosted::PW)
+    let location = ManagedLoginBrowser::new()
+        .sign_in(url.as_str(), "olga", super::hosted::PW)
         .await;
     let location = reqwest::Url::parse(&location).unwrap();
     assert!(location.as_str().starts_with(REDIRECT), "{location}");
@@ -519,8 +520,8 @@ async fn the_oauth2_crate_runs_the_code_flow_with_pkce() {
         .add_scope(Scope::new("openid".into()))
         .set_pkce_challenge(challenge)
         .url();
-    let location = h
-        .form_sign_in(url.as_str(), "olga", super::hosted::PW)
+    let location = ManagedLoginBrowser::new()
+        .sign_in(url.as_str(), "olga", super::hosted::PW)
         .await;
     let code = reqwest::Url::parse(&location)
         .unwrap()
