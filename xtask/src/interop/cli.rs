@@ -121,11 +121,17 @@ fn flow(emu: &Emulator, bin: &Path, dir: &Path, id: &str) -> Outcome {
         "verify_jwt" => verify_jwt(emu, bin, dir),
         "admin" => admin(emu, bin, dir),
         "client_credentials" => client_credentials(emu, bin, dir),
-        "oauth_code_pkce" => {
-            return Outcome::Unsupported(
-                "`login` has no browser sign-in yet (`login --browser` is being added)".to_owned(),
-            );
-        }
+        "oauth_code_pkce" => super::oauth::cli_code_flow(emu, |args, f, client_id| {
+            Cli {
+                bin,
+                url: emu.url(),
+                pool: f.pool_id.clone(),
+                client_id: client_id.to_owned(),
+                secret: None,
+                dir,
+            }
+            .command(args)
+        }),
         other => return Outcome::Unsupported(format!("unknown flow {other}")),
     };
     match r {

@@ -229,16 +229,12 @@ async fn in_process() -> PeerRun {
         let run = async {
             match *id {
                 "client_credentials" => Some(oauth::rust_client_credentials(&emu).await),
+                "oauth_code_pkce" => Some(oauth::rust_code_flow(&emu).await),
                 _ => rust_client::flow(&emu, id).await,
             }
         };
         let outcome = match tokio::time::timeout(FLOW_TIMEOUT, run).await {
             Err(_) => Outcome::Fail(format!("timed out after {FLOW_TIMEOUT:?}")),
-            Ok(None) if *id == "oauth_code_pkce" => Outcome::Unsupported(
-                "cognito-auth builds the authorize URL (AuthorizeRequest, Pkce) and receives the \
-                 redirect (LoopbackReceiver) but has no code exchange yet (issue 16)"
-                    .to_owned(),
-            ),
             Ok(None) => Outcome::Unsupported("no such flow in cognito-auth".to_owned()),
             Ok(Some(Ok(()))) => Outcome::Pass,
             Ok(Some(Err(why))) => Outcome::Fail(why),
