@@ -320,6 +320,23 @@ impl CognitoAuth {
     /// the request's `nonce` and, when it has one, the access token's `at_hash`; otherwise
     /// [`OAuthError::IdTokenMismatch`] and no session. The code's `state` was checked when the
     /// [`AuthorizationCode`] was made.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use cognito_auth::CognitoAuth;
+    /// use cognito_auth::oauth::{LoopbackReceiver, OAuthDomain};
+    /// let auth = CognitoAuth::builder("us-east-1_AbC", "client-id").build()?;
+    /// let domain = OAuthDomain::prefix("my-app", "us-east-1")?;
+    /// let receiver = LoopbackReceiver::bind_port(8765).await?;
+    /// let request = auth
+    ///     .authorize_request(&domain, receiver.redirect_uri())?
+    ///     .scopes(["openid", "email"]);
+    /// println!("open {}", request.url());
+    /// let code = receiver.receive(&request).await?;
+    /// let session = auth.sign_in_with_code(&request, code).await?;
+    /// println!("signed in as {}", session.username());
+    /// # Ok(()) }
+    /// ```
     pub async fn sign_in_with_code(
         &self,
         request: &AuthorizeRequest,
