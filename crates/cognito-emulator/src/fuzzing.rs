@@ -36,6 +36,10 @@ pub const CONFIDENTIAL_CLIENT: &str = "fuzzconfidentialclient";
 pub const CLIENT_SECRET: &str = "fuzzclientsecret0123456789";
 /// The password of every pre-provisioned user (`carol`'s is temporary).
 pub const PASSWORD: &str = "Passw0rd!";
+/// The pool's domain (its OAuth 2.0 endpoints and pages at `/_domain/fuzz-domain/...`).
+pub const DOMAIN: &str = "fuzz-domain";
+/// The clients' callback (and logout) URL.
+pub const CALLBACK: &str = "http://localhost:8765/callback";
 /// The base32 TOTP secret of `bob`.
 pub const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 /// The emulator clock (unix seconds) of every run.
@@ -97,8 +101,18 @@ fn user(name: &str) -> UserSpec {
     UserSpec::new(name, PASSWORD).attribute("email", format!("{name}@example.com"))
 }
 
+/// The hidden `session` field of a managed login page.
+fn html_session(body: &[u8]) -> Option<String> {
+    let html = std::str::from_utf8(body).ok()?;
+    let marker = "name=\"session\" value=\"";
+    let at = html.find(marker)? + marker.len();
+    let rest = html.get(at..)?;
+    Some(rest.get(..rest.find('"')?)?.to_owned())
+}
+
 impl Harness {
-    /// Provisions the template: pool [`POOL_ID`] (MFA optional, devices opt-in), clients
+    /// Provisions the template: pool [`POOL_ID`] (MFA optional, devices opt-in, domain
+    /// [`DOMAIN`] with the code flow to [`CALLBACK`]), clients
     /// [`PUBLIC_CLIENT`] and [`CONFIDENTIAL_CLIENT`], users `alice` (group `admins`), `bob`
     /// (TOTP MFA), `carol` (temporary password), `dave` (SMS MFA), `erin` (email MFA), and
     /// signs `alice` in once (which also creates the pool's signing key).
@@ -140,8 +154,17 @@ impl Harness {
                 explicit_auth_flows: flows,
                 ..ClientSpec::confidential("confidential")
             };
+            // Both clients may use the code flow of the pool's domain ([`DOMAIN`]).
+            let oauth = serde_json::json!({
+                "AllowedOAuthFlowsUserPoolClient": true,
+                "AllowedOAuthFlows": ["code"],
+                "AllowedOAuthScopes": ["openid", "email", "aws.cognito.signin.user.admin"],
+                "CallbackURLs": [CALLBACK],
+                "LogoutURLs": [CALLBACK],
+                "SupportedIdentityProviders": ["COGNITO"],
+            });
             for c in [public, confidential] {
-                crate::inner::create_client(ctx, st, POOL_ID, c, serde_json::Value::Null)?;
+                crate::inner::create_client(ctx, st, POOL_ID, c, oauth.clone())?;
             }
             let mut users = vec![
                 UserSpec {
@@ -180,6 +203,15 @@ impl Harness {
                 crate::provision_user(ctx, st, POOL_ID, u)?;
             }
             Ok(())
+        })?;
+        crate::txn::transact(&inner, |ctx| {
+            crate::oauth_config::create_user_pool_domain(
+                ctx,
+                cognito_wire::CreateUserPoolDomainRequest::builder()
+                    .domain(DOMAIN)
+                    .user_pool_id(POOL_ID)
+                    .build()?,
+            )
         })?;
         let mut h = Harness {
             template: TempFile::new(),
@@ -275,7 +307,8 @@ impl Harness {
     /// body. In headers and body these placeholders are replaced: `$POOL`, `$CLIENT`,
     /// `$CCLIENT` (confidential), `$SECRET_HASH` (of `alice` for the confidential client),
     /// `$ACCESS`, `$ID`, `$REFRESH` (`alice`'s tokens, the access token replaced by a newer one
-    /// when a response carries one), `$SESSION` (of the previous response), `$CODE` (the latest
+    /// when a response carries one), `$SESSION` (of the previous response: its `Session`, or a
+    /// managed login page's hidden `session` field), `$CODE` (the latest
     /// code in the outbox), `$TOTP` (`bob`'s current code). A header `x-fuzz-sign` makes the
     /// harness add a valid SigV4 signature (credentials `test`/`test`) for the final request.
     pub fn run(&self, input: &[u8]) -> Vec<Outcome> {
@@ -300,6 +333,8 @@ impl Harness {
                 {
                     vars.access = t.to_owned();
                 }
+            } else if let Some(s) = html_session(&out.body) {
+                vars.session = s;
             }
             outcomes.push(out);
         }

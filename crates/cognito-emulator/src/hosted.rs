@@ -39,7 +39,12 @@ pub(crate) enum Grant {
     /// An authorization code.
     Code(CodeGrant),
     /// A browser signed in to the managed login.
-    Login { pool_id: String, username: String },
+    Login {
+        pool_id: String,
+        username: String,
+        #[serde(default)]
+        auth_time: i64,
+    },
 }
 
 /// What an authorization code stands for.
@@ -53,6 +58,8 @@ pub(crate) struct CodeGrant {
     pub scopes: Vec<String>,
     pub nonce: Option<String>,
     pub code_challenge: Option<String>,
+    #[serde(default)]
+    pub resource: Option<String>,
 }
 
 /// A request to the pages.
@@ -137,6 +144,7 @@ struct Authorize {
     scopes: Vec<String>,
     nonce: Option<String>,
     code_challenge: Option<String>,
+    resource: Option<String>,
 }
 
 /// Why an authorize request is refused: an error page (the client or the redirect URI cannot
@@ -276,7 +284,17 @@ fn check_authorize(pool: &Pool, q: &BTreeMap<String, String>) -> Result<Authoriz
         }
         (None, None) => {}
     }
+    let resource = get("resource").map(str::to_owned);
+    if let Some(r) = &resource
+        && !pool.resource_servers.contains_key(r)
+    {
+        return Err(fail(
+            "invalid_target",
+            &format!("the resource {r} is not a resource server of this user pool"),
+        ));
+    }
     Ok(Authorize {
+        resource,
         pool_id: pool.id.clone(),
         client,
         redirect_uri: redirect_uri.to_owned(),
@@ -459,13 +477,17 @@ fn authorize(inner: &Arc<Inner>, req: &PageRequest<'_>, login_page: bool) -> Rep
             Err(reply) => return Ok(Err(reply)),
         };
         if let Some(id) = &login
-            && let Some(Grant::Login { pool_id, username }) = st.grant(id, ctx.now())?
+            && let Some(Grant::Login {
+                pool_id,
+                username,
+                auth_time,
+            }) = st.grant(id, ctx.now())?
             && pool_id == az.pool_id
             && st.get_user(&pool_id, &username).is_some_and(|u| u.enabled)
         {
             drop(st);
             // The browser session's sign-in time carries over (`auth_time`).
-            let location = issue_code(ctx, &az, &username, None)?;
+            let location = issue_code(ctx, &az, &username, Some(auth_time))?;
             return Ok(Ok(Some(location)));
         }
         Ok(Ok(None))
@@ -505,6 +527,7 @@ fn issue_code(
             scopes: az.scopes.clone(),
             nonce: az.nonce.clone(),
             code_challenge: az.code_challenge.clone(),
+            resource: az.resource.clone(),
         }),
     )?;
     let mut p = vec![("code", code.as_str())];
@@ -559,10 +582,29 @@ fn login(page: Page<'_, '_>, form: &BTreeMap<String, String>) -> Reply {
                 &az.client.id,
                 username,
                 field(form, "password"),
-            )?,
-            Some(c) => answer(ctx, &az, c, form)?,
+            ),
+            Some(c) => answer(ctx, &az, c, form),
         };
-        Ok(Ok(after_step(ctx, &az, outcome)?))
+        // Recorded like the API's sign-ins (AdminListUserAuthEvents).
+        let mut asked = Params::new();
+        asked.insert(
+            Key::Username.as_str().to_owned(),
+            SensitiveString::from(username.to_owned()),
+        );
+        let step = match &challenge {
+            None => crate::events::Step::Initiate(&cognito_wire::AuthFlowType::UserPasswordAuth),
+            Some(c) => crate::events::Step::Respond(c),
+        };
+        crate::events::record_sign_in(
+            ctx,
+            Some(&az.pool_id),
+            &az.client.id,
+            step,
+            &asked,
+            None,
+            &outcome,
+        );
+        Ok(Ok(after_step(ctx, &az, outcome?)?))
     });
     let frame_error = |page: Page<'_, '_>, e: &str, step: Option<&C>| -> Reply {
         let html = match step {
@@ -718,6 +760,7 @@ fn after_step(ctx: &Ctx, az: &Authorize, outcome: Outcome) -> Result<Next, ApiEr
                 &Grant::Login {
                     pool_id: az.pool_id.clone(),
                     username,
+                    auth_time,
                 },
             )?;
             Ok(Next::Done { location, login })

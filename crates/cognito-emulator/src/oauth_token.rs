@@ -463,6 +463,7 @@ fn code_grant(
             grant: Some(crate::tokens::OAuthGrant {
                 scopes: g.scopes.clone(),
                 nonce: g.nonce.clone(),
+                resource: g.resource.clone(),
             }),
             ..Default::default()
         },

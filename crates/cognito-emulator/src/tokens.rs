@@ -153,6 +153,9 @@ pub(crate) struct OAuthGrant {
     /// The `nonce` of the authorize request (the id token of the code exchange only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
+    /// The RFC 8707 `resource` of the authorize request: the access token's `aud`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 /// `at_hash` (OpenID Connect Core 3.1.3.6): base64url of the left half of SHA-256 of the
@@ -207,6 +210,9 @@ pub(crate) fn issue(
 
     let mut access = Map::new();
     access.insert("sub".into(), json!(user.sub));
+    if let Some(r) = req.grant.as_ref().and_then(|g| g.resource.as_ref()) {
+        access.insert("aud".into(), json!(r));
+    }
     if !groups.is_empty() {
         access.insert("cognito:groups".into(), json!(groups));
     }
@@ -293,8 +299,8 @@ pub(crate) fn issue(
                 rotated_at: None,
                 // A refresh keeps the scopes; the nonce belonged to the first id token.
                 grant: req.grant.as_ref().map(|g| OAuthGrant {
-                    scopes: g.scopes.clone(),
                     nonce: None,
+                    ..g.clone()
                 }),
             },
         )?;

@@ -1505,8 +1505,8 @@ fn login_browser_no_open_is_a_real_code_flow_without_a_browser() {
 
     // The browser's part, over HTTP: authorize -> /login (cookie + _csrf) -> POST -> 302 to
     // the CLI's loopback, which answers the page that says the sign-in is done.
+    let mut browser = ManagedLoginBrowser::new();
     let landed = env.rt.block_on(async {
-        let mut browser = ManagedLoginBrowser::new();
         let redirect = browser.sign_in(&url, "alice", PW).await;
         assert!(redirect.starts_with(&callback), "{redirect}");
         browser.send("GET", &redirect, None).await

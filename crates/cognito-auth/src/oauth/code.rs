@@ -320,6 +320,23 @@ impl CognitoAuth {
     /// the request's `nonce` and, when it has one, the access token's `at_hash`; otherwise
     /// [`OAuthError::IdTokenMismatch`] and no session. The code's `state` was checked when the
     /// [`AuthorizationCode`] was made.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use cognito_auth::CognitoAuth;
+    /// use cognito_auth::oauth::{LoopbackReceiver, OAuthDomain};
+    /// let auth = CognitoAuth::builder("us-east-1_AbC", "client-id").build()?;
+    /// let domain = OAuthDomain::prefix("my-app", "us-east-1")?;
+    /// let receiver = LoopbackReceiver::bind_port(8765).await?;
+    /// let request = auth
+    ///     .authorize_request(&domain, receiver.redirect_uri())?
+    ///     .scopes(["openid", "email"]);
+    /// println!("open {}", request.url());
+    /// let code = receiver.receive(&request).await?;
+    /// let session = auth.sign_in_with_code(&request, code).await?;
+    /// println!("signed in as {}", session.username());
+    /// # Ok(()) }
+    /// ```
     pub async fn sign_in_with_code(
         &self,
         request: &AuthorizeRequest,
@@ -659,5 +676,69 @@ mod tests {
         let mut nosub = map;
         nosub.remove("sub");
         assert!(UserInfo::from_claims(nosub).is_err());
+    }
+
+    fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        prop_oneof![
+            any::<String>().prop_map(Value::from),
+            prop::sample::select(vec!["true", "false", "Bearer", "a.b.c", ""])
+                .prop_map(Value::from),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            Just(Value::Null),
+            Just(serde_json::json!(["x", 1])),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Whatever the endpoints answer and whatever a redirect carries, the readers return a
+        /// value or a typed error: no panic.
+        #[test]
+        fn the_readers_of_network_input_never_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256),
+            text in ".{0,120}",
+            status in 100u16..600,
+            members in proptest::collection::btree_map(
+                proptest::sample::select(vec![
+                    "access_token", "id_token", "refresh_token", "token_type", "expires_in",
+                    "sub", "username", "email", "email_verified", "phone_number",
+                    "phone_number_verified", "error", "error_description",
+                ]),
+                json_value(),
+                0..10,
+            ),
+        ) {
+            let answer = endpoint::Answer {
+                status,
+                body: Bytes::from(bytes.clone()),
+                challenge: Some(text.clone()),
+            };
+            let _ = endpoint::json_object(&answer);
+            let _ = endpoint::refusal(status, &bytes);
+            let map: Map<String, Value> =
+                members.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            let body = Bytes::from(Value::Object(map.clone()).to_string());
+            let _ = endpoint::json_object(&endpoint::Answer { status, body, challenge: None });
+            let previous = SensitiveString::from("old.id.token");
+            for kept in [None, Some(&previous)] {
+                if let Ok(tokens) = token_set(&map, OffsetDateTime::UNIX_EPOCH, kept) {
+                    let _ = check_id_token(&tokens, Some(&text), &text);
+                }
+            }
+            let _ = UserInfo::from_claims(map);
+            let domain = OAuthDomain::custom("auth.example.com").unwrap();
+            let rng = ring::rand::SystemRandom::new();
+            let req = AuthorizeRequest::new(&domain, "cid", "https://app.example.com/cb", &rng)
+                .unwrap();
+            proptest::prop_assert!(AuthorizationCode::from_redirect(&text, &req).is_err());
+            let forged = TokenSet::builder()
+                .access_token(text.clone())
+                .id_token(text.clone())
+                .expires_at(OffsetDateTime::UNIX_EPOCH)
+                .build()
+                .unwrap();
+            let _ = check_id_token(&forged, Some(&text), "cid");
+        }
     }
 }

@@ -25,6 +25,24 @@ def respond(name, responses, client="$CLIENT"):
 
 
 POOL = "$POOL"
+# The managed login of the pool's domain (Harness: domain fuzz-domain, callback below): the
+# pages' forms carry `_csrf`, equal to the XSRF-TOKEN cookie.
+AUTHZ = ("response_type=code&client_id=fuzzpublicclient&redirect_uri=http%3A%2F%2Flocalhost%3A8765%2Fcallback"
+         "&state=s&nonce=n&scope=openid+email&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+         "&code_challenge_method=S256")
+CSRF = "fuzzcsrftokenfuzzcsrftokenfuzzcsrftoken0123"
+FORM = "content-type: application/x-www-form-urlencoded\n"
+
+
+def page(path, body):
+    return ("POST /_domain/fuzz-domain/%s?%s\ncookie: XSRF-TOKEN=%s\n%s\n_csrf=%s&%s"
+            % (path, AUTHZ, CSRF, FORM, CSRF, body))
+
+
+def domain_post(path, body, extra=""):
+    return "POST /_domain/fuzz-domain/%s\n%s%s\n%s" % (path, extra, FORM, body)
+
+
 seeds = {
     "password_auth": pw("alice"),
     "password_auth_secret": pw("alice", "$CCLIENT", {"SECRET_HASH": "$SECRET_HASH"}),
@@ -103,6 +121,23 @@ seeds = {
     "outbox": pw("dave") + SEP + "GET /_emulator/outbox?pool_id=$POOL&username=dave\n\n",
     "unknown_target": "POST /\nx-amz-target: AWSCognitoIdentityProviderService.Nope\n\n{}",
     "no_target": "PUT /x\n\n{}",
+    "oauth_authorize": "GET /_domain/fuzz-domain/oauth2/authorize?%s\n\n" % AUTHZ
+    + SEP + "GET /_domain/fuzz-domain/login?%s\n\n" % AUTHZ,
+    "oauth_login": page("login", "username=bob&password=Passw0rd%21")
+    + SEP + page("login", "username=bob&challenge=SOFTWARE_TOKEN_MFA&session=$SESSION&code=$TOTP"),
+    "oauth_signup": page("signup", "username=zed&email=zed%40example.com&password=Passw0rd%21")
+    + SEP + page("confirm", "username=zed&code=$CODE"),
+    "oauth_token": domain_post("oauth2/token", "grant_type=authorization_code&client_id=fuzzpublicclient"
+                               "&code=00000000-0000-4000-8000-000000000000"
+                               "&redirect_uri=http%3A%2F%2Flocalhost%3A8765%2Fcallback"
+                               "&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+    + SEP + domain_post("oauth2/token", "grant_type=refresh_token&client_id=fuzzpublicclient&refresh_token=$REFRESH")
+    + SEP + domain_post("oauth2/token", "grant_type=client_credentials",
+                        "authorization: Basic ZnV6emNvbmZpZGVudGlhbGNsaWVudDpmdXp6Y2xpZW50c2VjcmV0MDEyMzQ1Njc4OQ==\n"),
+    "oauth_userinfo_revoke_logout": "GET /_domain/fuzz-domain/oauth2/userInfo\nauthorization: Bearer $ACCESS\n\n"
+    + SEP + domain_post("oauth2/revoke", "token=$REFRESH&client_id=fuzzpublicclient")
+    + SEP + "GET /_domain/fuzz-domain/logout?client_id=fuzzpublicclient"
+            "&logout_uri=http%3A%2F%2Flocalhost%3A8765%2Fcallback\n\n",
 }
 os.makedirs(OUT, exist_ok=True)
 for name, text in seeds.items():

@@ -521,6 +521,22 @@ async fn code_flow_with_pkce_gives_verifiable_tokens_refresh_userinfo_revoke_log
     let a = b.get(&authorize_path(&cid, "openid")).await;
     assert!(a.location.unwrap().contains("/login?"));
 
+    // The pages' sign-ins are recorded like the API's: the wrong password, then the pass.
+    let ev = env
+        .admin(
+            "AdminListUserAuthEvents",
+            json!({"UserPoolId": env.pool, "Username": "alice"}),
+        )
+        .await
+        .unwrap();
+    let responses: Vec<&str> = ev["AuthEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["EventResponse"].as_str().unwrap())
+        .collect();
+    assert_eq!(responses, ["Pass", "Fail"], "{ev}");
+
     // Discovery lists the endpoints.
     let d = env
         .get(&format!("/{}/.well-known/openid-configuration", env.pool))
@@ -936,4 +952,116 @@ async fn get_derived_token_narrows_scopes_and_names_the_actor() {
         .await
         .unwrap_err();
     assert_eq!(e.code, "NotAuthorizedException");
+}
+
+#[tokio::test]
+async fn email_mfa_code_from_the_outbox_and_a_resource_as_audience() {
+    let env = env_with(
+        PoolSpec::named("p").mfa(MfaConfig::On).email_mfa(true),
+        cognito_emulator::ClientSpec::public("web"),
+    )
+    .await;
+    env.emu
+        .create_user(
+            &env.pool,
+            UserSpec::new("gina", "Passw0rd!")
+                .attribute("email", "gina@example.com")
+                .attribute("email_verified", "true")
+                .mfa(UserMfaSpec::default().email(true)),
+        )
+        .unwrap();
+    env.admin(
+        "CreateResourceServer",
+        json!({"UserPoolId": env.pool, "Identifier": "https://api.example.com", "Name": "API"}),
+    )
+    .await
+    .unwrap();
+    let (cid, _) = web_client(&env, false).await;
+    let mut b = Browser::new(&env);
+    let a = b
+        .get(&format!(
+            "{}&resource=https%3A%2F%2Fapi.example.com",
+            authorize_path(&cid, "openid")
+        ))
+        .await;
+    let login = b.get(a.location.as_deref().unwrap()).await;
+    let mfa = b
+        .submit(
+            &login,
+            "signin",
+            &[("username", "gina"), ("password", "Passw0rd!")],
+        )
+        .await;
+    assert_eq!(mfa.status, 200, "{}", mfa.body);
+    assert!(mfa.body.contains("We sent a code to"), "{}", mfa.body);
+    let code = env
+        .emu
+        .outbox()
+        .into_iter()
+        .rev()
+        .find(|m| m.username == "gina" && m.kind == OutboxKind::Mfa)
+        .unwrap()
+        .code;
+    let done = b.submit(&mfa, "challenge", &[("code", &code)]).await;
+    assert_eq!(done.status, 302, "{}", done.body);
+    let code = query_of(done.location.as_deref().unwrap())["code"].clone();
+    let (status, t) = token(
+        &env,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &cid),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", VERIFIER),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{t}");
+    assert_eq!(
+        claims(t["access_token"].as_str().unwrap())["aud"],
+        "https://api.example.com"
+    );
+    // An unknown resource goes back to the client as invalid_target.
+    let a = b
+        .get(&format!(
+            "{}&resource=https%3A%2F%2Fnope.example.com",
+            authorize_path(&cid, "openid")
+        ))
+        .await;
+    assert_eq!(
+        query_of(a.location.as_deref().unwrap())["error"],
+        "invalid_target"
+    );
+}
+
+#[tokio::test]
+async fn get_derived_token_verifies_a_signature_when_one_is_sent() {
+    // cognito-wire generates GetDerivedToken unsigned (the app client's id and secret
+    // authenticate it); a call that is signed anyway is verified like any signed call.
+    let env = env(false).await;
+    let body = json!({"ClientId": "nope", "SubjectToken": "x", "SubjectTokenType": "ACCESS_TOKEN"});
+    let e = env
+        .admin_as(
+            "GetDerivedToken",
+            body.clone(),
+            "test",
+            "wrong-secret",
+            env.emu.now(),
+        )
+        .await
+        .unwrap_err();
+    assert_ne!(
+        e.code, "ResourceNotFoundException",
+        "the signature is checked first"
+    );
+    // Signed right, or not signed: the request reaches the operation (an unknown client here).
+    for e in [
+        env.admin("GetDerivedToken", body.clone())
+            .await
+            .unwrap_err(),
+        env.call("GetDerivedToken", body).await.unwrap_err(),
+    ] {
+        assert_eq!(e.code, "ResourceNotFoundException", "{e:?}");
+    }
 }
