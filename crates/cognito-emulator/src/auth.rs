@@ -50,7 +50,7 @@ pub(crate) fn p(params: &Params, key: Key) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
-pub(crate) fn req(params: &Params, key: Key) -> Result<&str, ApiError> {
+fn req(params: &Params, key: Key) -> Result<&str, ApiError> {
     p(params, key).ok_or_else(|| missing(key.as_str()))
 }
 
@@ -105,7 +105,7 @@ fn check_timestamp(inner: &Ctx, ts: &str) -> Result<(), ApiError> {
     }
 }
 
-pub(crate) fn user_missing(client: &Client) -> ApiError {
+fn user_missing(client: &Client) -> ApiError {
     if client.spec.prevent_user_existence_errors {
         bad_credentials()
     } else {
