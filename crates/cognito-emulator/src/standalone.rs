@@ -102,6 +102,9 @@ fn summary(emu: &Emulator) -> String {
                     client.id, client.spec.name
                 );
             }
+            for line in crate::triggers::summary(&emu.inner.trigger_handlers, pool) {
+                let _ = writeln!(out, "  trigger {line}");
+            }
             let users = st.users_after(&pool.id, None, LISTED_USERS)?;
             for user in &users {
                 let enabled = if user.enabled { "" } else { ", disabled" };

@@ -1398,7 +1398,6 @@ fn token_client_credentials_is_cached_and_says_what_to_fix() {
 
 #[test]
 fn emulator_trigger_flag_runs_a_local_command() {
-    use std::io::BufRead;
     // A malformed mapping is refused with one line on stderr.
     let out = Command::new(env!("CARGO_BIN_EXE_pycognito"))
         .args(["emulator", "--port", "0", "--trigger", "no-handler-here"])
@@ -1438,11 +1437,17 @@ fn emulator_trigger_flag_runs_a_local_command() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line.trim().strip_prefix("http://").unwrap().to_owned();
+    let lines = stdout_until(&mut child, "admin keys:");
+    let addr = lines[0].trim().strip_prefix("http://").unwrap().to_owned();
+    // What runs each trigger is printed with the pool.
+    let printed = lines.join("\n");
+    assert!(
+        printed.contains(&format!(
+            "  trigger PreSignUp {arn} -> sh {}",
+            script.display()
+        )),
+        "{printed}"
+    );
     let body = r#"{"ClientId":"trigwebclient","Username":"ann","Password":"Passw0rd!"}"#;
     let answer = raw_http(
         &addr,

@@ -194,6 +194,19 @@ pub(crate) enum Trigger {
 }
 
 impl Trigger {
+    const ALL: [Trigger; 10] = [
+        Trigger::PreSignUp,
+        Trigger::PostConfirmation,
+        Trigger::PreAuthentication,
+        Trigger::PostAuthentication,
+        Trigger::DefineAuthChallenge,
+        Trigger::CreateAuthChallenge,
+        Trigger::VerifyAuthChallengeResponse,
+        Trigger::PreTokenGeneration,
+        Trigger::CustomMessage,
+        Trigger::UserMigration,
+    ];
+
     /// The `LambdaConfig` member (and the name in Cognito's error messages).
     pub fn name(self) -> &'static str {
         match self {
@@ -484,6 +497,32 @@ pub(crate) fn message_for(
         medium == crate::spec::Medium::Email,
         code,
     )
+}
+
+/// A pool's triggers as the standalone emulator prints them at start: the trigger, the ARN and
+/// where it runs.
+pub(crate) fn summary(registry: &Registry, pool: &Pool) -> Vec<String> {
+    Trigger::ALL
+        .iter()
+        .filter_map(|t| {
+            let arn = arn_of(pool, *t)?;
+            let runs = match &registry.find(&pool.id, &arn) {
+                Some(TriggerHandler::Http { url }) => {
+                    invoke::invocation_url(url, &function_name(&arn))
+                }
+                Some(TriggerHandler::Command { program, args }) => {
+                    let mut line = program.clone();
+                    for a in args {
+                        line.push(' ');
+                        line.push_str(a);
+                    }
+                    line
+                }
+                None => "no handler (fails: give --trigger)".to_owned(),
+            };
+            Some(format!("{} {arn} -> {runs}", t.name()))
+        })
+        .collect()
 }
 
 /// `DescribeUserPool`'s `LambdaConfig`: what `CreateUserPool` / `UpdateUserPool` gave, with the
