@@ -1423,7 +1423,7 @@ pub(crate) fn respond(
             user.verifier = Some(verifier);
             user.status = UserStatusType::Confirmed;
             user.modified = now;
-            st.put_user(&pool_id, &user)?;
+            st.put_user_later(&pool_id, &user);
             next_step(inner, st, &pool_id, &client.id, &username, flow)
         }
         C::SmsMfa | C::EmailOtp | C::SmsOtp | C::SoftwareTokenMfa => {
@@ -1455,7 +1455,7 @@ pub(crate) fn respond(
                     }
                     Some(step) => {
                         user.mfa.last_totp_step = Some(step);
-                        st.put_user(&pool_id, &user)?;
+                        st.put_user_later(&pool_id, &user);
                         true
                     }
                     None => false,

@@ -563,6 +563,15 @@ impl State {
         .map(|_| ())
     }
 
+    /// [`State::put_user`], written later as a changed [`UserMut`] is (before the request's next
+    /// write or a read that could see it, at the latest at the commit): a sign-in that changes
+    /// its user takes the write lock after its triggers, not before.
+    pub fn put_user_later(&self, pool_id: &str, u: &User) {
+        self.pending
+            .borrow_mut()
+            .insert((pool_id.to_owned(), u.username.clone()), u.clone());
+    }
+
     /// Deletes a user (its refresh tokens and sign-in events too).
     pub fn delete_user(&self, pool_id: &str, username: &str) -> Result<(), ApiError> {
         if let Some(sub) = self.one::<String>(
