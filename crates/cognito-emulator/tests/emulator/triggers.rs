@@ -1135,3 +1135,69 @@ async fn triggers_a_request_run_again_after_a_conflict_does_not_invoke_twice() {
     assert_eq!(g["Group"]["GroupName"], "made-by-the-trigger");
     env.emu.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn triggers_run_before_the_write_lock_after_a_new_password() {
+    // The new password is written after pre token generation: while the function runs, another
+    // request (its own API call) can write. Its source names the challenge answered.
+    let target: Arc<Mutex<Option<(String, String)>>> = Arc::new(Mutex::new(None));
+    let sources = Arc::new(Mutex::new(Vec::new()));
+    let (t, seen) = (target.clone(), sources.clone());
+    let (url, _) = rust_handler(move |_, event| {
+        let n = {
+            let mut seen = seen.lock().unwrap();
+            seen.push(event["triggerSource"].as_str().unwrap().to_owned());
+            seen.len()
+        };
+        let (addr, pool) = t.lock().unwrap().clone().unwrap();
+        let answer = tokio::task::block_in_place(|| {
+            raw_call(
+                &addr,
+                "CreateGroup",
+                &json!({"UserPoolId": pool, "GroupName": format!("during-the-trigger-{n}")}),
+            )
+        });
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        Ok(event)
+    })
+    .await;
+    let cfg = config()
+        .require_sigv4(false)
+        .trigger("*", TriggerHandler::http(&url));
+    let pool = PoolSpec::named("t").lambda_trigger("PreTokenGeneration", arn("tokens"));
+    let env = env_config(pool, ClientSpec::public("web"), cfg).await;
+    *target.lock().unwrap() = Some((env.emu.addr().to_string(), env.pool.clone()));
+    env.emu
+        .create_user(
+            &env.pool,
+            UserSpec::new("ann", "x")
+                .temporary_password(Some("Temp0rary!".to_owned()))
+                .password(None),
+        )
+        .unwrap();
+    let r = env.password_login("ann", "Temp0rary!").await.unwrap();
+    assert_eq!(r["ChallengeName"], "NEW_PASSWORD_REQUIRED");
+    let done = env
+        .respond(
+            "NEW_PASSWORD_REQUIRED",
+            json!({"USERNAME": "ann", "NEW_PASSWORD": "N3w-Passw0rd!"}),
+            Some(&r["Session"]),
+        )
+        .await
+        .unwrap();
+    assert!(tokens(&done)["AccessToken"].is_string());
+    assert_eq!(
+        *sources.lock().unwrap(),
+        ["TokenGeneration_NewPasswordChallenge"]
+    );
+    assert_eq!(status(&env, "ann").await.as_deref(), Some("CONFIRMED"));
+    assert_eq!(code(&env.srp_login("ann", "N3w-Passw0rd!").await), "OK");
+    assert_eq!(
+        *sources.lock().unwrap(),
+        [
+            "TokenGeneration_NewPasswordChallenge",
+            "TokenGeneration_Authentication"
+        ]
+    );
+    env.emu.shutdown().await;
+}
