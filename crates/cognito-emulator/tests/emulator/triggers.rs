@@ -306,6 +306,44 @@ async fn triggers_post_confirmation_failure_undoes_the_confirmation() {
         "UserLambdaValidationException"
     );
 
+    // ConfirmForgotPassword: its own source; a failure keeps the old password.
+    for name in ["ann2", "failbob2"] {
+        env.emu
+            .create_user(
+                &env.pool,
+                UserSpec::new(name, "Passw0rd!").attribute("email", format!("{name}@example.com")),
+            )
+            .unwrap();
+        env.call(
+            "ForgotPassword",
+            json!({"ClientId": env.cid(), "Username": name}),
+        )
+        .await
+        .unwrap();
+    }
+    let reset = |name: &'static str| {
+        let code = env.emu.latest_code(&env.pool, name).unwrap();
+        env.call(
+            "ConfirmForgotPassword",
+            json!({"ClientId": env.cid(), "Username": name, "ConfirmationCode": code, "Password": "N3w-Passw0rd!"}),
+        )
+    };
+    reset("ann2").await.unwrap();
+    assert_eq!(
+        reset("failbob2").await.unwrap_err().code,
+        "UserLambdaValidationException"
+    );
+    assert_eq!(code(&env.srp_login("failbob2", "Passw0rd!").await), "OK");
+    assert_eq!(code(&env.srp_login("ann2", "N3w-Passw0rd!").await), "OK");
+    // AdminConfirmSignUp: no app client.
+    sign_up(&env, "carl", "carl@example.com").await.unwrap();
+    env.admin(
+        "AdminConfirmSignUp",
+        json!({"UserPoolId": env.pool, "Username": "carl"}),
+    )
+    .await
+    .unwrap();
+
     let seen = events(&log);
     let e = &seen[0];
     base_fields(e, &env, "PostConfirmation_ConfirmSignUp", "ann");
@@ -314,6 +352,27 @@ async fn triggers_post_confirmation_failure_undoes_the_confirmation() {
         "CONFIRMED"
     );
     assert_eq!(e["request"]["userAttributes"]["email_verified"], "true");
+    let sources: Vec<(&str, &str)> = seen
+        .iter()
+        .map(|e| {
+            (
+                e["triggerSource"].as_str().unwrap(),
+                e["callerContext"]["clientId"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let cid = env.cid();
+    assert_eq!(
+        sources,
+        [
+            ("PostConfirmation_ConfirmSignUp", cid),
+            ("PostConfirmation_ConfirmSignUp", cid),
+            ("PostConfirmation_ConfirmSignUp", cid),
+            ("PostConfirmation_ConfirmForgotPassword", cid),
+            ("PostConfirmation_ConfirmForgotPassword", cid),
+            ("PostConfirmation_ConfirmSignUp", "CLIENT_ID_NOT_APPLICABLE"),
+        ]
+    );
     env.emu.shutdown().await;
 }
 
