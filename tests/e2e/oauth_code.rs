@@ -171,6 +171,13 @@ async fn code_and_pkce_give_a_stored_session_that_refreshes_at_the_token_endpoin
     let again = auth.restore().await.unwrap().unwrap();
     assert_eq!(again.oauth_domain(), Some(w.domain.clone()));
     assert_eq!(again.user_info().await.unwrap().sub, info.sub);
+
+    // A session of the API's sign-in has no domain: userInfo says where to go instead.
+    let srp = w.env.auth_builder().build().unwrap();
+    let api_session = srp.sign_in("alice", PW).await.unwrap().session().unwrap();
+    assert_eq!(api_session.oauth_domain(), None);
+    let e = api_session.user_info().await.unwrap_err();
+    assert_eq!(e.next_action(), NextAction::FixConfiguration, "{e}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
