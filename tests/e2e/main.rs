@@ -9,6 +9,8 @@
 
 mod auth;
 mod faults;
+#[path = "../support/hosted.rs"]
+mod hosted;
 mod oauth;
 mod oauth_code;
 mod session;
