@@ -61,6 +61,17 @@ async fn code_client(
     secret: bool,
     flows: &[&str],
 ) -> (String, Option<String>) {
+    code_client_with(w, name, secret, flows, false).await
+}
+
+/// A code-flow app client, with refresh-token rotation (no grace period) when `rotation`.
+async fn code_client_with(
+    w: &Web,
+    name: &str,
+    secret: bool,
+    flows: &[&str],
+    rotation: bool,
+) -> (String, Option<String>) {
     let mut b = cognito_wire::CreateUserPoolClientRequest::builder()
         .user_pool_id(&w.env.pool_id)
         .client_name(name)
@@ -70,6 +81,15 @@ async fn code_client(
         .allowed_o_auth_scopes(SCOPES.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>())
         .callback_ur_ls(vec![CALLBACK.to_owned()])
         .supported_identity_providers(vec!["COGNITO".to_owned()]);
+    if rotation {
+        b = b.refresh_token_rotation(
+            cognito_wire::RefreshTokenRotationType::builder()
+                .feature(cognito_wire::FeatureType::Enabled)
+                .retry_grace_period_seconds(0)
+                .build()
+                .unwrap(),
+        );
+    }
     if !flows.is_empty() {
         b = b.explicit_auth_flows(
             flows
@@ -171,6 +191,41 @@ async fn code_and_pkce_give_a_stored_session_that_refreshes_at_the_token_endpoin
     let again = auth.restore().await.unwrap().unwrap();
     assert_eq!(again.oauth_domain(), Some(w.domain.clone()));
     assert_eq!(again.user_info().await.unwrap().sub, info.sub);
+
+    // A session of the API's sign-in has no domain: userInfo says where to go instead.
+    let srp = w.env.auth_builder().build().unwrap();
+    let api_session = srp.sign_in("alice", PW).await.unwrap().session().unwrap();
+    assert_eq!(api_session.oauth_domain(), None);
+    let e = api_session.user_info().await.unwrap_err();
+    assert_eq!(e.next_action(), NextAction::FixConfiguration, "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_refresh_token_replaces_the_kept_one_at_once() {
+    let w = web().await;
+    let (id, _) = code_client_with(&w, "rotating", false, &[], true).await;
+    let store = Arc::new(MemorySessionStore::default());
+    let auth = auth(&w, &id, None)
+        .session_store(store.clone())
+        .build()
+        .unwrap();
+    let session = signed_in(&auth, &w).await;
+    let first = session.tokens().refresh_token.unwrap();
+    let second = session.refresh().await.unwrap().refresh_token.unwrap();
+    assert_ne!(second, first, "the token endpoint rotated it");
+    let kept = store.load().unwrap().unwrap();
+    assert_eq!(
+        kept.tokens.refresh_token.as_ref(),
+        Some(&second),
+        "stored at once"
+    );
+    // The old one is spent once the grace period (0 s; the emulator counts whole seconds) is
+    // over: a handle still holding it has to sign in again.
+    w.env.advance(Duration::from_secs(1));
+    let mut stale = session.state();
+    stale.tokens.refresh_token = Some(first);
+    let e = auth.session(stale).refresh().await.unwrap_err();
+    assert_eq!(refused_code(&e), Some(&OAuthErrorCode::InvalidGrant), "{e}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1618,4 +1618,10 @@ fn login_browser_no_open_is_a_real_code_flow_without_a_browser() {
     // Without the URI it is a usage error.
     let out = output(cli(&["logout", "--browser"]), "");
     assert_eq!(out.status.code(), Some(2), "{}", texts(&out).1);
+    // PYCOGNITO_DOMAIN (set for `token` or `login --browser`) does not change the plain
+    // commands: here, no session (4), not a usage error.
+    let mut plain = cli(&["logout"]);
+    plain.env("PYCOGNITO_DOMAIN", &domain);
+    let out = output(plain, "");
+    assert_eq!(out.status.code(), Some(4), "{}", texts(&out).1);
 }

@@ -26,7 +26,8 @@ pub struct LoginArgs {
     /// With --browser: the pool's domain, a prefix (`my-app`, with --region or --pool-id), a
     /// custom domain (`auth.example.com`) or a URL (the emulator's
     /// `http://127.0.0.1:9229/_domain/my-app`).
-    #[arg(long, env = "PYCOGNITO_DOMAIN", requires = "browser")]
+    // No `requires = "browser"`: a PYCOGNITO_DOMAIN set for other commands must not break this one.
+    #[arg(long, env = "PYCOGNITO_DOMAIN")]
     pub domain: Option<String>,
     /// With --browser: a scope to ask for (repeat for several; `openid` is needed). None: every
     /// scope the app client is allowed.
@@ -467,7 +468,8 @@ pub struct LogoutArgs {
     pub logout_uri: Option<String>,
     /// With --browser: the pool's domain (default: the kept session's, when it came from
     /// `login --browser`).
-    #[arg(long, env = "PYCOGNITO_DOMAIN", requires = "browser")]
+    // No `requires = "browser"`: a PYCOGNITO_DOMAIN set for other commands must not break this one.
+    #[arg(long, env = "PYCOGNITO_DOMAIN")]
     pub domain: Option<String>,
 }
 
