@@ -10,4 +10,5 @@
 mod auth;
 mod faults;
 mod oauth;
+mod passkeys;
 mod session;
