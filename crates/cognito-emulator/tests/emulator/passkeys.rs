@@ -514,3 +514,99 @@ async fn passkeys_survive_a_restart() {
     answer(&env, &s, &c).await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An RS256 authenticator written out by hand (the software authenticator only does ES256):
+/// `packed` self-attestation at registration, then an assertion.
+mod rs256 {
+    use super::*;
+    use ciborium::Value as C;
+    use rand_chacha::rand_core::SeedableRng;
+    use rsa::traits::PublicKeyParts;
+
+    fn sha256(b: &[u8]) -> Vec<u8> {
+        ring::digest::digest(&ring::digest::SHA256, b)
+            .as_ref()
+            .to_vec()
+    }
+
+    fn cbor(v: &C) -> Vec<u8> {
+        let mut out = Vec::new();
+        ciborium::into_writer(v, &mut out).unwrap();
+        out
+    }
+
+    fn sign(key: &rsa::RsaPrivateKey, auth_data: &[u8], client_data: &[u8]) -> Vec<u8> {
+        // PKCS #1 v1.5 with SHA-256's DigestInfo prefix.
+        let scheme = rsa::Pkcs1v15Sign {
+            hash_len: Some(32),
+            prefix: Box::new([
+                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x01, 0x05, 0x00, 0x04, 0x20,
+            ]),
+        };
+        let mut signed = auth_data.to_vec();
+        signed.extend(sha256(client_data));
+        key.sign(scheme, &sha256(&signed)).unwrap()
+    }
+
+    fn client_data(kind: &str, challenge: &str) -> Vec<u8> {
+        json!({"type": kind, "challenge": challenge, "origin": ORIGIN})
+            .to_string()
+            .into_bytes()
+    }
+
+    #[tokio::test]
+    async fn an_rs256_passkey_registers_and_signs_in() {
+        let env = passkey_env("preferred").await;
+        let access = access(&env).await;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(11);
+        let key = rsa::RsaPrivateKey::new(&mut rng, 2048).unwrap();
+        let cose = cbor(&C::Map(vec![
+            (C::from(1), C::from(3)),
+            (C::from(3), C::from(-257)),
+            (C::from(-1), C::Bytes(key.n().to_bytes_be())),
+            (C::from(-2), C::Bytes(key.e().to_bytes_be())),
+        ]));
+        let id = [5u8; 16];
+        let options = start(&env, &access).await;
+        let mut auth_data = sha256(b"localhost");
+        auth_data.push(0x45); // UP, UV, AT
+        auth_data.extend(0u32.to_be_bytes());
+        auth_data.extend([0u8; 16]);
+        auth_data.extend(16u16.to_be_bytes());
+        auth_data.extend(id);
+        auth_data.extend(&cose);
+        let cd = client_data("webauthn.create", options["challenge"].as_str().unwrap());
+        let attestation = cbor(&C::Map(vec![
+            (C::from("fmt"), C::from("packed")),
+            (
+                C::from("attStmt"),
+                C::Map(vec![
+                    (C::from("alg"), C::from(-257)),
+                    (C::from("sig"), C::Bytes(sign(&key, &auth_data, &cd))),
+                ]),
+            ),
+            (C::from("authData"), C::Bytes(auth_data)),
+        ]));
+        let credential = json!({
+            "id": B64.encode(id), "rawId": B64.encode(id), "type": "public-key",
+            "response": {"clientDataJSON": B64.encode(&cd), "attestationObject": B64.encode(attestation)},
+        });
+        complete(&env, &access, &credential).await.unwrap();
+
+        let (s, request) = begin(&env).await;
+        let mut auth_data = sha256(b"localhost");
+        auth_data.push(0x05);
+        auth_data.extend(1u32.to_be_bytes());
+        let cd = client_data("webauthn.get", request["challenge"].as_str().unwrap());
+        let assertion = json!({
+            "id": B64.encode(id), "rawId": B64.encode(id), "type": "public-key",
+            "response": {
+                "clientDataJSON": B64.encode(&cd),
+                "authenticatorData": B64.encode(&auth_data),
+                "signature": B64.encode(sign(&key, &auth_data, &cd)),
+            },
+        });
+        answer(&env, &s, &assertion).await.unwrap();
+    }
+}
