@@ -124,7 +124,7 @@ struct Keyring {
 /// keys are as safe as the memory and file that hold them, user presence and verification are
 /// claimed, not tested, and it does no check of the origin against the relying party (the relying
 /// party does). For a real authenticator, implement [`WebAuthnAuthenticator`] over the platform's
-/// or the security key's API (CTAP2).
+/// or the security key's API (CTAP2). Clones share the credentials (and their signature counters).
 ///
 /// ```
 /// use cognito_auth::SoftwareAuthenticator;
