@@ -7,6 +7,8 @@
     clippy::indexing_slicing
 )]
 
+pub mod managed_login;
+
 use cognito_auth::{CognitoAuth, CognitoAuthBuilder};
 use cognito_emulator::{AppClient, ClientSpec, Emulator, EmulatorConfig, ManualClock, PoolSpec};
 use std::sync::Arc;

@@ -9,6 +9,9 @@
 
 mod auth;
 mod faults;
+#[path = "../support/hosted.rs"]
+mod hosted;
 mod oauth;
+mod oauth_code;
 mod passkeys;
 mod session;

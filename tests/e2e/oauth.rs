@@ -2,7 +2,8 @@
 //! `cognito_auth::oauth::ClientCredentials` (cache, renewal on the emulator's clock, one fetch
 //! in flight, typed errors), verified by cognito-jwt as a backend would.
 
-use cognito_admin::{AdminClient, static_credentials};
+/// The signed admin client (also used by oauth_code.rs).
+pub(crate) use super::hosted::admin;
 use cognito_auth::jwt::{CognitoJwtVerifier, PoolConfig, TokenUse};
 use cognito_auth::oauth::{ClientCredentials, OAuthDomain, OAuthError, OAuthErrorCode};
 use cognito_auth::{Clock, NextAction};
@@ -19,19 +20,6 @@ struct M2m {
     domain: OAuthDomain,
     client_id: String,
     secret: String,
-}
-
-/// The signed admin client of the emulator (test/test, the shared clock).
-fn admin(env: &Env) -> AdminClient {
-    let clock = env.clock.clone();
-    AdminClient::builder()
-        .endpoint_url(env.emu.url())
-        .region("us-east-1")
-        .pool_id(&env.pool_id)
-        .credentials(static_credentials("test", "test", None))
-        .clock(move || cognito_emulator::Clock::now(clock.0.as_ref()))
-        .build()
-        .unwrap()
 }
 
 async fn m2m() -> M2m {
@@ -405,9 +393,152 @@ async fn the_loopback_receiver_takes_only_its_own_redirect() {
         Err(OAuthError::Refused {
             code, description, ..
         }) => {
-            assert_eq!(code, OAuthErrorCode::Other("access_denied".into()));
+            assert_eq!(code, OAuthErrorCode::AccessDenied);
             assert_eq!(description.as_deref(), Some("User cancelled"));
         }
         other => panic!("expected the server's error, got {other:?}"),
+    }
+}
+
+/// The id token beside the standard fields: what an OpenID Connect client reads from the token
+/// endpoint's answer (oauth2's basic client keeps only RFC 6749's fields).
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+struct IdToken {
+    id_token: String,
+}
+
+impl oauth2::ExtraTokenFields for IdToken {}
+
+/// The `oauth2` crate (a client nobody here wrote) runs the authorization code flow with PKCE
+/// (S256) against the emulator, its endpoints from the pool's OIDC discovery: the sign-in is the
+/// managed login form posted over HTTP (hidden `_csrf` input and cookie kept), the code comes back
+/// in the 302's `Location` with oauth2's CSRF state, oauth2 redeems it with the PKCE verifier, and
+/// cognito-jwt verifies the id token (nonce, aud) and the access token. A used code and a wrong
+/// verifier are `invalid_grant`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_oauth2_crate_runs_the_code_flow_with_pkce() {
+    use oauth2::basic::{
+        BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
+        BasicTokenIntrospectionResponse, BasicTokenType,
+    };
+    use oauth2::{
+        AuthUrl, AuthorizationCode, ClientId, CsrfToken, PkceCodeChallenge, RedirectUrl,
+        RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse, TokenResponse,
+        TokenUrl,
+    };
+    type OidcClient = oauth2::Client<
+        BasicErrorResponse,
+        StandardTokenResponse<IdToken, BasicTokenType>,
+        BasicTokenIntrospectionResponse,
+        StandardRevocableToken,
+        BasicRevocationErrorResponse,
+    >;
+    use pycognito_tests::managed_login::ManagedLoginBrowser;
+    const REDIRECT: &str = "http://localhost:8976/callback";
+    let h = super::hosted::Hosted::start(PoolSpec::named("code"), REDIRECT).await;
+    h.env
+        .emu
+        .create_user(
+            &h.env.pool_id,
+            cognito_emulator::UserSpec::new("olga", super::hosted::PW)
+                .attribute("email", "olga@example.com")
+                .attribute("email_verified", "true"),
+        )
+        .unwrap();
+    let discovery = h
+        .http
+        .get(format!(
+            "{}/{}/.well-known/openid-configuration",
+            h.env.emu.url(),
+            h.env.pool_id
+        ))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let discovery: serde_json::Value = serde_json::from_slice(&discovery).unwrap();
+    let endpoint = |k: &str| discovery[k].as_str().unwrap().to_owned();
+    let client = OidcClient::new(ClientId::new(h.client_id.clone()))
+        .set_auth_uri(AuthUrl::new(endpoint("authorization_endpoint")).unwrap())
+        .set_token_uri(TokenUrl::new(endpoint("token_endpoint")).unwrap())
+        .set_redirect_uri(RedirectUrl::new(REDIRECT.to_owned()).unwrap());
+
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let nonce = CsrfToken::new_random().secret().clone();
+    let (url, state) = client
+        .authorize_url(CsrfToken::new_random)
+        .add_scope(Scope::new("openid".into()))
+        .add_scope(Scope::new("email".into()))
+        .add_extra_param("nonce", &nonce)
+        .set_pkce_challenge(challenge)
+        .url();
+    let location = ManagedLoginBrowser::new()
+        .sign_in(url.as_str(), "olga", super::hosted::PW)
+        .await;
+    let location = reqwest::Url::parse(&location).unwrap();
+    assert!(location.as_str().starts_with(REDIRECT), "{location}");
+    let query: std::collections::HashMap<_, _> = location.query_pairs().into_owned().collect();
+    assert_eq!(query.get("state"), Some(state.secret()));
+    let code = query["code"].clone();
+
+    let answer = client
+        .exchange_code(AuthorizationCode::new(code.clone()))
+        .set_pkce_verifier(verifier)
+        .request_async(&h.http)
+        .await
+        .unwrap();
+    let tokens = serde_json::json!({
+        "id_token": answer.extra_fields().id_token,
+        "access_token": answer.access_token().secret(),
+    });
+    let (id, access) = h.verify(&tokens, &nonce).await;
+    assert_eq!(id.cognito_username.as_deref(), Some("olga"));
+    assert_eq!(id.aud, vec![h.client_id.clone()]);
+    assert_eq!(access.username.as_deref(), Some("olga"));
+    assert!(answer.refresh_token().is_some());
+    assert!(answer.expires_in().unwrap() > Duration::from_secs(3500));
+
+    // A code is single use.
+    let again = client
+        .exchange_code(AuthorizationCode::new(code))
+        .set_pkce_verifier(oauth2::PkceCodeVerifier::new("x".repeat(43)))
+        .request_async(&h.http)
+        .await;
+    match again {
+        Err(RequestTokenError::ServerResponse(e)) => {
+            assert_eq!(e.error(), &BasicErrorResponseType::InvalidGrant);
+        }
+        other => panic!("expected invalid_grant, got {other:?}"),
+    }
+
+    // A fresh code with the wrong verifier: invalid_grant (PKCE is checked).
+    let (challenge, _) = PkceCodeChallenge::new_random_sha256();
+    let (url, _) = client
+        .authorize_url(CsrfToken::new_random)
+        .add_scope(Scope::new("openid".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+    let location = ManagedLoginBrowser::new()
+        .sign_in(url.as_str(), "olga", super::hosted::PW)
+        .await;
+    let code = reqwest::Url::parse(&location)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let wrong = client
+        .exchange_code(AuthorizationCode::new(code))
+        .set_pkce_verifier(oauth2::PkceCodeVerifier::new("y".repeat(43)))
+        .request_async(&h.http)
+        .await;
+    match wrong {
+        Err(RequestTokenError::ServerResponse(e)) => {
+            assert_eq!(e.error(), &BasicErrorResponseType::InvalidGrant);
+        }
+        other => panic!("expected invalid_grant, got {other:?}"),
     }
 }

@@ -93,9 +93,14 @@ const EXPOSE_ALLOWED: &[(&str, usize, &str)] = &[
         "`pycognito token` prints the M2M access token (its output) and keeps it in its 0600 cache file",
     ),
     (
-        "crates/cognito-auth/src/oauth/client_credentials.rs",
+        "crates/cognito-auth/src/oauth/endpoint.rs",
         1,
-        "the app client's secret goes on the wire in the token request's HTTP Basic authorization (RFC 6749 2.3.1)",
+        "the app client's secret goes on the wire in the OAuth endpoints' HTTP Basic authorization (RFC 6749 2.3.1)",
+    ),
+    (
+        "crates/cognito-auth/src/oauth/code.rs",
+        7,
+        "the code flow sends the code, PKCE verifier and refresh token in token-endpoint forms and the access token as Bearer, hashes the access token for at_hash and reads the id token's claims",
     ),
     (
         "crates/cognito-auth/src/account.rs",

@@ -214,6 +214,9 @@ pub(crate) struct Inner {
     pub(crate) refresh_margin: time::Duration,
     pub(crate) session_store: Option<Arc<dyn SessionStore>>,
     pub(crate) authenticator: Option<Arc<dyn WebAuthnAuthenticator>>,
+    /// The HTTP client of the pool domain's endpoints (OAuth 2.0), made on first use unless
+    /// given.
+    pub(crate) http: std::sync::OnceLock<Arc<dyn cognito_wire::Transport>>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -248,7 +251,17 @@ pub struct CognitoAuthBuilder {
     refresh_margin: time::Duration,
     session_store: Option<Arc<dyn SessionStore>>,
     authenticator: Option<Arc<dyn WebAuthnAuthenticator>>,
+    http: Option<InjectedTransport>,
     rng: InjectedRng,
+}
+
+/// The builder's HTTP transport for the domain's endpoints; `Debug` names it.
+struct InjectedTransport(Arc<dyn cognito_wire::Transport>);
+
+impl std::fmt::Debug for InjectedTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Transport")
+    }
 }
 
 /// The builder's random source; `Debug` names it without printing state.
@@ -369,6 +382,13 @@ impl CognitoAuthBuilder {
         self
     }
 
+    /// The HTTP transport for the pool domain's OAuth 2.0 endpoints (the code exchange, its
+    /// refreshes, `userInfo`, revocation). Default: a `HyperTransport` made on first use.
+    pub fn http_transport(mut self, transport: Arc<dyn cognito_wire::Transport>) -> Self {
+        self.http = Some(InjectedTransport(transport));
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<CognitoAuth, Error> {
         let wire = match self.wire {
@@ -399,6 +419,10 @@ impl CognitoAuthBuilder {
                 refresh_margin: self.refresh_margin,
                 session_store: self.session_store,
                 authenticator: self.authenticator,
+                http: match self.http {
+                    Some(t) => std::sync::OnceLock::from(t.0),
+                    None => std::sync::OnceLock::new(),
+                },
             }),
         })
     }
@@ -422,6 +446,7 @@ impl CognitoAuth {
             refresh_margin: time::Duration::minutes(5),
             session_store: None,
             authenticator: None,
+            http: None,
             rng: InjectedRng(Box::new(ring::rand::SystemRandom::new())),
         }
     }
@@ -444,6 +469,19 @@ impl CognitoAuth {
     /// The clock.
     pub fn now(&self) -> time::OffsetDateTime {
         self.inner.clock.now()
+    }
+
+    /// The HTTP transport of the domain's endpoints (made on first use).
+    pub(crate) fn http_transport(&self) -> Result<Arc<dyn cognito_wire::Transport>, Error> {
+        if let Some(t) = self.inner.http.get() {
+            return Ok(t.clone());
+        }
+        let made: Arc<dyn cognito_wire::Transport> = Arc::new(
+            cognito_wire::HyperTransport::new()
+                .map_err(|e| Error::Config(format!("the HTTP client could not be set up: {e}")))?,
+        );
+        // Another caller may have made one meanwhile: use whichever was kept.
+        Ok(self.inner.http.get_or_init(|| made).clone())
     }
 
     /// A sign-in configuration for this client, with its secret.
@@ -779,9 +817,15 @@ impl CognitoAuth {
     }
 
     /// Refreshes a session state's tokens (`REFRESH_TOKEN_AUTH` with `DEVICE_KEY`, or
-    /// `GetTokensFromRefreshToken` in [`RefreshMode::Rotation`]). `SECRET_HASH` uses the
+    /// `GetTokensFromRefreshToken` in [`RefreshMode::Rotation`]; the token endpoint's
+    /// `refresh_token` grant for a session from the code flow). `SECRET_HASH` uses the
     /// state's `username` (the token's), as Cognito requires. Only [`Session`] calls it.
     pub(crate) async fn refresh_tokens(&self, state: &SessionState) -> Result<TokenSet, Error> {
+        // A session from the code flow refreshes where it came from: the domain's token
+        // endpoint.
+        if let Some(domain) = &state.oauth_domain {
+            return self.refresh_at_domain(domain, state).await;
+        }
         let refresh_token = state
             .tokens
             .refresh_token

@@ -36,6 +36,12 @@ pub struct SessionState {
     /// not marked remembered, or not confirmed (then `device` is `None`). With device tracking
     /// on, refresh tokens are bound to it, so refreshes send its key.
     pub new_device: Option<NewDevice>,
+    /// The base URL of the pool domain this session came from (the authorization code flow,
+    /// [`CognitoAuth::sign_in_with_code`]): it refreshes through that domain's token endpoint
+    /// and revokes at its revocation endpoint. `None` (and absent from the stored form) for
+    /// sessions from the API's sign-in; stored forms written before it existed read as `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth_domain: Option<String>,
 }
 
 impl SessionState {
@@ -57,6 +63,7 @@ impl SessionState {
             tokens,
             device: None,
             new_device: None,
+            oauth_domain: None,
         }
     }
 
@@ -351,18 +358,24 @@ impl Session {
     }
 
     /// Signs the user out of every device (`GlobalSignOut`: every refresh token of the user is
-    /// revoked) and forgets the session in the store.
+    /// revoked) and forgets the session in the store. A session from the code flow needs the
+    /// `aws.cognito.signin.user.admin` scope for it (as for every user operation of the API);
+    /// [`revoke`](Self::revoke) needs no scope.
     pub async fn sign_out(&self) -> Result<(), Error> {
         let token = self.access_token().await?;
         self.inner.auth.global_sign_out(&token).await?;
         self.forget()
     }
 
-    /// Revokes this session's refresh token (`RevokeToken`: the tokens it issued stop working)
-    /// and forgets the session in the store.
+    /// Revokes this session's refresh token (the tokens it issued stop working) and forgets the
+    /// session in the store: at the domain's revocation endpoint (RFC 7009) for a session from
+    /// the code flow, else with the API's `RevokeToken`.
     pub async fn revoke(&self) -> Result<(), Error> {
         let token = self.tokens().refresh_token.ok_or(Error::NoRefreshToken)?;
-        self.inner.auth.revoke_token(&token).await?;
+        match self.oauth_domain() {
+            Some(domain) => self.inner.auth.revoke_at(&domain, &token).await?,
+            None => self.inner.auth.revoke_token(&token).await?,
+        }
         self.forget()
     }
 }
@@ -370,8 +383,44 @@ impl Session {
 fn refresh_is_impossible(e: &Error) -> bool {
     matches!(e, Error::NoRefreshToken)
         || matches!(
+            e,
+            Error::OAuth(crate::oauth::OAuthError::Refused {
+                code: crate::oauth::OAuthErrorCode::InvalidGrant,
+                ..
+            })
+        )
+        || matches!(
             e.service_error(),
             Some(ServiceErrorKind::NotAuthorizedException(_))
                 | Some(ServiceErrorKind::RefreshTokenReuseException(_))
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_domain_is_kept_and_old_stored_forms_still_read() {
+        let tokens = TokenSet::builder()
+            .access_token("a.b.c")
+            .id_token("d.e.f")
+            .expires_at(time::OffsetDateTime::UNIX_EPOCH)
+            .build()
+            .unwrap();
+        let mut state = SessionState::new("us-east-1_A", "cid", "alice", tokens);
+        let srp = state.to_json();
+        // A session from the API's sign-in is stored as before: no new member.
+        assert!(!String::from_utf8_lossy(&srp).contains("oauth_domain"));
+        assert_eq!(SessionState::from_json(&srp).unwrap().oauth_domain, None);
+        state.oauth_domain = Some("https://my-app.auth.us-east-1.amazoncognito.com".into());
+        let back = SessionState::from_json(&state.to_json()).unwrap();
+        assert_eq!(back, state);
+        // Written by the release before the code flow (no `oauth_domain`).
+        let old = br#"{"version":1,"pool_id":"us-east-1_A","client_id":"cid","username":"alice",
+            "sign_in_name":"alice","tokens":{"access_token":"a.b.c","id_token":"d.e.f",
+            "refresh_token":null,"token_type":"Bearer","expires_at":0},"device":null,
+            "new_device":null}"#;
+        assert_eq!(SessionState::from_json(old).unwrap().oauth_domain, None);
+    }
 }

@@ -324,11 +324,14 @@ fn api(inner: &Arc<Inner>, parts: &http::request::Parts, body: &[u8]) -> Result<
             format!("Operation {op} is not a Cognito User Pools operation"),
         )
     })?;
-    // GetDerivedToken takes IAM credentials or the app client's id and secret: unsigned, the
-    // client's credentials in the body authenticate it.
-    let client_authenticated =
-        info.name == "GetDerivedToken" && !parts.headers.contains_key(http::header::AUTHORIZATION);
-    if info.signed && inner.config.require_sigv4 && !client_authenticated {
+    // GetDerivedToken takes IAM credentials or the app client's id and secret (cognito-wire
+    // generates it unsigned: CLIENT_AUTHENTICATED in the codegen): a call with an
+    // `Authorization` header is verified as signed; without one, the client's credentials in
+    // the body authenticate it.
+    let signed = info.signed
+        || (info.name == "GetDerivedToken"
+            && parts.headers.contains_key(http::header::AUTHORIZATION));
+    if signed && inner.config.require_sigv4 {
         let pq = parts
             .uri
             .path_and_query()

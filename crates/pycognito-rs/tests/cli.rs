@@ -1396,6 +1396,170 @@ fn token_client_credentials_is_cached_and_says_what_to_fix() {
     assert_eq!(out.status.code(), Some(2), "{}", texts(&out).1);
 }
 
+/// A domain `cli-web` and an app client with a secret for the code flow, calling back to
+/// `callback`; (client id, secret).
+fn code_flow_client(env: &Env, callback: &str, logout: &str) -> (String, String) {
+    use cognito_wire::{OAuthFlowType, op};
+    let admin = cognito_admin::AdminClient::builder()
+        .endpoint_url(&env.url)
+        .region("us-east-1")
+        .pool_id(&env.pool_id)
+        .credentials(cognito_admin::static_credentials("test", "test", None))
+        .build()
+        .unwrap();
+    env.rt.block_on(async {
+        let d = cognito_wire::CreateUserPoolDomainRequest::builder()
+            .user_pool_id(&env.pool_id)
+            .domain("cli-web")
+            .build()
+            .unwrap();
+        admin.call::<op::CreateUserPoolDomain>(&d).await.unwrap();
+        let scopes = ["openid", "email", "aws.cognito.signin.user.admin"];
+        let c = cognito_wire::CreateUserPoolClientRequest::builder()
+            .user_pool_id(&env.pool_id)
+            .client_name("cli-browser")
+            .generate_secret(true)
+            .allowed_o_auth_flows_user_pool_client(true)
+            .allowed_o_auth_flows(vec![OAuthFlowType::Code])
+            .allowed_o_auth_scopes(scopes.map(str::to_owned).to_vec())
+            .callback_ur_ls(vec![callback.to_owned()])
+            .logout_ur_ls(vec![logout.to_owned()])
+            .supported_identity_providers(vec!["COGNITO".to_owned()])
+            .build()
+            .unwrap();
+        let made = admin
+            .call::<op::CreateUserPoolClient>(&c)
+            .await
+            .unwrap()
+            .user_pool_client
+            .unwrap();
+        (
+            made.client_id.unwrap().expose().to_owned(),
+            made.client_secret.unwrap().expose().to_owned(),
+        )
+    })
+}
+
+#[test]
+fn login_browser_no_open_is_a_real_code_flow_without_a_browser() {
+    use pycognito_tests::managed_login::ManagedLoginBrowser;
+    use std::io::{BufRead, BufReader, Read};
+    let env = Env::start("browser", PoolSpec::named("browser"));
+    env.user("alice", None);
+    // A port for the loopback redirect, registered exactly as Cognito requires.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let callback = format!("http://localhost:{port}/callback");
+    let bye = format!("http://localhost:{port}/bye");
+    let (id, secret) = code_flow_client(&env, &callback, &bye);
+    let domain = format!("{}/_domain/cli-web", env.url);
+    let session_file = env.dir.join("session.json");
+    let cli = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pycognito"));
+        cmd.args(args)
+            .args(["--endpoint-url", &env.url, "--pool-id", &env.pool_id])
+            .args(["--client-id", &id])
+            .arg("--session-file")
+            .arg(&session_file)
+            .env("PYCOGNITO_CLIENT_SECRET", &secret)
+            .env_remove("PYCOGNITO_DOMAIN")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER");
+        cmd
+    };
+
+    let mut login = cli(&[
+        "login",
+        "--browser",
+        "--no-open",
+        "--domain",
+        &domain,
+        "--port",
+        &port,
+        "--scope",
+        "openid",
+        "--scope",
+        "email",
+        "--scope",
+        "aws.cognito.signin.user.admin",
+    ]);
+    let mut child = login
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut url = String::new();
+    stdout.read_line(&mut url).unwrap();
+    let url = url.trim().to_owned();
+    assert!(
+        url.starts_with(&format!("{domain}/oauth2/authorize?")),
+        "the first line is the authorize URL: {url}"
+    );
+    assert!(url.contains("code_challenge_method=S256"), "{url}");
+
+    // The browser's part, over HTTP: authorize -> /login (cookie + _csrf) -> POST -> 302 to
+    // the CLI's loopback, which answers the page that says the sign-in is done.
+    let mut browser = ManagedLoginBrowser::new();
+    let landed = env.rt.block_on(async {
+        let redirect = browser.sign_in(&url, "alice", PW).await;
+        assert!(redirect.starts_with(&callback), "{redirect}");
+        browser.send("GET", &redirect, None).await
+    });
+    assert_eq!(landed.status, 200, "{}", landed.body);
+    assert!(landed.body.contains("Signed in"), "{}", landed.body);
+
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(rest.contains("signed in as alice"), "{rest}");
+    assert!(!rest.contains(&secret) && !stderr.contains(&secret));
+
+    // Kept like an SRP login's session, bound to the domain; the other commands use it.
+    let kept = read_session(&env);
+    assert_eq!(kept["username"], "alice");
+    assert_eq!(kept["oauth_domain"], domain.as_str());
+    let whoami = output(cli(&["whoami"]), "");
+    assert!(whoami.status.success(), "{}", texts(&whoami).1);
+    assert!(
+        texts(&whoami).0.starts_with("alice"),
+        "{}",
+        texts(&whoami).0
+    );
+    let before = kept["tokens"]["access_token"].clone();
+    let refreshed = output(cli(&["refresh"]), "");
+    assert!(refreshed.status.success(), "{}", texts(&refreshed).1);
+    assert_ne!(read_session(&env)["tokens"]["access_token"], before);
+
+    // logout --browser: Cognito's logout URL (the domain comes from the kept session), and
+    // the session is forgotten.
+    let out = output(cli(&["logout", "--browser", "--logout-uri", &bye]), "");
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    let line = stdout.trim();
+    assert!(
+        line.starts_with(&format!("{domain}/logout?client_id={id}&logout_uri=")),
+        "{line}"
+    );
+    assert!(!session_file.exists(), "the session is forgotten");
+    // Without the URI it is a usage error.
+    let out = output(cli(&["logout", "--browser"]), "");
+    assert_eq!(out.status.code(), Some(2), "{}", texts(&out).1);
+    // PYCOGNITO_DOMAIN (set for `token` or `login --browser`) does not change the plain
+    // commands: here, no session (4), not a usage error.
+    let mut plain = cli(&["logout"]);
+    plain.env("PYCOGNITO_DOMAIN", &domain);
+    let out = output(plain, "");
+    assert_eq!(out.status.code(), Some(4), "{}", texts(&out).1);
+}
+
 /// `passkey register|list|delete` and `login --passkey`, with the software authenticator's
 /// credentials in a private file; the pool's relying party is `localhost`.
 #[test]

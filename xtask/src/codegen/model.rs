@@ -54,6 +54,14 @@ pub struct Shape {
 /// are generated unsigned, like the other public operations.
 const NOT_IAM_AUTHORIZED: &[&str] = &["GetClientToken"];
 
+/// Operations the model leaves without `authtype: none` although Cognito's API reference says
+/// the app client can authorize them without IAM: "you must have IAM credentials, or you must
+/// present the requesting app client's `ClientId` and, if the client has a secret,
+/// `ClientSecret`" (`GetDerivedToken`). They are generated unsigned so that a client without
+/// AWS credentials can call them (the server authenticates the app client); a signing client
+/// sends them unsigned too, with the client id and secret.
+const CLIENT_AUTHENTICATED: &[&str] = &["GetDerivedToken"];
+
 /// One operation.
 #[derive(Debug, Clone)]
 pub struct Op {
@@ -192,7 +200,8 @@ impl Model {
                     errors,
                     doc: s(v, "documentation").and_then(docs::summarize),
                     unsigned: s(v, "authtype") == Some("none")
-                        || NOT_IAM_AUTHORIZED.contains(&name.as_str()),
+                        || NOT_IAM_AUTHORIZED.contains(&name.as_str())
+                        || CLIENT_AUTHENTICATED.contains(&name.as_str()),
                     readonly: v.get("readonly").and_then(Value::as_bool) == Some(true),
                 },
             );

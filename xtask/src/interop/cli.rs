@@ -120,6 +120,18 @@ fn flow(emu: &Emulator, bin: &Path, dir: &Path, id: &str) -> Outcome {
         "revoke" => sign_out(emu, bin, dir, "revoke"),
         "verify_jwt" => verify_jwt(emu, bin, dir),
         "admin" => admin(emu, bin, dir),
+        "client_credentials" => client_credentials(emu, bin, dir),
+        "oauth_code_pkce" => super::oauth::cli_code_flow(emu, |args, f, client_id| {
+            Cli {
+                bin,
+                url: emu.url(),
+                pool: f.pool_id.clone(),
+                client_id: client_id.to_owned(),
+                secret: None,
+                dir,
+            }
+            .command(args)
+        }),
         other => return Outcome::Unsupported(format!("unknown flow {other}")),
     };
     match r {
@@ -773,4 +785,44 @@ mod tty {
     pub(super) fn otp_mfa(_: &Emulator, _: &Path, _: &Path, _: bool) -> Check {
         Err(WHY.to_owned())
     }
+}
+
+/// `token --client-credentials` against the OAuth pool (`oauth::provision`): the token alone on
+/// stdout, verified by cognito-jwt; cached in a file beside the session (the same token twice).
+fn client_credentials(emu: &Emulator, bin: &Path, dir: &Path) -> Check {
+    use cognito_auth::jwt::{CognitoJwtVerifier, PoolConfig, TokenUse};
+    let rt = tokio::runtime::Handle::current();
+    let f = rt.block_on(super::oauth::provision(emu))?;
+    let cli = Cli {
+        bin,
+        url: emu.url(),
+        pool: f.pool_id.clone(),
+        client_id: f.m2m_client_id.clone(),
+        secret: Some(f.m2m_secret.clone()),
+        dir,
+    };
+    let scope = "https://orders.example.com/read";
+    let args = [
+        "token",
+        "--client-credentials",
+        "--domain",
+        &f.domain_url,
+        "--scope",
+        scope,
+    ];
+    let token = cli.ok(&args, "")?.trim().to_owned();
+    let again = cli.ok(&args, "")?.trim().to_owned();
+    ensure(token == again, "the token is cached")?;
+    let verifier = CognitoJwtVerifier::builder_for(
+        PoolConfig::new(&f.pool_id)
+            .issuer(format!("{}/{}", emu.url(), f.pool_id))
+            .client_id(&f.m2m_client_id)
+            .token_use(TokenUse::Access)
+            .scopes([scope]),
+    )
+    .build()
+    .ctx("verifier")?;
+    rt.block_on(verifier.verify(&token, time::OffsetDateTime::now_utc()))
+        .ctx("verify the token")?;
+    Ok(())
 }

@@ -10,7 +10,10 @@
 //! - pycognito 2024.5.1 + boto3 (`crates/cognito-emulator/interop/pycognito_interop.py`, in a
 //!   venv under `<target>/tmp/interop-venv`, shared with the `interop` cargo test);
 //! - amazon-cognito-identity-js 6.3.21 (`crates/cognito-emulator/interop/js/interop.mjs`, after
-//!   `npm ci` from the committed lockfile).
+//!   `npm ci` from the committed lockfile);
+//! - authlib 1.9.10 (`crates/cognito-emulator/interop/authlib/authlib_interop.py`, in a venv under
+//!   `<target>/tmp/authlib-venv` from the pinned `authlib/requirements.txt`): the OAuth 2.0 rows
+//!   only (`oauth.rs` provisions the pool's domain, resource server and clients).
 //!
 //! Each peer gets its own embedded emulator (real clock). The report is printed and written to
 //! `<target>/interop-report.md`. The command fails when any flow a peer supports fails, and when
@@ -19,6 +22,7 @@
 mod check;
 mod cli;
 mod facade;
+mod oauth;
 mod report;
 mod rust_client;
 mod scripts;
@@ -31,7 +35,7 @@ use std::time::Duration;
 /// Longest a single in-process or CLI flow may take.
 const FLOW_TIMEOUT: Duration = Duration::from_secs(120);
 
-const PEERS: &[&str] = &["rust", "facade", "cli", "pycognito", "js"];
+const PEERS: &[&str] = &["rust", "facade", "cli", "pycognito", "js", "authlib"];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let mut only: Vec<String> = Vec::new();
@@ -169,9 +173,13 @@ async fn run_peer(peer: &str, dirs: &Dirs) -> PeerReport {
             name: "pycognito 2024.5.1 + boto3".to_owned(),
             run: scripts::python(dirs).await,
         },
-        _ => PeerReport {
+        "js" => PeerReport {
             name: "amazon-cognito-identity-js 6.3.21".to_owned(),
             run: scripts::js(dirs).await,
+        },
+        _ => PeerReport {
+            name: "authlib 1.9.10 (Python, OAuth 2.0)".to_owned(),
+            run: oauth::authlib(dirs).await,
         },
     }
 }
@@ -190,6 +198,15 @@ async fn facade_peer() -> PeerRun {
     };
     let mut out = BTreeMap::new();
     for (id, _) in FLOWS {
+        if oauth::OAUTH_FLOWS.contains(id) {
+            out.insert(
+                (*id).to_owned(),
+                Outcome::Unsupported(
+                    "the facade mirrors pycognito's API, which has no OAuth 2.0 client".to_owned(),
+                ),
+            );
+            continue;
+        }
         let outcome = match tokio::time::timeout(FLOW_TIMEOUT, facade::flow(&emu, id)).await {
             Err(_) => Outcome::Fail(format!("timed out after {FLOW_TIMEOUT:?}")),
             Ok(Err(why)) => Outcome::Unsupported(why.to_owned()),
@@ -209,7 +226,14 @@ async fn in_process() -> PeerRun {
     };
     let mut out = BTreeMap::new();
     for (id, _) in FLOWS {
-        let outcome = match tokio::time::timeout(FLOW_TIMEOUT, rust_client::flow(&emu, id)).await {
+        let run = async {
+            match *id {
+                "client_credentials" => Some(oauth::rust_client_credentials(&emu).await),
+                "oauth_code_pkce" => Some(oauth::rust_code_flow(&emu).await),
+                _ => rust_client::flow(&emu, id).await,
+            }
+        };
+        let outcome = match tokio::time::timeout(FLOW_TIMEOUT, run).await {
             Err(_) => Outcome::Fail(format!("timed out after {FLOW_TIMEOUT:?}")),
             Ok(None) => Outcome::Unsupported("no such flow in cognito-auth".to_owned()),
             Ok(Some(Ok(()))) => Outcome::Pass,

@@ -36,6 +36,14 @@ pub(crate) const FLOWS: &[(&str, &str)] = &[
         "Token verification against the emulator's JWKS",
     ),
     ("admin", "Admin operations (SigV4)"),
+    (
+        "oauth_code_pkce",
+        "OAuth 2.0 authorization code + PKCE through the managed login form",
+    ),
+    (
+        "client_credentials",
+        "OAuth 2.0 client_credentials (machine to machine)",
+    ),
 ];
 
 /// The outcome of one flow for one peer.
@@ -50,6 +58,8 @@ pub(crate) enum Outcome {
     Fail(String),
     /// The peer's API has no way to run this flow.
     Unsupported(String),
+    /// Outside what the peer is (authlib, an OAuth 2.0 client, for the Cognito API flows).
+    NotApplicable,
 }
 
 impl Outcome {
@@ -70,12 +80,13 @@ impl Outcome {
             Outcome::PeerBug(_) => "pass (peer bug)",
             Outcome::Fail(_) => "**FAIL**",
             Outcome::Unsupported(_) => "unsupported",
+            Outcome::NotApplicable => "-",
         }
     }
 
     fn detail(&self) -> Option<&str> {
         match self {
-            Outcome::Pass => None,
+            Outcome::Pass | Outcome::NotApplicable => None,
             Outcome::PeerBug(d) | Outcome::Fail(d) | Outcome::Unsupported(d) => Some(d),
         }
     }
@@ -181,11 +192,15 @@ impl Report {
             }
             for (id, title) in FLOWS {
                 if let Ok(o) = p.outcome(id) {
+                    if o == Outcome::NotApplicable {
+                        continue;
+                    }
                     let label = match &o {
                         Outcome::Pass => "pass",
                         Outcome::PeerBug(_) => "pass (peer bug)",
                         Outcome::Fail(_) => "FAIL",
                         Outcome::Unsupported(_) => "unsupported",
+                        Outcome::NotApplicable => "-",
                     };
                     match o.detail() {
                         Some(d) => {

@@ -1,6 +1,7 @@
 //! The third-party peers: pycognito (+ boto3) and amazon-cognito-identity-js, as scripts that
 //! print one `RESULT {"flow", "status", "detail"}` line per flow.
 
+use super::oauth::OAUTH_FLOWS;
 use super::report::{FLOWS, Outcome, PeerRun};
 use super::{Dirs, emulator, under_ci};
 use std::collections::BTreeMap;
@@ -44,9 +45,18 @@ fn python_env(dirs: &Dirs) -> Result<PathBuf, String> {
     if let Ok(python) = std::env::var("COGNITO_INTEROP_PYTHON") {
         return Ok(PathBuf::from(python));
     }
-    let reqs_path = dirs.interop().join("requirements.txt");
-    let reqs = std::fs::read_to_string(&reqs_path).map_err(|e| e.to_string())?;
-    let venv = dirs.target.join("tmp").join("interop-venv");
+    venv(
+        dirs,
+        &dirs.interop().join("requirements.txt"),
+        "interop-venv",
+    )
+}
+
+/// The Python of the venv `<target>/tmp/<name>`, created and filled from the pinned
+/// requirements file `reqs_path` when missing or when that file changed.
+pub(crate) fn venv(dirs: &Dirs, reqs_path: &Path, name: &str) -> Result<PathBuf, String> {
+    let reqs = std::fs::read_to_string(reqs_path).map_err(|e| e.to_string())?;
+    let venv = dirs.target.join("tmp").join(name);
     let python = if cfg!(windows) {
         venv.join("Scripts").join("python.exe")
     } else {
@@ -74,7 +84,7 @@ fn python_env(dirs: &Dirs) -> Result<PathBuf, String> {
             "30",
             "-r",
         ])
-        .arg(&reqs_path))?;
+        .arg(reqs_path))?;
     std::fs::write(&marker, &reqs).map_err(|e| e.to_string())?;
     Ok(python)
 }
@@ -97,7 +107,7 @@ fn node_env(dirs: &Dirs) -> Result<PathBuf, String> {
 }
 
 /// A peer that cannot be installed: skipped, which the report counts as a failure under CI.
-fn unavailable(why: String) -> PeerRun {
+pub(crate) fn unavailable(why: String) -> PeerRun {
     if under_ci() {
         PeerRun::Broken(format!(
             "cannot be installed and CI=true forbids skipping: {why}"
@@ -130,8 +140,9 @@ pub(crate) fn parse_results(stdout: &str) -> Result<BTreeMap<String, Outcome>, S
 }
 
 /// Runs a script (blocking, with a timeout) and turns its output into per-flow outcomes; flows
-/// it did not report fail with the exit status and the end of its stderr.
-async fn script(mut cmd: Command) -> PeerRun {
+/// it did not report (of `flows`: the script's own) fail with the exit status and the end of its
+/// stderr.
+pub(crate) async fn script(mut cmd: Command, flows: &[&str]) -> PeerRun {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -171,7 +182,7 @@ async fn script(mut cmd: Command) -> PeerRun {
             out.status,
             last_lines(&out.stderr, 3)
         );
-        for (id, _) in FLOWS {
+        for id in flows {
             results
                 .entry((*id).to_owned())
                 .or_insert_with(|| Outcome::Fail(why.clone()));
@@ -199,9 +210,36 @@ pub(crate) async fn python(dirs: &Dirs) -> PeerRun {
         .env_remove("COGNITO_JWKS")
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_CONFIG_FILE");
-    let run = script(cmd).await;
+    let run = script(cmd, &api_flows()).await;
     emu.shutdown().await;
-    run
+    without_oauth(
+        run,
+        "pycognito has no OAuth 2.0 client (it signs in through the Cognito API only)",
+    )
+}
+
+/// The flows of the Cognito API (every flow but the OAuth 2.0 rows), which the API-only peers run.
+fn api_flows() -> Vec<&'static str> {
+    FLOWS
+        .iter()
+        .map(|(id, _)| *id)
+        .filter(|id| !OAUTH_FLOWS.contains(id))
+        .collect()
+}
+
+/// A peer without an OAuth 2.0 client: the OAuth rows are unsupported, with the reason.
+fn without_oauth(run: PeerRun, why: &str) -> PeerRun {
+    match run {
+        PeerRun::Ran(mut results) => {
+            for id in OAUTH_FLOWS {
+                results
+                    .entry((*id).to_owned())
+                    .or_insert_with(|| Outcome::Unsupported(why.to_owned()));
+            }
+            PeerRun::Ran(results)
+        }
+        other => other,
+    }
 }
 
 /// amazon-cognito-identity-js: no admin API, so the emulator is seeded from `js/seed.json`
@@ -233,9 +271,12 @@ pub(crate) async fn js(dirs: &Dirs) -> PeerRun {
     cmd.arg(dir.join("interop.mjs"))
         .arg(emu.url())
         .arg(&seed_path);
-    let run = script(cmd).await;
+    let run = script(cmd, &api_flows()).await;
     emu.shutdown().await;
-    run
+    without_oauth(
+        run,
+        "amazon-cognito-identity-js has no OAuth 2.0 flows (Amplify's hosted UI support does)",
+    )
 }
 
 #[cfg(test)]

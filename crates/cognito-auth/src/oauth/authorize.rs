@@ -88,7 +88,7 @@ impl Pkce {
 /// ```
 #[derive(Clone, Debug)]
 pub struct AuthorizeRequest {
-    endpoint: String,
+    domain: OAuthDomain,
     client_id: String,
     redirect_uri: String,
     scopes: Vec<String>,
@@ -108,7 +108,7 @@ impl AuthorizeRequest {
         rng: &dyn RandomSource,
     ) -> Result<Self, OAuthError> {
         Ok(AuthorizeRequest {
-            endpoint: format!("{}/oauth2/authorize", domain.base_url()),
+            domain: domain.clone(),
             client_id: client_id.into(),
             redirect_uri: redirect_uri.into(),
             scopes: Vec::new(),
@@ -167,7 +167,7 @@ impl AuthorizeRequest {
         for (k, v) in &self.extra {
             q.append_pair(k, v);
         }
-        format!("{}?{}", self.endpoint, q.finish())
+        format!("{}?{}", self.domain.authorize_endpoint(), q.finish())
     }
 
     /// The `state` sent (the answer must carry it back).
@@ -193,6 +193,21 @@ impl AuthorizeRequest {
     /// The redirect URI (the code exchange repeats it).
     pub fn redirect_uri(&self) -> &str {
         &self.redirect_uri
+    }
+
+    /// The domain the request goes to (the code exchange goes to its token endpoint).
+    pub fn domain(&self) -> &OAuthDomain {
+        &self.domain
+    }
+
+    /// The app client the request is for.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The scopes asked for (empty: the client's allowed scopes).
+    pub fn requested_scopes(&self) -> &[String] {
+        &self.scopes
     }
 }
 

@@ -1,16 +1,11 @@
 //! [`ClientCredentials`]: machine-to-machine access tokens (RFC 6749 section 4.4) from a pool's
 //! token endpoint, cached and renewed before they expire, one fetch in flight.
 
-use super::{OAuthDomain, OAuthError, OAuthErrorCode};
+use super::{OAuthDomain, OAuthError, endpoint};
 use crate::{Clock, SystemClock};
-use base64::Engine;
-use bytes::Bytes;
 use cognito_wire::{HyperTransport, SensitiveString, Transport};
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
-
-/// Largest token response read.
-const MAX_BODY: usize = 64 * 1024;
 
 /// An access token of the app client itself.
 #[derive(Clone, Debug)]
@@ -229,37 +224,15 @@ impl ClientCredentials {
             }
             form.finish()
         };
-        // RFC 6749 section 2.3.1: id and secret form-encoded, then Basic.
-        let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-        let basic = base64::engine::general_purpose::STANDARD.encode(format!(
-            "{}:{}",
-            enc(&i.client_id),
-            enc(i.client_secret.expose())
-        ));
-        let req = http::Request::post(&i.token_url)
-            .header(
-                http::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .header(http::header::ACCEPT, "application/json")
-            .header(http::header::AUTHORIZATION, format!("Basic {basic}"))
-            .body(Bytes::from(body))
-            .map_err(|e| OAuthError::Config(format!("token endpoint {}: {e}", i.token_url)))?;
         let issued = i.clock.now();
-        let resp = i
-            .transport
-            .send(req)
-            .await
-            .map_err(|e| OAuthError::Transport(Arc::new(e)))?;
-        let status = resp.status().as_u16();
-        let raw = resp.into_body();
-        if raw.len() > MAX_BODY {
-            return Err(OAuthError::BadResponse {
-                status,
-                detail: format!("{} bytes (at most {MAX_BODY})", raw.len()),
-            });
-        }
-        parse_answer(status, &raw, issued, &i.scopes)
+        let answer = endpoint::post_form(
+            &i.transport,
+            &i.token_url,
+            body,
+            Some((&i.client_id, &i.client_secret)),
+        )
+        .await?;
+        parse_answer(answer.status, &answer.body, issued, &i.scopes)
     }
 }
 
@@ -271,22 +244,11 @@ fn parse_answer(
     scopes: &[String],
 ) -> Result<ClientToken, OAuthError> {
     let bad = |detail: String| OAuthError::BadResponse { status, detail };
-    let json: serde_json::Value =
-        serde_json::from_slice(raw).map_err(|e| bad(format!("not JSON ({e})")))?;
-    if status != 200 {
-        let code = json
-            .get("error")
-            .and_then(serde_json::Value::as_str)
-            .ok_or_else(|| bad("no `error` member".into()))?;
-        return Err(OAuthError::Refused {
-            code: OAuthErrorCode::parse(code),
-            description: json
-                .get("error_description")
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned),
-            status,
-        });
-    }
+    let json = endpoint::json_object(&endpoint::Answer {
+        status,
+        body: bytes::Bytes::copy_from_slice(raw),
+        challenge: None,
+    })?;
     let token = json
         .get("access_token")
         .and_then(serde_json::Value::as_str)
@@ -311,6 +273,7 @@ fn parse_answer(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::oauth::OAuthErrorCode;
 
     #[test]
     fn answers_are_read_or_refused_with_their_code() {

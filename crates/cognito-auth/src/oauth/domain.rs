@@ -14,6 +14,8 @@ use super::OAuthError;
 /// assert_eq!(custom.base_url(), "https://auth.example.com");
 /// let local = OAuthDomain::from_url("http://127.0.0.1:9229/_domain/my-app/").unwrap();
 /// assert_eq!(local.token_endpoint(), "http://127.0.0.1:9229/_domain/my-app/oauth2/token");
+/// assert_eq!(local.user_info_endpoint(), "http://127.0.0.1:9229/_domain/my-app/oauth2/userInfo");
+/// assert_eq!(local.revocation_endpoint(), "http://127.0.0.1:9229/_domain/my-app/oauth2/revoke");
 /// assert!(OAuthDomain::from_url("ftp://example.com").is_err());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -83,5 +85,20 @@ impl OAuthDomain {
     /// `<base>/oauth2/token`.
     pub fn token_endpoint(&self) -> String {
         format!("{}/oauth2/token", self.base)
+    }
+
+    /// `<base>/oauth2/authorize`.
+    pub fn authorize_endpoint(&self) -> String {
+        format!("{}/oauth2/authorize", self.base)
+    }
+
+    /// `<base>/oauth2/userInfo` (OIDC's userinfo endpoint, Cognito's spelling).
+    pub fn user_info_endpoint(&self) -> String {
+        format!("{}/oauth2/userInfo", self.base)
+    }
+
+    /// `<base>/oauth2/revoke` (RFC 7009).
+    pub fn revocation_endpoint(&self) -> String {
+        format!("{}/oauth2/revoke", self.base)
     }
 }

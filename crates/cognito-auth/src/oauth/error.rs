@@ -4,7 +4,8 @@
 use crate::NextAction;
 use std::sync::Arc;
 
-/// An OAuth 2.0 error code (RFC 6749 section 5.2, RFC 8707 section 2).
+/// An OAuth 2.0 error code (RFC 6749 sections 4.1.2.1 and 5.2, RFC 6750, RFC 7009, RFC 8707
+/// section 2).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OAuthErrorCode {
@@ -22,6 +23,20 @@ pub enum OAuthErrorCode {
     InvalidScope,
     /// `invalid_target` (RFC 8707): the resource is unknown.
     InvalidTarget,
+    /// `unsupported_token_type` (RFC 7009): the revocation endpoint does not revoke this kind of
+    /// token (Cognito revokes refresh tokens).
+    UnsupportedTokenType,
+    /// `invalid_token` (RFC 6750): the access token sent as `Bearer` is invalid, expired or
+    /// revoked, or lacks the scope (`userInfo` needs `openid`).
+    InvalidToken,
+    /// `access_denied`: the user or the authorization server refused the authorization.
+    AccessDenied,
+    /// `unsupported_response_type`: the app client may not use the code flow.
+    UnsupportedResponseType,
+    /// `server_error`: the authorization server failed; try later.
+    ServerError,
+    /// `temporarily_unavailable`: the authorization server is overloaded; try later.
+    TemporarilyUnavailable,
     /// Any other code, as sent.
     Other(String),
 }
@@ -37,6 +52,12 @@ impl OAuthErrorCode {
             "unsupported_grant_type" => Self::UnsupportedGrantType,
             "invalid_scope" => Self::InvalidScope,
             "invalid_target" => Self::InvalidTarget,
+            "unsupported_token_type" => Self::UnsupportedTokenType,
+            "invalid_token" => Self::InvalidToken,
+            "access_denied" => Self::AccessDenied,
+            "unsupported_response_type" => Self::UnsupportedResponseType,
+            "server_error" => Self::ServerError,
+            "temporarily_unavailable" => Self::TemporarilyUnavailable,
             other => Self::Other(other.to_owned()),
         }
     }
@@ -51,6 +72,12 @@ impl OAuthErrorCode {
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidScope => "invalid_scope",
             Self::InvalidTarget => "invalid_target",
+            Self::UnsupportedTokenType => "unsupported_token_type",
+            Self::InvalidToken => "invalid_token",
+            Self::AccessDenied => "access_denied",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
             Self::Other(c) => c,
         }
     }
@@ -67,7 +94,7 @@ impl std::fmt::Display for OAuthErrorCode {
 #[non_exhaustive]
 pub enum OAuthError {
     /// The endpoint answered with an OAuth error.
-    #[error("the token endpoint answered {status} {code}{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    #[error("the OAuth endpoint answered {status} {code}{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
     Refused {
         /// The error code.
         code: OAuthErrorCode,
@@ -77,11 +104,11 @@ pub enum OAuthError {
         status: u16,
     },
     /// The endpoint could not be reached, or the connection failed.
-    #[error("the token endpoint could not be reached: {0}")]
+    #[error("the OAuth endpoint could not be reached: {0}")]
     Transport(Arc<cognito_wire::TransportError>),
     /// The answer is not a token response nor an OAuth error.
     #[error(
-        "the token endpoint answered {status} with something that is not a token response: {detail}"
+        "the OAuth endpoint answered {status} with something this client cannot read: {detail}"
     )]
     BadResponse {
         /// The HTTP status.
@@ -92,6 +119,36 @@ pub enum OAuthError {
     /// A setting is wrong (a domain, a scope, a missing secret).
     #[error("OAuth configuration: {0}")]
     Config(String),
+    /// A redirect's `state` is not the one the [`AuthorizeRequest`](super::AuthorizeRequest)
+    /// sent (a forged or stale redirect: its code is not used).
+    #[error("the redirect's state is not this sign-in's: the code is not used")]
+    StateMismatch,
+    /// The id token of a code exchange does not belong to this sign-in: its `nonce`, `at_hash`
+    /// or `aud` is not what the request and the access token say. The tokens are not used.
+    #[error("the id token's {0} does not match this sign-in: the tokens are not used")]
+    IdTokenMismatch(IdTokenClaim),
+}
+
+/// The id token claim a code exchange checks (OpenID Connect Core 3.1.3.7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IdTokenClaim {
+    /// `nonce`: absent, or not the one the authorize request sent.
+    Nonce,
+    /// `at_hash`: not base64url of the left half of SHA-256 of the access token.
+    AtHash,
+    /// `aud`: not the app client.
+    Audience,
+}
+
+impl std::fmt::Display for IdTokenClaim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            IdTokenClaim::Nonce => "nonce",
+            IdTokenClaim::AtHash => "at_hash",
+            IdTokenClaim::Audience => "aud",
+        })
+    }
 }
 
 impl OAuthError {
@@ -110,8 +167,15 @@ impl OAuthError {
                 | OAuthErrorCode::UnauthorizedClient
                 | OAuthErrorCode::UnsupportedGrantType
                 | OAuthErrorCode::InvalidScope
-                | OAuthErrorCode::InvalidTarget => NextAction::FixConfiguration,
-                OAuthErrorCode::InvalidGrant => NextAction::SignInAgain,
+                | OAuthErrorCode::InvalidTarget
+                | OAuthErrorCode::UnsupportedTokenType
+                | OAuthErrorCode::UnsupportedResponseType => NextAction::FixConfiguration,
+                OAuthErrorCode::InvalidGrant
+                | OAuthErrorCode::InvalidToken
+                | OAuthErrorCode::AccessDenied => NextAction::SignInAgain,
+                OAuthErrorCode::ServerError | OAuthErrorCode::TemporarilyUnavailable => {
+                    NextAction::RetryLater
+                }
                 OAuthErrorCode::InvalidRequest => NextAction::Report,
                 OAuthErrorCode::Other(_) if *status >= 500 || *status == 429 => {
                     NextAction::RetryLater
@@ -124,6 +188,8 @@ impl OAuthError {
             }
             OAuthError::BadResponse { .. } => NextAction::Report,
             OAuthError::Config(_) => NextAction::FixConfiguration,
+            // Someone else's redirect or tokens: start a new sign-in (a new state and nonce).
+            OAuthError::StateMismatch | OAuthError::IdTokenMismatch(_) => NextAction::SignInAgain,
         }
     }
 }

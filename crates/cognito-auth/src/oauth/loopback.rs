@@ -13,12 +13,44 @@ use tokio::net::TcpListener;
 /// The path the redirect comes to.
 const CALLBACK_PATH: &str = "/callback";
 
-/// What the browser brought back: the code to exchange (with the request's PKCE verifier).
+/// What the browser brought back: the code to exchange (with the request's PKCE verifier), from
+/// a redirect whose `state` was checked against the request's. Only two ways make one: the
+/// [`LoopbackReceiver`], and [`AuthorizationCode::from_redirect`] for an application that
+/// receives the redirect itself; both check the `state`.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AuthorizationCode {
     /// The authorization code (single use, minutes).
     pub code: SensitiveString,
+}
+
+impl AuthorizationCode {
+    /// Reads the query of a redirect to `request`'s `redirect_uri` (the part after `?`, or the
+    /// whole redirect URL): its `code` when its `state` is the request's (compared in constant
+    /// time), else [`OAuthError::StateMismatch`]; the authorization server's `error` as
+    /// [`OAuthError::Refused`].
+    ///
+    /// ```
+    /// use cognito_auth::oauth::{AuthorizationCode, AuthorizeRequest, OAuthDomain, OAuthError};
+    /// let domain = OAuthDomain::custom("auth.example.com").unwrap();
+    /// let rng = ring::rand::SystemRandom::new();
+    /// let req = AuthorizeRequest::new(&domain, "cid", "https://app.example.com/cb", &rng).unwrap();
+    /// let url = format!("https://app.example.com/cb?code=abc&state={}", req.state());
+    /// assert_eq!(AuthorizationCode::from_redirect(&url, &req).unwrap().code.len(), 3);
+    /// assert!(matches!(
+    ///     AuthorizationCode::from_redirect("code=abc&state=forged", &req),
+    ///     Err(OAuthError::StateMismatch)
+    /// ));
+    /// ```
+    pub fn from_redirect(redirect: &str, request: &AuthorizeRequest) -> Result<Self, OAuthError> {
+        let query = match redirect.split_once('?') {
+            Some((_, q)) => q,
+            None => redirect,
+        };
+        // A fragment is not part of the query.
+        let query = query.split('#').next().unwrap_or_default();
+        read_redirect(query, request).unwrap_or(Err(OAuthError::StateMismatch))
+    }
 }
 
 /// A listener on 127.0.0.1 for one authorization redirect.

@@ -1034,3 +1034,34 @@ async fn email_mfa_code_from_the_outbox_and_a_resource_as_audience() {
         "invalid_target"
     );
 }
+
+#[tokio::test]
+async fn get_derived_token_verifies_a_signature_when_one_is_sent() {
+    // cognito-wire generates GetDerivedToken unsigned (the app client's id and secret
+    // authenticate it); a call that is signed anyway is verified like any signed call.
+    let env = env(false).await;
+    let body = json!({"ClientId": "nope", "SubjectToken": "x", "SubjectTokenType": "ACCESS_TOKEN"});
+    let e = env
+        .admin_as(
+            "GetDerivedToken",
+            body.clone(),
+            "test",
+            "wrong-secret",
+            env.emu.now(),
+        )
+        .await
+        .unwrap_err();
+    assert_ne!(
+        e.code, "ResourceNotFoundException",
+        "the signature is checked first"
+    );
+    // Signed right, or not signed: the request reaches the operation (an unknown client here).
+    for e in [
+        env.admin("GetDerivedToken", body.clone())
+            .await
+            .unwrap_err(),
+        env.call("GetDerivedToken", body).await.unwrap_err(),
+    ] {
+        assert_eq!(e.code, "ResourceNotFoundException", "{e:?}");
+    }
+}

@@ -2462,7 +2462,7 @@ impl Operation for GetDerivedToken {
     const INFO: OperationInfo = OperationInfo {
         name: "GetDerivedToken",
         target: "AWSCognitoIdentityProviderService.GetDerivedToken",
-        signed: true,
+        signed: false,
         replay_safe: false,
         input_shape: "GetDerivedTokenRequest",
         output_shape: Some("GetDerivedTokenResponse"),

@@ -35,7 +35,7 @@ pub struct TokenArgs {
 }
 
 /// The domain from `--domain`: a URL, a custom domain (has a dot) or a prefix.
-fn domain_of(g: &Global, raw: &str) -> Result<OAuthDomain, CliError> {
+pub(super) fn domain_of(g: &Global, raw: &str) -> Result<OAuthDomain, CliError> {
     let fix = |e: OAuthError| CliError::new(NextAction::FixConfiguration, e.to_string());
     if raw.starts_with("http://") || raw.starts_with("https://") {
         return OAuthDomain::from_url(raw).map_err(fix);

@@ -1,6 +1,7 @@
 //! The `pycognito` command line: arguments, the shared context, and one module per area.
 
 mod admin;
+mod browser;
 mod context;
 mod error;
 mod m2m;
@@ -102,7 +103,7 @@ pub struct Global {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Sign in (SRP by default) and keep the session.
+    /// Sign in (SRP by default, or --browser: the managed login) and keep the session.
     Login(user::LoginArgs),
     /// Refresh the kept session's tokens.
     Refresh,
@@ -110,8 +111,9 @@ pub enum Command {
     Verify(user::VerifyArgs),
     /// Show the signed-in user (GetUser).
     Whoami,
-    /// Sign out everywhere (GlobalSignOut) and forget the kept session.
-    Logout,
+    /// Sign out everywhere (GlobalSignOut) and forget the kept session; with --browser, print
+    /// Cognito's logout URL for the managed login instead.
+    Logout(user::LogoutArgs),
     /// Revoke the kept refresh token (RevokeToken) and forget the session.
     Revoke,
     /// Remembered devices of the signed-in user.
@@ -180,7 +182,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Refresh => user::refresh(&g).await,
         Command::Verify(a) => user::verify(&g, a).await,
         Command::Whoami => user::whoami(&g).await,
-        Command::Logout => user::logout(&g).await,
+        Command::Logout(a) => user::logout(&g, a).await,
         Command::Revoke => user::revoke(&g).await,
         Command::Devices(c) => user::devices(&g, c).await,
         Command::Mfa(c) => user::mfa(&g, c).await,

@@ -15,8 +15,32 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 pub struct LoginArgs {
     /// The username (or email / phone alias).
-    #[arg(long, short)]
-    pub username: String,
+    #[arg(long, short, required_unless_present = "browser")]
+    pub username: Option<String>,
+    /// Sign in through the pool's managed login in the browser (OAuth 2.0 authorization code
+    /// with PKCE; the redirect comes back to http://localhost:<port>/callback, which the app
+    /// client must list in its callback URLs).
+    #[arg(long, conflicts_with_all = ["username", "password_stdin", "mfa_code",
+        "new_password_stdin", "plain_password", "device_store", "remember_device", "passkey"])]
+    pub browser: bool,
+    /// With --browser: the pool's domain, a prefix (`my-app`, with --region or --pool-id), a
+    /// custom domain (`auth.example.com`) or a URL (the emulator's
+    /// `http://127.0.0.1:9229/_domain/my-app`).
+    // No `requires = "browser"`: a PYCOGNITO_DOMAIN set for other commands must not break this one.
+    #[arg(long, env = "PYCOGNITO_DOMAIN")]
+    pub domain: Option<String>,
+    /// With --browser: a scope to ask for (repeat for several; `openid` is needed). None: every
+    /// scope the app client is allowed.
+    #[arg(long = "scope", requires = "browser")]
+    pub scopes: Vec<String>,
+    /// With --browser: do not start the browser; print the sign-in URL as the first line of
+    /// standard output instead.
+    #[arg(long, requires = "browser")]
+    pub no_open: bool,
+    /// With --browser: the loopback port of the redirect (default: a free one; Cognito matches
+    /// callback URLs exactly, so give the port of the registered http://localhost:<port>/callback).
+    #[arg(long, requires = "browser")]
+    pub port: Option<u16>,
     /// Read the password from the first line of standard input.
     #[arg(long)]
     pub password_stdin: bool,
@@ -51,6 +75,13 @@ pub struct LoginArgs {
 /// again; in a script the command stops with the rejection's exit code. The session is saved
 /// by the client's session store.
 pub async fn login(g: &Global, a: LoginArgs) -> Result<(), CliError> {
+    if a.browser {
+        return super::browser::login(g, &a).await;
+    }
+    let username = a
+        .username
+        .clone()
+        .ok_or_else(|| CliError::usage("--username is required (or --browser)"))?;
     if a.remember_device && a.device_store.is_none() {
         return Err(CliError::usage(
             "--remember-device needs --device-store PATH",
@@ -73,7 +104,7 @@ pub async fn login(g: &Global, a: LoginArgs) -> Result<(), CliError> {
     });
     let auth = context::client_with(g, None, a.device_store.as_deref(), policy, authenticator)?;
     let config = if a.passkey {
-        auth.config(&a.username).flow(Flow::UserAuth {
+        auth.config(&username).flow(Flow::UserAuth {
             preferred: Some(cognito_auth::FirstFactor::WebAuthn),
         })
     } else {
@@ -83,7 +114,7 @@ pub async fn login(g: &Global, a: LoginArgs) -> Result<(), CliError> {
         } else {
             Flow::UserSrp
         };
-        auth.config(&a.username).password(password).flow(flow)
+        auth.config(&username).password(password).flow(flow)
     };
     let outcome = auth.sign_in_with(config).await;
     // The authenticator's counter moved (whether or not the pool accepted the assertion).
@@ -180,7 +211,7 @@ pub async fn login(g: &Global, a: LoginArgs) -> Result<(), CliError> {
                         "Add this secret to your authenticator app: {}",
                         secret.expose()
                     );
-                    if let Some(uri) = q.otpauth_uri("pycognito", &a.username)
+                    if let Some(uri) = q.otpauth_uri("pycognito", &username)
                         && let Some(code) = prompt::qr(&uri)
                     {
                         eprintln!("{code}");
@@ -232,7 +263,7 @@ pub async fn login(g: &Global, a: LoginArgs) -> Result<(), CliError> {
 /// Checks that the session store kept the new session (the handle saves it, but a failed save
 /// leaves only a log line): the session file must hold it, else the save is done again here to
 /// report why it fails.
-fn confirm_saved(g: &Global, session: &Session) -> Result<(), CliError> {
+pub(super) fn confirm_saved(g: &Global, session: &Session) -> Result<(), CliError> {
     let store = context::session_store(g);
     let state = session.state();
     if store.load().ok().flatten().as_ref() != Some(&state) {
@@ -241,7 +272,7 @@ fn confirm_saved(g: &Global, session: &Session) -> Result<(), CliError> {
     Ok(())
 }
 
-fn print_session(g: &Global, s: &SessionState, what: &str) -> Result<(), CliError> {
+pub(super) fn print_session(g: &Global, s: &SessionState, what: &str) -> Result<(), CliError> {
     if g.json {
         let out = serde_json::json!({
             "username": s.username,
@@ -458,8 +489,30 @@ pub async fn whoami(g: &Global) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `pycognito logout`: GlobalSignOut; the store forgets the session.
-pub async fn logout(g: &Global) -> Result<(), CliError> {
+/// `pycognito logout`.
+#[derive(Debug, clap::Args)]
+pub struct LogoutArgs {
+    /// Sign out of the managed login (the browser's session): print Cognito's logout URL to
+    /// open, and forget the kept session (no GlobalSignOut).
+    #[arg(long, requires = "logout_uri")]
+    pub browser: bool,
+    /// With --browser: where Cognito sends the browser after signing out (one of the app
+    /// client's sign-out URLs, exactly).
+    #[arg(long, requires = "browser")]
+    pub logout_uri: Option<String>,
+    /// With --browser: the pool's domain (default: the kept session's, when it came from
+    /// `login --browser`).
+    // No `requires = "browser"`: a PYCOGNITO_DOMAIN set for other commands must not break this one.
+    #[arg(long, env = "PYCOGNITO_DOMAIN")]
+    pub domain: Option<String>,
+}
+
+/// `pycognito logout`: GlobalSignOut; the store forgets the session. With `--browser`:
+/// Cognito's logout URL, and the kept session forgotten.
+pub async fn logout(g: &Global, a: LogoutArgs) -> Result<(), CliError> {
+    if a.browser {
+        return super::browser::logout(g, &a);
+    }
     context::signed_in(g, None).await?.sign_out().await?;
     println!("signed out");
     Ok(())

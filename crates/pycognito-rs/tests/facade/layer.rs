@@ -142,3 +142,67 @@ async fn bearer_layer_reports_a_dead_session() {
         ),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_from_the_code_flow_goes_through_the_layer() {
+    use cognito_auth::CognitoAuth;
+    use cognito_auth::oauth::{AuthorizationCode, OAuthDomain};
+    use cognito_wire::{OAuthFlowType, op};
+    const CALLBACK: &str = "http://localhost:8765/callback";
+    let env = Env::default().await;
+    env.user("alice");
+    let clock = env.clock.clone();
+    let admin = cognito_admin::AdminClient::builder()
+        .endpoint_url(env.emu.url())
+        .region("us-east-1")
+        .pool_id(&env.pool_id)
+        .credentials(cognito_admin::static_credentials("test", "test", None))
+        .clock(move || cognito_emulator::Clock::now(clock.0.as_ref()))
+        .build()
+        .unwrap();
+    let d = cognito_wire::CreateUserPoolDomainRequest::builder()
+        .user_pool_id(&env.pool_id)
+        .domain("layer-web")
+        .build()
+        .unwrap();
+    admin.call::<op::CreateUserPoolDomain>(&d).await.unwrap();
+    let c = cognito_wire::CreateUserPoolClientRequest::builder()
+        .user_pool_id(&env.pool_id)
+        .client_name("layer-spa")
+        .allowed_o_auth_flows_user_pool_client(true)
+        .allowed_o_auth_flows(vec![OAuthFlowType::Code])
+        .allowed_o_auth_scopes(vec!["openid".to_owned()])
+        .callback_ur_ls(vec![CALLBACK.to_owned()])
+        .supported_identity_providers(vec!["COGNITO".to_owned()])
+        .build()
+        .unwrap();
+    let made = admin.call::<op::CreateUserPoolClient>(&c).await.unwrap();
+    let client_id = made.user_pool_client.unwrap().client_id.unwrap();
+    let domain = OAuthDomain::from_url(&format!("{}/_domain/layer-web", env.emu.url())).unwrap();
+    let auth = CognitoAuth::builder(&env.pool_id, client_id.expose())
+        .endpoint_url(env.emu.url())
+        .clock(Arc::new(env.clock.clone()))
+        .build()
+        .unwrap();
+    let request = auth
+        .authorize_request(&domain, CALLBACK)
+        .unwrap()
+        .scopes(["openid"]);
+    let redirect = pycognito_tests::managed_login::ManagedLoginBrowser::new()
+        .sign_in(&request.url(), "alice", PASSWORD)
+        .await;
+    let code = AuthorizationCode::from_redirect(&redirect, &request).unwrap();
+    let session = auth.sign_in_with_code(&request, code).await.unwrap();
+
+    // The layer sends the session's access token; the domain's userInfo endpoint accepts it.
+    let http = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
+    let svc = BearerAuthLayer::new(session).layer(http);
+    let req = http::Request::get(domain.user_info_endpoint())
+        .body(Empty::new())
+        .unwrap();
+    let resp = svc.oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let info: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(info["username"], "alice");
+}
