@@ -610,3 +610,22 @@ mod rs256 {
         answer(&env, &s, &assertion).await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_disabled_user_does_not_sign_in_with_a_passkey() {
+    let env = passkey_env("preferred").await;
+    let access = access(&env).await;
+    let a = authenticator();
+    register(&env, &access, &a).await;
+    let (s, request) = begin(&env).await;
+    env.admin(
+        "AdminDisableUser",
+        json!({"UserPoolId": env.pool, "Username": "alice"}),
+    )
+    .await
+    .unwrap();
+    let c = a.get_assertion(&request).await.unwrap();
+    let e = answer(&env, &s, &c).await.unwrap_err();
+    assert_eq!(e.code, "NotAuthorizedException");
+    assert_eq!(e.message, "User is disabled.");
+}
