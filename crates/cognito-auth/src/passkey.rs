@@ -447,3 +447,62 @@ impl WebAuthnAuthenticator for SoftwareAuthenticator {
         Box::pin(async move { out })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registration_options() -> Value {
+        json!({
+            "challenge": "AAAA",
+            "rp": {"id": "example.com", "name": "example.com"},
+            "user": {"id": "dXNlcg", "name": "u", "displayName": "u"},
+            "pubKeyCredParams": [{"type": "public-key", "alg": -7}],
+        })
+    }
+
+    #[test]
+    fn keys_round_trip_through_json_and_never_show_in_debug() {
+        let a = SoftwareAuthenticator::builder("https://example.com").build();
+        let created = a.create(&registration_options());
+        assert!(created.is_ok(), "{created:?}");
+        let json = a.to_json().unwrap_or_default();
+        let keys: Value = serde_json::from_slice(&json).unwrap_or_default();
+        let private = keys["credentials"][0]["private_key"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(!private.is_empty());
+        assert!(!format!("{a:?}").contains(&private), "redacted in Debug");
+
+        let b = SoftwareAuthenticator::builder("https://example.com").build();
+        assert!(b.from_json(&json).is_ok());
+        assert_eq!(a.credential_ids(), b.credential_ids());
+        let options = json!({"challenge": "AAAA", "rpId": "example.com"});
+        assert!(b.assert(&options).is_ok());
+        // Another relying party's options find no credential.
+        assert!(
+            b.assert(&json!({"challenge": "AAAA", "rpId": "other.example"}))
+                .is_err()
+        );
+        // An excluded credential is not created twice.
+        let mut again = registration_options();
+        again["excludeCredentials"] = json!([{"type": "public-key", "id": a.credential_ids()[0]}]);
+        assert!(a.create(&again).is_err());
+    }
+
+    #[test]
+    fn bad_options_are_errors_not_panics() {
+        let a = SoftwareAuthenticator::builder("https://example.com").build();
+        for bad in [
+            json!(null),
+            json!({}),
+            json!({"rp": {"id": 3}}),
+            json!([1, 2]),
+        ] {
+            assert!(a.create(&bad).is_err());
+            assert!(a.assert(&bad).is_err());
+        }
+        assert!(a.from_json(b"not json").is_err());
+    }
+}
