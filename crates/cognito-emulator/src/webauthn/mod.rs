@@ -135,7 +135,7 @@ pub(crate) fn set_configuration(
 ) -> Result<(), ApiError> {
     let Some(c) = c else { return Ok(()) };
     if let Some(rp) = &c.relying_party_id
-        && (rp.is_empty() || rp.contains('/') || rp.contains(':'))
+        && (rp.is_empty() || rp.len() > 127 || rp.contains('/') || rp.contains(':'))
     {
         return Err(invalid("RelyingPartyId must be a domain name"));
     }
@@ -335,9 +335,10 @@ pub(crate) fn list_web_authn_credentials(
         .get_user(&c.pool_id, &c.username)
         .ok_or_else(user_not_found)?;
     let max = match r.max_results {
-        None => MAX_PASSKEYS,
+        // The model allows 0: read as "the default page".
+        None | Some(0) => MAX_PASSKEYS,
         Some(n @ 1..=20) => usize::try_from(n).unwrap_or(MAX_PASSKEYS),
-        Some(_) => return Err(invalid("MaxResults must be between 1 and 20")),
+        Some(_) => return Err(invalid("MaxResults must be between 0 and 20")),
     };
     let start = match &r.next_token {
         None => 0,
