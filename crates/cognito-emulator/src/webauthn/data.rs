@@ -257,3 +257,89 @@ pub(crate) fn signed_data(auth_data: &[u8], client_data: &[u8]) -> Vec<u8> {
     m.extend_from_slice(&sha256(client_data));
     m
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Authenticator data with an attested ES256 credential (a made-up point: parsing only).
+    fn attested() -> Vec<u8> {
+        let mut key = Vec::new();
+        let cose = ciborium::Value::Map(vec![
+            (1.into(), 2.into()),
+            (3.into(), (-7).into()),
+            ((-1).into(), 1.into()),
+            ((-2).into(), ciborium::Value::Bytes(vec![1; 32])),
+            ((-3).into(), ciborium::Value::Bytes(vec![2; 32])),
+        ]);
+        ciborium::into_writer(&cose, &mut key).unwrap_or_default();
+        let mut d = sha256(b"localhost").to_vec();
+        d.push(FLAG_UP | FLAG_AT);
+        d.extend(7u32.to_be_bytes());
+        d.extend([0u8; 16]);
+        d.extend(4u16.to_be_bytes());
+        d.extend([9u8; 4]);
+        d.extend(key);
+        d
+    }
+
+    #[test]
+    fn authenticator_data_is_parsed_and_every_truncation_refused() {
+        let raw = attested();
+        let parsed = AuthData::parse(&raw);
+        let Ok(d) = parsed else {
+            panic!("the attested data parses")
+        };
+        assert_eq!(d.sign_count, 7);
+        assert!(d.check_rp("localhost").is_ok());
+        assert!(d.check_rp("example.com").is_err());
+        let (id, key) = d.attested.unwrap_or_default();
+        assert_eq!(id, vec![9u8; 4]);
+        assert!(PublicKey::from_cose(&key).is_ok());
+        for n in 0..raw.len() {
+            // Never a panic; too short for its own lengths is an error.
+            let _ = AuthData::parse(raw.get(..n).unwrap_or_default());
+        }
+        assert!(AuthData::parse(raw.get(..36).unwrap_or_default()).is_err());
+    }
+
+    #[test]
+    fn mutated_inputs_are_errors_not_panics() {
+        let raw = attested();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2000 {
+            let mut m = raw.clone();
+            for _ in 0..4 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let i = usize::try_from(state % m.len() as u64).unwrap_or(0);
+                if let Some(b) = m.get_mut(i) {
+                    *b = (state >> 32) as u8;
+                }
+            }
+            if let Ok(d) = AuthData::parse(&m)
+                && let Some((_, key)) = d.attested
+            {
+                let _ = PublicKey::from_cose(&key);
+            }
+            let _ = PublicKey::from_cose(&m);
+            let _ = check_client_data(&m, "webauthn.get", "AAAA", "localhost");
+        }
+    }
+
+    #[test]
+    fn origins_of_the_relying_party() {
+        assert!(origin_allowed("https://example.com", "example.com"));
+        assert!(origin_allowed("https://login.example.com", "example.com"));
+        assert!(origin_allowed("http://localhost:3000", "localhost"));
+        assert!(!origin_allowed("http://example.com", "example.com"));
+        assert!(!origin_allowed("https://evilexample.com", "example.com"));
+        assert!(!origin_allowed("https://example.com/path", "example.com"));
+        assert!(!origin_allowed(
+            "https://example.com.evil.net",
+            "example.com"
+        ));
+        assert!(!origin_allowed("not a url", "example.com"));
+    }
+}
