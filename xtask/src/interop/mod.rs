@@ -1,4 +1,4 @@
-//! `cargo xtask interop`: every sign-in and account flow, run by four peers against the emulator
+//! `cargo xtask interop`: every sign-in and account flow, run by seven peers against the emulator
 //! on 127.0.0.1, and a flow × peer report.
 //!
 //! Peers:
@@ -13,7 +13,9 @@
 //!   `npm ci` from the committed lockfile);
 //! - authlib 1.9.10 (`crates/cognito-emulator/interop/authlib/authlib_interop.py`, in a venv under
 //!   `<target>/tmp/authlib-venv` from the pinned `authlib/requirements.txt`): the OAuth 2.0 rows
-//!   only (`oauth.rs` provisions the pool's domain, resource server and clients).
+//!   only (`oauth.rs` provisions the pool's domain, resource server and clients);
+//! - the `oauth2` crate 5.x (`oauth2_crate.rs`, in process, its requests through xtask's hyper
+//!   client): the OAuth 2.0 rows only, against the same provisioning.
 //!
 //! Each peer gets its own embedded emulator (real clock). The report is printed and written to
 //! `<target>/interop-report.md`. The command fails when any flow a peer supports fails, and when
@@ -23,6 +25,7 @@ mod check;
 mod cli;
 mod facade;
 mod oauth;
+mod oauth2_crate;
 mod report;
 mod rust_client;
 mod scripts;
@@ -35,7 +38,15 @@ use std::time::Duration;
 /// Longest a single in-process or CLI flow may take.
 const FLOW_TIMEOUT: Duration = Duration::from_secs(120);
 
-const PEERS: &[&str] = &["rust", "facade", "cli", "pycognito", "js", "authlib"];
+const PEERS: &[&str] = &[
+    "rust",
+    "facade",
+    "cli",
+    "pycognito",
+    "js",
+    "authlib",
+    "oauth2",
+];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let mut only: Vec<String> = Vec::new();
@@ -177,9 +188,13 @@ async fn run_peer(peer: &str, dirs: &Dirs) -> PeerReport {
             name: "amazon-cognito-identity-js 6.3.21".to_owned(),
             run: scripts::js(dirs).await,
         },
-        _ => PeerReport {
+        "authlib" => PeerReport {
             name: "authlib 1.9.10 (Python, OAuth 2.0)".to_owned(),
             run: oauth::authlib(dirs).await,
+        },
+        _ => PeerReport {
+            name: "oauth2 5.x (Rust crate, OAuth 2.0)".to_owned(),
+            run: oauth2_crate::run().await,
         },
     }
 }

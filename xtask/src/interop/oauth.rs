@@ -17,11 +17,11 @@ pub(crate) const OAUTH_FLOWS: &[&str] = &["oauth_code_pkce", "client_credentials
 
 /// Domains are unique per emulator, and a peer's flows share one: each pool gets its own.
 static DOMAINS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-const ORDERS: &str = "https://orders.example.com";
+pub(crate) const ORDERS: &str = "https://orders.example.com";
 /// Never visited: the code is read from the redirect's `Location`.
-const REDIRECT_URI: &str = "http://localhost/callback";
-const USER: &str = "olivia";
-const PW: &str = "Passw0rd!";
+pub(crate) const REDIRECT_URI: &str = "http://localhost/callback";
+pub(crate) const USER: &str = "olivia";
+pub(crate) const PW: &str = "Passw0rd!";
 
 /// What the OAuth rows run against.
 pub(crate) struct OAuthFixture {
@@ -388,12 +388,12 @@ async fn provision_with_redirect(emu: &Emulator, redirect: &str) -> Result<OAuth
     Ok(f)
 }
 
-type Http = hyper_util::client::legacy::Client<
+pub(crate) type Http = hyper_util::client::legacy::Client<
     hyper_util::client::legacy::connect::HttpConnector,
     http_body_util::Full<bytes::Bytes>,
 >;
 
-fn http() -> Http {
+pub(crate) fn http() -> Http {
     hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http()
 }
 
@@ -464,7 +464,7 @@ async fn send(
 }
 
 /// A GET without cookies: (status, body).
-async fn get(url: &str) -> Result<(u16, String), String> {
+pub(crate) async fn get(url: &str) -> Result<(u16, String), String> {
     let (status, _, _, body) = send(&http(), http::Method::GET, url, &[], None).await?;
     Ok((status, body))
 }

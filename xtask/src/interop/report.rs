@@ -58,7 +58,7 @@ pub(crate) enum Outcome {
     Fail(String),
     /// The peer's API has no way to run this flow.
     Unsupported(String),
-    /// Outside what the peer is (authlib, an OAuth 2.0 client, for the Cognito API flows).
+    /// Outside what the peer is (authlib and the oauth2 crate, OAuth 2.0 clients, for the Cognito API flows).
     NotApplicable,
 }
 

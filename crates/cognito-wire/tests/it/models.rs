@@ -60,9 +60,11 @@ fn every_operation_round_trips() {
 #[test]
 fn operation_table() {
     assert_eq!(OPERATIONS.len(), 153);
-    // 34 marked `authtype: none` by the model, and GetClientToken (IAM does not authorize it).
-    assert_eq!(OPERATIONS.iter().filter(|o| !o.signed).count(), 35);
+    // 34 marked `authtype: none` by the model, GetClientToken (IAM does not authorize it) and
+    // GetDerivedToken (IAM or the app client's id and secret: sent unsigned by this crate).
+    assert_eq!(OPERATIONS.iter().filter(|o| !o.signed).count(), 36);
     const { assert!(!cognito_wire::op::GetClientToken::INFO.signed) };
+    const { assert!(!cognito_wire::op::GetDerivedToken::INFO.signed) };
     for w in OPERATIONS.windows(2) {
         assert!(w[0].name < w[1].name, "table sorted by name");
     }
