@@ -13,4 +13,5 @@ mod faults;
 mod hosted;
 mod oauth;
 mod oauth_code;
+mod passkeys;
 mod session;

@@ -37,6 +37,7 @@ mod token_exchange;
 mod tokens;
 mod totp;
 mod txn;
+mod webauthn;
 
 pub use config::{Clock, EmulatorConfig, IssuerMode, ManualClock, SystemClock};
 pub use dispatch::IMPLEMENTED;
