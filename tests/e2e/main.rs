@@ -13,5 +13,6 @@ mod faults;
 mod hosted;
 mod oauth;
 mod oauth_code;
+mod passkeys;
 mod session;
 mod triggers;

@@ -88,6 +88,17 @@ pub trait WebAuthnAuthenticator: Send + Sync + std::fmt::Debug {
         &'a self,
         credential_request_options: &'a serde_json::Value,
     ) -> cognito_wire::BoxFuture<'a, Result<serde_json::Value, String>>;
+
+    /// A new credential (`RegistrationResponseJSON`) for `StartWebAuthnRegistration`'s
+    /// `CredentialCreationOptions`, for [`Session::register_passkey`](crate::Session::register_passkey).
+    /// An authenticator that only signs in keeps the default, which refuses.
+    fn create_credential<'a>(
+        &'a self,
+        credential_creation_options: &'a serde_json::Value,
+    ) -> cognito_wire::BoxFuture<'a, Result<serde_json::Value, String>> {
+        let _ = credential_creation_options;
+        Box::pin(async { Err("this authenticator cannot register passkeys".to_owned()) })
+    }
 }
 
 /// What to do with a device Cognito offers to remember after a sign-in.

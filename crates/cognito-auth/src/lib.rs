@@ -9,6 +9,7 @@ mod error;
 pub mod jwt;
 mod next_action;
 pub mod oauth;
+mod passkey;
 mod private_file;
 mod session;
 mod session_store;
@@ -26,6 +27,7 @@ pub use device_store::{
 };
 pub use error::AuthError;
 pub use next_action::NextAction;
+pub use passkey::{SoftwareAuthenticator, SoftwareAuthenticatorBuilder};
 pub use private_file::write_private_file;
 pub use session::{PasswordSource, SESSION_STATE_VERSION, Session, SessionState};
 pub use session_store::{FileSessionStore, MemorySessionStore, SessionStore, SessionStoreError};

@@ -1,6 +1,7 @@
 //! The driver hands WEB_AUTHN challenges to a caller-supplied authenticator. The server side is a
-//! scripted Transport (no network at all) that plays Cognito's WEB_AUTHN exchange (the emulator does
-//! not implement passkeys); what is under test is the driver's hand-off, not Cognito.
+//! scripted Transport (no network at all) that plays Cognito's WEB_AUTHN exchange; what is under
+//! test is the driver's hand-off, not Cognito (tests/e2e/passkeys.rs signs in against the
+//! emulator, which verifies passkeys).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

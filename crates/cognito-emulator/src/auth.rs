@@ -239,6 +239,7 @@ fn session_value(
         totp_verified: false,
         choices: Vec::new(),
         custom: None,
+        webauthn_challenge: None,
     }
 }
 
@@ -958,6 +959,9 @@ fn available_first_factors(
         if passwordless && u.attr("phone_number").is_some() {
             out.push(ChallengeNameType::SmsOtp);
         }
+        if crate::webauthn::offered(pool, &u, passwordless) {
+            out.push(ChallengeNameType::WebAuthn);
+        }
     }
     out
 }
@@ -1034,6 +1038,27 @@ fn first_factor(
                 OutboxKind::Otp,
                 flow,
             )
+        }
+        ChallengeNameType::WebAuthn if flow.simulated.is_none() => {
+            let pool = st.pool(pool_id)?;
+            let user = st
+                .get_user(pool_id, username)
+                .ok_or_else(|| user_missing(client))?;
+            let (challenge, options) = crate::webauthn::begin_sign_in(inner, pool, &user)?;
+            let mut params = BTreeMap::new();
+            params.insert(Key::CredentialRequestOptions.to_string(), options);
+            params.insert(Key::Username.to_string(), username.to_owned());
+            let id = new_session_with(
+                inner,
+                st,
+                pool_id,
+                &client.id,
+                username,
+                factor.clone(),
+                flow,
+                |s| s.webauthn_challenge = Some(challenge),
+            )?;
+            Ok(challenge_with_session(factor.clone(), params, id))
         }
         other => Err(invalid(format!("Unsupported challenge {other}"))),
     }
@@ -1241,7 +1266,7 @@ pub(crate) fn respond(
     let select_answer = sess.challenge == C::SelectChallenge
         && matches!(
             challenge,
-            C::Password | C::PasswordSrp | C::EmailOtp | C::SmsOtp
+            C::Password | C::PasswordSrp | C::EmailOtp | C::SmsOtp | C::WebAuthn
         );
     if sess.challenge != *challenge && !select_answer {
         return Err(invalid_session());
@@ -1516,6 +1541,24 @@ pub(crate) fn respond(
             if !ok {
                 return Err(bad_credentials());
             }
+            flow.mfa_done = true;
+            next_step(inner, st, &pool_id, &client.id, &username, flow)
+        }
+        C::WebAuthn => {
+            let credential = req(responses, Key::Credential)?;
+            // The session is used up whatever the answer (its challenge is single use).
+            let checked = crate::webauthn::finish_sign_in(
+                st,
+                &pool_id,
+                &username,
+                sess.webauthn_challenge.as_deref(),
+                credential,
+            );
+            if let Err(e) = checked {
+                st.keep();
+                return Err(e);
+            }
+            check_status(st, st.pool(&pool_id)?, &username)?;
             flow.mfa_done = true;
             next_step(inner, st, &pool_id, &client.id, &username, flow)
         }

@@ -211,7 +211,7 @@ pub(crate) fn describe_risk_configuration(
 // ---- auth factors ----
 
 /// The pool's `Policies.SignInPolicy.AllowedFirstAuthFactors`, when it was given.
-fn allowed_first_factors(pool: &Pool) -> Option<Vec<String>> {
+pub(crate) fn allowed_first_factors(pool: &Pool) -> Option<Vec<String>> {
     pool.extra
         .get("Policies")
         .and_then(|p| p.get("SignInPolicy"))
@@ -226,7 +226,7 @@ fn allowed_first_factors(pool: &Pool) -> Option<Vec<String>> {
 
 /// What the user can sign in with through `USER_AUTH`, as `USER_AUTH` offers it: a password
 /// when they have one, a one-time password to their email / phone number unless the pool
-/// requires MFA (no passkeys: the emulator registers none), filtered by the pool's allowed
+/// requires MFA, a passkey when they registered one, filtered by the pool's allowed
 /// first factors.
 fn configured_factors(pool: &Pool, u: &User) -> Vec<AuthFactorType> {
     let passwordless = pool.spec.mfa != MfaConfig::On;
@@ -239,6 +239,9 @@ fn configured_factors(pool: &Pool, u: &User) -> Vec<AuthFactorType> {
     }
     if passwordless && u.attr("phone_number").is_some() {
         out.push(AuthFactorType::SmsOtp);
+    }
+    if !u.passkeys.is_empty() {
+        out.push(AuthFactorType::WebAuthn);
     }
     if let Some(allowed) = allowed_first_factors(pool) {
         out.retain(|f| allowed.iter().any(|a| a == f.as_str()));

@@ -14,6 +14,7 @@ use crate::schema;
 use crate::secrets;
 use crate::token_exchange;
 use crate::txn::Ctx;
+use crate::webauthn;
 use cognito_wire::{Operation, op};
 use serde::de::DeserializeOwned;
 
@@ -203,4 +204,8 @@ ops_table! {
     AddUserPoolClientSecret => secrets::add_user_pool_client_secret,
     ListUserPoolClientSecrets => secrets::list_user_pool_client_secrets,
     DeleteUserPoolClientSecret => secrets::delete_user_pool_client_secret,
+    StartWebAuthnRegistration => webauthn::start_web_authn_registration,
+    CompleteWebAuthnRegistration => webauthn::complete_web_authn_registration,
+    ListWebAuthnCredentials => webauthn::list_web_authn_credentials,
+    DeleteWebAuthnCredential => webauthn::delete_web_authn_credential,
 }

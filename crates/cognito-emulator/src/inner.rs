@@ -505,6 +505,8 @@ pub(crate) fn create_user_with(
         device_group_key: format!("-{}", inner.rng.alnum(9)),
         groups: BTreeSet::new(),
         tokens_valid_after: 0,
+        passkeys: Vec::new(),
+        passkey_registration: None,
     };
     st.put_user(pool_id, &user)?;
     for g in &spec.groups {

@@ -38,6 +38,7 @@ mod tokens;
 mod totp;
 mod triggers;
 mod txn;
+mod webauthn;
 
 pub use config::{Clock, EmulatorConfig, IssuerMode, ManualClock, SystemClock};
 pub use dispatch::IMPLEMENTED;

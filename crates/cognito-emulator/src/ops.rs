@@ -614,7 +614,11 @@ pub(crate) fn confirm_forgot_password(
 }
 
 /// Locks the state and authenticates an access token.
-fn caller(inner: &Ctx, st: &mut State, token: &SensitiveString) -> Result<Caller, ApiError> {
+pub(crate) fn caller(
+    inner: &Ctx,
+    st: &mut State,
+    token: &SensitiveString,
+) -> Result<Caller, ApiError> {
     verify_access(inner, st, token.expose())
 }
 

@@ -279,12 +279,15 @@ pub(crate) fn get_user_pool_mfa_config(
     r: GetUserPoolMfaConfigRequest,
 ) -> Result<GetUserPoolMfaConfigResponse, ApiError> {
     let st = inner.lock();
-    let (mfa, sms, totp, email) = mfa_config_of(st.pool(&r.user_pool_id)?);
+    let pool = st.pool(&r.user_pool_id)?;
+    let (mfa, sms, totp, email) = mfa_config_of(pool);
+    let webauthn = crate::webauthn::configuration(pool);
     Ok(GetUserPoolMfaConfigResponse::builder()
         .mfa_configuration(mfa)
         .set_sms_mfa_configuration(sms)
         .set_software_token_mfa_configuration(totp)
         .set_email_mfa_configuration(email)
+        .set_web_authn_configuration(webauthn)
         .build())
 }
 
@@ -348,13 +351,16 @@ pub(crate) fn set_user_pool_mfa_config(
                 .and_then(|c| serde_json::to_value(c).ok()),
         );
     }
+    crate::webauthn::set_configuration(pool, r.web_authn_configuration.as_ref())?;
     pool.modified = now;
     let (mfa, sms, totp, email) = mfa_config_of(pool);
+    let webauthn = crate::webauthn::configuration(pool);
     Ok(SetUserPoolMfaConfigResponse::builder()
         .mfa_configuration(mfa)
         .set_sms_mfa_configuration(sms)
         .set_software_token_mfa_configuration(totp)
         .set_email_mfa_configuration(email)
+        .set_web_authn_configuration(webauthn)
         .build())
 }
 

@@ -288,6 +288,12 @@ pub(crate) struct User {
     pub groups: BTreeSet<String>,
     /// Tokens issued before this instant are invalid (GlobalSignOut).
     pub tokens_valid_after: i64,
+    /// Registered passkeys (WebAuthn credentials).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passkeys: Vec<crate::webauthn::StoredCredential>,
+    /// The passkey registration StartWebAuthnRegistration began, until it completes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey_registration: Option<crate::webauthn::PendingRegistration>,
 }
 
 impl User {
@@ -427,6 +433,9 @@ pub(crate) struct Session {
     /// A `CUSTOM_AUTH` driven by the pool's Lambda triggers: its history so far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom: Option<crate::triggers::CustomAuth>,
+    /// The WebAuthn challenge of a `WEB_AUTHN` session (base64url), answered once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webauthn_challenge: Option<String>,
 }
 
 impl Pool {

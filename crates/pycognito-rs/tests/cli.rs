@@ -1625,3 +1625,62 @@ fn login_browser_no_open_is_a_real_code_flow_without_a_browser() {
     let out = output(plain, "");
     assert_eq!(out.status.code(), Some(4), "{}", texts(&out).1);
 }
+
+/// `passkey register|list|delete` and `login --passkey`, with the software authenticator's
+/// credentials in a private file; the pool's relying party is `localhost`.
+#[test]
+fn passkey_register_list_login_and_delete() {
+    let env = Env::start("passkey", PoolSpec::default());
+    env.user("alice", None);
+    let admin = cognito_admin::AdminClient::builder()
+        .endpoint_url(&env.url)
+        .region("us-east-1")
+        .pool_id(&env.pool_id)
+        .credentials(cognito_admin::static_credentials("test", "test", None))
+        .build()
+        .unwrap();
+    env.rt.block_on(async {
+        let config = cognito_wire::WebAuthnConfigurationType::builder()
+            .relying_party_id("localhost")
+            .build();
+        let req = cognito_wire::SetUserPoolMfaConfigRequest::builder()
+            .user_pool_id(&env.pool_id)
+            .web_authn_configuration(config)
+            .build()
+            .unwrap();
+        admin.set_user_pool_mfa_config(&req).await.unwrap();
+    });
+    let file = env.dir.join("passkeys.json");
+    let file = file.to_str().unwrap();
+    let software = ["--passkey-file", file, "--origin", "http://localhost:8080"];
+    env.ok(
+        &["login", "-u", "alice", "--password-stdin"],
+        &format!("{PW}\n"),
+    );
+    let out = env.ok(&[&["passkey", "register"][..], &software[..]].concat(), "");
+    let id = out
+        .trim()
+        .strip_prefix("registered ")
+        .unwrap_or_else(|| panic!("{out}"))
+        .to_owned();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the passkey file is private");
+    }
+    let out = env.ok(&["passkey", "list"], "");
+    assert!(out.starts_with(&format!("{id}\tlocalhost\t")), "{out}");
+
+    env.ok(&["logout"], "");
+    let login = [&["login", "-u", "alice", "--passkey"][..], &software[..]].concat();
+    let out = env.ok(&login, "");
+    assert!(out.contains("signed in as alice"), "{out}");
+    // Signed in again the next time (the counter kept in the file moved on).
+    env.ok(&login, "");
+
+    let out = env.ok(&["passkey", "delete", &id], "");
+    assert!(out.contains("deleted"), "{out}");
+    let err = env.fails(&login, "");
+    assert!(err.contains("no passkey"), "{err}");
+}

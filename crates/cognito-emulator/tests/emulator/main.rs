@@ -16,6 +16,7 @@ mod interop;
 mod mfa;
 mod oauth_config;
 mod oauth_token;
+mod passkeys;
 mod persist;
 mod protections_account;
 mod protections_signin;

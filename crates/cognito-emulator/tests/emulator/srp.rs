@@ -241,11 +241,11 @@ async fn new_password_required() {
 async fn unimplemented_and_unknown_operations() {
     let env = env(false).await;
     let e = env
-        .call("StartWebAuthnRegistration", json!({}))
+        .call("UpdateAuthEventFeedback", json!({}))
         .await
         .unwrap_err();
     assert_eq!(e.code, "UnsupportedOperationException");
-    assert!(e.message.contains("StartWebAuthnRegistration"));
+    assert!(e.message.contains("UpdateAuthEventFeedback"));
     let e = env.call("NoSuchThing", json!({})).await.unwrap_err();
     assert_eq!(e.code, "UnknownOperationException");
     let e = env

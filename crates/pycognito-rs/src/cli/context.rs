@@ -83,6 +83,17 @@ pub fn client(
     device_store: Option<&Path>,
     policy: DevicePolicy,
 ) -> Result<CognitoAuth, CliError> {
+    client_with(g, kept, device_store, policy, None)
+}
+
+/// [`client`], with a passkey authenticator that answers `WEB_AUTHN`.
+pub fn client_with(
+    g: &Global,
+    kept: Option<&SessionState>,
+    device_store: Option<&Path>,
+    policy: DevicePolicy,
+    authenticator: Option<Arc<dyn cognito_auth::WebAuthnAuthenticator>>,
+) -> Result<CognitoAuth, CliError> {
     let mut b = CognitoAuth::builder(pool_id(g, kept)?, client_id(g, kept)?)
         .device_policy(policy)
         .device_name("pycognito-cli")
@@ -98,6 +109,9 @@ pub fn client(
     }
     if g.token_rotation {
         b = b.refresh_mode(RefreshMode::Rotation);
+    }
+    if let Some(a) = authenticator {
+        b = b.webauthn_authenticator(a);
     }
     Ok(b.build()?)
 }

@@ -5,6 +5,7 @@ mod browser;
 mod context;
 mod error;
 mod m2m;
+mod passkey;
 mod prompt;
 mod user;
 
@@ -121,6 +122,10 @@ pub enum Command {
     /// MFA settings of the signed-in user.
     #[command(subcommand)]
     Mfa(user::MfaCommand),
+    /// Passkeys of the signed-in user: register (with the software authenticator), list,
+    /// delete.
+    #[command(subcommand)]
+    Passkey(passkey::PasskeyCommand),
     /// The signed-in user's attributes: update, delete, verify.
     #[command(subcommand)]
     Attributes(user::AttributesCommand),
@@ -200,6 +205,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Revoke => user::revoke(&g).await,
         Command::Devices(c) => user::devices(&g, c).await,
         Command::Mfa(c) => user::mfa(&g, c).await,
+        Command::Passkey(c) => passkey::passkey(&g, c).await,
         Command::Attributes(c) => user::attributes(&g, c).await,
         Command::Signup(a) => user::signup(&g, a).await,
         Command::Confirm(a) => user::confirm(&g, a).await,

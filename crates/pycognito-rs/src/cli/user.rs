@@ -21,7 +21,7 @@ pub struct LoginArgs {
     /// with PKCE; the redirect comes back to http://localhost:<port>/callback, which the app
     /// client must list in its callback URLs).
     #[arg(long, conflicts_with_all = ["username", "password_stdin", "mfa_code",
-        "new_password_stdin", "plain_password", "device_store", "remember_device"])]
+        "new_password_stdin", "plain_password", "device_store", "remember_device", "passkey"])]
     pub browser: bool,
     /// With --browser: the pool's domain, a prefix (`my-app`, with --region or --pool-id), a
     /// custom domain (`auth.example.com`) or a URL (the emulator's
@@ -59,6 +59,13 @@ pub struct LoginArgs {
     /// Confirm and remember a new device offered by Cognito (needs --device-store).
     #[arg(long)]
     pub remember_device: bool,
+    /// Sign in with a passkey (USER_AUTH, WEB_AUTHN) from the software authenticator's
+    /// --passkey-file, instead of a password.
+    #[arg(long)]
+    pub passkey: bool,
+    /// The software authenticator (with --passkey).
+    #[command(flatten)]
+    pub authenticator: super::passkey::AuthenticatorArgs,
 }
 
 /// `pycognito login`: signs in, answering every question from options or prompts. When Cognito
@@ -85,15 +92,36 @@ pub async fn login(g: &Global, a: LoginArgs) -> Result<(), CliError> {
     } else {
         DevicePolicy::Never
     };
-    let auth = context::client(g, None, a.device_store.as_deref(), policy)?;
-    let password = prompt::secret("Password", a.password_stdin)?;
-    let flow = if a.plain_password {
-        Flow::UserPassword
+    let software = if a.passkey {
+        Some(a.authenticator.load()?)
     } else {
-        Flow::UserSrp
+        None
     };
-    let config = auth.config(&username).password(password).flow(flow);
-    let mut outcome = auth.sign_in_with(config).await?;
+    let authenticator = software.as_ref().map(|(s, _)| {
+        let a: std::sync::Arc<dyn cognito_auth::WebAuthnAuthenticator> =
+            std::sync::Arc::new(s.clone());
+        a
+    });
+    let auth = context::client_with(g, None, a.device_store.as_deref(), policy, authenticator)?;
+    let config = if a.passkey {
+        auth.config(&username).flow(Flow::UserAuth {
+            preferred: Some(cognito_auth::FirstFactor::WebAuthn),
+        })
+    } else {
+        let password = prompt::secret("Password", a.password_stdin)?;
+        let flow = if a.plain_password {
+            Flow::UserPassword
+        } else {
+            Flow::UserSrp
+        };
+        auth.config(&username).password(password).flow(flow)
+    };
+    let outcome = auth.sign_in_with(config).await;
+    // The authenticator's counter moved (whether or not the pool accepted the assertion).
+    if let Some((s, path)) = &software {
+        super::passkey::save(s, path)?;
+    }
+    let mut outcome = outcome?;
     let mut mfa_code = a.mfa_code.clone();
     // Values of required attributes, kept when a refused new password is asked again.
     let mut attributes: Option<BTreeMap<String, String>> = None;
@@ -206,6 +234,12 @@ pub async fn login(g: &Global, a: LoginArgs) -> Result<(), CliError> {
                     prompt::ask(&format!("MFA type ({})", names.join(", ")))?
                 };
                 Answer::Choose(ChallengeNameType::from(pick.as_str()))
+            }
+            Question::ChooseFirstFactor { .. } if a.passkey => {
+                return Err(CliError::new(
+                    NextAction::FixConfiguration,
+                    "the pool offers no passkey sign-in for this user (no passkey registered?)",
+                ));
             }
             Question::ChooseFirstFactor { .. } => {
                 Answer::FirstFactor(cognito_auth::FirstFactor::PasswordSrp)
