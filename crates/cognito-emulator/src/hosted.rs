@@ -949,6 +949,15 @@ fn sign_up(page: Page<'_, '_>, form: &BTreeMap<String, String>) -> Reply {
     });
     match out {
         Err(reply) => reply,
+        // Confirmed already (a pre sign-up trigger's autoConfirmUser): on to the sign-in page.
+        Ok(Ok(r)) if r.user_confirmed => {
+            let html = pages::sign_in(
+                &page.frame(None, Some("Your account is ready: sign in.")),
+                &username,
+                true,
+            );
+            page.reply(200, html)
+        }
         Ok(Ok(r)) => {
             let hint = delivery_hint(r.code_delivery_details.as_ref());
             let html = pages::confirm(&page.frame(None, None), &username, &hint);

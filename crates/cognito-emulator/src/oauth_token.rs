@@ -347,7 +347,7 @@ fn grant(
                         "NotAuthorizedException" | "RefreshTokenReuseException" => {
                             OAuthError::new("invalid_grant", e.message)
                         }
-                        _ => server_error(e),
+                        _ => issue_error(e),
                     })?;
             Ok(token_answer(result, true))
         }
@@ -417,59 +417,76 @@ fn code_grant(
     let Some(Grant::Code(g)) = grant else {
         return Err(bad("the code is unknown, used or expired"));
     };
-    st.delete_grant(code).map_err(server_error)?;
-    if g.client_id != client.id || g.pool_id != pool_id {
-        return Err(bad("the code was issued to another app client"));
-    }
-    if param("redirect_uri") != Some(g.redirect_uri.as_str()) {
-        return Err(bad(
-            "redirect_uri must be the one of the authorize request, exactly",
-        ));
-    }
-    match (&g.code_challenge, param("code_verifier")) {
-        (Some(challenge), Some(verifier)) => {
-            let shaped = (43..=128).contains(&verifier.len())
-                && verifier
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-            let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
-            let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
-            if !shaped || !crate::inner::ct_eq(computed.as_bytes(), challenge.as_bytes()) {
-                return Err(bad(
-                    "the code_verifier does not match the code_challenge (PKCE, S256)",
-                ));
-            }
+    let checked = (|| {
+        if g.client_id != client.id || g.pool_id != pool_id {
+            return Err(bad("the code was issued to another app client"));
         }
-        (Some(_), None) => {
-            return Err(OAuthError::new(
-                "invalid_request",
-                "code_verifier is required: the authorize request had a code_challenge",
+        if param("redirect_uri") != Some(g.redirect_uri.as_str()) {
+            return Err(bad(
+                "redirect_uri must be the one of the authorize request, exactly",
             ));
         }
-        (None, _) => {}
+        match (&g.code_challenge, param("code_verifier")) {
+            (Some(challenge), Some(verifier)) => {
+                let shaped = (43..=128).contains(&verifier.len())
+                    && verifier
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+                let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
+                let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
+                if !shaped || !crate::inner::ct_eq(computed.as_bytes(), challenge.as_bytes()) {
+                    return Err(bad(
+                        "the code_verifier does not match the code_challenge (PKCE, S256)",
+                    ));
+                }
+            }
+            (Some(_), None) => {
+                return Err(OAuthError::new(
+                    "invalid_request",
+                    "code_verifier is required: the authorize request had a code_challenge",
+                ));
+            }
+            (None, _) => {}
+        }
+        if !st.get_user(pool_id, &g.username).is_some_and(|u| u.enabled) {
+            return Err(bad("the user is disabled or gone"));
+        }
+        Ok(())
+    })();
+    // The tokens are made (the pre token generation trigger runs) before the request's first
+    // write; the code is used up afterwards, whatever the answer.
+    let out = checked.and_then(|()| {
+        crate::tokens::issue(
+            ctx,
+            st,
+            crate::tokens::Issue {
+                pool_id: pool_id.to_owned(),
+                client_id: client.id.clone(),
+                username: g.username.clone(),
+                auth_time: g.auth_time,
+                new_refresh: true,
+                grant: Some(crate::tokens::OAuthGrant {
+                    scopes: g.scopes.clone(),
+                    nonce: g.nonce.clone(),
+                    resource: g.resource.clone(),
+                }),
+                ..Default::default()
+            },
+        )
+        .map_err(issue_error)
+    });
+    st.delete_grant(code).map_err(server_error)?;
+    Ok(token_answer(out?, true))
+}
+
+/// A failure to issue tokens: a Lambda trigger's refusal or failure is the request's fault
+/// (`invalid_request` with Cognito's message); anything else is the server's.
+fn issue_error(e: ApiError) -> OAuthError {
+    if e.code.contains("Lambda") {
+        OAuthError::new("invalid_request", format!("{}: {}", e.code, e.message))
+    } else {
+        server_error(e)
     }
-    if !st.get_user(pool_id, &g.username).is_some_and(|u| u.enabled) {
-        return Err(bad("the user is disabled or gone"));
-    }
-    let result = crate::tokens::issue(
-        ctx,
-        st,
-        crate::tokens::Issue {
-            pool_id: pool_id.to_owned(),
-            client_id: client.id.clone(),
-            username: g.username.clone(),
-            auth_time: g.auth_time,
-            new_refresh: true,
-            grant: Some(crate::tokens::OAuthGrant {
-                scopes: g.scopes.clone(),
-                nonce: g.nonce.clone(),
-                resource: g.resource.clone(),
-            }),
-            ..Default::default()
-        },
-    )
-    .map_err(server_error)?;
-    Ok(token_answer(result, true))
 }
 
 /// The domain's pool and the client that authenticated on it (`/oauth2/revoke`).

@@ -1065,3 +1065,112 @@ async fn get_derived_token_verifies_a_signature_when_one_is_sent() {
         assert_eq!(e.code, "ResourceNotFoundException", "{e:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn triggers_run_for_the_pages_sign_up_and_the_code_exchange() {
+    use crate::triggers::{arn, rust_handler};
+    use cognito_emulator::TriggerHandler;
+    let (url, calls) = rust_handler(|name, mut event| match name {
+        "pre-sign-up" => {
+            event["response"]["autoConfirmUser"] = json!(true);
+            Ok(event)
+        }
+        "pre-token" if event["userName"] == "refused" => Err("no tokens today".to_owned()),
+        "pre-token" => {
+            assert_eq!(event["triggerSource"], "TokenGeneration_HostedAuth");
+            event["response"]["claimsOverrideDetails"] =
+                json!({"claimsToAddOrOverride": {"tier": "gold"}});
+            Ok(event)
+        }
+        "pre-auth" | "post-auth" => Ok(event),
+        _ => Err(format!("no function {name}")),
+    })
+    .await;
+    let pool = PoolSpec::named("p")
+        .lambda_trigger("PreSignUp", arn("pre-sign-up"))
+        .lambda_trigger("PreAuthentication", arn("pre-auth"))
+        .lambda_trigger("PostAuthentication", arn("post-auth"))
+        .lambda_trigger("PreTokenGeneration", arn("pre-token"));
+    let env = env_with(pool, cognito_emulator::ClientSpec::public("web")).await;
+    env.emu
+        .set_trigger(env.pool.clone(), Some(TriggerHandler::http(&url)));
+    let (cid, _) = web_client(&env, false).await;
+    let mut b = Browser::new(&env);
+    let a = b.get(&authorize_path(&cid, "openid")).await;
+    let signup = b
+        .get(&a.location.unwrap().replace("/login?", "/signup?"))
+        .await;
+    // Auto-confirmed by the function: straight to the sign-in page, no code to enter.
+    let signin = b
+        .submit(
+            &signup,
+            "signup",
+            &[
+                ("username", "hana"),
+                ("email", "hana@example.com"),
+                ("password", "Passw0rd!"),
+            ],
+        )
+        .await;
+    assert_eq!(signin.status, 200, "{}", signin.body);
+    assert!(
+        signin.body.contains("<form id=\"signin\""),
+        "{}",
+        signin.body
+    );
+    let done = b
+        .submit(
+            &signin,
+            "signin",
+            &[("username", "hana"), ("password", "Passw0rd!")],
+        )
+        .await;
+    assert_eq!(done.status, 302, "{}", done.body);
+    let code = query_of(done.location.as_deref().unwrap())["code"].clone();
+    let (status, t) = token(
+        &env,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &cid),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", VERIFIER),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{t}");
+    assert_eq!(claims(t["id_token"].as_str().unwrap())["tier"], "gold");
+    assert_eq!(
+        *calls.lock().unwrap(),
+        ["pre-sign-up", "pre-auth", "post-auth", "pre-token"]
+    );
+
+    // A function that refuses: the exchange is an OAuth error, and the code is used up.
+    env.user("refused", "Passw0rd!");
+    let mut b = Browser::new(&env);
+    let callback = sign_in(&mut b, &cid, "refused", "Passw0rd!").await;
+    let code = query_of(&callback)["code"].clone();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("client_id", cid.as_str()),
+        ("code", code.as_str()),
+        ("redirect_uri", CALLBACK),
+        ("code_verifier", VERIFIER),
+    ];
+    let (status, body) = token(&env, &form, None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request")),
+        "{body}"
+    );
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("no tokens today")
+    );
+    let (_, body) = token(&env, &form, None).await;
+    assert_eq!(body["error"], "invalid_grant");
+    env.emu.shutdown().await;
+}

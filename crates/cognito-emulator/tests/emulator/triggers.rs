@@ -21,7 +21,7 @@ use std::time::Duration;
 
 const HANDLERS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/interop/triggers");
 
-fn arn(name: &str) -> String {
+pub(crate) fn arn(name: &str) -> String {
     format!("arn:aws:lambda:us-east-1:123456789012:function:{name}")
 }
 
@@ -838,12 +838,12 @@ async fn triggers_failures_are_answered_as_cognito_answers_them_and_change_nothi
     env.emu.shutdown().await;
 }
 
-type Reply = Result<Value, String>;
+pub(crate) type Reply = Result<Value, String>;
 
 /// A Rust handler over HTTP: Lambda's `Invoke` API on 127.0.0.1, `f(function name, event)`
 /// giving the answer or a function error. Returns its URL and the function names it was asked
 /// for.
-async fn rust_handler(
+pub(crate) async fn rust_handler(
     f: impl Fn(&str, Value) -> Reply + Send + Sync + 'static,
 ) -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
