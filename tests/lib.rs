@@ -113,3 +113,8 @@ pub struct GettingStarted;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/oauth.md")]
 pub struct OAuthGuide;
+
+/// docs/passkeys.md's code blocks, compiled by `cargo test` like the README's.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/passkeys.md")]
+pub struct PasskeysGuide;
