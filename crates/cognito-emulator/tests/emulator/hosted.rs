@@ -221,6 +221,22 @@ async fn token(env: &Env, form: &[(&str, &str)], basic: Option<(&str, &str)>) ->
     (status, serde_json::from_slice(&raw).unwrap_or(Value::Null))
 }
 
+/// The code exchange of the public client, with the right redirect URI and verifier.
+async fn redeem(env: &Env, cid: &str, code: &str) -> (u16, Value) {
+    token(
+        env,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", cid),
+            ("code", code),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", VERIFIER),
+        ],
+        None,
+    )
+    .await
+}
+
 async fn bearer(env: &Env, path: &str, token: &str) -> (u16, Value, http::HeaderMap) {
     let req = http::Request::get(format!("{}{DOMAIN}{path}", env.emu.url()))
         .header("authorization", format!("Bearer {token}"))
@@ -348,18 +364,7 @@ async fn code_flow_with_pkce_gives_verifiable_tokens_refresh_userinfo_revoke_log
         (400, Some("invalid_grant")),
         "{body}"
     );
-    let (_, body) = token(
-        &env,
-        &[
-            ("grant_type", "authorization_code"),
-            ("client_id", &cid),
-            ("code", &code),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", VERIFIER),
-        ],
-        None,
-    )
-    .await;
+    let (_, body) = redeem(&env, &cid, &code).await;
     assert_eq!(
         body["error"], "invalid_grant",
         "the code is single use: {body}"
@@ -401,18 +406,7 @@ async fn code_flow_with_pkce_gives_verifiable_tokens_refresh_userinfo_revoke_log
         .unwrap(),
     )["code"]
         .clone();
-    let (status, t) = token(
-        &env,
-        &[
-            ("grant_type", "authorization_code"),
-            ("client_id", &cid),
-            ("code", &code),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", VERIFIER),
-        ],
-        None,
-    )
-    .await;
+    let (status, t) = redeem(&env, &cid, &code).await;
     assert_eq!(status, 200, "{t}");
     let jwks = env
         .get(&format!("/{}/.well-known/jwks.json", env.pool))
@@ -874,18 +868,7 @@ async fn get_derived_token_narrows_scopes_and_names_the_actor() {
     let mut b = Browser::new(&env);
     let callback = sign_in(&mut b, &cid, "frank", "Passw0rd!").await;
     let code = query_of(&callback)["code"].clone();
-    let (_, t) = token(
-        &env,
-        &[
-            ("grant_type", "authorization_code"),
-            ("client_id", &cid),
-            ("code", &code),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", VERIFIER),
-        ],
-        None,
-    )
-    .await;
+    let (_, t) = redeem(&env, &cid, &code).await;
     let subject = t["access_token"].as_str().unwrap();
 
     // Unsigned, client-authenticated; the scopes narrowed to the subject's ∩ the client's ∩ asked.
@@ -1005,18 +988,7 @@ async fn email_mfa_code_from_the_outbox_and_a_resource_as_audience() {
     let done = b.submit(&mfa, "challenge", &[("code", &code)]).await;
     assert_eq!(done.status, 302, "{}", done.body);
     let code = query_of(done.location.as_deref().unwrap())["code"].clone();
-    let (status, t) = token(
-        &env,
-        &[
-            ("grant_type", "authorization_code"),
-            ("client_id", &cid),
-            ("code", &code),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", VERIFIER),
-        ],
-        None,
-    )
-    .await;
+    let (status, t) = redeem(&env, &cid, &code).await;
     assert_eq!(status, 200, "{t}");
     assert_eq!(
         claims(t["access_token"].as_str().unwrap())["aud"],
@@ -1127,18 +1099,7 @@ async fn triggers_run_for_the_pages_sign_up_and_the_code_exchange() {
         .await;
     assert_eq!(done.status, 302, "{}", done.body);
     let code = query_of(done.location.as_deref().unwrap())["code"].clone();
-    let (status, t) = token(
-        &env,
-        &[
-            ("grant_type", "authorization_code"),
-            ("client_id", &cid),
-            ("code", &code),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", VERIFIER),
-        ],
-        None,
-    )
-    .await;
+    let (status, t) = redeem(&env, &cid, &code).await;
     assert_eq!(status, 200, "{t}");
     assert_eq!(claims(t["id_token"].as_str().unwrap())["tier"], "gold");
     assert_eq!(
