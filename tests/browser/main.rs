@@ -14,6 +14,7 @@
 mod driver;
 #[path = "../support/hosted.rs"]
 mod hosted;
+mod passkey;
 
 use cognito_auth::oauth::{AuthorizationCode, AuthorizeRequest, LoopbackReceiver, OAuthDomain};
 use cognito_auth::{MfaPreference, MfaSetting, SignInOutcome};

@@ -872,6 +872,54 @@ pub(crate) fn hosted_sign_in(
     password_step(inner, st, pool_id, &client, &username, password, flow)
 }
 
+/// The managed login's sign-in with a passkey ([`crate::hosted`]): `USER_AUTH` with
+/// `PREFERRED_CHALLENGE=WEB_AUTHN` on the same state machine, the app client's explicit auth
+/// flows aside as in [`hosted_sign_in`]; it ends in the `WEB_AUTHN` challenge (its
+/// `CREDENTIAL_REQUEST_OPTIONS` for the page's script), answered through [`respond`]. A user
+/// without a passkey, or none at all under `PreventUserExistenceErrors`, is refused alike.
+pub(crate) fn hosted_passkey_sign_in(
+    inner: &Ctx,
+    pool_id: &str,
+    client_id: &str,
+    name: &str,
+) -> Result<Outcome, ApiError> {
+    let mut guard = inner.lock();
+    let st = &mut *guard;
+    let client = st
+        .pool(pool_id)?
+        .clients
+        .get(client_id)
+        .cloned()
+        .ok_or_else(|| crate::state::client_not_found(client_id))?;
+    let flow = Flow {
+        auth_time: inner.now(),
+        hosted: true,
+        ..Flow::default()
+    };
+    let unavailable =
+        || crate::error::not_authorized("Passkey sign-in is not available for this user.");
+    let (username, flow) = match sign_in_user(st, st.pool(pool_id)?, name) {
+        Some(u) => (u, flow),
+        None if client.spec.prevent_user_existence_errors => return Err(unavailable()),
+        None => return Err(crate::error::user_not_found()),
+    };
+    crate::triggers::before_sign_in(inner, st, pool_id, &client, &username, false)?;
+    let available = available_first_factors(st, st.pool(pool_id)?, &username, &flow);
+    if !available.contains(&ChallengeNameType::WebAuthn) {
+        return Err(unavailable());
+    }
+    first_factor(
+        inner,
+        st,
+        pool_id,
+        &client,
+        &username,
+        &ChallengeNameType::WebAuthn,
+        &Params::new(),
+        flow,
+    )
+}
+
 fn mark_custom(st: &mut State, out: &Outcome) -> Result<(), ApiError> {
     if let Outcome::Challenge { params, .. } = out
         && let Some(block) = params.param(Key::SecretBlock)

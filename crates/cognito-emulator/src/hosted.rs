@@ -9,6 +9,10 @@
 //!   [`crate::state::Flow::hosted`] set: it ends in an authorization code (single use, 5
 //!   minutes, stored with the scopes, `nonce`, PKCE challenge and redirect URI; exchanged by
 //!   [`crate::oauth_token`]) and a signed-in browser session (the `cognito` cookie, 1 hour).
+//! - The sign-in page also starts a passkey sign-in (`passkey=1` and a username:
+//!   [`auth::hosted_passkey_sign_in`], `USER_AUTH` with `WEB_AUTHN`) when the pool has a relying
+//!   party; its step page hands the request options to the emulator's script
+//!   ([`pages::PASSKEY_JS`]), which posts the authenticator's answer back as `credential`.
 //! - Every form carries `_csrf`, which must equal the `XSRF-TOKEN` cookie the page set (double
 //!   submit; both compared in constant time). Pages escape what they echo
 //!   ([`crate::hosted_pages`]).
@@ -497,7 +501,12 @@ fn authorize(inner: &Arc<Inner>, req: &PageRequest<'_>, login_page: bool) -> Rep
         Ok(Ok(Some(location))) => Reply::redirect(location),
         Ok(Ok(None)) if !login_page => Reply::redirect(format!("{}/login?{}", req.base, req.query)),
         Ok(Ok(None)) => show(inner, req, |f, pool, _| {
-            Ok(pages::sign_in(f, "", !pool.spec.admin_create_user_only))
+            Ok(pages::sign_in(
+                f,
+                "",
+                !pool.spec.admin_create_user_only,
+                crate::webauthn::enabled(pool),
+            ))
         }),
         Err(e) => Reply::error(500, &e.message),
     }
@@ -570,12 +579,16 @@ fn login(page: Page<'_, '_>, form: &BTreeMap<String, String>) -> Reply {
         .get("challenge")
         .map(|c| C::from(c.as_str()))
         .filter(|c| !matches!(c, C::Unknown(_)));
+    let passkey = challenge.is_none() && field(form, "passkey") == "1";
     let out = crate::txn::transact(page.inner, |ctx| {
         let az = match request_of(&ctx.lock(), page.req) {
             Ok(az) => az,
             Err(reply) => return Ok(Err(reply)),
         };
         let outcome = match &challenge {
+            None if passkey => {
+                auth::hosted_passkey_sign_in(ctx, &az.pool_id, &az.client.id, username.trim())
+            }
             None => auth::hosted_sign_in(
                 ctx,
                 &az.pool_id,
@@ -592,6 +605,7 @@ fn login(page: Page<'_, '_>, form: &BTreeMap<String, String>) -> Reply {
             SensitiveString::from(username.to_owned()),
         );
         let step = match &challenge {
+            None if passkey => crate::events::Step::Initiate(&cognito_wire::AuthFlowType::UserAuth),
             None => crate::events::Step::Initiate(&cognito_wire::AuthFlowType::UserPasswordAuth),
             Some(c) => crate::events::Step::Respond(c),
         };
@@ -607,7 +621,8 @@ fn login(page: Page<'_, '_>, form: &BTreeMap<String, String>) -> Reply {
         Ok(Ok(after_step(ctx, &az, outcome?)?))
     });
     let frame_error = |page: Page<'_, '_>, e: &str, step: Option<&C>| -> Reply {
-        let html = match step {
+        // A passkey step's session is used up by its answer: back to the sign-in page.
+        let html = match step.filter(|c| **c != C::WebAuthn) {
             // A wrong code or password for the step: the step again, same session.
             Some(c) => pages::step(
                 &page.frame(Some(e), None),
@@ -615,7 +630,10 @@ fn login(page: Page<'_, '_>, form: &BTreeMap<String, String>) -> Reply {
                 field(form, "session"),
                 &step_of(c, &BTreeMap::new(), form),
             ),
-            None => pages::sign_in(&page.frame(Some(e), None), username, true),
+            None => {
+                let passkey = passkeys_enabled(&page);
+                pages::sign_in(&page.frame(Some(e), None), username, true, passkey)
+            }
         };
         page.reply(400, html)
     };
@@ -704,6 +722,7 @@ fn answer(
         C::EmailOtp => put(Key::EmailOtpCode.as_str(), code),
         C::CustomChallenge => put(Key::Answer.as_str(), code),
         C::SelectMfaType => put(Key::Answer.as_str(), field(form, "mfa")),
+        C::WebAuthn => put(Key::Credential.as_str(), field(form, "credential")),
         C::NewPasswordRequired => {
             put(Key::NewPassword.as_str(), field(form, "new_password"));
             for (k, v) in form {
@@ -844,6 +863,12 @@ fn step_of<'a>(
             }
             Step::NewPassword { required }
         }
+        C::WebAuthn => Step::Passkey {
+            options: params
+                .param(Key::CredentialRequestOptions)
+                .unwrap_or("{}")
+                .to_owned(),
+        },
         C::MfaSetup => {
             let secret = field(form, "secret");
             let name = field(form, "username");
@@ -905,6 +930,11 @@ fn pool_snapshot<T>(page: &Page<'_, '_>, f: impl FnOnce(&Pool) -> T) -> Option<T
     .flatten()
 }
 
+/// Whether the pool of the page's domain offers passkey sign-in.
+fn passkeys_enabled(page: &Page<'_, '_>) -> bool {
+    pool_snapshot(page, crate::webauthn::enabled).unwrap_or(false)
+}
+
 fn delivery_hint(d: Option<&cognito_wire::CodeDeliveryDetailsType>) -> String {
     match d.and_then(|d| d.destination.as_deref()) {
         Some(to) => format!("We sent a code to {to}."),
@@ -951,10 +981,12 @@ fn sign_up(page: Page<'_, '_>, form: &BTreeMap<String, String>) -> Reply {
         Err(reply) => reply,
         // Confirmed already (a pre sign-up trigger's autoConfirmUser): on to the sign-in page.
         Ok(Ok(r)) if r.user_confirmed => {
+            let passkey = passkeys_enabled(&page);
             let html = pages::sign_in(
                 &page.frame(None, Some("Your account is ready: sign in.")),
                 &username,
                 true,
+                passkey,
             );
             page.reply(200, html)
         }
@@ -999,10 +1031,12 @@ fn confirm(page: Page<'_, '_>, form: &BTreeMap<String, String>) -> Reply {
     match out {
         Err(reply) => reply,
         Ok(Ok(_)) => {
+            let passkey = passkeys_enabled(&page);
             let html = pages::sign_in(
                 &page.frame(None, Some("Your account is confirmed: sign in.")),
                 &username,
                 true,
+                passkey,
             );
             page.reply(200, html)
         }
@@ -1062,10 +1096,12 @@ fn confirm_forgot(page: Page<'_, '_>, form: &BTreeMap<String, String>) -> Reply 
     match out {
         Err(reply) => reply,
         Ok(Ok(_)) => {
+            let passkey = passkeys_enabled(&page);
             let html = pages::sign_in(
                 &page.frame(None, Some("Your password is changed: sign in.")),
                 &username,
                 true,
+                passkey,
             );
             page.reply(200, html)
         }

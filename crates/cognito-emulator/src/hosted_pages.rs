@@ -1,5 +1,7 @@
-//! The managed login pages as HTML: plain server-rendered forms, no script, no external asset.
-//! Everything a page echoes (names, messages, the authorize query, attribute names) goes
+//! The managed login pages as HTML: plain server-rendered forms, no inline script, no external
+//! asset; the one script, [`PASSKEY_JS`], is the emulator's own (`<base>/passkey.js`, allowed by
+//! the pages' `script-src 'self'`) and runs on the passkey step only. Everything a page echoes
+//! (names, messages, the authorize query, attribute names, the passkey request options) goes
 //! through [`escape`].
 
 use cognito_wire::ChallengeNameType as C;
@@ -96,8 +98,9 @@ fn hidden(name: &str, value: &str) -> String {
 
 const SUBMIT: &str = "<button type=\"submit\">";
 
-/// The sign-in page.
-pub(crate) fn sign_in(f: &Frame<'_>, username: &str, sign_up: bool) -> String {
+/// The sign-in page; with `passkey`, a second form that starts a passkey sign-in
+/// (`passkey=1`, the username only).
+pub(crate) fn sign_in(f: &Frame<'_>, username: &str, sign_up: bool, passkey: bool) -> String {
     let mut body = f.open_form("signin", "/login");
     body.push_str(&field("Username", "username", "text", username, "username"));
     body.push_str(&field(
@@ -108,6 +111,19 @@ pub(crate) fn sign_in(f: &Frame<'_>, username: &str, sign_up: bool) -> String {
         "current-password",
     ));
     let _ = writeln!(body, "{SUBMIT}Sign in</button>\n</form>");
+    if passkey {
+        body.push_str(&f.open_form("passkey", "/login"));
+        body.push_str(&hidden("passkey", "1"));
+        let _ = writeln!(
+            body,
+            "<label for=\"passkey-username\">Username</label>\n<input id=\"passkey-username\" type=\"text\" name=\"username\" value=\"{}\" autocomplete=\"username webauthn\" required>",
+            escape(username)
+        );
+        let _ = writeln!(
+            body,
+            "<button id=\"passkey-start\" type=\"submit\">Sign in with a passkey</button>\n</form>"
+        );
+    }
     let _ = writeln!(
         body,
         "<p class=\"links\"><a id=\"forgot-link\" href=\"{}\">Forgot your password?</a></p>",
@@ -133,6 +149,9 @@ pub(crate) enum Step<'a> {
     NewPassword { required: Vec<String> },
     /// TOTP set-up: the secret to enter in an authenticator app, then its code.
     TotpSetup { secret: &'a str, uri: String },
+    /// A passkey: the `CREDENTIAL_REQUEST_OPTIONS` (JSON) for [`PASSKEY_JS`], which posts the
+    /// authenticator's `AuthenticationResponseJSON` back as `credential`.
+    Passkey { options: String },
 }
 
 /// The page of a sign-in step, posted back to `/login` with the challenge session.
@@ -195,6 +214,26 @@ pub(crate) fn step(f: &Frame<'_>, username: &str, session: &str, step: &Step<'_>
             body.push_str(&field("Code", "code", "text", "", "one-time-code"));
             let _ = writeln!(body, "{SUBMIT}Verify</button>");
             "Set up multi-factor authentication"
+        }
+        Step::Passkey { options } => {
+            body.push_str(&hidden("challenge", C::WebAuthn.as_str()));
+            body.push_str("<input type=\"hidden\" name=\"credential\" value=\"\">\n");
+            let _ = writeln!(
+                body,
+                "<div id=\"passkey-options\" data-options=\"{}\" hidden></div>",
+                escape(options)
+            );
+            body.push_str("<p id=\"hint\">Use your passkey to sign in.</p>\n");
+            let _ = writeln!(
+                body,
+                "<button id=\"passkey-retry\" type=\"submit\">Use my passkey</button>"
+            );
+            let _ = writeln!(
+                body,
+                "<script src=\"{}\"></script>",
+                escape(&format!("{}/passkey.js", f.base))
+            );
+            "Sign in with a passkey"
         }
     };
     body.push_str("</form>\n");
@@ -302,6 +341,12 @@ pub(crate) fn error(message: &str) -> String {
     f.page("An error was encountered with the requested page", "")
 }
 
+/// The passkey step's script (`GET <base>/passkey.js`): reads the request options from
+/// `#passkey-options`, calls `navigator.credentials.get` (base64url members to `ArrayBuffer`s),
+/// and submits the step's form with the answer as WebAuthn's `AuthenticationResponseJSON` in
+/// `credential`; a refusal or an error shows in `#error`, and the button tries again.
+pub(crate) const PASSKEY_JS: &str = include_str!("hosted_passkey.js");
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,12 +360,30 @@ mod tests {
             error: Some("<b>bad</b>"),
             notice: None,
         };
-        let page = sign_in(&f, "\"><img src=x onerror=alert(1)>", true);
+        let page = sign_in(&f, "\"><img src=x onerror=alert(1)>", true, true);
         assert!(!page.contains("<script>"));
         assert!(!page.contains("<img"));
         assert!(!page.contains("<b>"));
         assert!(page.contains("&lt;b&gt;bad&lt;/b&gt;"));
         assert!(page.contains("state=&quot;&gt;&lt;script&gt;"));
         assert!(page.contains("value=\"c&quot;\""));
+    }
+
+    #[test]
+    fn the_passkey_step_escapes_its_options() {
+        let f = Frame {
+            base: "/_domain/d",
+            query: "",
+            csrf: "c",
+            error: None,
+            notice: None,
+        };
+        let step = Step::Passkey {
+            options: r#"{"rpId":"\"><script>alert(1)</script>"}"#.into(),
+        };
+        let page = super::step(&f, "u", "s", &step);
+        assert!(!page.contains("<script>alert"));
+        assert!(page.contains("data-options=\"{&quot;rpId&quot;:&quot;\\&quot;&gt;&lt;script&gt;"));
+        assert!(page.contains("<script src=\"/_domain/d/passkey.js\"></script>"));
     }
 }

@@ -199,6 +199,7 @@ fn domain_route(
                 .insert(http::header::ALLOW, HeaderValue::from_static("POST"));
             return r;
         }
+        (Method::GET, "/passkey.js") => return script_response(crate::hosted_pages::PASSKEY_JS),
         _ => {
             let req = crate::hosted::PageRequest {
                 domain,
@@ -264,7 +265,27 @@ fn domain_route(
     r
 }
 
-/// A managed login page or redirect: no caching, no framing, no script.
+/// The managed login's script (its passkey step): same-origin, the only script the pages load.
+fn script_response(js: &'static str) -> Response<Full<Bytes>> {
+    let mut r = json_response(
+        200,
+        js.as_bytes().to_vec(),
+        "text/javascript; charset=utf-8",
+    );
+    let h = r.headers_mut();
+    h.insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    );
+    h.insert(
+        http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    r
+}
+
+/// A managed login page or redirect: no caching, no framing, no script but the emulator's own
+/// (`script-src 'self'`: the passkey step's `passkey.js`; nothing inline).
 fn page_response(reply: crate::hosted::Reply) -> Response<Full<Bytes>> {
     let mut r = json_response(
         reply.status,
@@ -293,7 +314,7 @@ fn page_response(reply: crate::hosted::Reply) -> Response<Full<Bytes>> {
     h.insert(
         http::header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
     h.insert(

@@ -389,6 +389,12 @@ pub(crate) fn delete_web_authn_credential(
     Ok(Default::default())
 }
 
+/// Whether the pool signs in with passkeys at all: it has a relying party (the managed login
+/// shows its passkey path then).
+pub(crate) fn enabled(pool: &Pool) -> bool {
+    relying_party(pool).is_ok()
+}
+
 /// Whether `USER_AUTH` offers `WEB_AUTHN` to this user: they have a passkey and the pool a
 /// relying party; without MFA required, unless passkeys count as MFA in this pool.
 pub(crate) fn offered(pool: &Pool, u: &User, passwordless: bool) -> bool {

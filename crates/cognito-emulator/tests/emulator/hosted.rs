@@ -1135,3 +1135,149 @@ async fn triggers_run_for_the_pages_sign_up_and_the_code_exchange() {
     assert_eq!(body["error"], "invalid_grant");
     env.emu.shutdown().await;
 }
+
+/// The attribute `name` of the element with id `id`.
+fn attr_of(html: &str, id: &str, name: &str) -> Option<String> {
+    let start = html.find(&format!("id=\"{id}\""))?;
+    let open = html[..start].rfind('<')?;
+    let end = start + html[start..].find('>')?;
+    attr(&html[open..end], name)
+}
+
+#[tokio::test]
+async fn passkey_sign_in_through_the_pages() {
+    use cognito_auth::{SoftwareAuthenticator, WebAuthnAuthenticator};
+    let env = env_with(
+        cognito_emulator::PoolSpec::named("p"),
+        cognito_emulator::ClientSpec::public("c"),
+    )
+    .await;
+    env.user("alice", "Passw0rd!");
+    env.user("bob", "Passw0rd!");
+    let (cid, _) = web_client(&env, false).await;
+    env.admin(
+        "SetUserPoolMfaConfig",
+        json!({"UserPoolId": env.pool,
+               "WebAuthnConfiguration": {"RelyingPartyId": "localhost"}}),
+    )
+    .await
+    .unwrap();
+    // alice registers a passkey through the API.
+    let key = SoftwareAuthenticator::builder("http://localhost:8765").build();
+    let t = env.srp_login("alice", "Passw0rd!").await.unwrap();
+    let access = tokens(&t)["AccessToken"].clone();
+    let options = env
+        .call("StartWebAuthnRegistration", json!({"AccessToken": access}))
+        .await
+        .unwrap()["CredentialCreationOptions"]
+        .clone();
+    let credential = key.create_credential(&options).await.unwrap();
+    env.call(
+        "CompleteWebAuthnRegistration",
+        json!({"AccessToken": access, "Credential": credential}),
+    )
+    .await
+    .unwrap();
+
+    // The script the step page loads: same origin, allowed by the pages' policy.
+    let mut b = Browser::new(&env);
+    let js = b.get(&format!("{DOMAIN}/passkey.js")).await;
+    assert_eq!(js.status, 200);
+    assert!(
+        js.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert!(js.body.contains("navigator.credentials.get"));
+
+    let a = b.get(&authorize_path(&cid, "openid email")).await;
+    let login = b.get(a.location.as_deref().unwrap()).await;
+    assert_eq!(login.status, 200, "{}", login.body);
+    let csp = login.headers["content-security-policy"].to_str().unwrap();
+    // The emulator's own scripts only: nothing inline.
+    let script_src: Vec<&str> = csp
+        .split(';')
+        .map(str::trim)
+        .filter(|d| d.starts_with("script-src"))
+        .collect();
+    assert_eq!(script_src, ["script-src 'self'"], "{csp}");
+    assert!(login.body.contains("Sign in with a passkey"));
+
+    // Without the anti-forgery token: refused.
+    let (action, _) = form_of(&login.body, "passkey");
+    let forged = b
+        .send(
+            "POST",
+            &action,
+            Some(&[("passkey", "1"), ("username", "alice")]),
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+
+    // bob has no passkey: the sign-in page with the error.
+    let none = b.submit(&login, "passkey", &[("username", "bob")]).await;
+    assert_eq!(none.status, 400, "{}", none.body);
+    assert!(none.body.contains("id=\"error\""), "{}", none.body);
+
+    // alice: the step page carries the request options (escaped) and loads the script.
+    let step = b.submit(&login, "passkey", &[("username", "alice")]).await;
+    assert_eq!(step.status, 200, "{}", step.body);
+    assert!(
+        step.body
+            .contains("<script src=\"/_domain/web-login/passkey.js\"></script>"),
+        "{}",
+        step.body
+    );
+    assert!(!step.body.contains("<script>"));
+    let options: Value =
+        serde_json::from_str(&attr_of(&step.body, "passkey-options", "data-options").unwrap())
+            .unwrap();
+    assert_eq!(options["rpId"], "localhost");
+    assert_eq!(
+        options["allowCredentials"][0]["id"].as_str(),
+        key.credential_ids().first().map(String::as_str)
+    );
+
+    // A forged signature: back to the sign-in page, with the error (the session is used up).
+    let mut forged = key.get_assertion(&options).await.unwrap();
+    forged["response"]["signature"] = json!("AAAA");
+    let refused = b
+        .submit(&step, "challenge", &[("credential", &forged.to_string())])
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("id=\"error\""), "{}", refused.body);
+    assert!(refused.body.contains("id=\"signin\""), "{}", refused.body);
+
+    // The real answer: the code, and tokens for alice.
+    let step = b.submit(&login, "passkey", &[("username", "alice")]).await;
+    let options: Value =
+        serde_json::from_str(&attr_of(&step.body, "passkey-options", "data-options").unwrap())
+            .unwrap();
+    let assertion = key.get_assertion(&options).await.unwrap();
+    let done = b
+        .submit(
+            &step,
+            "challenge",
+            &[("credential", &assertion.to_string())],
+        )
+        .await;
+    assert_eq!(done.status, 302, "{}", done.body);
+    let back = query_of(done.location.as_deref().unwrap());
+    assert_eq!(back["state"], "st-123");
+    let (status, t) = redeem(&env, &cid, &back["code"]).await;
+    assert_eq!(status, 200, "{t}");
+    let id = claims(t["id_token"].as_str().unwrap());
+    assert_eq!(id["cognito:username"], "alice");
+    assert_eq!(id["nonce"], "n-456");
+    // The answer's session is used up.
+    let again = b
+        .submit(
+            &step,
+            "challenge",
+            &[("credential", &assertion.to_string())],
+        )
+        .await;
+    assert_eq!(again.status, 400, "{}", again.body);
+    assert!(again.body.contains("id=\"error\""));
+}
