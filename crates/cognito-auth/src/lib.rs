@@ -14,6 +14,8 @@ mod private_file;
 mod session;
 mod session_store;
 mod signin;
+#[cfg(feature = "software-authenticator")]
+mod software_authenticator;
 mod tokens;
 
 pub use account::{MfaPreference, MfaSetting};
@@ -27,7 +29,6 @@ pub use device_store::{
 };
 pub use error::AuthError;
 pub use next_action::NextAction;
-pub use passkey::{SoftwareAuthenticator, SoftwareAuthenticatorBuilder};
 pub use private_file::write_private_file;
 pub use session::{PasswordSource, SESSION_STATE_VERSION, Session, SessionState};
 pub use session_store::{FileSessionStore, MemorySessionStore, SessionStore, SessionStoreError};
@@ -35,4 +36,6 @@ pub use signin::{
     Answer, CodeKind, DeviceCredentials, FirstFactor, Flow, NewDevice, Question, Rejection,
     Request, Response, SignIn, SignInConfig, SignedIn, Step,
 };
+#[cfg(feature = "software-authenticator")]
+pub use software_authenticator::{SoftwareAuthenticator, SoftwareAuthenticatorBuilder};
 pub use tokens::{TokenSet, TokenSetBuilder, unverified_claims};
