@@ -37,5 +37,7 @@ pub use signin::{
     Request, Response, SignIn, SignInConfig, SignedIn, Step,
 };
 #[cfg(feature = "software-authenticator")]
-pub use software_authenticator::{SoftwareAuthenticator, SoftwareAuthenticatorBuilder};
+pub use software_authenticator::{
+    CredentialsFileError, SoftwareAuthenticator, SoftwareAuthenticatorBuilder,
+};
 pub use tokens::{TokenSet, TokenSetBuilder, unverified_claims};

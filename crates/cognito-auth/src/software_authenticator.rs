@@ -32,6 +32,40 @@ use serde_json::{Value, json};
 use std::sync::{Arc, Mutex, MutexGuard};
 use zeroize::Zeroizing;
 
+/// Why a [`SoftwareAuthenticator`]'s credentials could not be read or written
+/// ([`from_json`](SoftwareAuthenticator::from_json), [`to_json`](SoftwareAuthenticator::to_json)).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CredentialsFileError {
+    /// The bytes are not the JSON that `to_json` writes.
+    #[error(
+        "not a software authenticator's credentials file ({0}): give the file that `to_json` \
+         (or `pycognito passkey register`) wrote"
+    )]
+    NotACredentialsFile(String),
+    /// One credential in the file is unreadable (nothing of the file was loaded).
+    #[error(
+        "credential {id} is unreadable ({reason}): the file is damaged; register a new passkey"
+    )]
+    BadCredential {
+        /// The credential's id, as the file spells it.
+        id: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A credential in memory could not be written out (not an ES256 key).
+    #[error("credential {id} cannot be written out ({reason})")]
+    Unwritable {
+        /// The credential's id (base64url).
+        id: String,
+        /// Why.
+        reason: String,
+    },
+    /// A thread panicked while it held the authenticator's keyring.
+    #[error("the authenticator's keyring is poisoned (a thread panicked while using it)")]
+    Poisoned,
+}
+
 /// One credential as [`SoftwareAuthenticator::to_json`] writes it. The private key is zeroized
 /// on drop.
 #[derive(Serialize, Deserialize)]
@@ -58,35 +92,40 @@ struct StoredKeyring {
 }
 
 impl StoredCredential {
-    fn from_passkey(p: &Passkey) -> Result<Self, String> {
+    fn from_passkey(p: &Passkey) -> Result<Self, CredentialsFileError> {
+        let id = b64(&p.credential_id);
+        let unwritable = |reason: String| CredentialsFileError::Unwritable {
+            id: id.clone(),
+            reason,
+        };
         let key = RustCryptoSecretKey::from_cose_key(&p.key)
-            .map_err(|e| format!("a credential's key is not ES256: {e:?}"))?;
+            .map_err(|e| unwritable(format!("its key is not ES256: {e:?}")))?;
         let pkcs8 = Zeroizing::new(
             key.to_pkcs8()
-                .map_err(|e| format!("a credential's key does not encode as PKCS#8: {e}"))?,
+                .map_err(|e| unwritable(format!("its key does not encode as PKCS#8: {e}")))?,
         );
         Ok(Self {
-            id: BASE64URL_NOPAD.encode(&*p.credential_id),
+            id: id.clone(),
             rp_id: p.rp_id.clone(),
-            user_handle: p
-                .user_handle
-                .as_deref()
-                .map(|h| BASE64URL_NOPAD.encode(h))
-                .unwrap_or_default(),
+            user_handle: p.user_handle.as_deref().map(|h| b64(h)).unwrap_or_default(),
             private_key: BASE64URL_NOPAD.encode(&pkcs8),
             sign_count: p.counter.unwrap_or(0),
         })
     }
 
-    fn to_passkey(&self) -> Result<Passkey, String> {
-        let der = Zeroizing::new(unb64(&self.private_key, "private_key")?);
+    fn to_passkey(&self) -> Result<Passkey, CredentialsFileError> {
+        let bad = |reason: String| CredentialsFileError::BadCredential {
+            id: self.id.clone(),
+            reason,
+        };
+        let der = Zeroizing::new(unb64(&self.private_key, "private_key").map_err(bad)?);
         let key = RustCryptoSecretKey::from_pkcs8(&der)
-            .map_err(|e| format!("credential {}: its private key is not PKCS#8: {e}", self.id))?;
+            .map_err(|e| bad(format!("its private key is not an ES256 PKCS#8 key: {e}")))?;
         Ok(Passkey {
             key: key.to_cose_key(),
-            credential_id: unb64(&self.id, "id")?.into(),
+            credential_id: unb64(&self.id, "id").map_err(bad)?.into(),
             rp_id: self.rp_id.clone(),
-            user_handle: Some(unb64(&self.user_handle, "user_handle")?.into()),
+            user_handle: Some(unb64(&self.user_handle, "user_handle").map_err(bad)?.into()),
             username: None,
             user_display_name: None,
             counter: Some(self.sign_count),
@@ -98,7 +137,7 @@ impl StoredCredential {
 fn unb64(s: &str, field: &str) -> Result<Vec<u8>, String> {
     BASE64URL_NOPAD
         .decode(s.trim_end_matches('='))
-        .map_err(|_| format!("the credential's {field} is not base64url"))
+        .map_err(|_| format!("its {field} is not base64url"))
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -314,37 +353,42 @@ impl SoftwareAuthenticator {
     }
 
     /// Its credentials, private keys included (PKCS#8), as JSON (keep it private: mode 0600).
-    pub fn to_json(&self) -> Result<Zeroizing<Vec<u8>>, String> {
+    pub fn to_json(&self) -> Result<Zeroizing<Vec<u8>>, CredentialsFileError> {
         let keyring = StoredKeyring {
             credentials: self
-                .keyring()?
+                .keys
+                .lock()
+                .map_err(|_| CredentialsFileError::Poisoned)?
                 .iter()
                 .map(StoredCredential::from_passkey)
                 .collect::<Result<_, _>>()?,
         };
         serde_json::to_vec(&keyring)
             .map(Zeroizing::new)
-            .map_err(|e| e.to_string())
+            .map_err(|e| CredentialsFileError::NotACredentialsFile(e.to_string()))
     }
 
     /// Adds the credentials of [`to_json`](Self::to_json)'s output; nothing is added when any
     /// of them is unreadable.
-    pub fn from_json(&self, bytes: &[u8]) -> Result<(), String> {
+    pub fn from_json(&self, bytes: &[u8]) -> Result<(), CredentialsFileError> {
         let loaded: StoredKeyring = serde_json::from_slice(bytes)
-            .map_err(|e| format!("not a software authenticator's credentials file: {e}"))?;
+            .map_err(|e| CredentialsFileError::NotACredentialsFile(e.to_string()))?;
         let passkeys = loaded
             .credentials
             .iter()
             .map(StoredCredential::to_passkey)
             .collect::<Result<Vec<_>, _>>()?;
-        self.keyring()?.extend(passkeys);
+        self.keys
+            .lock()
+            .map_err(|_| CredentialsFileError::Poisoned)?
+            .extend(passkeys);
         Ok(())
     }
 
     fn keyring(&self) -> Result<MutexGuard<'_, Vec<Passkey>>, String> {
         self.keys
             .lock()
-            .map_err(|_| "the authenticator's keyring is poisoned".to_owned())
+            .map_err(|_| CredentialsFileError::Poisoned.to_string())
     }
 
     /// A CTAP2 authenticator over a copy of the keyring (no lock is held while it works).
@@ -612,9 +656,19 @@ mod tests {
             assert!(a.create(&bad).await.is_err());
             assert!(a.assert(&bad).await.is_err());
         }
-        assert!(a.from_json(b"not json").is_err());
+        assert!(matches!(
+            a.from_json(b"not json"),
+            Err(CredentialsFileError::NotACredentialsFile(_))
+        ));
         let no_key = br#"{"credentials":[{"id":"AA","rp_id":"x","user_handle":"AA","private_key":"AAAA","sign_count":0}]}"#;
-        assert!(a.from_json(no_key).is_err());
+        assert!(matches!(
+            a.from_json(no_key),
+            Err(CredentialsFileError::BadCredential { ref id, .. }) if id == "AA"
+        ));
+        assert!(matches!(
+            a.from_json(b"{}"),
+            Err(CredentialsFileError::NotACredentialsFile(_))
+        ));
         assert!(a.credential_ids().is_empty(), "nothing half-loaded");
     }
 }

@@ -1683,4 +1683,14 @@ fn passkey_register_list_login_and_delete() {
     assert!(out.contains("deleted"), "{out}");
     let err = env.fails(&login, "");
     assert!(err.contains("no passkey"), "{err}");
+
+    // A damaged file is refused with what to do, and left as it was.
+    let damaged = br#"{"credentials": [{"id": "AA"}]}"#;
+    std::fs::write(file, damaged).unwrap();
+    let err = env.fails(&login, "");
+    assert!(
+        err.contains("not a software authenticator's credentials file"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(file).unwrap(), damaged);
 }

@@ -41,7 +41,7 @@ impl AuthenticatorArgs {
             Ok(bytes) => authenticator.from_json(&bytes).map_err(|e| {
                 CliError::new(
                     NextAction::FixConfiguration,
-                    format!("{}: not a passkey file: {e}", path.display()),
+                    format!("{}: {e}", path.display()),
                 )
             })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -55,7 +55,7 @@ impl AuthenticatorArgs {
 pub(crate) fn save(authenticator: &SoftwareAuthenticator, path: &Path) -> Result<(), CliError> {
     let json = authenticator
         .to_json()
-        .map_err(|e| CliError::new(NextAction::Report, e))?;
+        .map_err(|e| CliError::new(NextAction::Report, e.to_string()))?;
     cognito_auth::write_private_file(path, &json)?;
     Ok(())
 }
