@@ -97,7 +97,12 @@ fn shape_ref(v: &Value, key: &str, ctx: &str) -> Result<String, String> {
 impl Model {
     /// Parses `service-2.json`.
     pub fn parse(text: &str) -> Result<Model, String> {
-        let root: Value = serde_json::from_str(text).map_err(|e| format!("service model: {e}"))?;
+        let mut root: Value =
+            serde_json::from_str(text).map_err(|e| format!("service model: {e}"))?;
+        // Shapes, members and operations in name order, whatever serde_json's map is: a crate
+        // in the workspace (passkey-types) turns on its `preserve_order`, which would keep the
+        // file's order instead when the workspace is built together.
+        root.sort_all_objects();
         let target_prefix = root
             .get("metadata")
             .and_then(|m| s(m, "targetPrefix"))

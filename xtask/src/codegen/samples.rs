@@ -73,11 +73,13 @@ pub fn fixture(model: &Model) -> Result<String, String> {
         full.insert(n.to_string(), sample(model, n, true, false)?);
         minimal.insert(n.to_string(), sample(model, n, false, false)?);
     }
-    let root = json!({
+    let mut root = json!({
         "@generated": "by cargo xtask codegen — do not edit",
         "full": full,
         "minimal": minimal,
     });
+    // Members in name order, with or without serde_json's `preserve_order` (see model.rs).
+    root.sort_all_objects();
     let mut text = serde_json::to_string_pretty(&root).map_err(|e| e.to_string())?;
     text.push('\n');
     Ok(text)
