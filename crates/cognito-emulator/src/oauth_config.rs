@@ -413,17 +413,6 @@ pub(crate) fn list_resource_servers(
 // ---------------------------------------------------------------------------------------------
 // An app client's OAuth settings.
 
-/// The members of an app client's OAuth settings (as `UpdateUserPoolClient` names them).
-pub(crate) const CLIENT_OAUTH_KEYS: &[&str] = &[
-    "AllowedOAuthFlows",
-    "AllowedOAuthFlowsUserPoolClient",
-    "AllowedOAuthScopes",
-    "CallbackURLs",
-    "LogoutURLs",
-    "DefaultRedirectURI",
-    "SupportedIdentityProviders",
-];
-
 /// An app client's OAuth settings, as they will be once the request is applied.
 #[derive(Debug, Default)]
 pub(crate) struct ClientOAuth<'a> {

@@ -641,107 +641,79 @@ pub(crate) fn update_user_pool_client(
     let mut st = inner.lock();
     let now = inner.now();
     let id = r.client_id.expose().to_owned();
-    {
-        // The OAuth settings as they will be: given ones replace the current ones.
+    // Like Cognito, a setting the request leaves out goes back to its default (what
+    // CreateUserPoolClient sets without it), not to the current value: callers start from
+    // DescribeUserPoolClient. Only the name (when absent) and the secret stay.
+    let (mut spec, has_secret) = {
         let pool = st.pool(&r.user_pool_id)?;
-        let c = pool.clients.get(&id).ok_or_else(|| client_not_found(&id))?;
-        let cur: UserPoolClientType = serde_json::from_value(c.extra.clone()).unwrap_or_default();
-        let pick = |new: &Option<Vec<String>>, old: &Option<Vec<String>>| -> Vec<String> {
-            new.clone().or_else(|| old.clone()).unwrap_or_default()
-        };
-        let flows = r
-            .allowed_o_auth_flows
-            .clone()
-            .or(cur.allowed_o_auth_flows)
-            .unwrap_or_default();
-        let scopes = pick(&r.allowed_o_auth_scopes, &cur.allowed_o_auth_scopes);
-        let callbacks = pick(&r.callback_ur_ls, &cur.callback_ur_ls);
-        let logouts = pick(&r.logout_ur_ls, &cur.logout_ur_ls);
-        let providers = pick(
-            &r.supported_identity_providers,
-            &cur.supported_identity_providers,
-        );
-        let default_redirect = r.default_redirect_uri.clone().or(cur.default_redirect_uri);
-        crate::oauth_config::check_client_token_flow(
-            &flows_of(&r.explicit_auth_flows).unwrap_or_else(|| c.spec.explicit_auth_flows.clone()),
-            c.secret.is_some() || !c.secrets.is_empty(),
-        )?;
-        crate::oauth_config::check_client(
-            pool,
-            &crate::oauth_config::ClientOAuth {
-                flows: &flows,
-                flows_enabled: r
-                    .allowed_o_auth_flows_user_pool_client
-                    .or(cur.allowed_o_auth_flows_user_pool_client)
-                    .unwrap_or(false),
-                scopes: &scopes,
-                callback_urls: &callbacks,
-                logout_urls: &logouts,
-                default_redirect_uri: default_redirect.as_deref(),
-                identity_providers: &providers,
-                has_secret: c.secret.is_some() || !c.secrets.is_empty(),
-            },
-        )?;
+        let c = client_in(pool, &id)?;
+        let mut spec =
+            ClientSpec::public(r.client_name.clone().unwrap_or_else(|| c.spec.name.clone()));
+        spec.client_id = c.spec.client_id.clone();
+        spec.generate_secret = c.spec.generate_secret;
+        spec.client_secret = c.spec.client_secret.clone();
+        (spec, c.secret.is_some() || !c.secrets.is_empty())
+    };
+    let units = r.token_validity_units.as_ref();
+    if let Some(f) = flows_of(&r.explicit_auth_flows) {
+        spec.explicit_auth_flows = f;
+    }
+    spec.access_token_validity_secs = seconds(
+        r.access_token_validity,
+        units.and_then(|u| u.access_token.as_ref()),
+        "hours",
+    );
+    spec.id_token_validity_secs = seconds(
+        r.id_token_validity,
+        units.and_then(|u| u.id_token.as_ref()),
+        "hours",
+    );
+    spec.refresh_token_validity_secs = seconds(
+        r.refresh_token_validity,
+        units.and_then(|u| u.refresh_token.as_ref()),
+        "days",
+    );
+    spec.prevent_user_existence_errors = r
+        .prevent_user_existence_errors
+        .as_ref()
+        .is_none_or(|p| p.as_str() == "ENABLED");
+    spec.enable_token_revocation = r.enable_token_revocation.unwrap_or(true);
+    // An empty list, like an absent one, means "all".
+    spec.read_attributes = r.read_attributes.clone().filter(|v| !v.is_empty());
+    spec.write_attributes = r.write_attributes.clone().filter(|v| !v.is_empty());
+    spec.refresh_token_rotation = rotation_of(&r.refresh_token_rotation).flatten();
+    crate::oauth_config::check_client_token_flow(&spec.explicit_auth_flows, has_secret)?;
+    crate::oauth_config::check_client(
+        st.pool(&r.user_pool_id)?,
+        &crate::oauth_config::ClientOAuth {
+            flows: r.allowed_o_auth_flows.as_deref().unwrap_or_default(),
+            flows_enabled: r.allowed_o_auth_flows_user_pool_client.unwrap_or(false),
+            scopes: r.allowed_o_auth_scopes.as_deref().unwrap_or_default(),
+            callback_urls: r.callback_ur_ls.as_deref().unwrap_or_default(),
+            logout_urls: r.logout_ur_ls.as_deref().unwrap_or_default(),
+            default_redirect_uri: r.default_redirect_uri.as_deref(),
+            identity_providers: r
+                .supported_identity_providers
+                .as_deref()
+                .unwrap_or_default(),
+            has_secret,
+        },
+    )?;
+    // The settings kept as given (OAuth, analytics, session validity, ...): the request's,
+    // as CreateUserPoolClient keeps its own.
+    let mut extra = serde_json::to_value(&r).unwrap_or_default();
+    if let Some(o) = extra.as_object_mut() {
+        for k in ["ClientId", "UserPoolId", "TokenValidityUnits"] {
+            o.remove(k);
+        }
     }
     let pool = st.pool_mut(&r.user_pool_id)?;
     let c = pool
         .clients
         .get_mut(&id)
         .ok_or_else(|| client_not_found(&id))?;
-    if let (Some(extra), Ok(serde_json::Value::Object(given))) =
-        (c.extra.as_object_mut(), serde_json::to_value(&r))
-    {
-        for key in crate::oauth_config::CLIENT_OAUTH_KEYS {
-            if let Some(v) = given.get(*key) {
-                extra.insert((*key).to_owned(), v.clone());
-            }
-        }
-    }
-    let units = r.token_validity_units.as_ref();
-    if let Some(n) = &r.client_name {
-        c.spec.name = n.clone();
-    }
-    if let Some(f) = flows_of(&r.explicit_auth_flows) {
-        c.spec.explicit_auth_flows = f;
-    }
-    if r.access_token_validity.is_some() {
-        c.spec.access_token_validity_secs = seconds(
-            r.access_token_validity,
-            units.and_then(|u| u.access_token.as_ref()),
-            "hours",
-        );
-    }
-    if r.id_token_validity.is_some() {
-        c.spec.id_token_validity_secs = seconds(
-            r.id_token_validity,
-            units.and_then(|u| u.id_token.as_ref()),
-            "hours",
-        );
-    }
-    if r.refresh_token_validity.is_some() {
-        c.spec.refresh_token_validity_secs = seconds(
-            r.refresh_token_validity,
-            units.and_then(|u| u.refresh_token.as_ref()),
-            "days",
-        );
-    }
-    if let Some(p) = &r.prevent_user_existence_errors {
-        c.spec.prevent_user_existence_errors = p.as_str() == "ENABLED";
-    }
-    if let Some(e) = r.enable_token_revocation {
-        c.spec.enable_token_revocation = e;
-    }
-    // As for the other settings here, an absent list keeps the current one; an empty one
-    // means "all".
-    if let Some(a) = &r.read_attributes {
-        c.spec.read_attributes = (!a.is_empty()).then(|| a.clone());
-    }
-    if let Some(a) = &r.write_attributes {
-        c.spec.write_attributes = (!a.is_empty()).then(|| a.clone());
-    }
-    if let Some(rot) = rotation_of(&r.refresh_token_rotation) {
-        c.spec.refresh_token_rotation = rot;
-    }
+    c.spec = spec;
+    c.extra = extra;
     c.modified = now;
     let c = c.clone();
     let pool = st.pool(&r.user_pool_id)?;

@@ -389,20 +389,28 @@ async fn app_clients_oauth_settings_are_enforced() {
     ok["GenerateSecret"] = json!(true);
     env.admin("CreateUserPoolClient", client(ok)).await.unwrap();
 
-    // Update: given settings replace the current ones and are checked against the rest.
+    // Update: the request is the whole client, checked as a creation is (callers start from
+    // DescribeUserPoolClient); what it leaves out goes back to its default, as in Cognito.
+    let update = |changes: Value| {
+        let mut body = code_flow.clone();
+        body["UserPoolId"] = json!(pool);
+        body["ClientId"] = json!(web_id);
+        for (k, v) in changes.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
     let (code, _) = err(env
         .admin(
             "UpdateUserPoolClient",
-            json!({"UserPoolId": pool, "ClientId": web_id,
-                   "AllowedOAuthScopes": ["orders/write"]}),
+            update(json!({"AllowedOAuthScopes": ["orders/write"]})),
         )
         .await);
     assert_eq!(code, "ScopeDoesNotExistException");
     let updated = env
         .admin(
             "UpdateUserPoolClient",
-            json!({"UserPoolId": pool, "ClientId": web_id,
-                   "AllowedOAuthScopes": ["openid"]}),
+            update(json!({"AllowedOAuthScopes": ["openid"], "AccessTokenValidity": 2})),
         )
         .await
         .unwrap();
@@ -414,6 +422,7 @@ async fn app_clients_oauth_settings_are_enforced() {
         updated["UserPoolClient"]["CallbackURLs"][0],
         "https://app.example.com/cb"
     );
+    assert_eq!(updated["UserPoolClient"]["ClientName"], "web");
     let described = env
         .admin(
             "DescribeUserPoolClient",
@@ -425,4 +434,43 @@ async fn app_clients_oauth_settings_are_enforced() {
         described["UserPoolClient"]["AllowedOAuthScopes"],
         json!(["openid"])
     );
+    assert_eq!(
+        described["UserPoolClient"]["AccessTokenValidity"],
+        json!(7200),
+        "two hours, in the seconds the emulator reports"
+    );
+
+    // A request without the OAuth settings (or the token validity) resets them: no OAuth
+    // flows, no callback URLs, the pool's default validity; the name stays when absent.
+    let bare = env
+        .admin(
+            "UpdateUserPoolClient",
+            json!({"UserPoolId": pool, "ClientId": web_id}),
+        )
+        .await
+        .unwrap();
+    let bare = &bare["UserPoolClient"];
+    assert_eq!(bare["ClientName"], "web");
+    for key in [
+        "AllowedOAuthFlows",
+        "AllowedOAuthScopes",
+        "CallbackURLs",
+        "LogoutURLs",
+    ] {
+        assert!(
+            bare[key].is_null() || bare[key] == json!([]),
+            "{key} reset: {bare}"
+        );
+    }
+    assert_ne!(bare["AllowedOAuthFlowsUserPoolClient"], json!(true));
+    assert_ne!(bare["AccessTokenValidity"], json!(7200));
+    // The code flow is no longer the client's.
+    let described = env
+        .admin(
+            "DescribeUserPoolClient",
+            json!({"UserPoolId": pool, "ClientId": web_id}),
+        )
+        .await
+        .unwrap();
+    assert!(described["UserPoolClient"]["CallbackURLs"].is_null());
 }
