@@ -86,7 +86,7 @@ impl Pkce {
 /// assert!(req.state_matches(req.state()));
 /// assert!(!req.state_matches("forged"));
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AuthorizeRequest {
     domain: OAuthDomain,
     client_id: String,
@@ -96,6 +96,23 @@ pub struct AuthorizeRequest {
     nonce: String,
     pkce: Pkce,
     extra: Vec<(&'static str, String)>,
+}
+
+/// `state` and `nonce` are redacted: they are what a forged redirect or a replayed id token
+/// would need (the PKCE verifier is a `SensitiveString`, redacted too).
+impl std::fmt::Debug for AuthorizeRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorizeRequest")
+            .field("domain", &self.domain)
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("scopes", &self.scopes)
+            .field("state", &"[redacted]")
+            .field("nonce", &"[redacted]")
+            .field("pkce", &self.pkce)
+            .field("extra", &self.extra)
+            .finish()
+    }
 }
 
 impl AuthorizeRequest {
@@ -280,5 +297,10 @@ mod tests {
         let other = AuthorizeRequest::new(&domain, "cid", "http://x/cb", &rng).unwrap();
         assert_ne!(other.state(), req.state());
         assert_ne!(other.nonce(), req.nonce());
+        let debug = format!("{req:?}");
+        for secret in [req.state(), req.nonce(), req.pkce().verifier().expose()] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+        assert!(debug.contains("http://127.0.0.1:5000/cb?x=1"), "{debug}");
     }
 }
