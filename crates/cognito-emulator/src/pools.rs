@@ -544,62 +544,70 @@ fn rotation_of(r: &Option<RefreshTokenRotationType>) -> Option<Option<u64>> {
     })
 }
 
+/// The settings `CreateUserPoolClient` and `UpdateUserPoolClient` share (their requests spell
+/// them alike), applied to the `ClientSpec` `$spec` — what `$r` leaves out is the default — and
+/// checked with the OAuth settings against the pool: `?` on the first rule broken.
+macro_rules! client_settings {
+    ($spec:ident, $r:ident, $pool:expr, $has_secret:expr) => {
+        let units = $r.token_validity_units.as_ref();
+        if let Some(f) = flows_of(&$r.explicit_auth_flows) {
+            $spec.explicit_auth_flows = f;
+        }
+        $spec.access_token_validity_secs = seconds(
+            $r.access_token_validity,
+            units.and_then(|u| u.access_token.as_ref()),
+            "hours",
+        );
+        $spec.id_token_validity_secs = seconds(
+            $r.id_token_validity,
+            units.and_then(|u| u.id_token.as_ref()),
+            "hours",
+        );
+        $spec.refresh_token_validity_secs = seconds(
+            $r.refresh_token_validity,
+            units.and_then(|u| u.refresh_token.as_ref()),
+            "days",
+        );
+        $spec.prevent_user_existence_errors = $r
+            .prevent_user_existence_errors
+            .as_ref()
+            .is_none_or(|p| p.as_str() == "ENABLED");
+        $spec.enable_token_revocation = $r.enable_token_revocation.unwrap_or(true);
+        // An empty list, like an absent one, means "all".
+        $spec.read_attributes = $r.read_attributes.clone().filter(|v| !v.is_empty());
+        $spec.write_attributes = $r.write_attributes.clone().filter(|v| !v.is_empty());
+        $spec.refresh_token_rotation = rotation_of(&$r.refresh_token_rotation).flatten();
+        crate::oauth_config::check_client_token_flow(&$spec.explicit_auth_flows, $has_secret)?;
+        crate::oauth_config::check_client(
+            $pool,
+            &crate::oauth_config::ClientOAuth {
+                flows: $r.allowed_o_auth_flows.as_deref().unwrap_or_default(),
+                flows_enabled: $r.allowed_o_auth_flows_user_pool_client.unwrap_or(false),
+                scopes: $r.allowed_o_auth_scopes.as_deref().unwrap_or_default(),
+                callback_urls: $r.callback_ur_ls.as_deref().unwrap_or_default(),
+                logout_urls: $r.logout_ur_ls.as_deref().unwrap_or_default(),
+                default_redirect_uri: $r.default_redirect_uri.as_deref(),
+                identity_providers: $r
+                    .supported_identity_providers
+                    .as_deref()
+                    .unwrap_or_default(),
+                has_secret: $has_secret,
+            },
+        )?;
+    };
+}
+
 pub(crate) fn create_user_pool_client(
     inner: &Ctx,
     r: CreateUserPoolClientRequest,
 ) -> Result<CreateUserPoolClientResponse, ApiError> {
     let mut st = inner.lock();
     st.pool(&r.user_pool_id)?;
-    let units = r.token_validity_units.as_ref();
     let mut spec = ClientSpec::public(r.client_name.clone());
     spec.generate_secret = r.generate_secret.unwrap_or(false);
     spec.client_secret = r.client_secret.as_ref().map(|s| s.expose().to_owned());
-    if let Some(f) = flows_of(&r.explicit_auth_flows) {
-        spec.explicit_auth_flows = f;
-    }
-    spec.access_token_validity_secs = seconds(
-        r.access_token_validity,
-        units.and_then(|u| u.access_token.as_ref()),
-        "hours",
-    );
-    spec.id_token_validity_secs = seconds(
-        r.id_token_validity,
-        units.and_then(|u| u.id_token.as_ref()),
-        "hours",
-    );
-    spec.refresh_token_validity_secs = seconds(
-        r.refresh_token_validity,
-        units.and_then(|u| u.refresh_token.as_ref()),
-        "days",
-    );
-    spec.prevent_user_existence_errors = r
-        .prevent_user_existence_errors
-        .as_ref()
-        .is_none_or(|p| p.as_str() == "ENABLED");
-    spec.enable_token_revocation = r.enable_token_revocation.unwrap_or(true);
-    spec.read_attributes = r.read_attributes.clone().filter(|v| !v.is_empty());
-    spec.write_attributes = r.write_attributes.clone().filter(|v| !v.is_empty());
-    spec.refresh_token_rotation = rotation_of(&r.refresh_token_rotation).flatten();
-    crate::oauth_config::check_client_token_flow(
-        &spec.explicit_auth_flows,
-        spec.generate_secret || spec.client_secret.is_some(),
-    )?;
-    crate::oauth_config::check_client(
-        st.pool(&r.user_pool_id)?,
-        &crate::oauth_config::ClientOAuth {
-            flows: r.allowed_o_auth_flows.as_deref().unwrap_or_default(),
-            flows_enabled: r.allowed_o_auth_flows_user_pool_client.unwrap_or(false),
-            scopes: r.allowed_o_auth_scopes.as_deref().unwrap_or_default(),
-            callback_urls: r.callback_ur_ls.as_deref().unwrap_or_default(),
-            logout_urls: r.logout_ur_ls.as_deref().unwrap_or_default(),
-            default_redirect_uri: r.default_redirect_uri.as_deref(),
-            identity_providers: r
-                .supported_identity_providers
-                .as_deref()
-                .unwrap_or_default(),
-            has_secret: spec.generate_secret || spec.client_secret.is_some(),
-        },
-    )?;
+    let has_secret = spec.generate_secret || spec.client_secret.is_some();
+    client_settings!(spec, r, st.pool(&r.user_pool_id)?, has_secret);
     let mut extra = serde_json::to_value(&r).unwrap_or_default();
     if let Some(o) = extra.as_object_mut() {
         for k in [
@@ -654,51 +662,7 @@ pub(crate) fn update_user_pool_client(
         spec.client_secret = c.spec.client_secret.clone();
         (spec, c.secret.is_some() || !c.secrets.is_empty())
     };
-    let units = r.token_validity_units.as_ref();
-    if let Some(f) = flows_of(&r.explicit_auth_flows) {
-        spec.explicit_auth_flows = f;
-    }
-    spec.access_token_validity_secs = seconds(
-        r.access_token_validity,
-        units.and_then(|u| u.access_token.as_ref()),
-        "hours",
-    );
-    spec.id_token_validity_secs = seconds(
-        r.id_token_validity,
-        units.and_then(|u| u.id_token.as_ref()),
-        "hours",
-    );
-    spec.refresh_token_validity_secs = seconds(
-        r.refresh_token_validity,
-        units.and_then(|u| u.refresh_token.as_ref()),
-        "days",
-    );
-    spec.prevent_user_existence_errors = r
-        .prevent_user_existence_errors
-        .as_ref()
-        .is_none_or(|p| p.as_str() == "ENABLED");
-    spec.enable_token_revocation = r.enable_token_revocation.unwrap_or(true);
-    // An empty list, like an absent one, means "all".
-    spec.read_attributes = r.read_attributes.clone().filter(|v| !v.is_empty());
-    spec.write_attributes = r.write_attributes.clone().filter(|v| !v.is_empty());
-    spec.refresh_token_rotation = rotation_of(&r.refresh_token_rotation).flatten();
-    crate::oauth_config::check_client_token_flow(&spec.explicit_auth_flows, has_secret)?;
-    crate::oauth_config::check_client(
-        st.pool(&r.user_pool_id)?,
-        &crate::oauth_config::ClientOAuth {
-            flows: r.allowed_o_auth_flows.as_deref().unwrap_or_default(),
-            flows_enabled: r.allowed_o_auth_flows_user_pool_client.unwrap_or(false),
-            scopes: r.allowed_o_auth_scopes.as_deref().unwrap_or_default(),
-            callback_urls: r.callback_ur_ls.as_deref().unwrap_or_default(),
-            logout_urls: r.logout_ur_ls.as_deref().unwrap_or_default(),
-            default_redirect_uri: r.default_redirect_uri.as_deref(),
-            identity_providers: r
-                .supported_identity_providers
-                .as_deref()
-                .unwrap_or_default(),
-            has_secret,
-        },
-    )?;
+    client_settings!(spec, r, st.pool(&r.user_pool_id)?, has_secret);
     // The settings kept as given (OAuth, analytics, session validity, ...): the request's,
     // as CreateUserPoolClient keeps its own.
     let mut extra = serde_json::to_value(&r).unwrap_or_default();
